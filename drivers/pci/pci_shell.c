@@ -1,0 +1,100 @@
+/*
+ * drivers/pci/pci_shell.c - "lspci": one line per function,
+ *   BB:DD.F VVVV:DDDD class CCSSPP <description>
+ * and with -v the BARs and capabilities below it (docs/shell.md).
+ */
+#include <string.h>
+
+#include "drivers/pci/pci.h"
+#include "kernel/kernel.h"
+#include "kernel/shell/shell.h"
+
+static void print_size(uint64_t size)
+{
+    static const char *units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+    unsigned u = 0;
+    while (u < 4 && size >= 1024 && size % 1024 == 0) {
+        size /= 1024;
+        u++;
+    }
+    kprintf("%llu %s", (unsigned long long)size, units[u]);
+}
+
+static void print_verbose(const struct pci_device *d)
+{
+    uint16_t cmd = pci_read16(d, PCI_COMMAND), status = pci_read16(d, PCI_STATUS);
+    kprintf("        subsystem %04x:%04x, revision %02x, header type %02x", d->subsys_vendor_id,
+            d->subsys_id, d->revision, d->header_type & PCI_HEADER_TYPE_MASK);
+    if (d->irq_pin)
+        kprintf(", interrupt pin %c line %u", 'A' + d->irq_pin - 1, d->irq_line);
+    kprintf("\n        command %04x (%s%s%s%s), status %04x%s\n", cmd,
+            (cmd & PCI_COMMAND_IO) ? "io " : "", (cmd & PCI_COMMAND_MEMORY) ? "memory " : "",
+            (cmd & PCI_COMMAND_BUS_MASTER) ? "bus-master " : "",
+            (cmd & PCI_COMMAND_INTX_DISABLE) ? "intx-disabled" : "intx", status,
+            (status & PCI_STATUS_INTERRUPT) ? " (interrupt pending)" : "");
+    for (unsigned i = 0; i < 6; i++) {
+        const struct pci_bar *b = &d->bars[i];
+        if (b->size == 0)
+            continue;
+        if (b->is_io)
+            kprintf("        BAR%u I/O ports at %#06llx, ", i, (unsigned long long)b->base);
+        else
+            kprintf("        BAR%u memory %s%s at %#llx, ", i, b->is_64 ? "64-bit" : "32-bit",
+                    b->prefetchable ? " prefetchable" : "", (unsigned long long)b->base);
+        print_size(b->size);
+        kprintf("\n");
+    }
+    uint8_t off = pci_next_capability(d, 0);
+    for (int n = 0; off && n < PCI_MAX_CAPABILITIES; n++, off = pci_next_capability(d, off)) {
+        uint8_t id = pci_read8(d, off);
+        const char *name = pci_capability_name(id);
+        kprintf("        capability %#04x: %s (id %02x)", off, name ? name : "unknown", id);
+        if (id == PCI_CAP_ID_MSIX) {
+            struct pci_msix_info m;
+            pci_msix_info(d, &m);
+            uint16_t ctrl = pci_read16(d, off + PCI_MSIX_CONTROL);
+            kprintf(", %u vectors, table BAR%u+%#x, PBA BAR%u+%#x, %s%s", m.table_size,
+                    m.table_bir, m.table_offset, m.pba_bir, m.pba_offset,
+                    (ctrl & PCI_MSIX_CONTROL_ENABLE) ? "enabled" : "disabled",
+                    (ctrl & PCI_MSIX_CONTROL_FUNCTION_MASK) ? ", masked" : "");
+        } else if (id == PCI_CAP_ID_PCIE) {
+            uint16_t flags = pci_read16(d, off + PCI_EXP_FLAGS);
+            kprintf(", version %u, %s", flags & 0xF,
+                    pci_express_type_name(PCI_EXP_FLAGS_TYPE(flags)));
+        }
+        kprintf("\n");
+    }
+    if (pci_has_ecam()) {
+        /* [PCIe 4.0 §7.6] extended capabilities from offset 0x100 */
+        uint16_t ext = 0x100;
+        for (int n = 0; n < 64 && ext >= 0x100 && ext < 0x1000; n++) {
+            uint32_t h = pci_read32(d, ext);
+            if (h == 0 || h == 0xFFFFFFFFu)
+                break;
+            kprintf("        extended capability %#05x: id %04x version %u\n", ext, h & 0xFFFF,
+                    (h >> 16) & 0xF);
+            ext = (uint16_t)((h >> 20) & 0xFFC);
+        }
+    }
+}
+
+static int cmd_lspci(int argc, char **argv)
+{
+    bool verbose = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-v") == 0)
+            verbose = true;
+        else
+            return shell_usage("lspci");
+    }
+    char name[16];
+    for (struct pci_device *d = pci_devices(); d; d = d->next) {
+        kprintf("%s %04x:%04x class %02x%02x%02x %s\n", pci_name(d, name, sizeof(name)),
+                d->vendor_id, d->device_id, d->class_code, d->subclass, d->prog_if,
+                pci_class_name(d->class_code, d->subclass, d->prog_if));
+        if (verbose)
+            print_verbose(d);
+    }
+    return 0;
+}
+SHELL_COMMAND(lspci, "lspci", "[-v]", "list PCI functions (-v: BARs and capabilities)", cmd_lspci);

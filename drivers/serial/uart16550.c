@@ -1,0 +1,152 @@
+/*
+ * drivers/serial/uart16550.c - 16550A UART on COM1 (I/O port 0x3F8, IRQ 4).
+ *
+ * Registers and the init sequence as in the National Semiconductor PC16550D
+ * data sheet (June 1995), §8.1-8.6. Output is polled (wait for THRE, write
+ * THR), so it works in every context including exception handlers. Input
+ * comes through the receive-data interrupt into a ring buffer once
+ * uart_enable_rx_irq() has run; before that (and whenever interrupts are
+ * off) uart_getc() polls LSR.DR instead, so a shell that waits for input
+ * sleeps in "hlt" rather than spinning.
+ */
+#include "drivers/serial/uart16550.h"
+
+#include <stdint.h>
+
+#include "kernel/arch/x86.h"
+#include "kernel/irq/irq.h"
+#include "kernel/kernel.h"
+
+#define COM1 0x3F8
+#define UART_THR 0 /* transmit holding (write, DLAB=0) */
+#define UART_RBR 0 /* receive buffer (read, DLAB=0) */
+#define UART_DLL 0 /* divisor latch low (DLAB=1) */
+#define UART_IER 1 /* interrupt enable (DLAB=0) */
+#define UART_DLM 1 /* divisor latch high (DLAB=1) */
+#define UART_FCR 2 /* FIFO control (write) */
+#define UART_LCR 3 /* line control */
+#define UART_MCR 4 /* modem control */
+#define UART_LSR 5 /* line status */
+#define UART_SCR 7 /* scratch */
+
+#define IER_RDA 0x01    /* received data available */
+#define LCR_8N1 0x03
+#define LCR_DLAB 0x80
+#define FCR_ENABLE_CLEAR 0x07 /* enable FIFOs, clear both */
+#define FCR_TRIGGER_1 0x00    /* interrupt after every received byte */
+#define MCR_DTR_RTS_OUT2 0x0B /* OUT2 gates the IRQ line on PCs */
+#define LSR_DR 0x01
+#define LSR_THRE 0x20
+
+#define BAUD_DIVISOR 1 /* 115200 = 1.8432 MHz / 16 / 1 */
+
+static bool uart_present;
+static bool rx_irq_enabled;
+
+#define RX_BUF_SIZE 1024
+static uint8_t rx_buf[RX_BUF_SIZE];
+static uint32_t rx_head, rx_tail; /* head: written by the IRQ; tail: by readers */
+
+void uart_init(void)
+{
+    /* A missing UART reads back 0xFF; the scratch register tells. */
+    outb(COM1 + UART_SCR, 0x5A);
+    uart_present = inb(COM1 + UART_SCR) == 0x5A;
+    if (!uart_present)
+        return;
+    outb(COM1 + UART_IER, 0);
+    outb(COM1 + UART_LCR, LCR_DLAB);
+    outb(COM1 + UART_DLL, BAUD_DIVISOR & 0xFF);
+    outb(COM1 + UART_DLM, BAUD_DIVISOR >> 8);
+    outb(COM1 + UART_LCR, LCR_8N1);
+    outb(COM1 + UART_FCR, FCR_ENABLE_CLEAR | FCR_TRIGGER_1);
+    outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
+}
+
+static void put_raw(uint8_t c)
+{
+    /* Bounded: a UART that never drains must not hang the kernel. */
+    for (uint32_t spins = 0; spins < 1000000; spins++) {
+        if (inb(COM1 + UART_LSR) & LSR_THRE)
+            break;
+        cpu_pause();
+    }
+    outb(COM1 + UART_THR, c);
+}
+
+void uart_write(const char *s, size_t n)
+{
+    if (!uart_present)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n')
+            put_raw('\r');
+        put_raw((uint8_t)s[i]);
+    }
+}
+
+static void uart_irq(void *ctx)
+{
+    (void)ctx;
+    while (inb(COM1 + UART_LSR) & LSR_DR) {
+        uint8_t c = inb(COM1 + UART_RBR);
+        uint32_t next = (rx_head + 1) % RX_BUF_SIZE;
+        if (next != READ_ONCE(rx_tail)) { /* full: drop, like a terminal would */
+            rx_buf[rx_head] = c;
+            WRITE_ONCE(rx_head, next);
+        }
+    }
+}
+
+void uart_enable_rx_irq(void)
+{
+    if (!uart_present)
+        return;
+    if (irq_route_isa(4, uart_irq, NULL, "com1") < 0) {
+        kprintf("uart: cannot route IRQ 4; console input stays polled\n");
+        return;
+    }
+    rx_irq_enabled = true;
+    outb(COM1 + UART_IER, IER_RDA);
+    uart_irq(NULL); /* bytes that arrived before the IRQ was routed */
+}
+
+int uart_try_getc(void)
+{
+    if (!uart_present)
+        return -1;
+    if (rx_irq_enabled) {
+        bool on = irq_save();
+        int c = -1;
+        if (rx_tail != rx_head) {
+            c = rx_buf[rx_tail];
+            rx_tail = (rx_tail + 1) % RX_BUF_SIZE;
+        }
+        irq_restore(on);
+        if (c >= 0 || on)
+            return c;
+        /* Interrupts are off: the IRQ cannot deliver, so look at the UART. */
+    }
+    if (inb(COM1 + UART_LSR) & LSR_DR)
+        return inb(COM1 + UART_RBR);
+    return -1;
+}
+
+int uart_getc(void)
+{
+    for (;;) {
+        int c = uart_try_getc();
+        if (c >= 0)
+            return c;
+        if (rx_irq_enabled && cpu_irqs_enabled()) {
+            /* Sleep until an interrupt; "sti; hlt" closes the race with the IRQ. */
+            cpu_cli();
+            if (READ_ONCE(rx_tail) == READ_ONCE(rx_head))
+                cpu_sti_hlt();
+            else
+                cpu_sti();
+        } else {
+            cpu_pause();
+        }
+    }
+}

@@ -1,0 +1,129 @@
+/*
+ * kernel/acpi/acpi.h - what nvos reads from the ACPI tables.
+ *
+ * RSDP -> XSDT (or RSDT) -> MADT (APICs, interrupt source overrides), MCFG
+ * (PCI Express ECAM), FADT (power-off and reset registers, DSDT -> \_S5),
+ * HPET. The parser is pure: it reaches physical memory only through the
+ * caller's map function, so the host tests run it on tables captured from
+ * QEMU's SeaBIOS and OVMF (tests/host/data/acpi/).
+ */
+#ifndef NVOS_KERNEL_ACPI_ACPI_H
+#define NVOS_KERNEL_ACPI_ACPI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ACPI_MAX_TABLES 64
+#define ACPI_MAX_IOAPICS 8
+#define ACPI_MAX_OVERRIDES 24
+#define ACPI_MAX_CPUS 64
+#define ACPI_MAX_MCFG 8
+
+/* [ACPI 6.4 §5.2.3.2] Generic Address Structure (the fields we use) */
+struct acpi_gas {
+    uint8_t space_id; /* 0 = system memory, 1 = system I/O */
+    uint8_t bit_width;
+    uint8_t bit_offset;
+    uint8_t access_size;
+    uint64_t address;
+};
+
+struct acpi_table_ref {
+    char signature[5];
+    uint64_t phys;
+    uint32_t length;
+    uint8_t revision;
+    bool checksum_ok;
+};
+
+struct acpi_info {
+    uint8_t rsdp_revision;
+    char oem_id[7];
+    uint64_t root_phys; /* XSDT or RSDT */
+    bool root_is_xsdt;
+
+    unsigned table_count;
+    struct acpi_table_ref tables[ACPI_MAX_TABLES];
+
+    /* MADT [ACPI 6.4 §5.2.12] */
+    bool have_madt;
+    uint64_t lapic_phys;
+    bool pcat_compat; /* legacy 8259 PICs present (must be masked) */
+    unsigned cpu_count;
+    uint32_t cpu_apic_ids[ACPI_MAX_CPUS];
+    unsigned ioapic_count;
+    struct {
+        uint8_t id;
+        uint64_t phys;
+        uint32_t gsi_base;
+    } ioapics[ACPI_MAX_IOAPICS];
+    unsigned override_count;
+    struct {
+        uint8_t bus_irq;
+        uint32_t gsi;
+        uint16_t flags; /* MPS INTI flags: bits 1:0 polarity, 3:2 trigger */
+    } overrides[ACPI_MAX_OVERRIDES];
+
+    /* MCFG [PCI Firmware 3.2 §4.1.2] */
+    unsigned mcfg_count;
+    struct {
+        uint64_t base;
+        uint16_t segment;
+        uint8_t bus_start;
+        uint8_t bus_end;
+    } mcfg[ACPI_MAX_MCFG];
+
+    /* FADT [ACPI 6.4 §5.2.9] */
+    bool have_fadt;
+    uint64_t dsdt_phys;
+    uint16_t sci_irq;
+    uint32_t pm1a_cnt_port; /* 0 if none */
+    uint32_t pm1b_cnt_port;
+    uint16_t boot_arch_flags; /* IAPC_BOOT_ARCH */
+    uint32_t fadt_flags;
+    bool reset_supported;
+    struct acpi_gas reset_reg;
+    uint8_t reset_value;
+
+    /* \_S5 from the DSDT [ACPI 6.4 §7.4.2 Sleeping States] */
+    bool s5_valid;
+    uint8_t slp_typa, slp_typb;
+
+    /* HPET [IA-PC HPET 1.0a §3.2.4] */
+    uint64_t hpet_phys; /* 0 if none */
+};
+
+#define ACPI_FADT_RESET_REG_SUP (1u << 10)
+#define ACPI_BOOT_ARCH_8042 (1u << 1)
+
+typedef const void *(*acpi_map_fn)(uint64_t phys, size_t len, void *ctx);
+
+/*
+ * Parses everything reachable from an RSDP (rsdp/rsdp_len: a copy of it).
+ * Returns 0, or -EINVAL if the RSDP itself is unusable. Problems in single
+ * tables are reported through warn (may be NULL) and the table is skipped.
+ */
+typedef void (*acpi_warn_fn)(void *ctx, const char *msg);
+int acpi_parse(const uint8_t *rsdp, size_t rsdp_len, acpi_map_fn map, acpi_warn_fn warn,
+               void *ctx, struct acpi_info *out);
+
+/* Checks signature and checksum of a candidate RSDP (20 or 36 bytes). */
+bool acpi_rsdp_valid(const uint8_t *p, size_t len);
+
+/*
+ * Finds \_S5 in a DSDT body (AML) and extracts SLP_TYPa/b. Returns false if
+ * no well-formed \_S5 package is found.
+ */
+bool acpi_find_s5(const uint8_t *aml, size_t len, uint8_t *slp_typa, uint8_t *slp_typb);
+
+/* ---- kernel side (kernel/acpi/acpi_kernel.c) ---- */
+struct boot_info;
+/* Parses the tables the boot info points at (or finds the RSDP in the BIOS area). */
+int acpi_init(const struct boot_info *bi);
+/* NULL before acpi_init() or when the machine has no ACPI. */
+const struct acpi_info *acpi_get(void);
+/* Maps a table's bytes (cached) for callers that read tables themselves. */
+const void *acpi_map_table(uint64_t phys, size_t len);
+
+#endif

@@ -1,0 +1,8 @@
+# The host unit tests, by name. Both CMake projects read this list: the host
+# test project (tests/host) defines each test, and the top-level project
+# registers each one with its own ctest as "host.<name>", so one ctest run
+# shows every host and QEMU test. tests/host/CMakeLists.txt checks that the
+# two agree.
+set(NVOS_HOST_UNITS
+    printf
+)

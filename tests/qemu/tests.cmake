@@ -1,0 +1,32 @@
+# QEMU tests: one ctest test per case in tests/qemu/cases_*.py (listed by
+# run.py --list at configure time). Each runs under its own timeout; fixtures
+# order the cases that compare results of others. Labels: "qemu".
+execute_process(
+    COMMAND ${Python3_EXECUTABLE} ${NVOS_ROOT}/tests/qemu/run.py --list
+    OUTPUT_VARIABLE QEMU_CASES OUTPUT_STRIP_TRAILING_WHITESPACE
+    RESULT_VARIABLE QEMU_LIST_RESULT)
+if(NOT QEMU_LIST_RESULT EQUAL 0)
+    message(FATAL_ERROR "tests/qemu/run.py --list failed")
+endif()
+file(GLOB QEMU_CASE_FILES ${NVOS_ROOT}/tests/qemu/*.py)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${QEMU_CASE_FILES})
+string(REPLACE "\n" ";" QEMU_CASES "${QEMU_CASES}")
+foreach(line ${QEMU_CASES})
+    string(REPLACE "|" ";" fields "${line}")
+    list(GET fields 0 name)
+    list(GET fields 1 timeout)
+    list(GET fields 2 setup)
+    list(GET fields 3 requires)
+    list(GET fields 4 cost)
+    add_test(NAME qemu.${name}
+             COMMAND ${Python3_EXECUTABLE} ${NVOS_ROOT}/tests/qemu/run.py ${name})
+    set_tests_properties(qemu.${name} PROPERTIES
+        TIMEOUT ${timeout} LABELS qemu COST ${cost}
+        ENVIRONMENT "NVOS_BUILD=${CMAKE_BINARY_DIR}")
+    if(setup)
+        set_tests_properties(qemu.${name} PROPERTIES FIXTURES_SETUP ${setup})
+    endif()
+    if(requires)
+        set_tests_properties(qemu.${name} PROPERTIES FIXTURES_REQUIRED ${requires})
+    endif()
+endforeach()
