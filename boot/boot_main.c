@@ -11,6 +11,7 @@
 
 #include "boot/boot_info.h"
 #include "boot/multiboot/multiboot.h"
+#include "kernel/arch/x86.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/layout.h"
 #include "lib/errno.h"
@@ -29,11 +30,14 @@ static const void *identity_map(uint64_t phys, size_t len, void *ctx)
     return (const void *)(uintptr_t)phys;
 }
 
+uint64_t boot_tsc; /* TSC at kernel entry: uptime counts from here */
+
 void boot_main(uint32_t protocol, uint64_t info)
 {
     struct boot_info *bi = &boot_info_storage;
     int err = 0;
 
+    boot_tsc = rdtsc();
     switch (protocol) {
     case BOOT_PROTO_MULTIBOOT1:
         err = multiboot1_parse(info, identity_map, NULL, bi);

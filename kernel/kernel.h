@@ -48,6 +48,9 @@ noreturn void panic(const char *fmt, ...) PRINTF_LIKE(1, 2);
             panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__);         \
     } while (0)
 
+/* TSC value when the kernel was entered (boot/boot_main.c). */
+extern uint64_t boot_tsc;
+
 /* The boot information, as kernel_main received it. */
 extern const struct boot_info *boot_info;
 

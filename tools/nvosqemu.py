@@ -67,7 +67,7 @@ def build_dir():
 class Machine:
     def __init__(self, boot="kernel", machine="q35", disks=(), cmdline="", memory="512",
                  extra=(), timeout=120, log=None, trace_file=None, accel=None,
-                 kernel=None, iso=None, esp=None, controllers=None):
+                 kernel=None, iso=None, esp=None, controllers=None, stream=None):
         if boot not in BOOTS:
             raise QemuError(f"unknown boot path '{boot}' (one of {', '.join(BOOTS)})")
         self.boot = boot
@@ -93,6 +93,7 @@ class Machine:
         self.tmpdir = None
         self.deadline = None
         self.exit_status = None
+        self.stream = stream  # file to echo all output to, as it arrives
 
     # ---- command line -------------------------------------------------------
     def qemu_args(self):
@@ -201,6 +202,9 @@ class Machine:
             with self.lock:
                 self.buf += clean
                 self.lock.notify_all()
+            if self.stream:
+                self.stream.write(clean)
+                self.stream.flush()
         with self.lock:
             self.buf += ANSI.sub("", pending.decode("utf-8", errors="replace"))
             self.lock.notify_all()
@@ -292,3 +296,58 @@ def guest_code(status):
     if status is not None and status > 0 and status % 2 == 1:
         return (status - 1) // 2
     return None
+
+
+def _cli():
+    """`tools/nvos run` backend: interactive (a terminal) or demo (a pipe)."""
+    import argparse
+    import sys
+    ap = argparse.ArgumentParser(prog="nvosqemu")
+    ap.add_argument("mode", choices=("interactive", "demo"))
+    ap.add_argument("--boot", default="kernel", choices=BOOTS)
+    ap.add_argument("--machine", default="q35")
+    ap.add_argument("--disk", default=os.path.join(build_dir(), "disk.img"))
+    ap.add_argument("--memory", default="512")
+    ap.add_argument("--accel", default="tcg")
+    ap.add_argument("--cmdline", default="")
+    ap.add_argument("--demo-script", default=os.path.join(ROOT, "tools", "demo.nvos"))
+    ap.add_argument("--timeout", type=int, default=600)
+    argv = sys.argv[1:]
+    qemu_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    a = ap.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    a.qemu_args = qemu_args
+    disks = [Disk(a.disk)] if a.disk else []
+    m = Machine(boot=a.boot, machine=a.machine, disks=disks, cmdline=a.cmdline, memory=a.memory,
+                extra=a.qemu_args, accel=a.accel, timeout=a.timeout,
+                stream=sys.stdout if a.mode == "demo" else None)
+    if a.mode == "interactive":
+        m.tmpdir = tempfile.mkdtemp(prefix="nvos-qemu-")
+        args = m.qemu_args()
+        # The serial port is the terminal; Ctrl-A X quits, Ctrl-A C is QEMU's monitor.
+        args[args.index("-serial") + 1] = "mon:stdio"
+        del args[args.index("-monitor"):args.index("-monitor") + 2]
+        print("nvos: " + " ".join(args), file=sys.stderr)
+        print("nvos: quit with Ctrl-A X", file=sys.stderr)
+        return subprocess.call(args)
+    commands = []
+    with open(a.demo_script) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                commands.append(line)
+    with m:
+        m.wait_prompt()
+        for c in commands:
+            m.command(c, timeout=300)
+        m.send("poweroff\r")
+        status = m.wait_exit(120)
+    code = guest_code(status)
+    if code is None:
+        print(f"\nnvos: QEMU exited with status {status}, not through poweroff", file=sys.stderr)
+        return 125
+    return code
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(_cli())

@@ -123,6 +123,8 @@ struct boot_info;
 int acpi_init(const struct boot_info *bi);
 /* NULL before acpi_init() or when the machine has no ACPI. */
 const struct acpi_info *acpi_get(void);
+/* The RSDP in use (a copy) and where it was found (0 if only a copy was given). */
+size_t acpi_rsdp(const uint8_t **bytes, uint64_t *phys);
 /* Maps a table's bytes (cached) for callers that read tables themselves. */
 const void *acpi_map_table(uint64_t phys, size_t len);
 

@@ -17,6 +17,9 @@
 
 static struct acpi_info acpi;
 static bool acpi_ok;
+static uint8_t rsdp_copy[36];
+static size_t rsdp_copy_len;
+static uint64_t rsdp_where;
 
 static const void *map_for_parser(uint64_t phys, size_t len, void *ctx)
 {
@@ -80,16 +83,25 @@ int acpi_init(const struct boot_info *bi)
         return err;
     }
     acpi_ok = true;
+    memcpy(rsdp_copy, rsdp, sizeof(rsdp_copy));
+    rsdp_copy_len = rsdp_len > 36 ? 36 : rsdp_len;
+    rsdp_where = rsdp_phys;
     kprintf("acpi: RSDP rev %u oem \"%s\" %s at %#llx, %u tables; %u CPU(s), %u I/O APIC(s), "
             "%u MCFG range(s)%s\n",
             acpi.rsdp_revision, acpi.oem_id, acpi.root_is_xsdt ? "XSDT" : "RSDT",
             (unsigned long long)acpi.root_phys, acpi.table_count, acpi.cpu_count,
             acpi.ioapic_count, acpi.mcfg_count, acpi.hpet_phys ? ", HPET" : "");
-    (void)rsdp_phys;
     return 0;
 }
 
 const struct acpi_info *acpi_get(void)
 {
     return acpi_ok ? &acpi : NULL;
+}
+
+size_t acpi_rsdp(const uint8_t **bytes, uint64_t *phys)
+{
+    *bytes = rsdp_copy;
+    *phys = rsdp_where;
+    return acpi_ok ? rsdp_copy_len : 0;
 }

@@ -162,7 +162,7 @@ void clock_init(void)
     tsc_hz = hz;
     ns_per_tick_q32 = (NSEC_PER_SEC << 32) / hz;
     ticks_per_ns_q32 = ((hz / NSEC_PER_SEC) << 32) + (((hz % NSEC_PER_SEC) << 32) / NSEC_PER_SEC);
-    tsc_boot = rdtsc();
+    tsc_boot = boot_tsc ? boot_tsc : rdtsc();
 }
 
 uint64_t clock_tsc_hz(void)

@@ -19,7 +19,7 @@ void clock_init(void);
 uint64_t clock_tsc_hz(void);
 const char *clock_source_name(void); /* what the TSC was calibrated against */
 
-/* Nanoseconds since clock_init(). */
+/* Nanoseconds since the kernel was entered. */
 uint64_t clock_ns(void);
 uint64_t tsc_to_ns(uint64_t ticks);
 uint64_t ns_to_tsc(uint64_t ns);

@@ -5,4 +5,10 @@
 # two agree.
 set(NVOS_HOST_UNITS
     printf
+    args
+    parse
+    memmap
+    acpi
+    pci_decode
+    multiboot
 )

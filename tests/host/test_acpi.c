@@ -1,0 +1,229 @@
+/*
+ * Host test: kernel/acpi/acpi.c on the ACPI tables QEMU's SeaBIOS and OVMF
+ * build (captured by tools/capture_acpi.py into tests/host/data/acpi/), on
+ * damaged copies of them, and on synthetic \_S5 AML.
+ *
+ * usage: test_acpi DATA_DIR
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "kernel/acpi/acpi.h"
+#include "lib/errno.h"
+#include "tests/host/check.h"
+
+#define MAX_TABLES 32
+
+struct table {
+    char sig[5];
+    uint64_t phys;
+    size_t len;
+    uint8_t *bytes;
+};
+
+struct capture {
+    struct table t[MAX_TABLES];
+    int n;
+    int warnings;
+};
+
+static int hexval(int c)
+{
+    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+static void load(struct capture *c, const char *dir, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s.txt", dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(2);
+    }
+    memset(c, 0, sizeof(*c));
+    char line[256];
+    struct table *cur = NULL;
+    size_t fill = 0;
+    while (fgets(line, sizeof(line), f)) {
+        if (line[0] == '#')
+            continue;
+        if (strncmp(line, "TABLE ", 6) == 0) {
+            cur = &c->t[c->n++];
+            unsigned long long phys;
+            sscanf(line + 6, "%4s %llx %zu", cur->sig, &phys, &cur->len);
+            cur->phys = phys;
+            cur->bytes = calloc(1, cur->len);
+            fill = 0;
+        } else if (cur) {
+            for (char *p = line; p[0] && p[1] && p[0] != '\n'; p += 2)
+                if (fill < cur->len)
+                    cur->bytes[fill++] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
+        }
+    }
+    fclose(f);
+}
+
+static void unload(struct capture *c)
+{
+    for (int i = 0; i < c->n; i++)
+        free(c->t[i].bytes);
+}
+
+static const void *map(uint64_t phys, size_t len, void *ctx)
+{
+    struct capture *c = ctx;
+    for (int i = 0; i < c->n; i++)
+        if (phys >= c->t[i].phys && phys - c->t[i].phys + len <= c->t[i].len)
+            return c->t[i].bytes + (phys - c->t[i].phys);
+    return NULL;
+}
+
+static void warn(void *ctx, const char *msg)
+{
+    (void)msg;
+    ((struct capture *)ctx)->warnings++;
+}
+
+static struct table *find(struct capture *c, const char *sig)
+{
+    for (int i = 0; i < c->n; i++)
+        if (strcmp(c->t[i].sig, sig) == 0)
+            return &c->t[i];
+    return NULL;
+}
+
+static int parse(struct capture *c, struct acpi_info *out)
+{
+    struct table *r = find(c, "RSDP");
+    CHECK(r != NULL);
+    return acpi_parse(r->bytes, r->len, map, warn, c, out);
+}
+
+static void check_common(const struct acpi_info *a)
+{
+    CHECK(a->have_madt);
+    CHECK_EQ(a->lapic_phys, 0xfee00000);
+    CHECK_EQ(a->cpu_count, 1);
+    CHECK_EQ(a->ioapic_count, 1);
+    CHECK_EQ(a->ioapics[0].phys, 0xfec00000);
+    CHECK_EQ(a->ioapics[0].gsi_base, 0);
+    /* Every PC firmware overrides the timer: ISA IRQ 0 -> GSI 2. */
+    CHECK(a->override_count >= 1);
+    CHECK_EQ(a->overrides[0].bus_irq, 0);
+    CHECK_EQ(a->overrides[0].gsi, 2);
+    CHECK(a->have_fadt);
+    CHECK(a->s5_valid);
+    CHECK_EQ(a->hpet_phys, 0xfed00000);
+    for (unsigned i = 0; i < a->table_count; i++)
+        CHECK(a->tables[i].checksum_ok);
+}
+
+static void check_capture(const char *dir, const char *name, bool xsdt, bool q35)
+{
+    struct capture c;
+    struct acpi_info a;
+    load(&c, dir, name);
+    CHECK_EQ(parse(&c, &a), 0);
+    CHECK_EQ(c.warnings, 0);
+    CHECK_EQ(a.root_is_xsdt, xsdt);
+    CHECK_STR_EQ(a.oem_id, "BOCHS ");
+    check_common(&a);
+    if (q35) {
+        CHECK_EQ(a.mcfg_count, 1);
+        CHECK_EQ(a.mcfg[0].base, 0xb0000000);
+        CHECK_EQ(a.mcfg[0].bus_start, 0);
+        CHECK_EQ(a.mcfg[0].bus_end, 255);
+        CHECK_EQ(a.pm1a_cnt_port, 0x604);
+        CHECK(a.reset_supported);
+        CHECK_EQ(a.reset_reg.space_id, 1);
+        CHECK_EQ(a.reset_reg.address, 0xcf9);
+        CHECK_EQ(a.reset_value, 0x0f);
+    } else {
+        CHECK_EQ(a.mcfg_count, 0);
+        CHECK(a.pm1a_cnt_port != 0);
+    }
+
+    /* A bad checksum is reported but the table is still used. */
+    struct table *apic = find(&c, "APIC");
+    apic->bytes[9] ^= 0x55;
+    c.warnings = 0;
+    CHECK_EQ(parse(&c, &a), 0);
+    CHECK(c.warnings > 0);
+    CHECK_EQ(a.ioapic_count, 1);
+    apic->bytes[9] ^= 0x55;
+
+    /* An MADT entry of length 0 stops the walk without reading further. */
+    uint8_t saved = apic->bytes[45];
+    apic->bytes[45] = 0;
+    c.warnings = 0;
+    CHECK_EQ(parse(&c, &a), 0);
+    CHECK(c.warnings > 0);
+    apic->bytes[45] = saved;
+
+    /* A table claiming to be huge is skipped (the map refuses it). */
+    struct table *mcfg = find(&c, "HPET");
+    uint8_t len_hi = mcfg->bytes[7];
+    mcfg->bytes[7] = 0x7f;
+    CHECK_EQ(parse(&c, &a), 0);
+    CHECK_EQ(a.hpet_phys, 0);
+    mcfg->bytes[7] = len_hi;
+
+    /* A broken RSDP is refused. */
+    struct table *r = find(&c, "RSDP");
+    r->bytes[0] = 'X';
+    CHECK_EQ(parse(&c, &a), -EINVAL);
+    r->bytes[0] = 'R';
+    r->bytes[8] ^= 1; /* checksum */
+    CHECK_EQ(parse(&c, &a), -EINVAL);
+    r->bytes[8] ^= 1;
+
+    /* Random damage anywhere: must never crash or read out of bounds. */
+    uint32_t seed = 12345;
+    for (int iter = 0; iter < 3000; iter++) {
+        seed = seed * 1103515245u + 12345u;
+        struct table *t = &c.t[(seed >> 8) % (uint32_t)c.n];
+        size_t pos = (seed >> 4) % t->len;
+        uint8_t old = t->bytes[pos];
+        t->bytes[pos] ^= (uint8_t)(1u << (seed % 8));
+        (void)parse(&c, &a);
+        t->bytes[pos] = old;
+    }
+    unload(&c);
+}
+
+static void test_s5(void)
+{
+    uint8_t a, b;
+    /* Name(_S5, Package(4) {0x05, 0x05, 0, 0}) with BytePrefix */
+    const uint8_t aml1[] = { 0x10, 0x08, '_', 'S', '5', '_', 0x12, 0x0A, 0x04,
+                             0x0A, 0x05, 0x0A, 0x06, 0x00, 0x00 };
+    CHECK(acpi_find_s5(aml1, sizeof(aml1), &a, &b));
+    CHECK_EQ(a, 5);
+    CHECK_EQ(b, 6);
+    /* Root prefix, ZeroOp/OneOp elements, two-byte PkgLength */
+    const uint8_t aml2[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x40, 0x00, 0x02, 0x01, 0x00 };
+    CHECK(acpi_find_s5(aml2, sizeof(aml2), &a, &b));
+    CHECK_EQ(a, 1);
+    CHECK_EQ(b, 0);
+    /* "_S5_" as a reference, not a definition, and truncated data */
+    const uint8_t aml3[] = { 0x70, '_', 'S', '5', '_', 0x60 };
+    CHECK(!acpi_find_s5(aml3, sizeof(aml3), &a, &b));
+    const uint8_t aml4[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x0A };
+    CHECK(!acpi_find_s5(aml4, sizeof(aml4), &a, &b));
+    CHECK(!acpi_find_s5(aml4, 3, &a, &b));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s DATA_DIR\n", argv[0]);
+        return 2;
+    }
+    check_capture(argv[1], "seabios-q35", false, true);
+    check_capture(argv[1], "seabios-pc", false, false);
+    check_capture(argv[1], "ovmf-q35", true, true);
+    check_capture(argv[1], "ovmf-pc", true, false);
+    test_s5();
+    return check_exit();
+}

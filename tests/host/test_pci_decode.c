@@ -1,0 +1,61 @@
+/*
+ * Host test: drivers/pci/pci_decode.c - BAR decoding from value and sizing
+ * read-back (32/64-bit memory, prefetchable, I/O with 16 address bits,
+ * unimplemented BARs), and the name tables.
+ */
+#include "drivers/pci/pci_decode.h"
+#include "tests/host/check.h"
+
+int main(void)
+{
+    struct pci_bar b;
+
+    /* QEMU NVMe BAR0 under SeaBIOS: 64-bit, 16 KiB, at 0xfebf0000. */
+    CHECK_EQ(pci_bar_decode(0xfebf0004, 0xffffc004, 0x0, 0xffffffff, &b), 2);
+    CHECK(b.is_64 && !b.is_io && !b.prefetchable);
+    CHECK_EQ(b.base, 0xfebf0000);
+    CHECK_EQ(b.size, 0x4000);
+
+    /* Under OVMF: above 4 GiB. */
+    CHECK_EQ(pci_bar_decode(0x04000004, 0xffffc004, 0xe0, 0xffffffff, &b), 2);
+    CHECK_EQ(b.base, 0xe004000000ull);
+    CHECK_EQ(b.size, 0x4000);
+
+    /* A 64-bit BAR larger than 4 GiB: the size comes from the high half. */
+    CHECK_EQ(pci_bar_decode(0x0000000c, 0x0000000c, 0x80, 0xfffffffe, &b), 2);
+    CHECK(b.prefetchable);
+    CHECK_EQ(b.base, 0x8000000000ull);
+    CHECK_EQ(b.size, 0x200000000ull);
+
+    /* 32-bit prefetchable VGA framebuffer, 16 MiB. */
+    CHECK_EQ(pci_bar_decode(0xfd000008, 0xff000008, 0, 0, &b), 1);
+    CHECK(!b.is_64 && b.prefetchable);
+    CHECK_EQ(b.base, 0xfd000000);
+    CHECK_EQ(b.size, 16 << 20);
+
+    /* I/O BAR with only 16 decoded bits (upper half reads back 0). */
+    CHECK_EQ(pci_bar_decode(0xc041, 0xffe1, 0, 0, &b), 1);
+    CHECK(b.is_io);
+    CHECK_EQ(b.base, 0xc040);
+    CHECK_EQ(b.size, 0x20);
+
+    /* Full 32-bit I/O decode. */
+    CHECK_EQ(pci_bar_decode(0x1001, 0xfffffff1, 0, 0, &b), 1);
+    CHECK_EQ(b.size, 0x10);
+
+    /* Unimplemented BARs read back 0. */
+    CHECK_EQ(pci_bar_decode(0, 0, 0, 0, &b), 1);
+    CHECK_EQ(b.size, 0);
+    CHECK_EQ(pci_bar_decode(0x1, 0, 0, 0, &b), 1);
+    CHECK_EQ(b.size, 0);
+
+    CHECK_STR_EQ(pci_class_name(0x01, 0x08, 0x02), "NVMe controller");
+    CHECK_STR_EQ(pci_class_name(0x01, 0x08, 0x01), "non-volatile memory controller");
+    CHECK_STR_EQ(pci_class_name(0x06, 0x00, 0x00), "host bridge");
+    CHECK_STR_EQ(pci_class_name(0x01, 0x42, 0x00), "storage controller");
+    CHECK_STR_EQ(pci_class_name(0xff, 0x00, 0x00), "device");
+    CHECK_STR_EQ(pci_capability_name(0x11), "MSI-X");
+    CHECK(pci_capability_name(0x7f) == NULL);
+    CHECK_STR_EQ(pci_express_type_name(9), "root complex integrated endpoint");
+    return check_exit();
+}
