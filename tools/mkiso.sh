@@ -12,7 +12,8 @@ kernel=$1
 out=$2
 cmdline=${3:-}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+log=$(mktemp)
+trap 'rm -rf "$work" "$log"' EXIT
 mkdir -p "$work/boot/grub"
 cp "$kernel" "$work/boot/nvos.elf"
 cat > "$work/boot/grub/grub.cfg" <<CFG
@@ -32,4 +33,4 @@ menuentry "nvos (multiboot)" {
 CFG
 # Reproducible: fixed timestamps in the ISO and the embedded FAT image.
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000} \
-    grub-mkrescue -o "$out" "$work" >"$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
+    grub-mkrescue -o "$out" "$work" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
