@@ -53,9 +53,16 @@ struct block_request {
     uint32_t device_status; /* driver-specific detail (NVMe: SCT/SC/CRD/M/DNR), 0 if none */
     uint64_t complete_tsc;  /* TSC when the driver saw the completion (0 if unknown) */
 
-    /* Private to the block layer and the driver. */
-    uintptr_t priv[6];
-    struct block_request *orig; /* partitions: the request this one stands in for */
+    /* Private to the driver. */
+    uintptr_t driver_priv[4];
+    /* Private to the block layer: a partition's request is sent to the whole
+     * device in place; the caller's view is saved here and restored before
+     * "done" runs. */
+    struct {
+        block_done_fn done;
+        void *ctx;
+        uint64_t lba;
+    } layer;
 };
 
 struct block_geometry {

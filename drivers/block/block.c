@@ -1,0 +1,217 @@
+/*
+ * drivers/block/block.c - the block layer: registry, request checks, and the
+ * synchronous operations, written once on top of the drivers' submit and
+ * poll (see block.h for the contract).
+ *
+ * Waiting: a synchronous call submits its request, then polls the device
+ * until the callback has run. On interrupt-driven devices it halts between
+ * interrupts instead of spinning, with the local APIC timer as a backstop so
+ * the driver's own timeout handling (run from poll) still gets control. The
+ * driver guarantees that every accepted request completes, with an error if
+ * need be (NVMe: timeout, abort, reset); a request that outlives
+ * BLOCK_SYNC_DEADLINE_NS anyway is a driver bug, reported as a panic rather
+ * than a hang, because the request lives on the waiter's stack.
+ */
+#include "drivers/block/block.h"
+
+#include <string.h>
+
+#include "kernel/arch/x86.h"
+#include "kernel/irq/irq.h"
+#include "kernel/kernel.h"
+#include "kernel/time/clock.h"
+#include "lib/errno.h"
+
+#define BLOCK_SYNC_DEADLINE_NS (600 * NSEC_PER_SEC)
+#define BLOCK_WAKE_NS (10 * NSEC_PER_MSEC)
+
+static struct block_device *devices;
+
+int block_register(struct block_device *dev)
+{
+    struct block_device **tail = &devices;
+    if (block_find(dev->name) != NULL)
+        return -EEXIST;
+    dev->next = NULL;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = dev;
+    return 0;
+}
+
+struct block_device *block_find(const char *name)
+{
+    for (struct block_device *d = devices; d; d = d->next)
+        if (strcmp(d->name, name) == 0)
+            return d;
+    return NULL;
+}
+
+struct block_device *block_first(void)
+{
+    return devices;
+}
+
+struct block_device *block_next(struct block_device *dev)
+{
+    return dev->next;
+}
+
+static int check_request(const struct block_device *dev, const struct block_request *req)
+{
+    const struct block_geometry *g = &dev->geo;
+    switch (req->op) {
+    case BLOCK_OP_FLUSH:
+        return 0;
+    case BLOCK_OP_READ:
+    case BLOCK_OP_WRITE:
+        if (req->buf == NULL || ((uintptr_t)req->buf & 3))
+            return -EINVAL; /* PRPs need dword-aligned buffers */
+        break;
+    case BLOCK_OP_WRITE_ZEROES:
+        if (!g->can_write_zeroes)
+            return -EOPNOTSUPP;
+        break;
+    case BLOCK_OP_DISCARD:
+        if (!g->can_discard)
+            return -EOPNOTSUPP;
+        break;
+    default:
+        return -EINVAL;
+    }
+    if (req->op != BLOCK_OP_READ && g->read_only)
+        return -EROFS;
+    if ((req->flags & BLOCK_REQ_FUA) && !g->can_fua)
+        return -EOPNOTSUPP;
+    if (req->count == 0 || req->lba >= g->block_count || req->count > g->block_count - req->lba)
+        return -ERANGE;
+    return 0;
+}
+
+int block_submit(struct block_device *dev, struct block_request *req)
+{
+    int err = check_request(dev, req);
+    if (err)
+        return err;
+    req->status = 0;
+    req->device_status = 0;
+    req->complete_tsc = 0;
+    return dev->ops->submit(dev, req);
+}
+
+unsigned block_poll(struct block_device *dev, unsigned budget)
+{
+    return dev->ops->poll(dev, budget);
+}
+
+static bool interrupt_driven(struct block_device *dev)
+{
+    return dev->ops->interrupt_driven && dev->ops->interrupt_driven(dev);
+}
+
+struct sync_wait {
+    bool done;
+};
+
+static void sync_done(struct block_request *req)
+{
+    struct sync_wait *w = req->ctx;
+    WRITE_ONCE(w->done, true);
+}
+
+/* Waits until *done, polling dev; halts between interrupts where it can. */
+static void wait_done(struct block_device *dev, bool *done)
+{
+    struct deadline give_up = deadline_in_ns(BLOCK_SYNC_DEADLINE_NS);
+    bool irq = interrupt_driven(dev) && cpu_irqs_enabled();
+
+    while (!READ_ONCE(*done)) {
+        block_poll(dev, UINT32_MAX);
+        if (READ_ONCE(*done))
+            break;
+        if (deadline_passed(give_up))
+            panic("block: %s: request neither completed nor failed within %llu s",
+                  dev->name, (unsigned long long)(BLOCK_SYNC_DEADLINE_NS / NSEC_PER_SEC));
+        if (irq) {
+            /* The timer is a backstop so poll() runs (timeouts) even if no
+             * interrupt comes; "sti; hlt" cannot miss one that is pending. */
+            cpu_cli();
+            if (!READ_ONCE(*done)) {
+                lapic_timer_oneshot(BLOCK_WAKE_NS);
+                cpu_sti_hlt();
+            } else {
+                cpu_sti();
+            }
+        } else {
+            cpu_pause();
+        }
+    }
+}
+
+int block_execute(struct block_device *dev, struct block_request *req)
+{
+    struct sync_wait w = { false };
+    req->done = sync_done;
+    req->ctx = &w;
+    for (;;) {
+        int err = block_submit(dev, req);
+        if (err == 0)
+            break;
+        if (err != -EAGAIN) {
+            req->status = err;
+            return err;
+        }
+        block_poll(dev, UINT32_MAX); /* queue full: make room */
+    }
+    wait_done(dev, &w.done);
+    return req->status;
+}
+
+static int sync_op(struct block_device *dev, enum block_op op, uint64_t lba, uint32_t count,
+                   void *buf)
+{
+    struct block_request req;
+    memset(&req, 0, sizeof(req));
+    req.op = op;
+    req.lba = lba;
+    req.count = count;
+    req.buf = buf;
+    return block_execute(dev, &req);
+}
+
+int block_read(struct block_device *dev, uint64_t lba, uint32_t count, void *buf)
+{
+    return sync_op(dev, BLOCK_OP_READ, lba, count, buf);
+}
+
+int block_write(struct block_device *dev, uint64_t lba, uint32_t count, const void *buf)
+{
+    return sync_op(dev, BLOCK_OP_WRITE, lba, count, (void *)buf);
+}
+
+int block_flush(struct block_device *dev)
+{
+    return sync_op(dev, BLOCK_OP_FLUSH, 0, 0, NULL);
+}
+
+int block_write_zeroes(struct block_device *dev, uint64_t lba, uint32_t count)
+{
+    return sync_op(dev, BLOCK_OP_WRITE_ZEROES, lba, count, NULL);
+}
+
+int block_discard(struct block_device *dev, uint64_t lba, uint32_t count)
+{
+    return sync_op(dev, BLOCK_OP_DISCARD, lba, count, NULL);
+}
+
+void block_describe_status(struct block_device *dev, const struct block_request *req, char *buf,
+                           size_t size)
+{
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    while (dev->parent)
+        dev = dev->parent;
+    if (req->device_status && dev->ops->describe_status)
+        dev->ops->describe_status(dev, req->device_status, buf, size);
+}

@@ -1,0 +1,145 @@
+/*
+ * drivers/nvme/nvme_block.c - NVMe namespaces as block devices ("nvme0n1").
+ *
+ * The block layer's five operations map onto namespace commands: read,
+ * write (FUA on request), flush, Write Zeroes, and Dataset Management with
+ * the deallocate attribute for discard. Requests go to the controller's
+ * interrupt-driven queue pair or to its polled one, per device mode
+ * ("blk mode" / nvme.poll=1); completions set the request's status from the
+ * NVMe status with Linux's mapping (nvme_status.c), keep the raw status for
+ * the error message, and call the block layer's callback.
+ */
+#include <string.h>
+
+#include "drivers/block/block.h"
+#include "drivers/nvme/nvme_internal.h"
+#include "drivers/nvme/nvme_status.h"
+#include "kernel/arch/x86.h"
+#include "kernel/cmdline.h"
+#include "kernel/kernel.h"
+#include "kernel/mm/heap.h"
+#include "lib/errno.h"
+
+struct nvme_bdev {
+    struct block_device dev;
+    struct nvme_ns *ns;
+    struct nvme_qpair *qp; /* current mode's pair */
+};
+
+_Static_assert(sizeof(struct nvme_dsm_range) <= sizeof(((struct block_request *)0)->driver_priv),
+               "a discard's range lives in the request");
+
+static void block_cb(void *arg, const struct nvme_cpl *cpl)
+{
+    struct block_request *req = arg;
+    req->complete_tsc = rdtsc();
+    req->status = cpl->err;
+    req->device_status = cpl->err ? (uint32_t)(cpl->cqe.status >> 1) : 0;
+    req->done(req);
+}
+
+static int nvme_bdev_submit(struct block_device *dev, struct block_request *req)
+{
+    struct nvme_bdev *b = dev->driver_data;
+    struct nvme_ns *ns = b->ns;
+    switch (req->op) {
+    case BLOCK_OP_READ:
+        return nvme_ns_cmd_read(ns, b->qp, req->buf, req->lba, req->count, block_cb, req, 0);
+    case BLOCK_OP_WRITE:
+        return nvme_ns_cmd_write(ns, b->qp, req->buf, req->lba, req->count, block_cb, req,
+                                 (req->flags & BLOCK_REQ_FUA) ? NVME_IO_FLAGS_FUA : 0);
+    case BLOCK_OP_FLUSH:
+        return nvme_ns_cmd_flush(ns, b->qp, block_cb, req);
+    case BLOCK_OP_WRITE_ZEROES:
+        return nvme_ns_cmd_write_zeroes(ns, b->qp, req->lba, req->count, block_cb, req, 0);
+    case BLOCK_OP_DISCARD: {
+        struct nvme_dsm_range *r = (struct nvme_dsm_range *)req->driver_priv;
+        nvme_dsm_range_set(r, req->lba, req->count, 0);
+        return nvme_ns_cmd_dataset_management(ns, b->qp, NVME_DSM_AD, r, 1, block_cb, req);
+    }
+    }
+    return -EINVAL;
+}
+
+static unsigned nvme_bdev_poll(struct block_device *dev, unsigned budget)
+{
+    struct nvme_bdev *b = dev->driver_data;
+    int32_t n = nvme_qpair_process_completions(b->qp, budget == UINT32_MAX ? 0 : budget);
+    return n > 0 ? (unsigned)n : 0;
+}
+
+static void nvme_bdev_describe(struct block_device *dev, uint32_t status, char *buf, size_t size)
+{
+    (void)dev;
+    nvme_status_format((uint16_t)status, buf, size);
+}
+
+static bool nvme_bdev_irq(struct block_device *dev)
+{
+    struct nvme_bdev *b = dev->driver_data;
+    return b->qp->irq;
+}
+
+static const struct block_device_ops nvme_bdev_ops = {
+    .submit = nvme_bdev_submit,
+    .poll = nvme_bdev_poll,
+    .describe_status = nvme_bdev_describe,
+    .interrupt_driven = nvme_bdev_irq,
+};
+
+int nvme_block_set_mode(struct block_device *dev, bool polled)
+{
+    if (dev->ops != &nvme_bdev_ops)
+        return -ENOTBLK;
+    struct nvme_bdev *b = dev->driver_data;
+    struct nvme_ctrlr *c = b->ns->ctrlr;
+    struct nvme_qpair *want = polled ? c->block_qp_poll : c->block_qp_irq;
+    if (want->irq == polled)
+        return -EOPNOTSUPP; /* the controller has no pair of that kind */
+    if (b->qp->outstanding)
+        return -EBUSY;
+    b->qp = want;
+    return 0;
+}
+
+struct nvme_ns *nvme_block_ns(struct block_device *dev)
+{
+    return dev->ops == &nvme_bdev_ops ? ((struct nvme_bdev *)dev->driver_data)->ns : NULL;
+}
+
+int nvme_ctrlr_register(struct nvme_ctrlr *c)
+{
+    bool polled = cmdline_get_bool("nvme.poll", false);
+    if (c->block_qp_irq == NULL)
+        return 0; /* admin-only controller: nothing to serve */
+    for (struct nvme_ns *ns = c->namespaces; ns; ns = ns->next) {
+        if (ns->unusable)
+            continue;
+        struct nvme_bdev *b = kzalloc(sizeof(*b));
+        if (b == NULL)
+            return -ENOMEM;
+        b->ns = ns;
+        b->qp = polled ? c->block_qp_poll : c->block_qp_irq;
+        ksnprintf(b->dev.name, sizeof(b->dev.name), "%sn%u", c->name, ns->nsid);
+        b->dev.ops = &nvme_bdev_ops;
+        b->dev.driver_data = b;
+        struct block_geometry *g = &b->dev.geo;
+        g->block_size = ns->block_size;
+        g->block_count = ns->nsze;
+        g->max_transfer = ns->max_blocks;
+        g->queue_depth = b->qp->ntrackers;
+        g->write_cache = (c->id->vwc & NVME_VWC_PRESENT) != 0;
+        g->can_fua = true;
+        g->can_write_zeroes = (c->id->oncs & NVME_ONCS_WRITE_ZEROES) != 0;
+        g->can_discard = (c->id->oncs & NVME_ONCS_DSM) != 0;
+        g->read_only = (ns->id->nsattr & 1) != 0;
+        int err = block_register(&b->dev);
+        if (err) {
+            kfree(b);
+            return err;
+        }
+        kprintf("%s: block device, %s completions\n", b->dev.name,
+                b->qp->irq ? "interrupt-driven" : "polled");
+    }
+    return 0;
+}

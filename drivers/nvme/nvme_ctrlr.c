@@ -1,0 +1,1021 @@
+/*
+ * drivers/nvme/nvme_ctrlr.c - bringing an NVMe controller up, keeping it
+ * up, and shutting it down. This file is meant to be read from top to
+ * bottom: the init sequence is a table of steps, one function per step of
+ * [NVMe Base 2.0 §3.5.1 "Memory-based Controller Initialization (PCIe)"],
+ * each headed by the requirement it implements.
+ *
+ * Further sections implemented here:
+ *   §3.5.2 (controller shutdown: CC.SHN, CSTS.SHST), §3.7.2 (controller
+ *   reset: CC.EN 1 -> 0), §5.1 Abort, §5.2 Asynchronous Event Request,
+ *   §5.27.1.5 Number of Queues, §5.4 / §5.5 Create I/O CQ / SQ, §5.6 / §5.7
+ *   Delete I/O CQ / SQ.
+ *
+ * Rules kept throughout:
+ *   - every wait is bounded by a deadline taken from CAP.TO (500 ms units),
+ *     or CRTO where the controller has it, or the command timeouts;
+ *   - every register read of all ones means the device has gone, and
+ *     CSTS.CFS means it has failed: both are reported and end the wait;
+ *   - a failure stops the sequence, prints the failing step and the decoded
+ *     CSTS, and undoes the steps already done, in reverse order.
+ */
+#include <string.h>
+
+#include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_internal.h"
+#include "drivers/nvme/nvme_status.h"
+#include "kernel/kernel.h"
+#include "kernel/mm/heap.h"
+#include "kernel/time/clock.h"
+#include "lib/errno.h"
+
+#define SHUTDOWN_TIMEOUT_MIN_NS (5 * NSEC_PER_SEC)
+#define SHUTDOWN_TIMEOUT_MAX_NS (60 * NSEC_PER_SEC)
+#define NVME_IO_QPAIRS_WANTED 16 /* asked of Set Features; one CPU uses few */
+
+static struct nvme_ctrlr *controllers;
+
+/* ------------------------------------------------------------------------ */
+/* Waiting for the controller                                               */
+/* ------------------------------------------------------------------------ */
+
+static const char *csts_string(uint32_t csts, char *buf, size_t size)
+{
+    nvme_decode_csts(csts, buf, size);
+    return buf;
+}
+
+/*
+ * Reads CSTS until (CSTS & mask) == value, for at most timeout_ns. All the
+ * reads are traced as one line. Returns 0, -ENODEV (all ones: the device is
+ * gone), -EIO (CSTS.CFS while waiting for readiness) or -ETIMEDOUT.
+ */
+static int wait_csts(struct nvme_ctrlr *c, uint32_t mask, uint32_t value, bool cfs_fatal,
+                     const char *until)
+{
+    uint64_t t0 = clock_ns();
+    struct deadline d = deadline_in_ns(c->ready_timeout_ns);
+    unsigned reads = 0;
+    uint32_t csts;
+    int err;
+    char buf[96];
+
+    for (;;) {
+        csts = c->ops->read32(c, NVME_REG_CSTS);
+        reads++;
+        if (csts == NVME_CSTS_GONE) {
+            err = -ENODEV;
+            break;
+        }
+        if ((csts & mask) == value) {
+            err = 0;
+            break;
+        }
+        if (cfs_fatal && NVME_GET(csts, CSTS_CFS)) {
+            err = -EIO;
+            break;
+        }
+        if (deadline_passed(d)) {
+            err = -ETIMEDOUT;
+            break;
+        }
+        nvme_env_relax(c);
+    }
+    if (c->trace)
+        nvme_trace_poll(c, NVME_REG_CSTS, csts, reads, clock_ns() - t0, until);
+    if (err == -ENODEV)
+        kprintf("%s: CSTS reads all ones: the device is gone\n", c->name);
+    else if (err == -EIO)
+        kprintf("%s: controller fatal status while waiting for %s (CSTS: %s)\n", c->name, until,
+                csts_string(csts, buf, sizeof(buf)));
+    else if (err == -ETIMEDOUT)
+        kprintf("%s: timed out after %llu ms waiting for %s (CSTS: %s)\n", c->name,
+                (unsigned long long)(c->ready_timeout_ns / NSEC_PER_MSEC), until,
+                csts_string(csts, buf, sizeof(buf)));
+    return err;
+}
+
+bool nvme_ctrlr_alive(struct nvme_ctrlr *c)
+{
+    uint32_t csts = c->ops->read32(c, NVME_REG_CSTS);
+    return csts != NVME_CSTS_GONE && !NVME_GET(csts, CSTS_CFS);
+}
+
+void nvme_ctrlr_fail(struct nvme_ctrlr *c, const char *why)
+{
+    if (c->state == NVME_STATE_FAILED)
+        return;
+    kprintf("%s: controller failed: %s; its commands now fail with ENODEV\n", c->name, why);
+    c->state = NVME_STATE_FAILED;
+    c->failure = why;
+    nvme_qpair_recover_outstanding(&c->admin, true, -ENODEV);
+    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+        nvme_qpair_recover_outstanding(qp, true, -ENODEV);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Admin commands, synchronously                                            */
+/* ------------------------------------------------------------------------ */
+
+struct sync_ctx {
+    bool done;
+    struct nvme_cpl cpl;
+};
+
+static void sync_cb(void *arg, const struct nvme_cpl *cpl)
+{
+    struct sync_ctx *s = arg;
+    s->cpl = *cpl;
+    WRITE_ONCE(s->done, true);
+}
+
+/* Waits for s->done, polling the admin queue (which also enforces timeouts). */
+static void admin_wait(struct nvme_ctrlr *c, struct sync_ctx *s)
+{
+    while (!READ_ONCE(s->done)) {
+        nvme_qpair_reap(&c->admin, 0, true);
+        if (READ_ONCE(s->done))
+            break;
+        nvme_env_relax(c);
+    }
+}
+
+int nvme_ctrlr_cmd_admin_raw(struct nvme_ctrlr *c, const struct nvme_sqe *cmd, void *buf,
+                             uint32_t len, nvme_cmd_cb cb, void *cb_arg)
+{
+    struct nvme_qpair *qp = &c->admin;
+    bool flags = nvme_qpair_lock(qp);
+    struct nvme_request *req = nvme_request_alloc(qp, cb, cb_arg);
+    int err = -EAGAIN;
+    if (req) {
+        req->cmd = *cmd;
+        req->payload = (buf && len) ? NVME_PAYLOAD_CONTIG : NVME_PAYLOAD_NONE;
+        req->buf = buf;
+        req->len = len;
+        req->no_timeout = cmd->opc == NVME_ADMIN_ASYNC_EVENT;
+        err = nvme_request_submit(qp, req);
+    }
+    nvme_qpair_unlock(qp, flags);
+    return err;
+}
+
+int32_t nvme_ctrlr_process_admin_completions(struct nvme_ctrlr *c)
+{
+    return nvme_qpair_reap(&c->admin, 0, true);
+}
+
+int nvme_admin_sync(struct nvme_ctrlr *c, struct nvme_sqe *cmd, void *buf, uint32_t len,
+                    struct nvme_cpl *cpl)
+{
+    struct sync_ctx s;
+    memset(&s, 0, sizeof(s));
+    int err = nvme_ctrlr_cmd_admin_raw(c, cmd, buf, len, sync_cb, &s);
+    if (err) {
+        memset(&s.cpl, 0, sizeof(s.cpl));
+        s.cpl.err = err;
+    } else {
+        admin_wait(c, &s);
+    }
+    if (cpl)
+        *cpl = s.cpl;
+    return s.cpl.err;
+}
+
+/* One-line report of a failed admin command: what, status, errno. */
+static int admin_failed(struct nvme_ctrlr *c, const char *what, const struct nvme_cpl *cpl)
+{
+    char status[96];
+    nvme_status_format(cpl->cqe.status >> 1, status, sizeof(status));
+    kprintf("%s: %s failed: %s %s\n", c->name, what, status, errno_name(cpl->err));
+    return cpl->err;
+}
+
+int nvme_get_log_page(struct nvme_ctrlr *c, uint32_t nsid, uint8_t lid, void *buf, uint32_t len,
+                      struct nvme_cpl *cpl)
+{
+    struct nvme_sqe cmd;
+    int err = nvme_cmd_get_log_page(&cmd, nsid, lid, len, 0, false);
+    if (err)
+        return err;
+    return nvme_admin_sync(c, &cmd, buf, len, cpl);
+}
+
+int nvme_get_feature(struct nvme_ctrlr *c, uint8_t fid, uint8_t sel, uint32_t cdw11,
+                     uint32_t nsid, void *buf, uint32_t len, struct nvme_cpl *cpl)
+{
+    struct nvme_sqe cmd;
+    nvme_cmd_get_features(&cmd, fid, sel, cdw11, nsid);
+    return nvme_admin_sync(c, &cmd, buf, len, cpl);
+}
+
+/* ------------------------------------------------------------------------ */
+/* I/O queue pairs                                                          */
+/* ------------------------------------------------------------------------ */
+
+uint16_t nvme_alloc_qid(struct nvme_ctrlr *c)
+{
+    for (uint16_t q = 1; q <= c->max_io_qpairs; q++)
+        if (!(c->qid_used[q / 8] & (1u << (q % 8)))) {
+            c->qid_used[q / 8] |= (uint8_t)(1u << (q % 8));
+            return q;
+        }
+    return 0;
+}
+
+void nvme_free_qid(struct nvme_ctrlr *c, uint16_t qid)
+{
+    c->qid_used[qid / 8] &= (uint8_t)~(1u << (qid % 8));
+}
+
+/* [NVMe Base 2.0 §5.4, §5.5] The CQ first: an SQ names the CQ it completes to. */
+static int create_io_queues_on_device(struct nvme_ctrlr *c, struct nvme_qpair *qp)
+{
+    struct nvme_sqe cmd;
+    struct nvme_cpl cpl;
+    int err = nvme_cmd_create_io_cq(&cmd, qp->id, qp->size, qp->cq_phys, qp->msix_index, qp->irq);
+    if (err == 0 && nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0)
+        return admin_failed(c, "Create I/O Completion Queue", &cpl);
+    if (err)
+        return err;
+    err = nvme_cmd_create_io_sq(&cmd, qp->id, qp->size, qp->sq_phys, qp->id, NVME_QPRIO_MEDIUM);
+    if (err == 0 && nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0) {
+        admin_failed(c, "Create I/O Submission Queue", &cpl);
+        nvme_cmd_delete_io_cq(&cmd, qp->id);
+        nvme_admin_sync(c, &cmd, NULL, 0, NULL);
+        return cpl.err;
+    }
+    if (err == 0)
+        qp->created = true;
+    return err;
+}
+
+/* [NVMe Base 2.0 §5.7, §5.6] The SQ first: a CQ with SQs on it cannot go. */
+static void delete_io_queues_on_device(struct nvme_ctrlr *c, struct nvme_qpair *qp)
+{
+    struct nvme_sqe cmd;
+    struct nvme_cpl cpl;
+    if (!qp->created || c->state == NVME_STATE_FAILED)
+        return;
+    nvme_cmd_delete_io_sq(&cmd, qp->id);
+    if (nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0)
+        admin_failed(c, "Delete I/O Submission Queue", &cpl);
+    nvme_cmd_delete_io_cq(&cmd, qp->id);
+    if (nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0)
+        admin_failed(c, "Delete I/O Completion Queue", &cpl);
+    qp->created = false;
+}
+
+void nvme_ctrlr_get_default_io_qpair_opts(const struct nvme_ctrlr *c,
+                                          struct nvme_io_qpair_opts *opts)
+{
+    opts->io_queue_size = NVME_IO_QUEUE_SIZE_DEFAULT < c->io_queue_size_max
+                              ? NVME_IO_QUEUE_SIZE_DEFAULT
+                              : c->io_queue_size_max;
+    opts->interrupts = c->irq_mode != NVME_IRQ_NONE;
+}
+
+struct nvme_qpair *nvme_ctrlr_alloc_io_qpair(struct nvme_ctrlr *c,
+                                             const struct nvme_io_qpair_opts *opts)
+{
+    struct nvme_io_qpair_opts o;
+    nvme_ctrlr_get_default_io_qpair_opts(c, &o);
+    if (opts)
+        o = *opts;
+    if (c->state != NVME_STATE_READY && c->state != NVME_STATE_INIT) {
+        kprintf("%s: cannot create a queue pair: controller not ready\n", c->name);
+        return NULL;
+    }
+    uint32_t size = o.io_queue_size ? o.io_queue_size : NVME_IO_QUEUE_SIZE_DEFAULT;
+    if (size < 2)
+        size = 2;
+    if (size > c->io_queue_size_max)
+        size = c->io_queue_size_max; /* CAP.MQES: 32-bit arithmetic (SeaBIOS 79619174) */
+    if (o.interrupts && c->irq_mode == NVME_IRQ_NONE) {
+        kprintf("%s: no interrupts available; the queue pair will be polled\n", c->name);
+        o.interrupts = false;
+    }
+    uint16_t qid = nvme_alloc_qid(c);
+    if (qid == 0) {
+        kprintf("%s: all %u I/O queue pairs the controller granted are in use\n", c->name,
+                c->max_io_qpairs);
+        return NULL;
+    }
+    struct nvme_qpair *qp = kzalloc(sizeof(*qp));
+    if (qp == NULL)
+        goto err_qid;
+    if (nvme_qpair_init(qp, c, qid, (uint16_t)size, o.interrupts) != 0) {
+        kprintf("%s: out of memory for a %u-entry queue pair\n", c->name, size);
+        goto err_free;
+    }
+    if (qp->irq && nvme_env_interrupt_bind(c, qp) != 0)
+        goto err_destroy;
+    if (create_io_queues_on_device(c, qp) != 0)
+        goto err_unbind;
+    qp->next = c->io_qpairs;
+    c->io_qpairs = qp;
+    return qp;
+
+err_unbind:
+    if (qp->irq)
+        nvme_env_interrupt_unbind(c, qp);
+err_destroy:
+    nvme_qpair_destroy(qp);
+err_free:
+    kfree(qp);
+err_qid:
+    nvme_free_qid(c, qid);
+    return NULL;
+}
+
+int nvme_ctrlr_free_io_qpair(struct nvme_qpair *qp)
+{
+    struct nvme_ctrlr *c = qp->ctrlr;
+    if (qp->outstanding)
+        return -EBUSY;
+    delete_io_queues_on_device(c, qp);
+    struct nvme_qpair **pp = &c->io_qpairs;
+    while (*pp && *pp != qp)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = qp->next;
+    if (qp->irq)
+        nvme_env_interrupt_unbind(c, qp);
+    nvme_free_qid(c, qp->id);
+    nvme_qpair_destroy(qp);
+    kfree(qp);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Asynchronous events                                                      */
+/* ------------------------------------------------------------------------ */
+
+static void aer_cb(void *arg, const struct nvme_cpl *cpl);
+
+static void aer_submit(struct nvme_ctrlr *c)
+{
+    struct nvme_sqe cmd;
+    nvme_cmd_async_event_request(&cmd);
+    if (nvme_ctrlr_cmd_admin_raw(c, &cmd, NULL, 0, aer_cb, c) == 0)
+        c->aer_outstanding++;
+}
+
+static uint8_t *aer_log_buffer;
+
+static void aer_log_cb(void *arg, const struct nvme_cpl *cpl)
+{
+    struct nvme_ctrlr *c = arg;
+    if (cpl->err)
+        kprintf("%s: reading the event's log page failed (%s)\n", c->name, errno_name(cpl->err));
+    /* Reading the log with RAE=0 unmasks the event type: ask again. */
+    aer_submit(c);
+}
+
+/* [NVMe Base 2.0 §5.2] An event: say what it was, read its log page (which
+ * re-arms that event type), then ask for the next one. */
+static void aer_cb(void *arg, const struct nvme_cpl *cpl)
+{
+    struct nvme_ctrlr *c = arg;
+    c->aer_outstanding--;
+    if (cpl->err) {
+        /* Aborted by a reset (it is requested again) or refused. */
+        if (cpl->err != -ECANCELED)
+            kprintf("%s: Asynchronous Event Request failed (%s)\n", c->name,
+                    errno_name(cpl->err));
+        return;
+    }
+    uint32_t dw0 = cpl->cqe.dw0;
+    unsigned type = NVME_GET(dw0, AER_DW0_TYPE), info = NVME_GET(dw0, AER_DW0_INFO);
+    uint8_t lid = (uint8_t)NVME_GET(dw0, AER_DW0_LID);
+    static const char *types[8] = { "error", "SMART/health", "notice", "immediate",
+                                    "?", "?", "I/O command set", "vendor" };
+    c->aer_events++;
+    c->last_aer_dw0 = dw0;
+    kprintf("%s: asynchronous event: %s, info %#x, log page %#x (%s)\n", c->name, types[type & 7],
+            info, lid, nvme_log_page_name(lid));
+    if (aer_log_buffer == NULL) {
+        nvme_phys_t phys;
+        aer_log_buffer = nvme_env_dma_alloc(4096, &phys);
+    }
+    struct nvme_sqe cmd;
+    if (aer_log_buffer && lid && nvme_cmd_get_log_page(&cmd, NVME_NSID_ALL, lid, 512, 0, false) == 0 &&
+        nvme_ctrlr_cmd_admin_raw(c, &cmd, aer_log_buffer, 512, aer_log_cb, c) == 0)
+        return;
+    aer_submit(c);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The initialization sequence                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Reads CAP and VS, derives doorbell stride, page size and the ready
+ * timeout, and reports what firmware left behind. */
+static int step_read_capabilities(struct nvme_ctrlr *c)
+{
+    char buf[200];
+    c->cap = nvme_rd64(c, NVME_REG_CAP);
+    if (c->cap == ~0ull) {
+        kprintf("%s: CAP reads all ones: the device is not responding\n", c->name);
+        return -ENODEV;
+    }
+    c->vs = nvme_rd32(c, NVME_REG_VS);
+    c->dstrd = (uint32_t)NVME_GET(c->cap, CAP_DSTRD);
+    /* [§3.1.3.1] CAP.TO: worst-case time to flip CSTS.RDY, in 500 ms units.
+     * One unit more, so that TO=0 still waits (U-Boot failed at once). */
+    c->ready_timeout_ns = ((uint64_t)NVME_GET(c->cap, CAP_TO) + 1) * 500 * NSEC_PER_MSEC;
+    if (NVME_GET(c->cap, CAP_CRMS) & NVME_CAP_CRMS_CRWMS) {
+        /* [§3.1.3.21] CRTO.CRWMT applies to CC.CRIME=0; Linux takes the larger. */
+        uint32_t crto = nvme_rd32(c, NVME_REG_CRTO);
+        uint64_t crwmt = ((uint64_t)NVME_GET(crto, CRTO_CRWMT) + 1) * 500 * NSEC_PER_MSEC;
+        if (crwmt > c->ready_timeout_ns)
+            c->ready_timeout_ns = crwmt;
+    }
+    /* Memory page size: 4 KiB, the kernel's, when the controller allows it. */
+    unsigned mpsmin = (unsigned)NVME_GET(c->cap, CAP_MPSMIN);
+    unsigned mpsmax = (unsigned)NVME_GET(c->cap, CAP_MPSMAX);
+    if (mpsmin > mpsmax) {
+        kprintf("%s: CAP.MPSMIN %u > MPSMAX %u\n", c->name, mpsmin, mpsmax);
+        return -EINVAL;
+    }
+    c->mps = mpsmin; /* 0 (4 KiB) on every device seen; larger pages still work */
+    c->page_size = 4096u << c->mps;
+    c->io_queue_size_max = (uint16_t)((uint32_t)NVME_GET(c->cap, CAP_MQES) + 1 > NVME_MAX_QUEUE_SIZE
+                                          ? NVME_MAX_QUEUE_SIZE
+                                          : (uint32_t)NVME_GET(c->cap, CAP_MQES) + 1);
+    if (c->io_queue_size_max < 2) {
+        /* MQES=0 is invalid (Linux sees it on the Samsung PM1725 and uses 64). */
+        kprintf("%s: CAP.MQES is 0; assuming 64 entries\n", c->name);
+        c->io_queue_size_max = 64;
+    }
+    nvme_decode_cap(c->cap, buf, sizeof(buf));
+    kprintf("%s: CAP %s\n", c->name, buf);
+    nvme_decode_vs(c->vs, buf, sizeof(buf));
+    kprintf("%s: NVMe version %s, ready timeout %llu ms, doorbell stride %u bytes\n", c->name,
+            buf, (unsigned long long)(c->ready_timeout_ns / NSEC_PER_MSEC), 4u << c->dstrd);
+
+    /* What the firmware left: usually an enabled controller with live queues
+     * in memory it no longer owns (SeaBIOS, OVMF). */
+    uint32_t cc = nvme_rd32(c, NVME_REG_CC), csts = nvme_rd32(c, NVME_REG_CSTS);
+    char cc_s[96], csts_s[96];
+    nvme_decode_cc(cc, cc_s, sizeof(cc_s));
+    nvme_decode_csts(csts, csts_s, sizeof(csts_s));
+    kprintf("%s: inherited state: CC %s; CSTS %s", c->name, cc_s, csts_s);
+    if (NVME_GET(cc, CC_EN)) {
+        uint32_t aqa = nvme_rd32(c, NVME_REG_AQA);
+        kprintf("; AQA %#x ASQ %#llx ACQ %#llx (firmware's admin queues)", aqa,
+                (unsigned long long)nvme_rd64(c, NVME_REG_ASQ),
+                (unsigned long long)nvme_rd64(c, NVME_REG_ACQ));
+    }
+    kprintf("\n");
+    if (!(NVME_GET(c->cap, CAP_CSS) & (NVME_CAP_CSS_NVM | NVME_CAP_CSS_IOCSS))) {
+        kprintf("%s: controller supports neither the NVM command set nor I/O command sets\n",
+                c->name);
+        return -EOPNOTSUPP;
+    }
+    return 0;
+}
+
+/*
+ * [§3.5.1 step 1] "The host waits for the controller to indicate that any
+ * previous reset is complete by waiting for CSTS.RDY to become '0'."
+ * The controller may be running (firmware left it enabled), so it is
+ * disabled first [§3.7.2]: clearing EN while RDY still follows an earlier
+ * EN=1 has undefined results [§3.1.3.5 CC.EN], so an EN=1/RDY=0 controller
+ * is first allowed to become ready. No shutdown notification here: the
+ * queues the device knows are firmware's, and a shutdown would have it
+ * complete commands into memory we are about to reuse (Linux's reasoning).
+ */
+static int step_disable_controller(struct nvme_ctrlr *c)
+{
+    uint32_t cc = nvme_rd32(c, NVME_REG_CC);
+    uint32_t csts = nvme_rd32(c, NVME_REG_CSTS);
+    if (csts == NVME_CSTS_GONE)
+        return -ENODEV;
+    if (NVME_GET(cc, CC_EN) && !NVME_GET(csts, CSTS_RDY) && !NVME_GET(csts, CSTS_CFS)) {
+        int err = wait_csts(c, NVME_SET(CSTS_RDY, 1), NVME_SET(CSTS_RDY, 1), true,
+                            "RDY=1 (an earlier enable) before disabling");
+        if (err == -ENODEV)
+            return err; /* other failures: disable anyway */
+    }
+    if (NVME_GET(cc, CC_EN))
+        nvme_wr32(c, NVME_REG_CC, cc & ~(uint32_t)NVME_SET(CC_EN, 1));
+    return wait_csts(c, NVME_SET(CSTS_RDY, 1), 0, false, "RDY=0");
+}
+
+/*
+ * [§3.5.1 step 2] "The host configures the Admin Queue by setting the Admin
+ * Queue Attributes (AQA), Admin Submission Queue Base Address (ASQ), and
+ * Admin Completion Queue Base Address (ACQ) to appropriate values."
+ * Sizes are 0's based; both bases must be page aligned (CC.MPS).
+ */
+static int step_configure_admin_queue(struct nvme_ctrlr *c)
+{
+    if (c->admin.sq == NULL) {
+        c->prp_list_pages = 1; /* admin data is at most a few pages */
+        if (nvme_qpair_init(&c->admin, c, 0, NVME_ADMIN_QUEUE_SIZE, c->irq_mode != NVME_IRQ_NONE))
+            return -ENOMEM;
+    } else {
+        nvme_qpair_reset_rings(&c->admin);
+    }
+    nvme_wr32(c, NVME_REG_AQA,
+              NVME_SET(AQA_ASQS, NVME_ADMIN_QUEUE_SIZE - 1) |
+                  NVME_SET(AQA_ACQS, NVME_ADMIN_QUEUE_SIZE - 1));
+    nvme_wr64(c, NVME_REG_ASQ, c->admin.sq_phys);
+    nvme_wr64(c, NVME_REG_ACQ, c->admin.cq_phys);
+    return 0;
+}
+
+/* Interrupts before enabling (ours, not a spec step): QEMU delivers MSI-X
+ * only for CQs created while MSI-X is enabled, and the admin CQ is created
+ * by CC.EN=1. */
+static int step_setup_interrupts(struct nvme_ctrlr *c)
+{
+    if (c->vectors == NULL && c->intx_vector == 0)
+        return nvme_env_interrupts_setup(c);
+    return 0;
+}
+
+/*
+ * [§3.5.1 steps 3-4] "The host determines the supported I/O Command Sets by
+ * checking the state of CAP.CSS and appropriately initializing CC.CSS";
+ * "the arbitration mechanism should be selected in CC.AMS; and the memory
+ * page size should be initialized in CC.MPS". nvos speaks the NVM Command
+ * Set only, so CC.CSS = 000b when CAP.CSS allows it (rather than 110b,
+ * which would make every I/O command set's namespaces active). IOSQES and
+ * IOCQES are set now too: QEMU refuses to enable without them, although the
+ * spec only needs them before I/O queues are created.
+ */
+static int step_configure_cc(struct nvme_ctrlr *c)
+{
+    unsigned css = (NVME_GET(c->cap, CAP_CSS) & NVME_CAP_CSS_NVM) ? NVME_CC_CSS_NVM
+                                                                   : NVME_CC_CSS_ALL;
+    uint32_t cc = NVME_SET(CC_CSS, css) | NVME_SET(CC_MPS, c->mps) |
+                  NVME_SET(CC_AMS, NVME_CC_AMS_RR) | NVME_SET(CC_SHN, NVME_CC_SHN_NONE) |
+                  NVME_SET(CC_IOSQES, NVME_CC_IOSQES_64) | NVME_SET(CC_IOCQES, NVME_CC_IOCQES_16);
+    nvme_wr32(c, NVME_REG_CC, cc);
+    return 0;
+}
+
+/* [§3.5.1 step 5] "The host enables the controller by setting CC.EN to '1'." */
+static int step_enable_controller(struct nvme_ctrlr *c)
+{
+    uint32_t cc = nvme_rd32(c, NVME_REG_CC);
+    nvme_wr32(c, NVME_REG_CC, cc | NVME_SET(CC_EN, 1));
+    return 0;
+}
+
+/* [§3.5.1 step 6] "The host waits for the controller to indicate that the
+ * controller is ready to process commands ... when CSTS.RDY is set to '1'."
+ * CSTS.CFS during the wait means the configuration was refused. */
+static int step_wait_ready(struct nvme_ctrlr *c)
+{
+    return wait_csts(c, NVME_SET(CSTS_RDY, 1), NVME_SET(CSTS_RDY, 1), true, "RDY=1");
+}
+
+static void copy_trimmed(char *dst, const char *src, size_t n)
+{
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    while (n > 0 && (dst[n - 1] == ' ' || dst[n - 1] == '\0'))
+        dst[--n] = '\0';
+}
+
+/* [§3.5.1 step 7] "The host determines the configuration of the controller
+ * by issuing the Identify command specifying the Identify Controller data
+ * structure (i.e., CNS 01h)." */
+static int step_identify_controller(struct nvme_ctrlr *c)
+{
+    struct nvme_sqe cmd;
+    struct nvme_cpl cpl;
+    if (c->id == NULL) {
+        c->id = nvme_env_dma_alloc(sizeof(*c->id), &c->id_phys);
+        if (c->id == NULL)
+            return -ENOMEM;
+    }
+    nvme_cmd_identify(&cmd, NVME_CNS_CTRL, 0, 0);
+    if (nvme_admin_sync(c, &cmd, c->id, sizeof(*c->id), &cpl) != 0)
+        return admin_failed(c, "Identify Controller", &cpl);
+
+    const struct nvme_id_ctrl *id = c->id;
+    /* The queue entry sizes we use must be within what it requires/allows. */
+    if (NVME_GET(id->sqes, ID_QES_REQUIRED) > NVME_CC_IOSQES_64 ||
+        NVME_GET(id->sqes, ID_QES_MAX) < NVME_CC_IOSQES_64 ||
+        NVME_GET(id->cqes, ID_QES_REQUIRED) > NVME_CC_IOCQES_16 ||
+        NVME_GET(id->cqes, ID_QES_MAX) < NVME_CC_IOCQES_16) {
+        kprintf("%s: controller needs queue entries of other sizes (SQES %#x CQES %#x)\n",
+                c->name, id->sqes, id->cqes);
+        return -EOPNOTSUPP;
+    }
+    /* [§5.17.2.1] MDTS is a power of two in units of CAP.MPSMIN pages (not
+     * 4 KiB, not CC.MPS); 0 means no limit, which we cap ourselves. */
+    uint64_t max = NVME_MAX_XFER_CAP;
+    if (id->mdts) {
+        uint64_t mdts = (4096ull << NVME_GET(c->cap, CAP_MPSMIN)) << (id->mdts > 20 ? 20 : id->mdts);
+        if (mdts < max)
+            max = mdts;
+    }
+    c->max_xfer = (uint32_t)max;
+    /* PRP list pages per command for that transfer at the worst buffer offset. */
+    c->prp_list_pages = (uint32_t)nvme_prp_list_pages_needed(c->max_xfer, c->page_size - 4,
+                                                             c->page_size);
+    c->nn = id->nn;
+    c->aer_limit = (unsigned)id->aerl + 1;
+
+    char mn[41], sn[21], fr[9];
+    copy_trimmed(mn, id->mn, sizeof(id->mn));
+    copy_trimmed(sn, id->sn, sizeof(id->sn));
+    copy_trimmed(fr, id->fr, sizeof(id->fr));
+    kprintf("%s: %s, serial %s, firmware %s; MDTS %u (max transfer %u KiB), NN %u, VWC %s\n",
+            c->name, mn, sn, fr, id->mdts, c->max_xfer / 1024, c->nn,
+            (id->vwc & NVME_VWC_PRESENT) ? "present" : "none");
+    return 0;
+}
+
+/*
+ * [§3.5.1 step 8] "The host determines any I/O Command Set specific
+ * configuration information": for the NVM Command Set (CC.CSS=000b), an
+ * Identify Namespace (CNS 00h) for each namespace - found with the Active
+ * Namespace ID list (CNS 02h), or by scanning 1..NN. (nvme_ns.c)
+ */
+static int step_identify_namespaces(struct nvme_ctrlr *c)
+{
+    return nvme_ns_identify_all(c);
+}
+
+/*
+ * [§3.5.1 step 9, §5.27.1.5] "The host allocates the appropriate number of
+ * I/O Completion Queues based on the number required for the system
+ * configuration and the number reported by the controller" - which Set
+ * Features Number of Queues reports. Both counts are 0's based, and the
+ * usable pairs are the smaller of the two. A controller that refuses keeps
+ * its admin queue usable (Linux: "degraded controllers").
+ */
+static int step_set_number_of_queues(struct nvme_ctrlr *c)
+{
+    struct nvme_sqe cmd;
+    struct nvme_cpl cpl;
+    nvme_cmd_set_num_queues(&cmd, NVME_IO_QPAIRS_WANTED, NVME_IO_QPAIRS_WANTED);
+    if (nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0) {
+        admin_failed(c, "Set Features (Number of Queues)", &cpl);
+        kprintf("%s: continuing with the admin queue only\n", c->name);
+        c->max_io_qpairs = 0;
+        return 0;
+    }
+    uint32_t nsq, ncq;
+    nvme_num_queues_result(cpl.cqe.dw0, &nsq, &ncq);
+    uint32_t n = nsq < ncq ? nsq : ncq;
+    if (n > NVME_MAX_IO_QPAIRS)
+        n = NVME_MAX_IO_QPAIRS;
+    if (c->state == NVME_STATE_RESETTING && n < c->max_io_qpairs) {
+        kprintf("%s: after the reset the controller grants %u queue pairs, not %u\n", c->name, n,
+                c->max_io_qpairs);
+        return -ENOSPC;
+    }
+    c->max_io_qpairs = (uint16_t)n;
+    kprintf("%s: %u I/O queue pairs granted (asked for %u)\n", c->name, n,
+            NVME_IO_QPAIRS_WANTED);
+    return 0;
+}
+
+/*
+ * [§3.5.1 steps 10-11] Create I/O Completion Queues, then I/O Submission
+ * Queues. Two pairs for the block layer: one completing by interrupt (when
+ * the platform gave us any) and one polled with interrupts disabled (IEN=0).
+ * Further pairs are created on demand (nvme_ctrlr_alloc_io_qpair: the
+ * benchmark's).
+ */
+static int step_create_io_queues(struct nvme_ctrlr *c)
+{
+    if (c->state == NVME_STATE_RESETTING) {
+        /* Same queues, same memory, fresh rings. */
+        for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next) {
+            qp->created = false;
+            nvme_qpair_reset_rings(qp);
+            int err = create_io_queues_on_device(c, qp);
+            if (err)
+                return err;
+        }
+        return 0;
+    }
+    if (c->max_io_qpairs == 0)
+        return 0;
+    struct nvme_io_qpair_opts o;
+    nvme_ctrlr_get_default_io_qpair_opts(c, &o);
+    struct nvme_qpair *first = nvme_ctrlr_alloc_io_qpair(c, &o);
+    if (first == NULL)
+        return -ENOMEM;
+    c->block_qp_irq = c->block_qp_poll = first;
+    if (o.interrupts && c->max_io_qpairs >= 2) {
+        o.interrupts = false;
+        c->block_qp_poll = nvme_ctrlr_alloc_io_qpair(c, &o);
+        if (c->block_qp_poll == NULL) {
+            kprintf("%s: no polled queue pair; polled I/O will use the interrupt one\n", c->name);
+            c->block_qp_poll = first;
+        }
+    }
+    return 0;
+}
+
+/* [§3.5.1 step 12] "If the host desires asynchronous notification of
+ * optional events, the host should issue a Set Features command specifying
+ * the events to enable", then Asynchronous Event Request commands [§5.2]. */
+static int step_enable_async_events(struct nvme_ctrlr *c)
+{
+    struct nvme_sqe cmd;
+    struct nvme_cpl cpl;
+    /* Critical warnings (bits 7:0) and namespace attribute notices (bit 8). */
+    uint32_t events = 0xFF | ((c->id->oaes & (1u << 8)) ? (1u << 8) : 0);
+    nvme_cmd_set_features(&cmd, NVME_FEAT_ASYNC_EVENT, false, events, 0);
+    if (nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0)
+        admin_failed(c, "Set Features (Asynchronous Event Configuration)", &cpl);
+    aer_submit(c); /* one is enough to hear about everything, one at a time */
+    return 0;
+}
+
+/* Publishes the namespaces as block devices (ours: only once I/O works). */
+static int step_register_namespaces(struct nvme_ctrlr *c)
+{
+    return nvme_ctrlr_register(c);
+}
+
+struct init_step {
+    const char *what;
+    const char *ref;
+    int (*fn)(struct nvme_ctrlr *c);
+    bool on_reset; /* also run when recovering from a reset */
+};
+
+static const struct init_step init_steps[] = {
+    { "read capabilities (CAP, VS)", "§3.1.3.1", step_read_capabilities, false },
+    { "disable and wait for reset to finish (CC.EN=0, CSTS.RDY=0)", "§3.5.1 step 1",
+      step_disable_controller, true },
+    { "set up interrupts (MSI-X, INTx or polling)", "ours", step_setup_interrupts, true },
+    { "configure admin queue (AQA, ASQ, ACQ)", "§3.5.1 step 2", step_configure_admin_queue, true },
+    { "select command set, page size, arbitration (CC)", "§3.5.1 steps 3-4", step_configure_cc,
+      true },
+    { "enable controller (CC.EN=1)", "§3.5.1 step 5", step_enable_controller, true },
+    { "wait for ready (CSTS.RDY=1)", "§3.5.1 step 6", step_wait_ready, true },
+    { "identify controller (CNS 01h)", "§3.5.1 step 7", step_identify_controller, false },
+    { "identify namespaces (CNS 02h, 00h)", "§3.5.1 step 8", step_identify_namespaces, false },
+    { "set number of queues (FID 07h)", "§3.5.1 step 9", step_set_number_of_queues, true },
+    { "create I/O completion and submission queues", "§3.5.1 steps 10-11", step_create_io_queues,
+      true },
+    { "enable asynchronous events (FID 0Bh, AER)", "§3.5.1 step 12", step_enable_async_events,
+      true },
+    { "publish namespaces as block devices", "ours", step_register_namespaces, false },
+};
+
+#define NSTEPS (sizeof(init_steps) / sizeof(init_steps[0]))
+
+/* Undoes what the completed steps set up (reverse order). */
+static void unwind(struct nvme_ctrlr *c, size_t done)
+{
+    if (done > 10) /* I/O queues exist */
+        while (c->io_qpairs) {
+            c->io_qpairs->outstanding = 0;
+            nvme_ctrlr_free_io_qpair(c->io_qpairs);
+        }
+    if (done > 8)
+        nvme_ns_free_all(c);
+    if (done > 1) {
+        /* Leave the controller disabled, never half-configured. */
+        uint32_t cc = c->ops->read32(c, NVME_REG_CC);
+        if (cc != 0xFFFFFFFFu && NVME_GET(cc, CC_EN)) {
+            c->ops->write32(c, NVME_REG_CC, cc & ~(uint32_t)NVME_SET(CC_EN, 1));
+            wait_csts(c, NVME_SET(CSTS_RDY, 1), 0, false, "RDY=0 (undoing)");
+        }
+    }
+    if (c->admin.sq)
+        nvme_qpair_destroy(&c->admin);
+}
+
+static int run_steps(struct nvme_ctrlr *c, bool reset)
+{
+    size_t total = 0, n = 0;
+    for (size_t i = 0; i < NSTEPS; i++)
+        if (!reset || init_steps[i].on_reset)
+            total++;
+    for (size_t i = 0; i < NSTEPS; i++) {
+        const struct init_step *s = &init_steps[i];
+        if (reset && !s->on_reset)
+            continue;
+        n++;
+        if (c->trace || !reset)
+            kprintf("%s: step %zu/%zu %s [NVMe Base 2.0 %s]\n", c->name, n, total, s->what,
+                    s->ref);
+        int err = s->fn(c);
+        if (err) {
+            char csts[96];
+            uint32_t v = c->ops->read32(c, NVME_REG_CSTS);
+            kprintf("%s: step %zu/%zu (%s) failed: %s; CSTS %s\n", c->name, n, total, s->what,
+                    errno_name(err), csts_string(v, csts, sizeof(csts)));
+            if (!reset)
+                unwind(c, i);
+            return err;
+        }
+    }
+    return 0;
+}
+
+int nvme_ctrlr_init(struct nvme_ctrlr *c)
+{
+    c->state = NVME_STATE_INIT;
+    if (c->admin_timeout_ns == 0)
+        c->admin_timeout_ns = NVME_DEFAULT_ADMIN_TIMEOUT_MS * NSEC_PER_MSEC;
+    if (c->io_timeout_ns == 0)
+        c->io_timeout_ns = NVME_DEFAULT_IO_TIMEOUT_MS * NSEC_PER_MSEC;
+    c->admin_timeout_tsc = ns_to_tsc(c->admin_timeout_ns);
+    c->io_timeout_tsc = ns_to_tsc(c->io_timeout_ns);
+    int err = run_steps(c, false);
+    if (err) {
+        c->state = NVME_STATE_FAILED;
+        c->failure = "initialization failed";
+        return err;
+    }
+    c->state = NVME_STATE_READY;
+    c->next = NULL;
+    struct nvme_ctrlr **pp = &controllers;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = c;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reset, recovery and timeouts                                             */
+/* ------------------------------------------------------------------------ */
+
+int nvme_ctrlr_reset(struct nvme_ctrlr *c)
+{
+    if (c->state == NVME_STATE_FAILED)
+        return -ENODEV;
+    if (c->state == NVME_STATE_RESETTING)
+        return -EBUSY;
+    c->state = NVME_STATE_RESETTING;
+    c->resets++;
+    kprintf("%s: resetting the controller\n", c->name);
+    /* The device forgets every queue and command at CC.EN=0; the admin
+     * commands in flight (an AER, an abort) end here. */
+    c->aer_outstanding = 0;
+    int err = run_steps(c, true);
+    if (err) {
+        nvme_ctrlr_fail(c, "re-initialization after reset failed");
+        return err;
+    }
+    c->state = NVME_STATE_READY;
+    nvme_qpair_recover_outstanding(&c->admin, false, -EIO);
+    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+        nvme_qpair_recover_outstanding(qp, false, -EIO);
+    kprintf("%s: reset complete; outstanding commands resubmitted\n", c->name);
+    return 0;
+}
+
+static void abort_cb(void *arg, const struct nvme_cpl *cpl)
+{
+    struct nvme_ctrlr *c = arg;
+    if (cpl->err)
+        kprintf("%s: Abort failed (%s)\n", c->name, errno_name(cpl->err));
+    else
+        kprintf("%s: Abort completed: command %s\n", c->name,
+                (cpl->cqe.dw0 & NVME_ABORT_DW0_NOT_ABORTED) ? "not aborted" : "aborted");
+}
+
+/*
+ * A command has passed its deadline. In order:
+ *   1. reap the queue once: a completion may be there without its interrupt
+ *      ("completion polled", Linux; "System interrupt issues?", FreeBSD);
+ *   2. the controller is gone or fatal: reset (or give up if gone);
+ *   3. an I/O command: send Abort [§5.1] and give it one admin timeout more;
+ *   4. still there (or an admin command): reset the controller, which fails
+ *      the timed-out command with ETIMEDOUT and resubmits the others.
+ */
+void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp, struct nvme_tracker *tr)
+{
+    uint16_t cid = tr->sqe.cid;
+    if (c->state != NVME_STATE_READY)
+        return;
+    nvme_qpair_reap(qp, 0, false);
+    if (!tr->active || tr->sqe.cid != cid) {
+        qp->stats.polled_late++;
+        kprintf("%s: command %#x on queue %u timed out but had completed: interrupt missed?\n",
+                c->name, cid, qp->id);
+        return;
+    }
+    uint32_t csts = c->ops->read32(c, NVME_REG_CSTS);
+    if (csts == NVME_CSTS_GONE) {
+        nvme_ctrlr_fail(c, "device gone (registers read all ones)");
+        return;
+    }
+    qp->stats.timeouts++;
+    char what[128];
+    nvme_sqe_describe(&tr->sqe, qp->id == 0, what, sizeof(what));
+    if (NVME_GET(csts, CSTS_CFS)) {
+        kprintf("%s: controller fatal status (CFS=1) with %s outstanding\n", c->name, what);
+    } else if (qp->id != 0 && !tr->abort_sent) {
+        kprintf("%s: timeout on queue %u: %s; sending Abort\n", c->name, qp->id, what);
+        struct nvme_sqe cmd;
+        nvme_cmd_abort(&cmd, qp->id, cid);
+        tr->abort_sent = true;
+        tr->deadline_tsc = rdtsc() + c->admin_timeout_tsc;
+        if (nvme_ctrlr_cmd_admin_raw(c, &cmd, NULL, 0, abort_cb, c) == 0) {
+            qp->stats.aborts++;
+            return;
+        }
+    } else {
+        kprintf("%s: timeout on queue %u: %s%s\n", c->name, qp->id, what,
+                tr->abort_sent ? " (also after Abort)" : "");
+    }
+    tr->timed_out = true;
+    nvme_ctrlr_reset(c);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Shutdown                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * [§3.5.2 / §3.6.2 "Shutdown"]: "the host should: stop submitting any new
+ * I/O commands ... delete all I/O Submission Queues ... delete all I/O
+ * Completion Queues ... set CC.SHN to 01b". Then CSTS.SHST becomes 10b;
+ * the wait is bounded by RTD3E (µs) when the controller states it, within
+ * [5 s, 60 s]. Deleting the queues first keeps the "unsafe shutdowns"
+ * count from rising (FreeBSD's comment on §7.6.2 of 1.4).
+ */
+void nvme_ctrlr_shutdown(struct nvme_ctrlr *c)
+{
+    if (c->state != NVME_STATE_READY)
+        return;
+    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+        nvme_qpair_reap(qp, 0, false);
+    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+        delete_io_queues_on_device(c, qp);
+    uint64_t timeout = (uint64_t)c->id->rtd3e * NSEC_PER_USEC;
+    if (timeout < SHUTDOWN_TIMEOUT_MIN_NS)
+        timeout = SHUTDOWN_TIMEOUT_MIN_NS;
+    if (timeout > SHUTDOWN_TIMEOUT_MAX_NS)
+        timeout = SHUTDOWN_TIMEOUT_MAX_NS;
+    uint32_t cc = nvme_rd32(c, NVME_REG_CC);
+    cc = (cc & ~(uint32_t)NVME_SET(CC_SHN, NVME_CC_SHN_MASK)) | NVME_SET(CC_SHN, NVME_CC_SHN_NORMAL);
+    nvme_wr32(c, NVME_REG_CC, cc);
+    uint64_t saved = c->ready_timeout_ns;
+    c->ready_timeout_ns = timeout;
+    int err = wait_csts(c, NVME_SET(CSTS_SHST, NVME_CSTS_SHST_MASK),
+                        NVME_SET(CSTS_SHST, NVME_CSTS_SHST_COMPLETE), false, "SHST=complete");
+    c->ready_timeout_ns = saved;
+    c->state = NVME_STATE_FAILED;
+    c->failure = "shut down";
+    if (err == 0)
+        kprintf("%s: shutdown complete\n", c->name);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Accessors                                                                */
+/* ------------------------------------------------------------------------ */
+
+const struct nvme_id_ctrl *nvme_ctrlr_get_data(const struct nvme_ctrlr *c)
+{
+    return c->id;
+}
+
+const char *nvme_ctrlr_get_name(const struct nvme_ctrlr *c)
+{
+    return c->name;
+}
+
+uint64_t nvme_ctrlr_get_cap(const struct nvme_ctrlr *c)
+{
+    return c->cap;
+}
+
+uint32_t nvme_ctrlr_get_num_ns(const struct nvme_ctrlr *c)
+{
+    return c->nn;
+}
+
+uint32_t nvme_ctrlr_get_max_xfer_size(const struct nvme_ctrlr *c)
+{
+    return c->max_xfer;
+}
+
+uint32_t nvme_ctrlr_get_max_io_qpairs(const struct nvme_ctrlr *c)
+{
+    return c->max_io_qpairs;
+}
+
+struct nvme_ctrlr *nvme_ctrlr_first(void)
+{
+    return controllers;
+}
+
+struct nvme_ctrlr *nvme_ctrlr_next(struct nvme_ctrlr *c)
+{
+    return c->next;
+}
+
+struct nvme_ctrlr *nvme_ctrlr_by_name(const char *name)
+{
+    for (struct nvme_ctrlr *c = controllers; c; c = c->next)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}

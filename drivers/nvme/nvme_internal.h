@@ -1,0 +1,291 @@
+/*
+ * drivers/nvme/nvme_internal.h - the driver's own structures, shared by its
+ * files and by the host tests, which run the same code against an
+ * in-memory controller model (tests/host/nvme_model.c).
+ *
+ * Objects and their lifetimes:
+ *   nvme_ctrlr   one per PCI function, from attach to the end
+ *   nvme_qpair   admin (QID 0) or I/O; owns its SQ/CQ memory, its trackers
+ *                and its requests, all allocated when the pair is created
+ *   nvme_request one API call (a read of N blocks, a raw command...); may
+ *                become several commands when it exceeds the transfer limit
+ *   nvme_tracker one command in flight: the CID is its index plus a 4-bit
+ *                generation (Linux's scheme), so a completion for a slot
+ *                that has since been reused is recognised as stale
+ * Nothing on the I/O path allocates: requests and trackers come from free
+ * lists sized with the queue.
+ */
+#ifndef NVOS_DRIVERS_NVME_NVME_INTERNAL_H
+#define NVOS_DRIVERS_NVME_NVME_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drivers/nvme/nvme.h"
+#include "drivers/nvme/nvme_mmio.h"
+#include "drivers/nvme/nvme_prp.h"
+#include "drivers/nvme/nvme_regs.h"
+
+#define NVME_ADMIN_QUEUE_SIZE 32     /* Linux's NVME_AQ_DEPTH; Micron 2200 needs <= 32 */
+#define NVME_IO_QUEUE_SIZE_DEFAULT 256
+#define NVME_MAX_QUEUE_SIZE 4096     /* CIDs carry the tracker index in 12 bits */
+#define NVME_CID_INDEX_BITS 12
+#define NVME_CID_INDEX_MASK ((1u << NVME_CID_INDEX_BITS) - 1)
+#define NVME_CID_GEN_MASK 0xFu
+#define NVME_MAX_IO_QPAIRS 64        /* per controller, whatever the device grants */
+#define NVME_MAX_XFER_CAP (4u << 20) /* MDTS=0 ("no limit") or huge: 4 MiB per command */
+#define NVME_MAX_NAMESPACES 1024     /* one Active Namespace ID list */
+#define NVME_DEFAULT_RETRIES 3
+#define NVME_DEFAULT_ADMIN_TIMEOUT_MS 10000
+#define NVME_DEFAULT_IO_TIMEOUT_MS 30000
+#define NVME_TIMEOUT_CHECK_NS (50 * 1000000ull)
+
+enum nvme_payload {
+    NVME_PAYLOAD_NONE,   /* flush, write zeroes, DSM ranges are in the request */
+    NVME_PAYLOAD_CONTIG, /* one virtual buffer */
+    NVME_PAYLOAD_SGL,    /* reset_sgl/next_sge callbacks */
+};
+
+struct nvme_qpair;
+struct nvme_tracker;
+
+struct nvme_request {
+    nvme_cmd_cb cb;
+    void *cb_arg;
+    struct nvme_ns *ns;
+    struct nvme_sqe cmd;      /* template: opcode, NSID, flags; LBA fields per child */
+    bool split;               /* LBA-addressed: cut at the transfer limit */
+    enum nvme_payload payload;
+    uint8_t *buf;             /* CONTIG: start of the whole buffer */
+    uint8_t *md_buf;          /* separate metadata buffer, or NULL */
+    nvme_req_reset_sgl_cb reset_sgl;
+    nvme_req_next_sge_cb next_sge;
+    uint32_t len;             /* bytes, non-LBA commands */
+    uint64_t next_lba;        /* first block not yet submitted */
+    uint32_t blocks_left;     /* blocks not yet submitted */
+    uint32_t bytes_done;      /* payload offset of the next child */
+    uint32_t outstanding;     /* children in flight */
+    bool failed;              /* a child failed: submit no more */
+    bool no_timeout;          /* Asynchronous Event Requests wait forever by design */
+    struct nvme_cpl cpl;      /* what the callback will get */
+    struct nvme_request *next_free;
+};
+
+struct nvme_tracker {
+    struct nvme_request *req;
+    struct nvme_sqe sqe;      /* as submitted: retries and resets resubmit it */
+    uint16_t index;
+    uint8_t gen;              /* CID bits 15:12 */
+    bool active;
+    uint8_t attempts;         /* submissions so far */
+    bool abort_sent;
+    bool timed_out;
+    bool recover;             /* in flight at a reset: resubmit or fail */
+    uint32_t blocks;          /* of this child */
+    uint64_t submit_tsc;
+    uint64_t deadline_tsc;
+    uint64_t *prp_virt;       /* this tracker's PRP list pages (contiguous) */
+    nvme_phys_t prp_phys;
+    struct nvme_tracker *next_free;
+};
+
+struct nvme_qpair_stats {
+    uint64_t submitted;
+    uint64_t completed;
+    uint64_t doorbells_sq;
+    uint64_t doorbells_cq;
+    uint64_t retries;
+    uint64_t timeouts;
+    uint64_t aborts;
+    uint64_t bogus;       /* completions that matched no command in flight */
+    uint64_t polled_late; /* timeouts found completed by a last poll (missed interrupt) */
+    uint64_t interrupts;
+};
+
+struct nvme_qpair {
+    struct nvme_ctrlr *ctrlr;
+    uint16_t id;               /* 0: admin */
+    uint16_t size;             /* entries in the SQ and in the CQ */
+    bool irq;                  /* completions by interrupt */
+    bool created;              /* exists on the device */
+    uint16_t msix_index;       /* IV given at creation */
+
+    struct nvme_sqe *sq;
+    nvme_phys_t sq_phys;
+    uint16_t sq_tail;          /* next slot we write */
+    uint16_t sq_db_tail;       /* tail the device was last told */
+    uint16_t sq_head;          /* from the last CQE's SQHD */
+    uint32_t *sq_db;
+
+    struct nvme_cqe *cq;
+    nvme_phys_t cq_phys;
+    uint16_t cq_head;
+    uint8_t phase;             /* expected phase tag: starts at 1 */
+    uint32_t *cq_db;
+
+    unsigned batch_depth;      /* >0: SQ doorbell deferred */
+    uint32_t prp_lists;        /* PRP list pages per tracker */
+    struct nvme_tracker *trackers;
+    uint16_t ntrackers;
+    struct nvme_tracker *free_trackers;
+    struct nvme_request *requests;
+    struct nvme_request *free_requests;
+    uint32_t outstanding;      /* trackers active */
+    uint64_t next_timeout_check;
+
+    struct nvme_qpair_stats stats;
+    struct nvme_qpair *next;   /* controller's list of I/O pairs */
+};
+
+struct nvme_ns {
+    struct nvme_ctrlr *ctrlr;
+    uint32_t nsid;
+    struct nvme_id_ns *id;     /* Identify Namespace (DMA page, kept) */
+    uint64_t nsze;
+    uint32_t block_size;
+    uint32_t md_size;
+    bool extended_lba;         /* FLBAS bit 4: metadata at the end of each block */
+    uint8_t lbaf;              /* index of the format in use */
+    uint8_t pi_type;           /* DPS bits 2:0 */
+    uint32_t max_blocks;       /* per command */
+    const char *unusable;      /* why the block layer does not publish it, or NULL */
+    struct nvme_ns *next;
+};
+
+enum nvme_irq_mode { NVME_IRQ_NONE, NVME_IRQ_INTX, NVME_IRQ_MSIX };
+
+enum nvme_ctrlr_state {
+    NVME_STATE_INIT,
+    NVME_STATE_READY,
+    NVME_STATE_RESETTING,
+    NVME_STATE_FAILED, /* gone or dead: everything fails with -ENODEV */
+};
+
+struct nvme_vector;
+
+struct nvme_ctrlr {
+    char name[16];             /* "nvme0" */
+    unsigned index;
+    enum nvme_ctrlr_state state;
+    const char *failure;       /* why FAILED */
+
+    /* Registers */
+    const struct nvme_reg_ops *ops;
+    uint8_t *regs;             /* mapped BAR0 */
+    uint64_t regs_size;
+    void *platform;            /* the PCI device, or the test's model */
+    uint64_t cap;
+    uint32_t vs;
+    uint32_t dstrd;            /* CAP.DSTRD */
+    uint32_t page_size;        /* CC.MPS bytes */
+    uint32_t mps;
+    uint64_t ready_timeout_ns; /* from CAP.TO (and CRTO) */
+    bool trace;
+
+    /* Identify */
+    struct nvme_id_ctrl *id;   /* DMA page, kept */
+    nvme_phys_t id_phys;
+    uint32_t max_xfer;         /* bytes per command */
+    uint32_t prp_list_pages;   /* per tracker */
+    uint32_t nn;
+    struct nvme_ns *namespaces;
+
+    /* Queues */
+    struct nvme_qpair admin;
+    struct nvme_qpair *io_qpairs;
+    struct nvme_qpair *block_qp_irq;  /* the block layer's pairs (may be the same) */
+    struct nvme_qpair *block_qp_poll;
+    uint16_t max_io_qpairs;    /* granted */
+    uint16_t io_queue_size_max;/* CAP.MQES + 1, clamped */
+    uint8_t qid_used[(NVME_MAX_IO_QPAIRS + 1 + 7) / 8];
+
+    /* Interrupts */
+    enum nvme_irq_mode irq_mode;
+    unsigned msix_vectors;     /* table entries available */
+    uint8_t *msix_table;
+    struct nvme_vector *vectors;
+    int intx_vector;
+
+    /* Policy */
+    uint64_t admin_timeout_ns;
+    uint64_t io_timeout_ns;
+    uint64_t admin_timeout_tsc; /* the same, in TSC ticks, for the I/O path */
+    uint64_t io_timeout_tsc;
+    unsigned max_retries;
+    unsigned aer_outstanding;
+    unsigned aer_limit;
+    uint64_t resets;
+    uint32_t last_aer_dw0;
+    uint64_t aer_events;
+
+    struct nvme_ctrlr *next;
+};
+
+/* ---- nvme_qpair.c: rings, trackers, completions ---- */
+int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, uint16_t size,
+                    bool irq);
+void nvme_qpair_destroy(struct nvme_qpair *qp);
+/* Empties the rings (after a controller reset; trackers keep their state). */
+void nvme_qpair_reset_rings(struct nvme_qpair *qp);
+struct nvme_request *nvme_request_alloc(struct nvme_qpair *qp, nvme_cmd_cb cb, void *cb_arg);
+/* Submits (part of) a prepared request; the request is the qpair's from now on. */
+int nvme_request_submit(struct nvme_qpair *qp, struct nvme_request *req);
+/* Reaps completions; check_timeouts: also look for commands past their deadline. */
+int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts);
+void nvme_qpair_ring_sq(struct nvme_qpair *qp);
+/* After a reset: resubmit or fail every command the device forgot. */
+void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int err);
+/* Completes a request's outstanding tracker with a made-up status. */
+void nvme_tracker_fail(struct nvme_qpair *qp, struct nvme_tracker *tr, uint16_t status, int err);
+bool nvme_qpair_lock(struct nvme_qpair *qp);
+void nvme_qpair_unlock(struct nvme_qpair *qp, bool flags);
+
+/* ---- nvme_ctrlr.c ---- */
+int nvme_ctrlr_init(struct nvme_ctrlr *c);
+void nvme_ctrlr_shutdown(struct nvme_ctrlr *c);
+/* A command is past its deadline: poll, abort, reset (see nvme_qpair.c). */
+void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp,
+                               struct nvme_tracker *tr);
+void nvme_ctrlr_fail(struct nvme_ctrlr *c, const char *why);
+bool nvme_ctrlr_alive(struct nvme_ctrlr *c);
+int nvme_ctrlr_register(struct nvme_ctrlr *c);
+uint16_t nvme_alloc_qid(struct nvme_ctrlr *c);
+void nvme_free_qid(struct nvme_ctrlr *c, uint16_t qid);
+
+/* ---- nvme_ns.c ---- */
+int nvme_ns_identify_all(struct nvme_ctrlr *c);
+void nvme_ns_free_all(struct nvme_ctrlr *c);
+
+/* ---- nvme_trace.c ---- */
+void nvme_trace_reg(struct nvme_ctrlr *c, bool write, uint32_t off, uint64_t value, bool wide);
+void nvme_trace_poll(struct nvme_ctrlr *c, uint32_t off, uint32_t value, unsigned reads,
+                     uint64_t ns, const char *until);
+void nvme_trace_sqe(struct nvme_qpair *qp, const struct nvme_sqe *sqe);
+void nvme_trace_cqe(struct nvme_qpair *qp, const struct nvme_cqe *cqe);
+void nvme_trace_doorbell(struct nvme_qpair *qp, bool sq, uint32_t value);
+const char *nvme_reg_name(uint32_t off);
+
+/* ---- environment (nvme_pci.c in the kernel, the model in host tests) ---- */
+/* Chooses and programs MSI-X, INTx or nothing; sets c->irq_mode. Runs before
+ * CC.EN=1: QEMU only delivers MSI-X for CQs created while MSI-X is enabled. */
+int nvme_env_interrupts_setup(struct nvme_ctrlr *c);
+/* Picks the MSI-X entry (IV) for a new interrupt-driven CQ and routes it. */
+int nvme_env_interrupt_bind(struct nvme_ctrlr *c, struct nvme_qpair *qp);
+void nvme_env_interrupt_unbind(struct nvme_ctrlr *c, struct nvme_qpair *qp);
+/* Waits a little for the device; in the kernel a pause, in tests a model step. */
+void nvme_env_relax(struct nvme_ctrlr *c);
+/* Physical address of a kernel virtual buffer address. */
+nvme_phys_t nvme_env_virt_to_phys(const void *p);
+bool nvme_env_irq_save(void);
+void nvme_env_irq_restore(bool was_enabled);
+/* Zeroed, page-aligned, physically contiguous memory for the device. */
+void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys);
+void nvme_env_dma_free(void *p, size_t size);
+
+static inline bool nvme_ctrlr_failed(const struct nvme_ctrlr *c)
+{
+    return c->state == NVME_STATE_FAILED;
+}
+
+#endif

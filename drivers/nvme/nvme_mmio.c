@@ -1,0 +1,51 @@
+/*
+ * drivers/nvme/nvme_mmio.c - register accessors (see nvme_mmio.h).
+ */
+#include "drivers/nvme/nvme_mmio.h"
+
+#include "drivers/nvme/nvme_internal.h"
+
+static uint32_t mmio_read(struct nvme_ctrlr *c, uint32_t off)
+{
+    return mmio_read32(c->regs + off);
+}
+
+static void mmio_write(struct nvme_ctrlr *c, uint32_t off, uint32_t v)
+{
+    mmio_write32(c->regs + off, v);
+}
+
+const struct nvme_reg_ops nvme_mmio_ops = { mmio_read, mmio_write };
+
+uint32_t nvme_rd32(struct nvme_ctrlr *c, uint32_t off)
+{
+    uint32_t v = c->ops->read32(c, off);
+    if (c->trace)
+        nvme_trace_reg(c, false, off, v, false);
+    return v;
+}
+
+void nvme_wr32(struct nvme_ctrlr *c, uint32_t off, uint32_t v)
+{
+    if (c->trace)
+        nvme_trace_reg(c, true, off, v, false);
+    c->ops->write32(c, off, v);
+}
+
+uint64_t nvme_rd64(struct nvme_ctrlr *c, uint32_t off)
+{
+    uint32_t lo = c->ops->read32(c, off);
+    uint32_t hi = c->ops->read32(c, off + 4);
+    uint64_t v = ((uint64_t)hi << 32) | lo;
+    if (c->trace)
+        nvme_trace_reg(c, false, off, v, true);
+    return v;
+}
+
+void nvme_wr64(struct nvme_ctrlr *c, uint32_t off, uint64_t v)
+{
+    if (c->trace)
+        nvme_trace_reg(c, true, off, v, true);
+    c->ops->write32(c, off, (uint32_t)v); /* low half first */
+    c->ops->write32(c, off + 4, (uint32_t)(v >> 32));
+}

@@ -1,0 +1,332 @@
+/*
+ * drivers/nvme/nvme_pci.c - NVMe over PCIe: finding controllers, mapping
+ * BAR0, MSI-X / INTx, and the kernel services the driver core uses.
+ *
+ * [NVMe over PCIe Transport 1.0 §3.1 (BAR0 holds the registers), §3.3
+ * (class code 01h/08h/02h); PCI Local Bus 3.0 §6.8.2 (MSI-X table: address,
+ * data, vector control with the mask bit; function mask and enable in the
+ * capability)].
+ *
+ * Interrupt modes, chosen with nvme.irq=msix|intx|poll (default: MSI-X if
+ * the device has it, else INTx, else polling):
+ *   - MSI-X: entry 0 serves the admin CQ (the spec fixes it there); each
+ *     interrupt-driven I/O CQ gets its own entry while there are enough
+ *     (QEMU's msix_qsize), else shares one;
+ *   - INTx: the legacy line (Interrupt Line register, through the I/O APIC,
+ *     level-triggered); one handler reaps every interrupt-driven CQ; IV is 0;
+ *   - poll: nothing is ever interrupt-driven.
+ * The device must never be written INTMS/INTMC while MSI-X is on (QEMU logs
+ * it as undefined behaviour); nvos does not use them in any mode.
+ */
+#include <string.h>
+
+#include "drivers/nvme/nvme_internal.h"
+#include "drivers/pci/pci.h"
+#include "kernel/arch/x86.h"
+#include "kernel/cmdline.h"
+#include "kernel/irq/irq.h"
+#include "kernel/kernel.h"
+#include "kernel/mm/heap.h"
+#include "kernel/mm/vmm.h"
+#include "kernel/power.h"
+#include "lib/errno.h"
+
+struct nvme_vector {
+    struct nvme_ctrlr *c;
+    unsigned index;  /* MSI-X table entry */
+    int kernel_vector;
+    unsigned users;  /* CQs routed here */
+};
+
+/* ---- environment for the driver core ---- */
+
+void nvme_env_relax(struct nvme_ctrlr *c)
+{
+    (void)c;
+    cpu_pause();
+}
+
+nvme_phys_t nvme_env_virt_to_phys(const void *p)
+{
+    return virt_to_phys(p);
+}
+
+bool nvme_env_irq_save(void)
+{
+    return irq_save();
+}
+
+void nvme_env_irq_restore(bool was_enabled)
+{
+    irq_restore(was_enabled);
+}
+
+void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys)
+{
+    phys_addr_t p;
+    void *v = dma_alloc(size, PAGE_SIZE, &p);
+    *phys = p;
+    return v;
+}
+
+void nvme_env_dma_free(void *p, size_t size)
+{
+    dma_free(p, size);
+}
+
+/* ---- interrupts ---- */
+
+static void reap_irq_qpairs(struct nvme_ctrlr *c, int msix_index)
+{
+    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+        if (qp->irq && (msix_index < 0 || qp->msix_index == (unsigned)msix_index)) {
+            qp->stats.interrupts++;
+            nvme_qpair_reap(qp, 0, false);
+        }
+}
+
+static void msix_handler(void *ctx)
+{
+    struct nvme_vector *v = ctx;
+    struct nvme_ctrlr *c = v->c;
+    if (v->index == 0) {
+        c->admin.stats.interrupts++;
+        nvme_qpair_reap(&c->admin, 0, false);
+    }
+    reap_irq_qpairs(c, (int)v->index);
+}
+
+static void intx_handler(void *ctx)
+{
+    struct nvme_ctrlr *c = ctx;
+    /* Level-triggered: the line drops once every CQ head has caught up,
+     * which the reaping below does before the EOI. */
+    c->admin.stats.interrupts++;
+    nvme_qpair_reap(&c->admin, 0, false);
+    reap_irq_qpairs(c, -1);
+}
+
+static void msix_entry_write(struct nvme_ctrlr *c, unsigned index, uint64_t addr, uint32_t data,
+                             bool masked)
+{
+    uint8_t *e = c->msix_table + index * PCI_MSIX_ENTRY_SIZE;
+    mmio_write32(e + PCI_MSIX_ENTRY_VECTOR_CONTROL, PCI_MSIX_ENTRY_CTRL_MASKBIT);
+    mmio_write32(e + PCI_MSIX_ENTRY_ADDR_LO, (uint32_t)addr);
+    mmio_write32(e + PCI_MSIX_ENTRY_ADDR_HI, (uint32_t)(addr >> 32));
+    mmio_write32(e + PCI_MSIX_ENTRY_DATA, data);
+    if (!masked)
+        mmio_write32(e + PCI_MSIX_ENTRY_VECTOR_CONTROL, 0);
+}
+
+/* Gives MSI-X table entry "index" a kernel vector and unmasks it. */
+static int msix_activate(struct nvme_ctrlr *c, unsigned index)
+{
+    struct nvme_vector *v = &c->vectors[index];
+    if (v->kernel_vector > 0)
+        return 0;
+    v->c = c;
+    v->index = index;
+    int kv = irq_alloc_vector(msix_handler, v, c->name);
+    if (kv < 0)
+        return kv;
+    v->kernel_vector = kv;
+    msix_entry_write(c, index, irq_msi_address(), irq_msi_data(kv), false);
+    return 0;
+}
+
+static int setup_msix(struct nvme_ctrlr *c, struct pci_device *pd)
+{
+    struct pci_msix_info mi;
+    if (!pci_msix_info(pd, &mi))
+        return -ENODEV;
+    const struct pci_bar *bar = &pd->bars[mi.table_bir];
+    if (mi.table_bir > 5 || bar->size == 0 || bar->is_io ||
+        mi.table_offset + (uint64_t)mi.table_size * PCI_MSIX_ENTRY_SIZE > bar->size) {
+        kprintf("%s: MSI-X table outside its BAR; not using MSI-X\n", c->name);
+        return -EINVAL;
+    }
+    c->msix_table = vmm_map_mmio(bar->base + mi.table_offset,
+                                 (size_t)mi.table_size * PCI_MSIX_ENTRY_SIZE);
+    c->vectors = kzalloc(sizeof(*c->vectors) * mi.table_size);
+    if (c->msix_table == NULL || c->vectors == NULL)
+        return -ENOMEM;
+    c->msix_vectors = mi.table_size;
+    /* Function-masked while the table is written; every entry masked. */
+    pci_msix_control(pd, true, true);
+    for (unsigned i = 0; i < mi.table_size; i++)
+        msix_entry_write(c, i, 0, 0, true);
+    pci_set_intx_disable(pd, true);
+    int err = msix_activate(c, 0); /* the admin CQ's */
+    if (err)
+        return err;
+    pci_msix_control(pd, true, false);
+    c->irq_mode = NVME_IRQ_MSIX;
+    kprintf("%s: MSI-X with %u vectors (entry 0: admin, kernel vector %#x)\n", c->name,
+            mi.table_size, c->vectors[0].kernel_vector);
+    return 0;
+}
+
+static int setup_intx(struct nvme_ctrlr *c, struct pci_device *pd)
+{
+    if (pd->irq_pin == 0 || pd->irq_line == 0 || pd->irq_line == 0xFF) {
+        kprintf("%s: no INTx line assigned by firmware\n", c->name);
+        return -ENODEV;
+    }
+    enum irq_trigger trigger;
+    enum irq_polarity polarity;
+    uint32_t gsi = irq_isa_to_gsi(pd->irq_line, &trigger, &polarity);
+    /* Without an override the line is a PCI one: level-triggered, active low. */
+    if (gsi == pd->irq_line && trigger == IRQ_EDGE) {
+        trigger = IRQ_LEVEL;
+        polarity = IRQ_ACTIVE_LOW;
+    }
+    int v = irq_route_gsi(gsi, trigger, polarity, intx_handler, c, c->name);
+    if (v < 0) {
+        kprintf("%s: cannot route INTx (line %u, GSI %u): %s\n", c->name, pd->irq_line, gsi,
+                errno_name(v));
+        return v;
+    }
+    c->intx_vector = v;
+    if (pd->cap_msix)
+        pci_msix_control(pd, false, false);
+    pci_set_intx_disable(pd, false);
+    c->irq_mode = NVME_IRQ_INTX;
+    kprintf("%s: INTx pin %c, line %u -> GSI %u (%s, %s), kernel vector %#x\n", c->name,
+            'A' + pd->irq_pin - 1, pd->irq_line, gsi, trigger == IRQ_LEVEL ? "level" : "edge",
+            polarity == IRQ_ACTIVE_LOW ? "active low" : "active high", v);
+    return 0;
+}
+
+int nvme_env_interrupts_setup(struct nvme_ctrlr *c)
+{
+    struct pci_device *pd = c->platform;
+    const char *want = cmdline_get("nvme.irq");
+    c->irq_mode = NVME_IRQ_NONE;
+    if (want && strcmp(want, "poll") == 0) {
+        pci_set_intx_disable(pd, true);
+        kprintf("%s: interrupts off (nvme.irq=poll): every queue is polled\n", c->name);
+        return 0;
+    }
+    if ((want == NULL || strcmp(want, "msix") == 0) && pd->cap_msix && setup_msix(c, pd) == 0)
+        return 0;
+    if ((want == NULL || strcmp(want, "intx") == 0 || strcmp(want, "msix") == 0) &&
+        setup_intx(c, pd) == 0)
+        return 0;
+    kprintf("%s: no usable interrupt; every queue is polled\n", c->name);
+    return 0;
+}
+
+int nvme_env_interrupt_bind(struct nvme_ctrlr *c, struct nvme_qpair *qp)
+{
+    if (c->irq_mode == NVME_IRQ_INTX) {
+        qp->msix_index = 0; /* IV must be 0 when MSI-X is off */
+        return 0;
+    }
+    if (c->irq_mode != NVME_IRQ_MSIX)
+        return -ENODEV;
+    /* Own entry while the table has one for this QID, else share. */
+    unsigned index = qp->id < c->msix_vectors ? qp->id : qp->id % c->msix_vectors;
+    int err = msix_activate(c, index);
+    if (err) {
+        index = 0; /* out of kernel vectors: share the admin entry */
+    }
+    c->vectors[index].users++;
+    qp->msix_index = (uint16_t)index;
+    return 0;
+}
+
+void nvme_env_interrupt_unbind(struct nvme_ctrlr *c, struct nvme_qpair *qp)
+{
+    if (c->irq_mode != NVME_IRQ_MSIX)
+        return;
+    struct nvme_vector *v = &c->vectors[qp->msix_index];
+    if (v->users)
+        v->users--;
+    if (v->users == 0 && v->index != 0 && v->kernel_vector > 0) {
+        msix_entry_write(c, v->index, 0, 0, true);
+        irq_free_vector(v->kernel_vector);
+        v->kernel_vector = 0;
+    }
+}
+
+/* ---- probing ---- */
+
+static unsigned controller_count;
+
+static void shutdown_hook(void *ctx)
+{
+    nvme_ctrlr_shutdown(ctx);
+}
+
+static int attach_one(struct pci_device *pd, struct nvme_ctrlr **out)
+{
+    char pciname[16];
+    pci_name(pd, pciname, sizeof(pciname));
+    const struct pci_bar *bar0 = &pd->bars[0];
+    if (bar0->size == 0 || bar0->is_io || bar0->base == 0) {
+        kprintf("nvme: %s: BAR0 is not an assigned memory BAR; skipped\n", pciname);
+        return -ENODEV;
+    }
+    if (bar0->size < 0x2000) {
+        kprintf("nvme: %s: BAR0 is only %llu bytes; skipped\n", pciname,
+                (unsigned long long)bar0->size);
+        return -ENODEV;
+    }
+    struct nvme_ctrlr *c = kzalloc(sizeof(*c));
+    if (c == NULL)
+        return -ENOMEM;
+    c->index = controller_count;
+    ksnprintf(c->name, sizeof(c->name), "nvme%u", c->index);
+    c->platform = pd;
+    c->ops = &nvme_mmio_ops;
+    c->regs_size = bar0->size;
+    c->trace = cmdline_get_bool("nvme.trace", false);
+    c->admin_timeout_ns = cmdline_get_u64("nvme.admin_timeout_ms", NVME_DEFAULT_ADMIN_TIMEOUT_MS) *
+                          1000000ull;
+    c->io_timeout_ns = cmdline_get_u64("nvme.io_timeout_ms", NVME_DEFAULT_IO_TIMEOUT_MS) *
+                       1000000ull;
+    c->max_retries = (unsigned)cmdline_get_u64("nvme.retries", NVME_DEFAULT_RETRIES);
+
+    /* [PCIe Transport §3.1] Memory space for BAR0, bus mastering for DMA:
+     * firmware may have left either off (coreboot; after an FLR). */
+    pci_enable_memory(pd);
+    pci_enable_bus_master(pd);
+    c->regs = vmm_map_mmio(bar0->base, bar0->size);
+    if (c->regs == NULL) {
+        kfree(c);
+        return -ENOMEM;
+    }
+    kprintf("%s: %s %04x:%04x, BAR0 %#llx (%llu KiB)\n", c->name, pciname, pd->vendor_id,
+            pd->device_id, (unsigned long long)bar0->base,
+            (unsigned long long)(bar0->size / 1024));
+    controller_count++;
+    pd->driver = "nvme";
+    int err = nvme_ctrlr_init(c);
+    if (err) {
+        kprintf("%s: not attached (%s)\n", c->name, errno_name(err));
+        return err;
+    }
+    power_register_shutdown_hook(c->name, shutdown_hook, c);
+    *out = c;
+    return 0;
+}
+
+int nvme_probe(void *ctx, nvme_probe_cb probe_cb, nvme_attach_cb attach_cb)
+{
+    int attached = 0;
+    for (struct pci_device *pd = pci_find_class(0x01, 0x08, 0x02, NULL); pd;
+         pd = pci_find_class(0x01, 0x08, 0x02, pd)) {
+        char pciname[16];
+        struct nvme_probe_info info = { pci_name(pd, pciname, sizeof(pciname)), pd->vendor_id,
+                                        pd->device_id };
+        if (pd->driver || (probe_cb && !probe_cb(ctx, &info)))
+            continue;
+        struct nvme_ctrlr *c;
+        if (attach_one(pd, &c) == 0) {
+            attached++;
+            if (attach_cb)
+                attach_cb(ctx, &info, c);
+        }
+    }
+    return attached;
+}

@@ -1,0 +1,549 @@
+/*
+ * drivers/nvme/nvme_qpair.c - submission and completion queues: the I/O path.
+ *
+ * [NVMe Base 2.0 §3.3.1 (circular queues: head, tail, full = tail + 1 ==
+ * head), §3.3.1.2 (Phase Tag), §3.3.3 (SQE/CQE formats), §3.1.4 / PCIe
+ * Transport 1.0 §3.1.2 (doorbells)].
+ *
+ * Submitting: a request takes a tracker per command; the SQE is built in
+ * the tracker (kept for retries and for resubmission after a reset), copied
+ * into the SQ slot at the tail, and the tail doorbell is written - once per
+ * batch when the caller batches, and once per pass of completion callbacks.
+ * The command identifier is the tracker's index plus a 4-bit generation.
+ *
+ * Completing: read the phase tag first; only when it shows a new entry read
+ * the rest (after a read barrier). Each entry is checked: its CID must name
+ * a tracker in flight with the same generation and its SQID this queue;
+ * anything else is reported as bogus and otherwise ignored. The CQ head
+ * doorbell is written once per reaped batch. A failed command whose status
+ * allows a retry (DNR clear, a transient code) is resubmitted a bounded
+ * number of times; a request larger than the transfer limit is split into
+ * commands and completes once, with the first error.
+ *
+ * Every command has a deadline; nvme_qpair_process_completions() looks for
+ * expired ones at most every NVME_TIMEOUT_CHECK_NS and hands them to the
+ * controller's recovery (nvme_ctrlr.c: poll, abort, reset).
+ */
+#include <string.h>
+
+#include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_internal.h"
+#include "drivers/nvme/nvme_status.h"
+#include "kernel/kernel.h"
+#include "kernel/mm/heap.h"
+#include "kernel/time/clock.h"
+#include "lib/errno.h"
+
+#define SGL_MAX_SEGMENTS 256
+
+bool nvme_qpair_lock(struct nvme_qpair *qp)
+{
+    return qp->irq ? nvme_env_irq_save() : false;
+}
+
+void nvme_qpair_unlock(struct nvme_qpair *qp, bool flags)
+{
+    if (qp->irq)
+        nvme_env_irq_restore(flags);
+}
+
+int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, uint16_t size,
+                    bool irq)
+{
+    memset(qp, 0, sizeof(*qp));
+    qp->ctrlr = c;
+    qp->id = id;
+    qp->size = size;
+    qp->irq = irq;
+    /* One slot always stays empty: a full SQ has tail + 1 == head. */
+    qp->ntrackers = (uint16_t)(size - 1);
+
+    qp->sq = nvme_env_dma_alloc((size_t)size * sizeof(struct nvme_sqe), &qp->sq_phys);
+    qp->cq = nvme_env_dma_alloc((size_t)size * sizeof(struct nvme_cqe), &qp->cq_phys);
+    qp->trackers = kzalloc((size_t)qp->ntrackers * sizeof(*qp->trackers));
+    qp->requests = kzalloc((size_t)qp->ntrackers * sizeof(*qp->requests));
+    if (!qp->sq || !qp->cq || !qp->trackers || !qp->requests)
+        goto err_free;
+
+    uint32_t lists = c->prp_list_pages;
+    qp->prp_lists = lists;
+    uint64_t *prp = NULL;
+    nvme_phys_t prp_phys = 0;
+    if (lists) {
+        prp = nvme_env_dma_alloc((size_t)qp->ntrackers * lists * c->page_size, &prp_phys);
+        if (prp == NULL)
+            goto err_free;
+    }
+    for (uint16_t i = 0; i < qp->ntrackers; i++) {
+        struct nvme_tracker *tr = &qp->trackers[i];
+        tr->index = i;
+        if (lists) {
+            tr->prp_virt = (uint64_t *)((uint8_t *)prp + (size_t)i * lists * c->page_size);
+            tr->prp_phys = prp_phys + (uint64_t)i * lists * c->page_size;
+        }
+        tr->next_free = i + 1 < qp->ntrackers ? &qp->trackers[i + 1] : NULL;
+        qp->requests[i].next_free = i + 1 < qp->ntrackers ? &qp->requests[i + 1] : NULL;
+    }
+    qp->free_trackers = &qp->trackers[0];
+    qp->free_requests = &qp->requests[0];
+    qp->sq_db = (uint32_t *)(c->regs + NVME_REG_SQTDBL(id, c->dstrd));
+    qp->cq_db = (uint32_t *)(c->regs + NVME_REG_CQHDBL(id, c->dstrd));
+    nvme_qpair_reset_rings(qp);
+    return 0;
+
+err_free:
+    nvme_qpair_destroy(qp);
+    return -ENOMEM;
+}
+
+void nvme_qpair_destroy(struct nvme_qpair *qp)
+{
+    struct nvme_ctrlr *c = qp->ctrlr;
+    if (qp->trackers && qp->ntrackers && qp->prp_lists && qp->trackers[0].prp_virt)
+        nvme_env_dma_free(qp->trackers[0].prp_virt,
+                          (size_t)qp->ntrackers * qp->prp_lists * c->page_size);
+    nvme_env_dma_free(qp->sq, (size_t)qp->size * sizeof(struct nvme_sqe));
+    nvme_env_dma_free(qp->cq, (size_t)qp->size * sizeof(struct nvme_cqe));
+    kfree(qp->trackers);
+    kfree(qp->requests);
+    qp->sq = NULL;
+    qp->cq = NULL;
+    qp->trackers = NULL;
+    qp->requests = NULL;
+}
+
+void nvme_qpair_reset_rings(struct nvme_qpair *qp)
+{
+    /* A zeroed CQ holds no entry with phase 1: stale memory cannot pose as
+     * a completion (libevpl #90). */
+    memset(qp->cq, 0, (size_t)qp->size * sizeof(struct nvme_cqe));
+    qp->sq_tail = qp->sq_db_tail = qp->sq_head = 0;
+    qp->cq_head = 0;
+    qp->phase = 1;
+}
+
+struct nvme_request *nvme_request_alloc(struct nvme_qpair *qp, nvme_cmd_cb cb, void *cb_arg)
+{
+    struct nvme_request *req = qp->free_requests;
+    if (req == NULL)
+        return NULL;
+    qp->free_requests = req->next_free;
+    memset(req, 0, sizeof(*req));
+    req->cb = cb;
+    req->cb_arg = cb_arg;
+    return req;
+}
+
+static void request_free(struct nvme_qpair *qp, struct nvme_request *req)
+{
+    req->next_free = qp->free_requests;
+    qp->free_requests = req;
+}
+
+void nvme_qpair_ring_sq(struct nvme_qpair *qp)
+{
+    if (qp->sq_tail == qp->sq_db_tail)
+        return;
+    nvme_publish_before_doorbell();
+    nvme_ring_doorbell(qp->sq_db, qp->sq_tail);
+    qp->sq_db_tail = qp->sq_tail;
+    qp->stats.doorbells_sq++;
+    if (unlikely(qp->ctrlr->trace))
+        nvme_trace_doorbell(qp, true, qp->sq_tail);
+}
+
+/* Puts the tracker's SQE at the tail (with a fresh CID) and starts its clock. */
+static void sq_push(struct nvme_qpair *qp, struct nvme_tracker *tr)
+{
+    struct nvme_ctrlr *c = qp->ctrlr;
+    tr->sqe.cid = (uint16_t)(((unsigned)tr->gen << NVME_CID_INDEX_BITS) | tr->index);
+    qp->sq[qp->sq_tail] = tr->sqe;
+    qp->sq_tail = (uint16_t)(qp->sq_tail + 1 == qp->size ? 0 : qp->sq_tail + 1);
+    tr->active = true;
+    tr->attempts++;
+    tr->submit_tsc = rdtsc();
+    if (tr->req->no_timeout)
+        tr->deadline_tsc = UINT64_MAX;
+    else
+        tr->deadline_tsc = tr->submit_tsc + (qp->id == 0 ? c->admin_timeout_tsc : c->io_timeout_tsc);
+    qp->outstanding++;
+    qp->stats.submitted++;
+    if (unlikely(c->trace))
+        nvme_trace_sqe(qp, &tr->sqe);
+    if (qp->batch_depth == 0)
+        nvme_qpair_ring_sq(qp);
+}
+
+/* Fills the data pointer of tr->sqe for len bytes of req's payload at offset. */
+static int map_payload(struct nvme_qpair *qp, struct nvme_request *req, struct nvme_tracker *tr,
+                       uint32_t offset, uint32_t len)
+{
+    struct nvme_ctrlr *c = qp->ctrlr;
+    struct nvme_prp prp;
+    struct nvme_prp_list_page lists[8];
+    uint32_t nlists = qp->prp_lists < 8 ? qp->prp_lists : 8;
+    int err;
+
+    for (uint32_t i = 0; i < nlists; i++) {
+        lists[i].virt = (uint64_t *)((uint8_t *)tr->prp_virt + (size_t)i * c->page_size);
+        lists[i].phys = tr->prp_phys + (uint64_t)i * c->page_size;
+    }
+    if (req->payload == NVME_PAYLOAD_CONTIG) {
+        /* Kernel virtual buffers are physically contiguous (direct map,
+         * kernel image): one segment. */
+        struct nvme_prp_seg seg = { nvme_env_virt_to_phys(req->buf + offset), len };
+        err = nvme_prp_build(&prp, &seg, 1, c->page_size, lists, nlists);
+    } else {
+        struct nvme_prp_seg segs[SGL_MAX_SEGMENTS];
+        size_t n = 0;
+        uint32_t covered = 0;
+        req->reset_sgl(req->cb_arg, offset);
+        while (covered < len) {
+            void *addr;
+            uint32_t seglen;
+            if (n == SGL_MAX_SEGMENTS || req->next_sge(req->cb_arg, &addr, &seglen) != 0 ||
+                seglen == 0)
+                return -EINVAL;
+            if (seglen > len - covered)
+                seglen = len - covered;
+            segs[n].phys = nvme_env_virt_to_phys(addr);
+            segs[n].len = seglen;
+            n++;
+            covered += seglen;
+        }
+        err = nvme_prp_build(&prp, segs, n, c->page_size, lists, nlists);
+    }
+    if (err) {
+        if (c->trace)
+            kprintf("%s: cannot map the data buffer: %s\n", c->name, prp.error);
+        return err;
+    }
+    tr->sqe.dptr.prp1 = prp.prp1;
+    tr->sqe.dptr.prp2 = prp.prp2;
+    return 0;
+}
+
+/* Builds and submits the next command of req into tr. */
+static int submit_child(struct nvme_qpair *qp, struct nvme_request *req, struct nvme_tracker *tr)
+{
+    tr->req = req;
+    tr->sqe = req->cmd;
+    tr->attempts = 0;
+    tr->abort_sent = false;
+    tr->timed_out = false;
+    uint32_t len = req->len, offset = req->bytes_done;
+
+    if (req->split) {
+        struct nvme_ns *ns = req->ns;
+        uint32_t n = req->blocks_left < ns->max_blocks ? req->blocks_left : ns->max_blocks;
+        if (req->cmd.opc == NVME_IO_WRITE_ZEROES && req->blocks_left > n)
+            n = req->blocks_left < NVME_RW_MAX_BLOCKS ? req->blocks_left : NVME_RW_MAX_BLOCKS;
+        uint32_t xfer_block = ns->block_size + (ns->extended_lba ? ns->md_size : 0);
+        tr->sqe.cdw10 = (uint32_t)req->next_lba;
+        tr->sqe.cdw11 = (uint32_t)(req->next_lba >> 32);
+        tr->sqe.cdw12 = (req->cmd.cdw12 & ~(uint32_t)NVME_RW_CDW12_NLB_MASK) |
+                        NVME_SET(RW_CDW12_NLB, n - 1);
+        if (req->md_buf)
+            tr->sqe.mptr = nvme_env_virt_to_phys(
+                req->md_buf + (size_t)(req->bytes_done / xfer_block) * ns->md_size);
+        tr->blocks = n;
+        len = req->payload == NVME_PAYLOAD_NONE ? 0 : n * xfer_block;
+    }
+    if (req->payload != NVME_PAYLOAD_NONE && len) {
+        int err = map_payload(qp, req, tr, offset, len);
+        if (err)
+            return err;
+    }
+    if (req->split) {
+        req->next_lba += tr->blocks;
+        req->blocks_left -= tr->blocks;
+        req->bytes_done += len;
+    }
+    req->outstanding++;
+    sq_push(qp, tr);
+    return 0;
+}
+
+static struct nvme_tracker *tracker_get(struct nvme_qpair *qp)
+{
+    struct nvme_tracker *tr = qp->free_trackers;
+    if (tr)
+        qp->free_trackers = tr->next_free;
+    return tr;
+}
+
+static void tracker_put(struct nvme_qpair *qp, struct nvme_tracker *tr)
+{
+    tr->active = false;
+    tr->req = NULL;
+    tr->gen = (uint8_t)((tr->gen + 1) & NVME_CID_GEN_MASK);
+    tr->next_free = qp->free_trackers;
+    qp->free_trackers = tr;
+    qp->outstanding--;
+}
+
+/* Submits as many of the request's remaining commands as trackers allow. */
+static int submit_more(struct nvme_qpair *qp, struct nvme_request *req)
+{
+    do {
+        struct nvme_tracker *tr = tracker_get(qp);
+        if (tr == NULL)
+            return req->outstanding ? 0 : -EAGAIN;
+        int err = submit_child(qp, req, tr);
+        if (err) {
+            tr->next_free = qp->free_trackers;
+            qp->free_trackers = tr;
+            return err;
+        }
+    } while (req->split && req->blocks_left > 0);
+    return 0;
+}
+
+int nvme_request_submit(struct nvme_qpair *qp, struct nvme_request *req)
+{
+    if (unlikely(qp->ctrlr->state == NVME_STATE_FAILED)) {
+        request_free(qp, req);
+        return -ENODEV;
+    }
+    int err = submit_more(qp, req);
+    if (err && req->outstanding == 0) {
+        request_free(qp, req);
+        return err;
+    }
+    if (err) {
+        /* Part of it is in flight: finish it as failed when that completes. */
+        req->failed = true;
+        req->blocks_left = 0;
+        req->cpl.err = err;
+    }
+    return 0;
+}
+
+/* The request's last command is done: free it, then tell the caller. */
+static void request_complete(struct nvme_qpair *qp, struct nvme_request *req)
+{
+    nvme_cmd_cb cb = req->cb;
+    void *arg = req->cb_arg;
+    struct nvme_cpl cpl = req->cpl;
+    request_free(qp, req);
+    if (cb)
+        cb(arg, &cpl);
+}
+
+/* One command of req finished with cqe (real or made up). */
+static void child_done(struct nvme_qpair *qp, struct nvme_tracker *tr, const struct nvme_cqe *cqe,
+                       int err)
+{
+    struct nvme_request *req = tr->req;
+    tracker_put(qp, tr);
+    req->outstanding--;
+    if (err && !req->failed) {
+        req->failed = true;
+        req->cpl.cqe = *cqe;
+        req->cpl.err = err;
+    } else if (!req->failed) {
+        req->cpl.cqe = *cqe;
+    }
+    if (req->split && req->blocks_left > 0 && !req->failed) {
+        int serr = submit_more(qp, req);
+        if (serr && req->outstanding == 0) {
+            req->failed = true;
+            req->cpl.err = serr;
+        }
+    }
+    if (req->outstanding == 0 && (req->failed || !req->split || req->blocks_left == 0))
+        request_complete(qp, req);
+}
+
+void nvme_tracker_fail(struct nvme_qpair *qp, struct nvme_tracker *tr, uint16_t status, int err)
+{
+    struct nvme_cqe cqe;
+    memset(&cqe, 0, sizeof(cqe));
+    cqe.sqid = qp->id;
+    cqe.cid = tr->sqe.cid;
+    cqe.status = (uint16_t)(status << 1);
+    child_done(qp, tr, &cqe, err);
+}
+
+static void report_bogus(struct nvme_qpair *qp, const struct nvme_cqe *cqe, const char *why)
+{
+    qp->stats.bogus++;
+    /* Rate-limited: a confused device can post thousands. */
+    if (qp->stats.bogus <= 8)
+        kprintf("%s: bogus completion on queue %u (%s): CID %#x SQID %u status %#x; ignored\n",
+                qp->ctrlr->name, qp->id, why, cqe->cid, cqe->sqid, cqe->status);
+}
+
+/* Handles one completion entry. */
+static void handle_cqe(struct nvme_qpair *qp, const struct nvme_cqe *cqe)
+{
+    unsigned index = cqe->cid & NVME_CID_INDEX_MASK;
+    unsigned gen = (unsigned)cqe->cid >> NVME_CID_INDEX_BITS;
+    if (unlikely(cqe->sqid != qp->id)) {
+        report_bogus(qp, cqe, "wrong SQID");
+        return;
+    }
+    if (unlikely(index >= qp->ntrackers)) {
+        report_bogus(qp, cqe, "CID out of range");
+        return;
+    }
+    struct nvme_tracker *tr = &qp->trackers[index];
+    if (unlikely(!tr->active || tr->gen != gen)) {
+        report_bogus(qp, cqe, tr->active ? "stale generation" : "no command in flight");
+        return;
+    }
+    if (likely(cqe->sqhd < qp->size))
+        qp->sq_head = cqe->sqhd;
+    qp->stats.completed++;
+
+    uint16_t status = cqe->status;
+    if (likely(!nvme_status_is_error(status))) {
+        child_done(qp, tr, cqe, 0);
+        return;
+    }
+    struct nvme_ctrlr *c = qp->ctrlr;
+    if (nvme_status_is_retryable(status) && tr->attempts <= c->max_retries &&
+        c->state == NVME_STATE_READY) {
+        /* Same command, same slot, new generation, new deadline. */
+        qp->stats.retries++;
+        if (c->trace) {
+            char s[96];
+            nvme_status_format(status, s, sizeof(s));
+            kprintf("%s: retrying CID %#x on queue %u (attempt %u): %s\n", c->name, cqe->cid,
+                    qp->id, tr->attempts + 1, s);
+        }
+        qp->outstanding--;
+        tr->gen = (uint8_t)((tr->gen + 1) & NVME_CID_GEN_MASK);
+        sq_push(qp, tr);
+        return;
+    }
+    child_done(qp, tr, cqe, nvme_status_to_errno(status));
+}
+
+int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
+{
+    struct nvme_ctrlr *c = qp->ctrlr;
+    uint32_t n = 0;
+    bool flags = nvme_qpair_lock(qp);
+
+    qp->batch_depth++; /* callbacks that submit share one SQ doorbell */
+    while (max == 0 || n < max) {
+        struct nvme_cqe *slot = &qp->cq[qp->cq_head];
+        /* Phase tag first; the rest of the entry only after the barrier. */
+        uint16_t status = __atomic_load_n(&slot->status, __ATOMIC_RELAXED);
+        if ((status & NVME_STATUS_P_MASK) != qp->phase)
+            break;
+        nvme_read_barrier();
+        struct nvme_cqe cqe = *slot;
+        if (++qp->cq_head == qp->size) {
+            qp->cq_head = 0;
+            qp->phase ^= 1;
+        }
+        n++;
+        if (unlikely(c->trace))
+            nvme_trace_cqe(qp, &cqe);
+        handle_cqe(qp, &cqe);
+    }
+    if (n) {
+        nvme_ring_doorbell(qp->cq_db, qp->cq_head);
+        qp->stats.doorbells_cq++;
+        if (unlikely(c->trace))
+            nvme_trace_doorbell(qp, false, qp->cq_head);
+    }
+    qp->batch_depth--;
+    if (qp->batch_depth == 0)
+        nvme_qpair_ring_sq(qp);
+
+    /* Deadlines: looked at only when idle, and only every so often. */
+    struct nvme_tracker *expired = NULL;
+    if (check_timeouts && n == 0 && qp->outstanding) {
+        uint64_t now = rdtsc();
+        if (now >= qp->next_timeout_check) {
+            qp->next_timeout_check = now + ns_to_tsc(NVME_TIMEOUT_CHECK_NS);
+            for (uint16_t i = 0; i < qp->ntrackers; i++) {
+                struct nvme_tracker *tr = &qp->trackers[i];
+                if (tr->active && now >= tr->deadline_tsc) {
+                    expired = tr;
+                    break;
+                }
+            }
+        }
+    }
+    nvme_qpair_unlock(qp, flags);
+    if (expired)
+        nvme_ctrlr_handle_timeout(c, qp, expired);
+    return (int32_t)n;
+}
+
+void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int err)
+{
+    struct nvme_ctrlr *c = qp->ctrlr;
+    bool flags = nvme_qpair_lock(qp);
+    qp->batch_depth++;
+    /* Mark first: callbacks below may start new commands, which the device
+     * has not forgotten and which must not be sent twice. */
+    for (uint16_t i = 0; i < qp->ntrackers; i++)
+        qp->trackers[i].recover = qp->trackers[i].active;
+    for (uint16_t i = 0; i < qp->ntrackers; i++) {
+        struct nvme_tracker *tr = &qp->trackers[i];
+        if (!tr->recover)
+            continue;
+        tr->recover = false;
+        if (tr->req->no_timeout) {
+            /* An Asynchronous Event Request: the reset ended it; it is
+             * not an error and is requested again by the controller code. */
+            nvme_tracker_fail(qp, tr, NVME_SC_ABORT_SQ_DELETED, -ECANCELED);
+        } else if (fail_all || tr->timed_out || tr->attempts > c->max_retries) {
+            nvme_tracker_fail(qp, tr, tr->timed_out ? NVME_SC_ABORT_REQUESTED
+                                                    : NVME_SC_ABORT_SQ_DELETED,
+                              tr->timed_out ? -ETIMEDOUT : err);
+        } else {
+            /* The device forgot it: the same command again, new generation. */
+            qp->outstanding--;
+            tr->gen = (uint8_t)((tr->gen + 1) & NVME_CID_GEN_MASK);
+            tr->abort_sent = false;
+            sq_push(qp, tr);
+        }
+    }
+    qp->batch_depth--;
+    if (qp->batch_depth == 0)
+        nvme_qpair_ring_sq(qp);
+    nvme_qpair_unlock(qp, flags);
+}
+
+/* ---- public queue-pair calls ---- */
+
+int32_t nvme_qpair_process_completions(struct nvme_qpair *qp, uint32_t max)
+{
+    if (unlikely(qp->ctrlr->state == NVME_STATE_FAILED))
+        return -ENODEV;
+    return nvme_qpair_reap(qp, max, true);
+}
+
+void nvme_qpair_batch_begin(struct nvme_qpair *qp)
+{
+    qp->batch_depth++;
+}
+
+void nvme_qpair_batch_end(struct nvme_qpair *qp)
+{
+    bool flags = nvme_qpair_lock(qp);
+    if (qp->batch_depth > 0 && --qp->batch_depth == 0)
+        nvme_qpair_ring_sq(qp);
+    nvme_qpair_unlock(qp, flags);
+}
+
+uint32_t nvme_qpair_outstanding(const struct nvme_qpair *qp)
+{
+    return qp->outstanding;
+}
+
+bool nvme_qpair_is_interrupt_driven(const struct nvme_qpair *qp)
+{
+    return qp->irq;
+}
+
+uint16_t nvme_qpair_id(const struct nvme_qpair *qp)
+{
+    return qp->id;
+}
