@@ -5,4 +5,5 @@
 # two agree.
 set(NVOS_HOST_UNITS
     printf
+    nvme_status
 )
