@@ -5,5 +5,7 @@
 # two agree.
 set(NVOS_HOST_UNITS
     printf
+    nvme_regs
+    nvme_cmd
     nvme_status
 )
