@@ -9,7 +9,6 @@
 #include "drivers/nvme/nvme_cmd.h"
 
 #include <stdarg.h>
-#include <string.h>
 
 #include "drivers/nvme/nvme_regs.h"
 #include "drivers/nvme/nvme_status.h"
@@ -19,11 +18,29 @@
 /* The CDW12 bits nvme_cmd_rw() passes through from its flags. */
 #define RW_FLAGS_MASK (NVME_RW_FUA | NVME_RW_LR | NVME_RW_PRINFO(NVME_RW_CDW12_PRINFO_MASK))
 
+/*
+ * Every builder starts from an all-zero SQE: reserved fields must be zero.
+ * Field by field rather than memset: the kernel is -ffreestanding, so memset
+ * is a call (and a struct literal a rep stos) on the per-I/O path; these
+ * become a few plain stores.
+ */
 static void sqe_init(struct nvme_sqe *sqe, uint8_t opc, uint32_t nsid)
 {
-    memset(sqe, 0, sizeof(*sqe));
     sqe->opc = opc;
+    sqe->flags = 0;
+    sqe->cid = 0;
     sqe->nsid = nsid;
+    sqe->cdw2 = 0;
+    sqe->cdw3 = 0;
+    sqe->mptr = 0;
+    sqe->dptr.prp1 = 0;
+    sqe->dptr.prp2 = 0;
+    sqe->cdw10 = 0;
+    sqe->cdw11 = 0;
+    sqe->cdw12 = 0;
+    sqe->cdw13 = 0;
+    sqe->cdw14 = 0;
+    sqe->cdw15 = 0;
 }
 
 /* ---- Admin commands ---- */
