@@ -8,4 +8,5 @@ set(NVOS_HOST_UNITS
     nvme_regs
     nvme_cmd
     nvme_status
+    nvme_prp
 )
