@@ -11,4 +11,8 @@ set(NVOS_HOST_UNITS
     acpi
     pci_decode
     multiboot
+    nvme_regs
+    nvme_cmd
+    nvme_status
+    nvme_prp
 )
