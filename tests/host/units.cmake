@@ -5,4 +5,8 @@
 # two agree.
 set(NVOS_HOST_UNITS
     printf
+    crc32
+    sha256
+    utf
+    blkread
 )
