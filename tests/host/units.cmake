@@ -15,4 +15,8 @@ set(NVOS_HOST_UNITS
     nvme_cmd
     nvme_status
     nvme_prp
+    crc32
+    sha256
+    utf
+    blkread
 )
