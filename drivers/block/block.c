@@ -215,3 +215,19 @@ void block_describe_status(struct block_device *dev, const struct block_request 
     if (req->device_status && dev->ops->describe_status)
         dev->ops->describe_status(dev, req->device_status, buf, size);
 }
+
+bool block_is_polled(struct block_device *dev)
+{
+    while (dev->parent)
+        dev = dev->parent;
+    return !interrupt_driven(dev);
+}
+
+int block_set_polled(struct block_device *dev, bool polled)
+{
+    while (dev->parent)
+        dev = dev->parent;
+    if (dev->ops->set_polled == NULL)
+        return -EOPNOTSUPP;
+    return dev->ops->set_polled(dev, polled);
+}

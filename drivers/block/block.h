@@ -89,6 +89,9 @@ struct block_device_ops {
                             size_t size);
     /* Does this device deliver completions by interrupt (so waiting may halt)? */
     bool (*interrupt_driven)(struct block_device *dev);
+    /* Optional: switch between interrupt-driven and polled completion;
+     * -EOPNOTSUPP when the device cannot, -EBUSY with requests in flight. */
+    int (*set_polled)(struct block_device *dev, bool polled);
 };
 
 #define BLOCK_NAME_MAX 32
@@ -129,6 +132,10 @@ static inline const struct block_geometry *block_geometry(const struct block_dev
 {
     return &dev->geo;
 }
+
+/* Completion mode of a whole device (partitions follow their parent). */
+bool block_is_polled(struct block_device *dev);
+int block_set_polled(struct block_device *dev, bool polled);
 
 /* "Unrecovered Read Error (sct=0x2 sc=0x81 dnr=0)" or "" for this request's result. */
 void block_describe_status(struct block_device *dev, const struct block_request *req, char *buf,

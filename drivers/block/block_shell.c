@@ -18,6 +18,7 @@
 #include "drivers/block/block.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
+#include "kernel/mm/layout.h"
 #include "kernel/shell/shell.h"
 #include "lib/errno.h"
 #include "lib/parse.h"
@@ -223,9 +224,10 @@ static int cmd_blk(int argc, char **argv)
         c.block_size = dev->geo.block_size;
         if ((err = stream(dev, BLOCK_OP_READ, lba, count, NULL, hash_chunk, &c)))
             return err;
-        char hex[65];
-        sha256_final_hex(&c.sha, hex);
-        kprintf("%s\n", hex);
+        uint8_t digest[SHA256_DIGEST_SIZE];
+        char hex[SHA256_HEX_SIZE];
+        sha256_final(&c.sha, digest);
+        kprintf("%s\n", sha256_hex(digest, hex));
         return 0;
     }
     if (strcmp(sub, "fill") == 0 && argc == 6) {

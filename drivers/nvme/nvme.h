@@ -147,6 +147,10 @@ int nvme_ns_cmd_dataset_management(struct nvme_ns *ns, struct nvme_qpair *qp, ui
                                    nvme_cmd_cb cb, void *cb_arg);
 int nvme_ns_cmd_flush(struct nvme_ns *ns, struct nvme_qpair *qp, nvme_cmd_cb cb, void *cb_arg);
 
+/* The namespace behind a block device ("nvme0n1"), or NULL if it is not one. */
+struct block_device;
+struct nvme_ns *nvme_ns_from_block(struct block_device *dev);
+
 /* ---- synchronous helpers (submit, then wait for the callback) ---- */
 int nvme_admin_sync(struct nvme_ctrlr *c, struct nvme_sqe *cmd, void *buf, uint32_t len,
                     struct nvme_cpl *cpl);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "drivers/block/block.h"
+#include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_status.h"
 #include "kernel/arch/x86.h"
@@ -80,17 +81,9 @@ static bool nvme_bdev_irq(struct block_device *dev)
     return b->qp->irq;
 }
 
-static const struct block_device_ops nvme_bdev_ops = {
-    .submit = nvme_bdev_submit,
-    .poll = nvme_bdev_poll,
-    .describe_status = nvme_bdev_describe,
-    .interrupt_driven = nvme_bdev_irq,
-};
 
-int nvme_block_set_mode(struct block_device *dev, bool polled)
+static int nvme_bdev_set_polled(struct block_device *dev, bool polled)
 {
-    if (dev->ops != &nvme_bdev_ops)
-        return -ENOTBLK;
     struct nvme_bdev *b = dev->driver_data;
     struct nvme_ctrlr *c = b->ns->ctrlr;
     struct nvme_qpair *want = polled ? c->block_qp_poll : c->block_qp_irq;
@@ -102,7 +95,15 @@ int nvme_block_set_mode(struct block_device *dev, bool polled)
     return 0;
 }
 
-struct nvme_ns *nvme_block_ns(struct block_device *dev)
+static const struct block_device_ops nvme_bdev_ops = {
+    .submit = nvme_bdev_submit,
+    .poll = nvme_bdev_poll,
+    .describe_status = nvme_bdev_describe,
+    .interrupt_driven = nvme_bdev_irq,
+    .set_polled = nvme_bdev_set_polled,
+};
+
+struct nvme_ns *nvme_ns_from_block(struct block_device *dev)
 {
     return dev->ops == &nvme_bdev_ops ? ((struct nvme_bdev *)dev->driver_data)->ns : NULL;
 }

@@ -239,14 +239,14 @@ static int cmd_smart_log(struct nvme_ctrlr *c)
         nvme_env_dma_free(s, sizeof(*s));
         return cmd_failed("nvme smart-log: Get Log Page (SMART / Health Information)", &cpl);
     }
-    unsigned kelvin = (unsigned)s->temperature[0] | ((unsigned)s->temperature[1] << 8);
+    unsigned kelvin = s->temperature;
     kprintf("Smart Log for NVME device:%s namespace-id:ffffffff\n", c->name);
     kprintf("%-41s: %#x\n", "critical_warning", s->critical_warning);
     kprintf("%-41s: %d C (%u Kelvin)\n", "temperature", (int)kelvin - 273, kelvin);
     kprintf("%-41s: %u%%\n", "available_spare", s->avail_spare);
-    kprintf("%-41s: %u%%\n", "available_spare_threshold", s->spare_thresh);
+    kprintf("%-41s: %u%%\n", "available_spare_threshold", s->avail_spare_thresh);
     kprintf("%-41s: %u%%\n", "percentage_used", s->percent_used);
-    kprintf("%-41s: %u\n", "endurance group critical warning summary", s->endu_grp_crit_warn_sumry);
+    kprintf("%-41s: %u\n", "endurance group critical warning summary", s->endgrp_crit_warning);
     static const struct {
         const char *name;
         size_t off;
@@ -268,7 +268,7 @@ static int cmd_smart_log(struct nvme_ctrlr *c)
         kprintf("\n");
     }
     kprintf("%-41s: %u\n", "Warning Temperature Time", s->warning_temp_time);
-    kprintf("%-41s: %u\n", "Critical Composite Temperature Time", s->critical_comp_time);
+    kprintf("%-41s: %u\n", "Critical Composite Temperature Time", s->critical_temp_time);
     nvme_env_dma_free(s, sizeof(*s));
     return 0;
 }
