@@ -9,8 +9,8 @@
  *   [NVM CS 1.0 §x]      NVM Express NVM Command Set Specification, Rev. 1.0
  *   [PCIe Transport 1.0 §x]  NVM Express NVMe over PCIe Transport Spec., Rev. 1.0
  *   [ZNS 1.1]            NVM Express Zoned Namespace Command Set Spec., Rev. 1.1
- * docs/spec-refs.md is the project-wide list. Where only a figure is named, the
- * section number was not checked against the document.
+ * (the list docs/spec-refs.md is meant to hold). Where only a figure is named,
+ * the section number was not checked against the document.
  *
  * Rules:
  *   - Register fields are _SHIFT/_MASK pairs named as the spec names them, the
