@@ -154,7 +154,9 @@ class Machine:
             else:
                 a += ["-device", f"nvme,id={ctrl},serial={serial}" + (f",{opts}" if opts else "")]
                 for ni, d in enumerate(group):
-                    ns = f"nvme-ns,bus={ctrl},drive=d{ci}_{ni},nsid={ni + 1}"
+                    ns = f"nvme-ns,bus={ctrl},drive=d{ci}_{ni}"
+                    if "nsid=" not in d.ns_opts:
+                        ns += f",nsid={ni + 1}"
                     if d.block_size:
                         ns += f",logical_block_size={d.block_size},physical_block_size={d.block_size}"
                     if d.ns_opts:

@@ -27,6 +27,11 @@
 
 #define CHUNK_BYTES (4u << 20) /* bounce buffer: several MDTS-sized requests per chunk */
 
+/* Where data starts in the bounce buffer ("blk offset"): any dword-aligned
+ * offset in the first page, so that tests reach every PRP shape (PRP1 with
+ * an offset, PRP2 as a page or a list, lists crossing pages). */
+static uint32_t buffer_offset;
+
 static const char *op_name(enum block_op op)
 {
     switch (op) {
@@ -111,11 +116,12 @@ static int stream(struct block_device *dev, enum block_op op, uint64_t lba, uint
 {
     uint32_t bs = dev->geo.block_size;
     uint32_t chunk_blocks = CHUNK_BYTES / bs;
-    size_t buf_bytes = (size_t)MIN(count, (uint64_t)chunk_blocks) * bs;
+    size_t buf_bytes = (size_t)MIN(count, (uint64_t)chunk_blocks) * bs + buffer_offset;
     phys_addr_t phys;
-    uint8_t *buf = dma_alloc(buf_bytes, PAGE_SIZE, &phys);
+    uint8_t *mem = dma_alloc(buf_bytes, PAGE_SIZE, &phys);
+    uint8_t *buf = mem + buffer_offset;
     int err = 0;
-    if (buf == NULL)
+    if (mem == NULL)
         return shell_error(-ENOMEM, "blk: no memory for a %zu-byte buffer", buf_bytes);
     while (count > 0 && err == 0) {
         uint32_t n = (uint32_t)MIN(count, (uint64_t)chunk_blocks);
@@ -128,7 +134,7 @@ static int stream(struct block_device *dev, enum block_op op, uint64_t lba, uint
         lba += n;
         count -= n;
     }
-    dma_free(buf, buf_bytes);
+    dma_free(mem, buf_bytes);
     return err;
 }
 
@@ -189,6 +195,28 @@ static int cmd_blk(int argc, char **argv)
     const char *sub = argv[1];
     if (strcmp(sub, "list") == 0)
         return argc == 2 ? cmd_list() : shell_usage("blk");
+    if (strcmp(sub, "offset") == 0) {
+        uint32_t off;
+        if (argc != 3 || parse_u32(argv[2], &off) != 0 || off % 4 || off >= PAGE_SIZE)
+            return shell_error(-EINVAL, "blk offset: a multiple of 4 below %llu",
+                               (unsigned long long)PAGE_SIZE);
+        buffer_offset = off;
+        kprintf("blk: data buffers now start %u bytes into a page\n", off);
+        return 0;
+    }
+    if (strcmp(sub, "mode") == 0 && argc == 4) {
+        struct block_device *d = device_arg(argv[2]);
+        bool polled = strcmp(argv[3], "poll") == 0;
+        if (d == NULL)
+            return -ENODEV;
+        if (!polled && strcmp(argv[3], "irq") != 0)
+            return shell_usage("blk");
+        int err = block_set_polled(d, polled);
+        if (err)
+            return shell_error(err, "blk mode %s %s: %s", d->name, argv[3], errno_name(err));
+        kprintf("%s: %s completions\n", d->name, polled ? "polled" : "interrupt-driven");
+        return 0;
+    }
 
     if (argc < 3)
         return shell_usage("blk");
@@ -260,5 +288,6 @@ static int cmd_blk(int argc, char **argv)
 }
 SHELL_COMMAND(blk, "blk",
               "list | dump DEV LBA [COUNT] | sha256 DEV LBA COUNT | fill DEV LBA COUNT SEED | "
-              "zero DEV LBA COUNT | trim DEV LBA COUNT | flush DEV",
+              "zero DEV LBA COUNT | trim DEV LBA COUNT | flush DEV | mode DEV irq|poll | "
+              "offset BYTES",
               "block devices: list, read, hash, write a pattern, zero, trim, flush", cmd_blk);

@@ -35,7 +35,7 @@ static void block_cb(void *arg, const struct nvme_cpl *cpl)
     struct block_request *req = arg;
     req->complete_tsc = rdtsc();
     req->status = cpl->err;
-    req->device_status = cpl->err ? (uint32_t)(cpl->cqe.status >> 1) : 0;
+    req->device_status = cpl->err ? cpl->cqe.status : 0; /* raw, as nvme_status_format takes it */
     req->done(req);
 }
 

@@ -185,7 +185,7 @@ int nvme_admin_sync(struct nvme_ctrlr *c, struct nvme_sqe *cmd, void *buf, uint3
 static int admin_failed(struct nvme_ctrlr *c, const char *what, const struct nvme_cpl *cpl)
 {
     char status[96];
-    nvme_status_format(cpl->cqe.status >> 1, status, sizeof(status));
+    nvme_status_format(cpl->cqe.status, status, sizeof(status));
     kprintf("%s: %s failed: %s %s\n", c->name, what, status, errno_name(cpl->err));
     return cpl->err;
 }
@@ -801,8 +801,9 @@ static int run_steps(struct nvme_ctrlr *c, bool reset)
             continue;
         n++;
         if (c->trace || !reset)
-            kprintf("%s: step %zu/%zu %s [NVMe Base 2.0 %s]\n", c->name, n, total, s->what,
-                    s->ref);
+            kprintf("%s: step %zu/%zu %s [%s%s]\n", c->name, n, total, s->what,
+                    strcmp(s->ref, "ours") == 0 ? "nvos" : "NVMe Base 2.0 ",
+                    strcmp(s->ref, "ours") == 0 ? "" : s->ref);
         int err = s->fn(c);
         if (err) {
             char csts[96];

@@ -51,8 +51,8 @@ static struct nvme_ns *ns_arg(const char *name)
 static int cmd_failed(const char *what, const struct nvme_cpl *cpl)
 {
     char status[96] = "";
-    if (cpl->cqe.status >> 1)
-        nvme_status_format(cpl->cqe.status >> 1, status, sizeof(status));
+    if (nvme_status_is_error(cpl->cqe.status))
+        nvme_status_format(cpl->cqe.status, status, sizeof(status));
     return shell_error(cpl->err, "%s: %s%s%s", what, status, status[0] ? " " : "",
                        errno_name(cpl->err));
 }
@@ -65,19 +65,20 @@ static void trimmed(char *dst, const char *src, size_t n)
         dst[--n] = '\0';
 }
 
-/* nvme-cli's "123.46  MB": decimal units, two decimals. */
+/* nvme-cli's "123.46  MB": decimal units, rounded to two decimals. */
 static void si_size(char *buf, size_t size, uint64_t bytes)
 {
     static const char *units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
     unsigned u = 0;
-    uint64_t whole = bytes, frac = 0;
-    while (whole >= 1000 && u < 5) {
-        frac = whole % 1000;
-        whole /= 1000;
+    uint64_t div = 1;
+    while (bytes / div >= 1000 && u < 5) {
+        div *= 1000;
         u++;
     }
-    ksnprintf(buf, size, "%3llu.%02llu %3s", (unsigned long long)whole,
-              (unsigned long long)(frac / 10), units[u]);
+    /* hundredths, rounded half up */
+    uint64_t h = div >= 100 ? (bytes + div / 200) / (div / 100) : bytes * 100;
+    ksnprintf(buf, size, "%3llu.%02llu %3s", (unsigned long long)(h / 100),
+              (unsigned long long)(h % 100), units[u]);
 }
 
 static int cmd_list(void)
@@ -196,8 +197,8 @@ static int cmd_id_ns(struct nvme_ns *ns)
         kprintf("%02x", id->eui64[i]);
     kprintf("\n");
     for (unsigned i = 0; i <= id->nlbaf && i < 64; i++)
-        kprintf("lbaf %2u : ms:%-3u lbads:%-2u rp:%#x %s\n", i, id->lbaf[i].ms, id->lbaf[i].lbads,
-                id->lbaf[i].rp & NVME_LBAF_RP_MASK, i == ns->lbaf ? "(in use)" : "");
+        kprintf("lbaf %2u : ms:%-3u lbads:%-2u rp:%u%s\n", i, id->lbaf[i].ms, id->lbaf[i].lbads,
+                id->lbaf[i].rp & NVME_LBAF_RP_MASK, i == ns->lbaf ? " (in use)" : "");
     return 0;
 }
 
@@ -292,7 +293,7 @@ static int cmd_error_log(struct nvme_ctrlr *c)
     kprintf(".................\n");
     for (unsigned i = 0; i < entries; i++) {
         char status[96];
-        nvme_status_format((uint16_t)(e[i].status >> 1), status, sizeof(status));
+        nvme_status_format(e[i].status, status, sizeof(status));
         kprintf(" Entry[%2u]\n", i);
         kprintf(".................\n");
         kprintf("error_count     : %llu\n", (unsigned long long)e[i].error_count);

@@ -14,6 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
 import cases_boot  # noqa: E402,F401
+import cases_nvme  # noqa: E402,F401
 
 
 def main():
