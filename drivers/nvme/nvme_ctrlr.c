@@ -108,9 +108,12 @@ void nvme_ctrlr_fail(struct nvme_ctrlr *c, const char *why)
     kprintf("%s: controller failed: %s; its commands now fail with ENODEV\n", c->name, why);
     c->state = NVME_STATE_FAILED;
     c->failure = why;
+    nvme_qpair_mark_for_recovery(&c->admin);
     nvme_qpair_recover_outstanding(&c->admin, true, -ENODEV);
-    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next) {
+        nvme_qpair_mark_for_recovery(qp);
         nvme_qpair_recover_outstanding(qp, true, -ENODEV);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -818,6 +821,17 @@ static int run_steps(struct nvme_ctrlr *c, bool reset)
     return 0;
 }
 
+void nvme_ctrlr_set_timeout(struct nvme_ctrlr *c, bool admin, uint64_t ns)
+{
+    if (admin) {
+        c->admin_timeout_ns = ns;
+        c->admin_timeout_tsc = ns_to_tsc(ns);
+    } else {
+        c->io_timeout_ns = ns;
+        c->io_timeout_tsc = ns_to_tsc(ns);
+    }
+}
+
 int nvme_ctrlr_init(struct nvme_ctrlr *c)
 {
     c->state = NVME_STATE_INIT;
@@ -855,8 +869,12 @@ int nvme_ctrlr_reset(struct nvme_ctrlr *c)
     c->state = NVME_STATE_RESETTING;
     c->resets++;
     kprintf("%s: resetting the controller\n", c->name);
-    /* The device forgets every queue and command at CC.EN=0; the admin
-     * commands in flight (an AER, an abort) end here. */
+    nvme_env_before_reset(c);
+    /* The device forgets every queue and command at CC.EN=0: note which
+     * ones those are before the reset issues its own. */
+    nvme_qpair_mark_for_recovery(&c->admin);
+    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+        nvme_qpair_mark_for_recovery(qp);
     c->aer_outstanding = 0;
     int err = run_steps(c, true);
     if (err) {
@@ -893,13 +911,20 @@ static void abort_cb(void *arg, const struct nvme_cpl *cpl)
 void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp, struct nvme_tracker *tr)
 {
     uint16_t cid = tr->sqe.cid;
-    if (c->state != NVME_STATE_READY)
-        return;
     nvme_qpair_reap(qp, 0, false);
-    if (!tr->active || tr->sqe.cid != cid) {
-        qp->stats.polled_late++;
-        kprintf("%s: command %#x on queue %u timed out but had completed: interrupt missed?\n",
-                c->name, cid, qp->id);
+    if (!tr->active || tr->sqe.cid != cid)
+        goto completed;
+    if (c->state != NVME_STATE_READY) {
+        /* During initialization or a reset there is nothing left to try:
+         * the command fails, and with it the step that sent it. */
+        char what[128];
+        nvme_sqe_describe(&tr->sqe, qp->id == 0, what, sizeof(what));
+        kprintf("%s: timeout on queue %u while %s: %s\n", c->name, qp->id,
+                c->state == NVME_STATE_INIT ? "initializing" : "resetting", what);
+        qp->stats.timeouts++;
+        bool flags = nvme_qpair_lock(qp);
+        nvme_tracker_fail(qp, tr, NVME_SC_ABORT_REQUESTED, -ETIMEDOUT);
+        nvme_qpair_unlock(qp, flags);
         return;
     }
     uint32_t csts = c->ops->read32(c, NVME_REG_CSTS);
@@ -911,7 +936,11 @@ void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp, stru
     char what[128];
     nvme_sqe_describe(&tr->sqe, qp->id == 0, what, sizeof(what));
     if (NVME_GET(csts, CSTS_CFS)) {
-        kprintf("%s: controller fatal status (CFS=1) with %s outstanding\n", c->name, what);
+        /* The controller failed, not the command: reset and resubmit it. */
+        kprintf("%s: controller fatal status (CFS=1) with %s outstanding; resetting\n", c->name,
+                what);
+        nvme_ctrlr_reset(c);
+        return;
     } else if (qp->id != 0 && !tr->abort_sent) {
         kprintf("%s: timeout on queue %u: %s; sending Abort\n", c->name, qp->id, what);
         struct nvme_sqe cmd;
@@ -928,6 +957,12 @@ void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp, stru
     }
     tr->timed_out = true;
     nvme_ctrlr_reset(c);
+    return;
+
+completed:
+    qp->stats.polled_late++;
+    kprintf("%s: command %#x on queue %u timed out but had completed: interrupt missed?\n",
+            c->name, cid, qp->id);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -241,7 +241,9 @@ int nvme_request_submit(struct nvme_qpair *qp, struct nvme_request *req);
 /* Reaps completions; check_timeouts: also look for commands past their deadline. */
 int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts);
 void nvme_qpair_ring_sq(struct nvme_qpair *qp);
-/* After a reset: resubmit or fail every command the device forgot. */
+/* At a reset: note the commands in flight, which the device is about to forget. */
+void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp);
+/* After it: resubmit or fail (fail_all: with err) each marked command. */
 void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int err);
 /* Completes a request's outstanding tracker with a made-up status. */
 void nvme_tracker_fail(struct nvme_qpair *qp, struct nvme_tracker *tr, uint16_t status, int err);
@@ -255,6 +257,8 @@ void nvme_ctrlr_shutdown(struct nvme_ctrlr *c);
 void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp,
                                struct nvme_tracker *tr);
 void nvme_ctrlr_fail(struct nvme_ctrlr *c, const char *why);
+/* Per-command deadlines (nvme.admin_timeout_ms / nvme.io_timeout_ms, "nvme timeout"). */
+void nvme_ctrlr_set_timeout(struct nvme_ctrlr *c, bool admin, uint64_t ns);
 bool nvme_ctrlr_alive(struct nvme_ctrlr *c);
 int nvme_ctrlr_register(struct nvme_ctrlr *c);
 uint16_t nvme_alloc_qid(struct nvme_ctrlr *c);
@@ -277,6 +281,9 @@ const char *nvme_reg_name(uint32_t off);
 /* Chooses and programs MSI-X, INTx or nothing; sets c->irq_mode. Runs before
  * CC.EN=1: QEMU only delivers MSI-X for CQs created while MSI-X is enabled. */
 int nvme_env_interrupts_setup(struct nvme_ctrlr *c);
+/* Before a controller reset: restore what the transport needs (PCI memory
+ * space and bus mastering: a controller that lost them raises CFS). */
+void nvme_env_before_reset(struct nvme_ctrlr *c);
 /* Picks the MSI-X entry (IV) for a new interrupt-driven CQ and routes it. */
 int nvme_env_interrupt_bind(struct nvme_ctrlr *c, struct nvme_qpair *qp);
 void nvme_env_interrupt_unbind(struct nvme_ctrlr *c, struct nvme_qpair *qp);

@@ -74,6 +74,13 @@ void nvme_env_dma_free(void *p, size_t size)
     dma_free(p, size);
 }
 
+void nvme_env_before_reset(struct nvme_ctrlr *c)
+{
+    struct pci_device *pd = c->platform;
+    pci_enable_memory(pd);
+    pci_enable_bus_master(pd);
+}
+
 /* ---- interrupts ---- */
 
 static void reap_irq_qpairs(struct nvme_ctrlr *c, int msix_index)

@@ -460,9 +460,13 @@ int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts
         uint64_t now = rdtsc();
         if (now >= qp->next_timeout_check) {
             qp->next_timeout_check = now + ns_to_tsc(NVME_TIMEOUT_CHECK_NS);
+            /* A failed or vanished controller is found here, well before any
+             * deadline (FreeBSD's watchdog reads CSTS the same way). */
+            uint32_t csts = c->ops->read32(c, NVME_REG_CSTS);
+            bool dead = csts == NVME_CSTS_GONE || NVME_GET(csts, CSTS_CFS);
             for (uint16_t i = 0; i < qp->ntrackers; i++) {
                 struct nvme_tracker *tr = &qp->trackers[i];
-                if (tr->active && now >= tr->deadline_tsc) {
+                if (tr->active && !tr->recover && (dead || now >= tr->deadline_tsc)) {
                     expired = tr;
                     break;
                 }
@@ -475,23 +479,31 @@ int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts
     return (int32_t)n;
 }
 
+void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp)
+{
+    bool flags = nvme_qpair_lock(qp);
+    for (uint16_t i = 0; i < qp->ntrackers; i++)
+        qp->trackers[i].recover = qp->trackers[i].active;
+    nvme_qpair_unlock(qp, flags);
+}
+
 void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int err)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
     bool flags = nvme_qpair_lock(qp);
     qp->batch_depth++;
-    /* Mark first: callbacks below may start new commands, which the device
-     * has not forgotten and which must not be sent twice. */
-    for (uint16_t i = 0; i < qp->ntrackers; i++)
-        qp->trackers[i].recover = qp->trackers[i].active;
+    /* Only what was marked when the device forgot it: callbacks below, and
+     * the reset itself, start new commands that must not be sent twice. */
     for (uint16_t i = 0; i < qp->ntrackers; i++) {
         struct nvme_tracker *tr = &qp->trackers[i];
         if (!tr->recover)
             continue;
         tr->recover = false;
+        if (!tr->active)
+            continue;
         if (tr->req->no_timeout) {
             /* An Asynchronous Event Request: the reset ended it; it is
-             * not an error and is requested again by the controller code. */
+             * not an error and the controller asks for events again. */
             nvme_tracker_fail(qp, tr, NVME_SC_ABORT_SQ_DELETED, -ECANCELED);
         } else if (fail_all || tr->timed_out || tr->attempts > c->max_retries) {
             nvme_tracker_fail(qp, tr, tr->timed_out ? NVME_SC_ABORT_REQUESTED

@@ -387,6 +387,17 @@ static int cmd_nvme(int argc, char **argv)
         return -ENODEV;
     if (strcmp(sub, "get-feature") == 0 && argc == 4)
         return cmd_get_feature(c, argv[3]);
+    if (strcmp(sub, "timeout") == 0 && argc == 5) {
+        uint64_t ms;
+        bool admin = strcmp(argv[3], "admin") == 0;
+        if ((!admin && strcmp(argv[3], "io") != 0) || parse_u64(argv[4], &ms) != 0 || ms == 0 ||
+            ms > 3600000)
+            return shell_usage("nvme");
+        nvme_ctrlr_set_timeout(c, admin, ms * 1000000ull);
+        kprintf("%s: %s command timeout %llu ms\n", c->name, admin ? "admin" : "I/O",
+                (unsigned long long)ms);
+        return 0;
+    }
     if (argc != 3)
         return shell_usage("nvme");
     if (strcmp(sub, "id-ctrl") == 0)
@@ -408,5 +419,6 @@ static int cmd_nvme(int argc, char **argv)
 }
 SHELL_COMMAND(nvme, "nvme",
               "list | id-ctrl CTRL | id-ns NS | smart-log CTRL | error-log CTRL | "
-              "get-feature CTRL FID | reset CTRL | queues CTRL | trace on|off",
+              "get-feature CTRL FID | reset CTRL | queues CTRL | timeout CTRL admin|io MS | "
+              "trace on|off",
               "NVMe controllers and namespaces (nvme-cli style)", cmd_nvme);

@@ -8,6 +8,8 @@
 #include "drivers/pci/pci.h"
 #include "kernel/kernel.h"
 #include "kernel/shell/shell.h"
+#include "lib/errno.h"
+#include "lib/parse.h"
 
 static void print_size(uint64_t size)
 {
@@ -98,3 +100,48 @@ static int cmd_lspci(int argc, char **argv)
     return 0;
 }
 SHELL_COMMAND(lspci, "lspci", "[-v]", "list PCI functions (-v: BARs and capabilities)", cmd_lspci);
+
+/* "BB:DD.F" or "SSSS:BB:DD.F" -> the device. */
+static struct pci_device *device_by_name(const char *name)
+{
+    char buf[16];
+    for (struct pci_device *d = pci_devices(); d; d = d->next)
+        if (strcmp(pci_name(d, buf, sizeof(buf)), name) == 0)
+            return d;
+    return NULL;
+}
+
+static int cmd_pci(int argc, char **argv)
+{
+    bool write = argc >= 2 && strcmp(argv[1], "write") == 0;
+    bool read = argc >= 2 && strcmp(argv[1], "read") == 0;
+    if ((!read && !write) || argc < 4)
+        return shell_usage("pci");
+    struct pci_device *d = device_by_name(argv[2]);
+    if (d == NULL)
+        return shell_error(-ENODEV, "pci: no function %s (see lspci)", argv[2]);
+    uint32_t off, value = 0, width = 4;
+    int nargs = write ? 6 : 5;
+    if (parse_u32(argv[3], &off) != 0 || (write && argc < 5) ||
+        (write && parse_u32(argv[4], &value) != 0) ||
+        (argc == nargs && parse_u32(argv[nargs - 1], &width) != 0) || argc > nargs)
+        return shell_usage("pci");
+    if ((width != 1 && width != 2 && width != 4) || off % width ||
+        off + width > (pci_has_ecam() ? PCI_CFG_SPACE_EXP_SIZE : PCI_CFG_SPACE_SIZE))
+        return shell_error(-EINVAL, "pci: offset %#x width %u is not a naturally aligned "
+                           "register in configuration space", off, width);
+    if (write) {
+        if (width == 1)
+            pci_write8(d, (uint16_t)off, (uint8_t)value);
+        else if (width == 2)
+            pci_write16(d, (uint16_t)off, (uint16_t)value);
+        else
+            pci_write32(d, (uint16_t)off, value);
+    }
+    uint32_t v = width == 1 ? pci_read8(d, (uint16_t)off)
+                            : width == 2 ? pci_read16(d, (uint16_t)off) : pci_read32(d, (uint16_t)off);
+    kprintf("%s %#05x: 0x%0*x\n", argv[2], off, (int)width * 2, v);
+    return 0;
+}
+SHELL_COMMAND(pci, "pci", "read BB:DD.F OFFSET [WIDTH] | write BB:DD.F OFFSET VALUE [WIDTH]",
+              "read or write PCI configuration space (WIDTH 1, 2 or 4 bytes; default 4)", cmd_pci);

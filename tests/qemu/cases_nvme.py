@@ -359,3 +359,51 @@ def nvme_shutdown(ctx):
         st = m.wait_exit(60)
         check_in("nvme0: shutdown complete", m.buf)
         check(st == 0, f"QEMU exit status {st} after reboot with -no-reboot (expected 0)")
+
+
+@case("nvme.recovery.timeout-abort-reset", timeout=180)
+def nvme_timeout(ctx):
+    """Throttled to 2 commands/s with a 200 ms I/O deadline: a long read times
+    out, is aborted (QEMU never aborts), the controller is reset, the other
+    commands are resubmitted and the timed-out one fails with ETIMEDOUT.
+    With a longer deadline the device works again."""
+    path = image(ctx, "disk")
+    original = image(ctx, "original")
+    disk = Disk(drive_opts=f"file={path},format=raw,throttling.iops-total=2")
+    with ctx.machine(disks=[disk], cmdline="nvme.io_timeout_ms=200 nvme.admin_timeout_ms=500") as m:
+        m.wait_prompt()
+        out = m.command("blk sha256 nvme0n1 0 16384", timeout=120)
+        check_re(r"nvme0: timeout on queue 1: Read NSID=1 .*; sending Abort", out)
+        check_re(r"nvme0: Abort completed: command not aborted", out)
+        check_re(r"nvme0: timeout on queue 1: Read .* \(also after Abort\)", out)
+        check_re(r"nvme0: reset complete; outstanding commands resubmitted", out)
+        check_re(r"^error: read nvme0n1 lba \d+\+\d+: Command Abort Requested \(sct=0x0 sc=0x07 "
+                 r"dnr=0\) ETIMEDOUT$", out, "the timed-out request's error line")
+        q = m.command("nvme queues nvme0")
+        check_re(r"resets: [1-9]", q, "nvme queues")
+        check_in("I/O command timeout 5000 ms", m.command("nvme timeout nvme0 io 5000"))
+        check_hashes(m, original, "nvme0n1", 512, [(0, 8), (12345, 100)])
+        check_status(m.poweroff(), 1)
+
+
+@case("nvme.recovery.fatal-status", timeout=120)
+def nvme_cfs(ctx):
+    """Bus mastering switched off under the driver: QEMU cannot fetch the
+    next command and raises CSTS.CFS. The driver notices (it reads CSTS while
+    commands are outstanding), resets the controller, which turns bus
+    mastering back on, and resubmits the command, which then succeeds."""
+    path = image(ctx, "disk")
+    original = image(ctx, "original")
+    with ctx.machine(disks=[Disk(path)], cmdline="nvme.io_timeout_ms=5000") as m:
+        m.wait_prompt()
+        bdf = re.search(r"^(\S+) 1b36:0010", m.command("lspci"), re.M).group(1)
+        cmd = int(re.search(r"0x([0-9a-f]{4})$", m.command(f"pci read {bdf} 4 2"), re.M).group(1), 16)
+        m.command(f"pci write {bdf} 4 {cmd & ~4:#x} 2")
+        out = m.command("blk sha256 nvme0n1 0 8")
+        check_re(r"nvme0: controller fatal status \(CFS=1\) with Read .* outstanding; resetting",
+                 out)
+        check_re(r"nvme0: reset complete", out)
+        want = nvosdisk.sha256_range(original, 0, 8, 512)
+        check_re(rf"^{want}$", out, "the resubmitted read's result")
+        check_re(r"0x0*[0-9a-f]*[4-7]$", m.command(f"pci read {bdf} 4 2"), "bus master back on")
+        check_status(m.poweroff(), 0)
