@@ -459,17 +459,16 @@ static int step_read_capabilities(struct nvme_ctrlr *c)
     /* What the firmware left: usually an enabled controller with live queues
      * in memory it no longer owns (SeaBIOS, OVMF). */
     uint32_t cc = nvme_rd32(c, NVME_REG_CC), csts = nvme_rd32(c, NVME_REG_CSTS);
-    char cc_s[96], csts_s[96];
+    char cc_s[96], csts_s[96], queues[96] = "";
     nvme_decode_cc(cc, cc_s, sizeof(cc_s));
     nvme_decode_csts(csts, csts_s, sizeof(csts_s));
-    kprintf("%s: inherited state: CC %s; CSTS %s", c->name, cc_s, csts_s);
     if (NVME_GET(cc, CC_EN)) {
         uint32_t aqa = nvme_rd32(c, NVME_REG_AQA);
-        kprintf("; AQA %#x ASQ %#llx ACQ %#llx (firmware's admin queues)", aqa,
-                (unsigned long long)nvme_rd64(c, NVME_REG_ASQ),
-                (unsigned long long)nvme_rd64(c, NVME_REG_ACQ));
+        uint64_t asq = nvme_rd64(c, NVME_REG_ASQ), acq = nvme_rd64(c, NVME_REG_ACQ);
+        ksnprintf(queues, sizeof(queues), "; AQA %#x ASQ %#llx ACQ %#llx (firmware's admin queues)",
+                  aqa, (unsigned long long)asq, (unsigned long long)acq);
     }
-    kprintf("\n");
+    kprintf("%s: inherited state: CC %s; CSTS %s%s\n", c->name, cc_s, csts_s, queues);
     if (!(NVME_GET(c->cap, CAP_CSS) & (NVME_CAP_CSS_NVM | NVME_CAP_CSS_IOCSS))) {
         kprintf("%s: controller supports neither the NVM command set nor I/O command sets\n",
                 c->name);

@@ -4,7 +4,7 @@
  * One line per event, prefixed with the controller name:
  *   W CC 0x014 <- 0x00460001 (EN=1 CSS=0 MPS=0 AMS=0 SHN=0 IOSQES=6 IOCQES=4)
  *   R CSTS 0x01c x37 until RDY=1, 2.100 ms: 0x00000001 (RDY=1 CFS=0 SHST=0 ...)
- *   SQ0[5] <- Identify CNS=01h (controller) NSID=0 CID=0x0005 PRP1=0x...
+ *   SQ0[5] <- OPC=0x06 CID=0x0005 Identify CNS=01h (controller) NSID=0 CID=5 PRP1=0x...
  *   DB SQ0 tail 0x1000 <- 6
  *   CQ0[5] -> CID=0x0005 SQID=0 SQHD=6 P=1 status=0x0000 Successful Completion DW0=0x0
  *   DB CQ0 head 0x1004 <- 6
@@ -92,7 +92,7 @@ void nvme_trace_reg(struct nvme_ctrlr *c, bool write, uint32_t off, uint64_t val
 {
     char fields[200];
     decode(off, value, fields, sizeof(fields));
-    kprintf("%s: %c %s %#05x %s 0x%0*llx%s%s%s\n", c->name, write ? 'W' : 'R', nvme_reg_name(off),
+    kprintf("%s: %c %s 0x%03x %s 0x%0*llx%s%s%s\n", c->name, write ? 'W' : 'R', nvme_reg_name(off),
             off, write ? "<-" : "->", wide ? 16 : 8, (unsigned long long)value,
             fields[0] ? " (" : "", fields, fields[0] ? ")" : "");
 }
@@ -102,7 +102,7 @@ void nvme_trace_poll(struct nvme_ctrlr *c, uint32_t off, uint32_t value, unsigne
 {
     char fields[200];
     decode(off, value, fields, sizeof(fields));
-    kprintf("%s: R %s %#05x x%u until %s, %llu.%03llu ms: 0x%08x (%s)\n", c->name,
+    kprintf("%s: R %s 0x%03x x%u until %s, %llu.%03llu ms: 0x%08x (%s)\n", c->name,
             nvme_reg_name(off), off, reads, until, (unsigned long long)(ns / 1000000),
             (unsigned long long)(ns / 1000 % 1000), value, fields);
 }
@@ -112,7 +112,8 @@ void nvme_trace_sqe(struct nvme_qpair *qp, const struct nvme_sqe *sqe)
     char text[256];
     nvme_sqe_describe(sqe, qp->id == 0, text, sizeof(text));
     uint16_t slot = (uint16_t)(qp->sq_tail == 0 ? qp->size - 1 : qp->sq_tail - 1);
-    kprintf("%s: SQ%u[%u] <- %s\n", qp->ctrlr->name, qp->id, slot, text);
+    kprintf("%s: SQ%u[%u] <- OPC=0x%02x CID=0x%04x %s\n", qp->ctrlr->name, qp->id, slot, sqe->opc,
+            sqe->cid, text);
 }
 
 void nvme_trace_cqe(struct nvme_qpair *qp, const struct nvme_cqe *cqe)

@@ -15,6 +15,7 @@ sys.path.insert(0, HERE)
 import harness  # noqa: E402
 import cases_boot  # noqa: E402,F401
 import cases_nvme  # noqa: E402,F401
+import cases_trace  # noqa: E402,F401
 
 
 def main():
