@@ -666,16 +666,18 @@ static int step_set_number_of_queues(struct nvme_ctrlr *c)
     uint32_t nsq, ncq;
     nvme_num_queues_result(cpl.cqe.dw0, &nsq, &ncq);
     uint32_t n = nsq < ncq ? nsq : ncq;
-    if (n > NVME_MAX_IO_QPAIRS)
-        n = NVME_MAX_IO_QPAIRS;
+    /* A controller may allocate more than was asked for (QEMU always says
+     * max_ioqpairs); use no more than we asked for, as Linux does. */
+    if (n > NVME_IO_QPAIRS_WANTED)
+        n = NVME_IO_QPAIRS_WANTED;
     if (c->state == NVME_STATE_RESETTING && n < c->max_io_qpairs) {
         kprintf("%s: after the reset the controller grants %u queue pairs, not %u\n", c->name, n,
                 c->max_io_qpairs);
         return -ENOSPC;
     }
     c->max_io_qpairs = (uint16_t)n;
-    kprintf("%s: %u I/O queue pairs granted (asked for %u)\n", c->name, n,
-            NVME_IO_QPAIRS_WANTED);
+    kprintf("%s: %u I/O queue pairs granted (asked for %u, controller offers %u)\n", c->name,
+            n, NVME_IO_QPAIRS_WANTED, nsq < ncq ? nsq : ncq);
     return 0;
 }
 
@@ -820,14 +822,25 @@ static int run_steps(struct nvme_ctrlr *c, bool reset)
     return 0;
 }
 
+void nvme_ctrlr_set_trace(struct nvme_ctrlr *c, bool on)
+{
+    c->trace = on;
+    c->admin.trace = on;
+    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+        qp->trace = on;
+}
+
 void nvme_ctrlr_set_timeout(struct nvme_ctrlr *c, bool admin, uint64_t ns)
 {
     if (admin) {
         c->admin_timeout_ns = ns;
         c->admin_timeout_tsc = ns_to_tsc(ns);
+        c->admin.timeout_tsc = c->admin_timeout_tsc;
     } else {
         c->io_timeout_ns = ns;
         c->io_timeout_tsc = ns_to_tsc(ns);
+        for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+            qp->timeout_tsc = c->io_timeout_tsc;
     }
 }
 
@@ -847,11 +860,13 @@ int nvme_ctrlr_init(struct nvme_ctrlr *c)
         return err;
     }
     c->state = NVME_STATE_READY;
-    c->next = NULL;
     struct nvme_ctrlr **pp = &controllers;
-    while (*pp)
+    while (*pp && *pp != c)
         pp = &(*pp)->next;
-    *pp = c;
+    if (*pp == NULL) {
+        c->next = NULL;
+        *pp = c;
+    }
     return 0;
 }
 
@@ -945,7 +960,7 @@ void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp, stru
         struct nvme_sqe cmd;
         nvme_cmd_abort(&cmd, qp->id, cid);
         tr->abort_sent = true;
-        tr->deadline_tsc = rdtsc() + c->admin_timeout_tsc;
+        tr->extra_tsc = (rdtsc() - tr->submit_tsc) - qp->timeout_tsc + c->admin_timeout_tsc;
         if (nvme_ctrlr_cmd_admin_raw(c, &cmd, NULL, 0, abort_cb, c) == 0) {
             qp->stats.aborts++;
             return;

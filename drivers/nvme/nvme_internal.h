@@ -61,9 +61,14 @@ struct nvme_request {
     nvme_cmd_cb cb;
     void *cb_arg;
     struct nvme_ns *ns;
-    struct nvme_sqe cmd;      /* template: opcode, NSID, flags; LBA fields per child */
+    /* LBA commands (split): the SQE is built per command from these. */
+    uint8_t opc;
     bool split;               /* LBA-addressed: cut at the transfer limit */
-    enum nvme_payload payload;
+    bool failed;              /* a command failed: submit no more */
+    bool no_timeout;          /* Asynchronous Event Requests wait forever by design */
+    uint8_t payload;          /* enum nvme_payload */
+    uint32_t nsid;
+    uint32_t cdw12_flags;     /* FUA, PRINFO... (never NLB) */
     uint8_t *buf;             /* CONTIG: start of the whole buffer */
     uint8_t *md_buf;          /* separate metadata buffer, or NULL */
     nvme_req_reset_sgl_cb reset_sgl;
@@ -71,11 +76,10 @@ struct nvme_request {
     uint32_t len;             /* bytes, non-LBA commands */
     uint64_t next_lba;        /* first block not yet submitted */
     uint32_t blocks_left;     /* blocks not yet submitted */
-    uint32_t bytes_done;      /* payload offset of the next child */
-    uint32_t outstanding;     /* children in flight */
-    bool failed;              /* a child failed: submit no more */
-    bool no_timeout;          /* Asynchronous Event Requests wait forever by design */
+    uint32_t bytes_done;      /* payload offset of the next command */
+    uint32_t outstanding;     /* commands in flight */
     struct nvme_cpl cpl;      /* what the callback will get */
+    struct nvme_sqe cmd;      /* other commands (admin, raw, flush, DSM): as given */
     struct nvme_request *next_free;
 };
 
@@ -90,8 +94,8 @@ struct nvme_tracker {
     bool timed_out;
     bool recover;             /* in flight at a reset: resubmit or fail */
     uint32_t blocks;          /* of this child */
-    uint64_t submit_tsc;
-    uint64_t deadline_tsc;
+    uint64_t submit_tsc;      /* deadline: submit_tsc + the queue's timeout (+ extra) */
+    uint64_t extra_tsc;       /* more time granted (after an Abort) */
     uint64_t *prp_virt;       /* this tracker's PRP list pages (contiguous) */
     nvme_phys_t prp_phys;
     struct nvme_tracker *next_free;
@@ -133,6 +137,8 @@ struct nvme_qpair {
 
     unsigned batch_depth;      /* >0: SQ doorbell deferred */
     uint32_t prp_lists;        /* PRP list pages per tracker */
+    uint64_t timeout_tsc;      /* command deadline, TSC ticks (admin or I/O) */
+    bool trace;                /* mirrors the controller's, one load on the I/O path */
     struct nvme_tracker *trackers;
     uint16_t ntrackers;
     struct nvme_tracker *free_trackers;
@@ -156,6 +162,8 @@ struct nvme_ns {
     uint8_t lbaf;              /* index of the format in use */
     uint8_t pi_type;           /* DPS bits 2:0 */
     uint32_t max_blocks;       /* per command */
+    uint32_t xfer_block;       /* bytes per block in the data buffer (+ metadata if extended) */
+    uint32_t max_request_blocks; /* largest request whose byte count fits in 32 bits */
     const char *unusable;      /* why the block layer does not publish it, or NULL */
     struct nvme_ns *next;
 };
@@ -238,6 +246,10 @@ void nvme_qpair_reset_rings(struct nvme_qpair *qp);
 struct nvme_request *nvme_request_alloc(struct nvme_qpair *qp, nvme_cmd_cb cb, void *cb_arg);
 /* Submits (part of) a prepared request; the request is the qpair's from now on. */
 int nvme_request_submit(struct nvme_qpair *qp, struct nvme_request *req);
+/* The I/O path in one call: an LBA command on a contiguous buffer (or none). */
+int nvme_qpair_submit_lba(struct nvme_qpair *qp, struct nvme_ns *ns, uint8_t opc, void *buf,
+                          void *md_buf, uint64_t lba, uint32_t lba_count, uint32_t cdw12_flags,
+                          nvme_cmd_cb cb, void *cb_arg);
 /* Reaps completions; check_timeouts: also look for commands past their deadline. */
 int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts);
 void nvme_qpair_ring_sq(struct nvme_qpair *qp);
@@ -247,8 +259,6 @@ void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp);
 void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int err);
 /* Completes a request's outstanding tracker with a made-up status. */
 void nvme_tracker_fail(struct nvme_qpair *qp, struct nvme_tracker *tr, uint16_t status, int err);
-bool nvme_qpair_lock(struct nvme_qpair *qp);
-void nvme_qpair_unlock(struct nvme_qpair *qp, bool flags);
 
 /* ---- nvme_ctrlr.c ---- */
 int nvme_ctrlr_init(struct nvme_ctrlr *c);
@@ -257,6 +267,8 @@ void nvme_ctrlr_shutdown(struct nvme_ctrlr *c);
 void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp,
                                struct nvme_tracker *tr);
 void nvme_ctrlr_fail(struct nvme_ctrlr *c, const char *why);
+/* The teaching trace on or off, for the controller and all its queue pairs. */
+void nvme_ctrlr_set_trace(struct nvme_ctrlr *c, bool on);
 /* Per-command deadlines (nvme.admin_timeout_ms / nvme.io_timeout_ms, "nvme timeout"). */
 void nvme_ctrlr_set_timeout(struct nvme_ctrlr *c, bool admin, uint64_t ns);
 bool nvme_ctrlr_alive(struct nvme_ctrlr *c);
@@ -296,6 +308,19 @@ void nvme_env_irq_restore(bool was_enabled);
 /* Zeroed, page-aligned, physically contiguous memory for the device. */
 void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys);
 void nvme_env_dma_free(void *p, size_t size);
+
+/* Interrupt-driven pairs are also touched by their interrupt handler: their
+ * state changes with interrupts off. Polled pairs need nothing. */
+static inline bool nvme_qpair_lock(struct nvme_qpair *qp)
+{
+    return qp->irq ? nvme_env_irq_save() : false;
+}
+
+static inline void nvme_qpair_unlock(struct nvme_qpair *qp, bool flags)
+{
+    if (qp->irq)
+        nvme_env_irq_restore(flags);
+}
 
 static inline bool nvme_ctrlr_failed(const struct nvme_ctrlr *c)
 {

@@ -52,6 +52,8 @@ static const char *decode_format(struct nvme_ctrlr *c, struct nvme_ns *ns)
     ns->nsze = id->nsze;
     uint32_t xfer_block = ns->block_size + (ns->extended_lba ? ns->md_size : 0);
     uint32_t max = c->max_xfer / xfer_block;
+    ns->xfer_block = xfer_block;
+    ns->max_request_blocks = (UINT32_MAX - 1) / (ns->block_size + ns->md_size);
     ns->max_blocks = max > NVME_RW_MAX_BLOCKS ? NVME_RW_MAX_BLOCKS : max;
     if (ns->max_blocks == 0)
         return "a block is larger than the controller's maximum transfer";

@@ -16,10 +16,11 @@
 #include "drivers/nvme/nvme_internal.h"
 #include "lib/errno.h"
 
-static int ns_submit(struct nvme_ns *ns, struct nvme_qpair *qp, uint8_t opc, void *buf,
-                     void *md_buf, uint64_t lba, uint32_t lba_count, nvme_cmd_cb cb,
-                     void *cb_arg, uint32_t io_flags, enum nvme_payload payload,
-                     nvme_req_reset_sgl_cb reset_sgl, nvme_req_next_sge_cb next_sge)
+/* Inlined into each public call, so that the payload kind folds away. */
+static inline __attribute__((always_inline)) int
+ns_submit(struct nvme_ns *ns, struct nvme_qpair *qp, uint8_t opc, void *buf, void *md_buf,
+          uint64_t lba, uint32_t lba_count, nvme_cmd_cb cb, void *cb_arg, uint32_t io_flags,
+          enum nvme_payload payload, nvme_req_reset_sgl_cb reset_sgl, nvme_req_next_sge_cb next_sge)
 {
     if (lba_count == 0)
         return -EINVAL;
@@ -29,23 +30,29 @@ static int ns_submit(struct nvme_ns *ns, struct nvme_qpair *qp, uint8_t opc, voi
         return -EINVAL;
     if (md_buf && ((uintptr_t)md_buf & 3))
         return -EINVAL;
-    if (lba_count > (UINT32_MAX - 1) / (ns->block_size + ns->md_size))
+    if (lba_count > ns->max_request_blocks)
         return -E2BIG;
+    uint32_t cdw12 = io_flags & ~(uint32_t)NVME_SET(RW_CDW12_NLB, NVME_RW_CDW12_NLB_MASK);
+    if (payload != NVME_PAYLOAD_SGL)
+        return nvme_qpair_submit_lba(qp, ns, opc, buf, md_buf, lba, lba_count, cdw12, cb, cb_arg);
 
     bool flags = nvme_qpair_lock(qp);
     struct nvme_request *req = nvme_request_alloc(qp, cb, cb_arg);
     int err = -EAGAIN;
     if (req) {
-        /* A one-block template; each command gets its own SLBA and NLB. */
-        nvme_cmd_rw(&req->cmd, opc, ns->nsid, lba, 1,
-                    io_flags & ~(uint32_t)NVME_SET(RW_CDW12_NLB, NVME_RW_CDW12_NLB_MASK));
+        /* Each command's SQE is built from these at submission. */
+        req->opc = opc;
+        req->nsid = ns->nsid;
+        req->cdw12_flags = cdw12;
         req->ns = ns;
         req->split = true;
         req->payload = payload;
         req->buf = buf;
         req->md_buf = md_buf;
-        req->reset_sgl = reset_sgl;
-        req->next_sge = next_sge;
+        if (payload == NVME_PAYLOAD_SGL) {
+            req->reset_sgl = reset_sgl;
+            req->next_sge = next_sge;
+        }
         req->next_lba = lba;
         req->blocks_left = lba_count;
         err = nvme_request_submit(qp, req);

@@ -36,17 +36,6 @@
 
 #define SGL_MAX_SEGMENTS 256
 
-bool nvme_qpair_lock(struct nvme_qpair *qp)
-{
-    return qp->irq ? nvme_env_irq_save() : false;
-}
-
-void nvme_qpair_unlock(struct nvme_qpair *qp, bool flags)
-{
-    if (qp->irq)
-        nvme_env_irq_restore(flags);
-}
-
 int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, uint16_t size,
                     bool irq)
 {
@@ -67,6 +56,8 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
 
     uint32_t lists = c->prp_list_pages;
     qp->prp_lists = lists;
+    qp->timeout_tsc = id == 0 ? c->admin_timeout_tsc : c->io_timeout_tsc;
+    qp->trace = c->trace;
     uint64_t *prp = NULL;
     nvme_phys_t prp_phys = 0;
     if (lists) {
@@ -122,25 +113,41 @@ void nvme_qpair_reset_rings(struct nvme_qpair *qp)
     qp->phase = 1;
 }
 
-struct nvme_request *nvme_request_alloc(struct nvme_qpair *qp, nvme_cmd_cb cb, void *cb_arg)
+static inline __attribute__((always_inline)) struct nvme_request *
+request_alloc(struct nvme_qpair *qp, nvme_cmd_cb cb, void *cb_arg)
 {
     struct nvme_request *req = qp->free_requests;
     if (req == NULL)
         return NULL;
     qp->free_requests = req->next_free;
-    memset(req, 0, sizeof(*req));
+    /* Field by field: this runs once per I/O, and the struct is large. */
     req->cb = cb;
     req->cb_arg = cb_arg;
+    req->split = false;
+    req->failed = false;
+    req->no_timeout = false;
+    req->payload = NVME_PAYLOAD_NONE;
+    req->md_buf = NULL;
+    req->len = 0;
+    req->bytes_done = 0;
+    req->outstanding = 0;
+    req->cpl.err = 0;
+    req->blocks_left = 0;
     return req;
 }
 
-static void request_free(struct nvme_qpair *qp, struct nvme_request *req)
+struct nvme_request *nvme_request_alloc(struct nvme_qpair *qp, nvme_cmd_cb cb, void *cb_arg)
+{
+    return request_alloc(qp, cb, cb_arg);
+}
+
+static inline void request_free(struct nvme_qpair *qp, struct nvme_request *req)
 {
     req->next_free = qp->free_requests;
     qp->free_requests = req;
 }
 
-void nvme_qpair_ring_sq(struct nvme_qpair *qp)
+static inline __attribute__((always_inline)) void ring_sq(struct nvme_qpair *qp)
 {
     if (qp->sq_tail == qp->sq_db_tail)
         return;
@@ -148,35 +155,38 @@ void nvme_qpair_ring_sq(struct nvme_qpair *qp)
     nvme_ring_doorbell(qp->sq_db, qp->sq_tail);
     qp->sq_db_tail = qp->sq_tail;
     qp->stats.doorbells_sq++;
-    if (unlikely(qp->ctrlr->trace))
+    if (unlikely(qp->trace))
         nvme_trace_doorbell(qp, true, qp->sq_tail);
 }
 
-/* Puts the tracker's SQE at the tail (with a fresh CID) and starts its clock. */
-static void sq_push(struct nvme_qpair *qp, struct nvme_tracker *tr)
+void nvme_qpair_ring_sq(struct nvme_qpair *qp)
 {
-    struct nvme_ctrlr *c = qp->ctrlr;
+    ring_sq(qp);
+}
+
+/* Puts the tracker's SQE at the tail (with a fresh CID) and starts its clock. */
+static inline __attribute__((always_inline)) void sq_push(struct nvme_qpair *qp,
+                                                          struct nvme_tracker *tr)
+{
     tr->sqe.cid = (uint16_t)(((unsigned)tr->gen << NVME_CID_INDEX_BITS) | tr->index);
     qp->sq[qp->sq_tail] = tr->sqe;
-    qp->sq_tail = (uint16_t)(qp->sq_tail + 1 == qp->size ? 0 : qp->sq_tail + 1);
+    if (++qp->sq_tail == qp->size)
+        qp->sq_tail = 0;
     tr->active = true;
     tr->attempts++;
     tr->submit_tsc = rdtsc();
-    if (tr->req->no_timeout)
-        tr->deadline_tsc = UINT64_MAX;
-    else
-        tr->deadline_tsc = tr->submit_tsc + (qp->id == 0 ? c->admin_timeout_tsc : c->io_timeout_tsc);
+    tr->extra_tsc = 0;
     qp->outstanding++;
     qp->stats.submitted++;
-    if (unlikely(c->trace))
+    if (unlikely(qp->trace))
         nvme_trace_sqe(qp, &tr->sqe);
     if (qp->batch_depth == 0)
         nvme_qpair_ring_sq(qp);
 }
 
-/* Fills the data pointer of tr->sqe for len bytes of req's payload at offset. */
-static int map_payload(struct nvme_qpair *qp, struct nvme_request *req, struct nvme_tracker *tr,
-                       uint32_t offset, uint32_t len)
+/* The general case of map_payload: PRP lists, scatter-gather lists. */
+static int map_payload_slow(struct nvme_qpair *qp, struct nvme_request *req,
+                            struct nvme_tracker *tr, uint32_t offset, uint32_t len)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
     struct nvme_prp prp;
@@ -189,8 +199,6 @@ static int map_payload(struct nvme_qpair *qp, struct nvme_request *req, struct n
         lists[i].phys = tr->prp_phys + (uint64_t)i * c->page_size;
     }
     if (req->payload == NVME_PAYLOAD_CONTIG) {
-        /* Kernel virtual buffers are physically contiguous (direct map,
-         * kernel image): one segment. */
         struct nvme_prp_seg seg = { nvme_env_virt_to_phys(req->buf + offset), len };
         err = nvme_prp_build(&prp, &seg, 1, c->page_size, lists, nlists);
     } else {
@@ -223,35 +231,73 @@ static int map_payload(struct nvme_qpair *qp, struct nvme_request *req, struct n
     return 0;
 }
 
-/* Builds and submits the next command of req into tr. */
-static int submit_child(struct nvme_qpair *qp, struct nvme_request *req, struct nvme_tracker *tr)
+/*
+ * Fills the data pointer of tr->sqe for len bytes of req's payload at
+ * offset. Kernel virtual buffers are physically contiguous (direct map,
+ * kernel image), so a contiguous buffer is one segment; when it touches at
+ * most two memory pages PRP1 and PRP2 are computed here directly, which is
+ * the common case of the I/O path [NVMe Base 2.0 §4.1.1].
+ */
+static inline int map_payload(struct nvme_qpair *qp, struct nvme_request *req,
+                              struct nvme_tracker *tr, uint32_t offset, uint32_t len)
 {
+    if (likely(req->payload == NVME_PAYLOAD_CONTIG)) {
+        uint32_t ps = qp->ctrlr->page_size;
+        nvme_phys_t phys = nvme_env_virt_to_phys(req->buf + offset);
+        uint32_t in_page = (uint32_t)phys & (ps - 1);
+        if (likely((in_page & 3) == 0 && in_page + len <= 2 * ps)) {
+            tr->sqe.dptr.prp1 = phys;
+            tr->sqe.dptr.prp2 = in_page + len > ps ? (phys - in_page) + ps : 0;
+            return 0;
+        }
+    }
+    return map_payload_slow(qp, req, tr, offset, len);
+}
+
+/* Builds and submits the next command of req into tr. */
+static inline __attribute__((always_inline)) int submit_child(struct nvme_qpair *qp,
+                                                              struct nvme_request *req,
+                                                              struct nvme_tracker *tr)
+{
+    struct nvme_sqe *sqe = &tr->sqe;
+    uint32_t len = req->len, offset = req->bytes_done;
     tr->req = req;
-    tr->sqe = req->cmd;
     tr->attempts = 0;
     tr->abort_sent = false;
     tr->timed_out = false;
-    uint32_t len = req->len, offset = req->bytes_done;
 
     if (req->split) {
+        /* Built here, once: no template copy on the I/O path. */
         struct nvme_ns *ns = req->ns;
         uint32_t n = req->blocks_left < ns->max_blocks ? req->blocks_left : ns->max_blocks;
-        if (req->cmd.opc == NVME_IO_WRITE_ZEROES && req->blocks_left > n)
+        if (req->opc == NVME_IO_WRITE_ZEROES && req->blocks_left > n)
             n = req->blocks_left < NVME_RW_MAX_BLOCKS ? req->blocks_left : NVME_RW_MAX_BLOCKS;
-        uint32_t xfer_block = ns->block_size + (ns->extended_lba ? ns->md_size : 0);
-        tr->sqe.cdw10 = (uint32_t)req->next_lba;
-        tr->sqe.cdw11 = (uint32_t)(req->next_lba >> 32);
-        tr->sqe.cdw12 = (req->cmd.cdw12 & ~(uint32_t)NVME_RW_CDW12_NLB_MASK) |
-                        NVME_SET(RW_CDW12_NLB, n - 1);
-        if (req->md_buf)
-            tr->sqe.mptr = nvme_env_virt_to_phys(
-                req->md_buf + (size_t)(req->bytes_done / xfer_block) * ns->md_size);
+        uint32_t xfer_block = ns->xfer_block;
+        sqe->opc = req->opc;
+        sqe->flags = 0;
+        sqe->nsid = req->nsid;
+        sqe->cdw2 = 0;
+        sqe->cdw3 = 0;
+        sqe->mptr = req->md_buf ? nvme_env_virt_to_phys(req->md_buf + (size_t)(req->bytes_done /
+                                                                                 xfer_block) *
+                                                                        ns->md_size)
+                                : 0;
+        sqe->dptr.prp1 = 0;
+        sqe->dptr.prp2 = 0;
+        sqe->cdw10 = (uint32_t)req->next_lba;
+        sqe->cdw11 = (uint32_t)(req->next_lba >> 32);
+        sqe->cdw12 = req->cdw12_flags | NVME_SET(RW_CDW12_NLB, n - 1);
+        sqe->cdw13 = 0;
+        sqe->cdw14 = 0;
+        sqe->cdw15 = 0;
         tr->blocks = n;
         len = req->payload == NVME_PAYLOAD_NONE ? 0 : n * xfer_block;
+    } else {
+        *sqe = req->cmd;
     }
     if (req->payload != NVME_PAYLOAD_NONE && len) {
         int err = map_payload(qp, req, tr, offset, len);
-        if (err)
+        if (unlikely(err))
             return err;
     }
     if (req->split) {
@@ -272,7 +318,8 @@ static struct nvme_tracker *tracker_get(struct nvme_qpair *qp)
     return tr;
 }
 
-static void tracker_put(struct nvme_qpair *qp, struct nvme_tracker *tr)
+static inline __attribute__((always_inline)) void tracker_put(struct nvme_qpair *qp,
+                                                             struct nvme_tracker *tr)
 {
     tr->active = false;
     tr->req = NULL;
@@ -283,7 +330,8 @@ static void tracker_put(struct nvme_qpair *qp, struct nvme_tracker *tr)
 }
 
 /* Submits as many of the request's remaining commands as trackers allow. */
-static int submit_more(struct nvme_qpair *qp, struct nvme_request *req)
+static inline __attribute__((always_inline)) int submit_more(struct nvme_qpair *qp,
+                                                             struct nvme_request *req)
 {
     do {
         struct nvme_tracker *tr = tracker_get(qp);
@@ -299,7 +347,8 @@ static int submit_more(struct nvme_qpair *qp, struct nvme_request *req)
     return 0;
 }
 
-int nvme_request_submit(struct nvme_qpair *qp, struct nvme_request *req)
+static inline __attribute__((always_inline)) int request_submit(struct nvme_qpair *qp,
+                                                                 struct nvme_request *req)
 {
     if (unlikely(qp->ctrlr->state == NVME_STATE_FAILED)) {
         request_free(qp, req);
@@ -319,8 +368,38 @@ int nvme_request_submit(struct nvme_qpair *qp, struct nvme_request *req)
     return 0;
 }
 
+int nvme_request_submit(struct nvme_qpair *qp, struct nvme_request *req)
+{
+    return request_submit(qp, req);
+}
+
+int nvme_qpair_submit_lba(struct nvme_qpair *qp, struct nvme_ns *ns, uint8_t opc, void *buf,
+                          void *md_buf, uint64_t lba, uint32_t lba_count, uint32_t cdw12_flags,
+                          nvme_cmd_cb cb, void *cb_arg)
+{
+    bool flags = nvme_qpair_lock(qp);
+    struct nvme_request *req = request_alloc(qp, cb, cb_arg);
+    int err = -EAGAIN;
+    if (likely(req != NULL)) {
+        req->opc = opc;
+        req->nsid = ns->nsid;
+        req->cdw12_flags = cdw12_flags;
+        req->ns = ns;
+        req->split = true;
+        req->payload = buf ? NVME_PAYLOAD_CONTIG : NVME_PAYLOAD_NONE;
+        req->buf = buf;
+        req->md_buf = md_buf;
+        req->next_lba = lba;
+        req->blocks_left = lba_count;
+        err = request_submit(qp, req);
+    }
+    nvme_qpair_unlock(qp, flags);
+    return err;
+}
+
 /* The request's last command is done: free it, then tell the caller. */
-static void request_complete(struct nvme_qpair *qp, struct nvme_request *req)
+static inline __attribute__((always_inline)) void request_complete(struct nvme_qpair *qp,
+                                                                  struct nvme_request *req)
 {
     nvme_cmd_cb cb = req->cb;
     void *arg = req->cb_arg;
@@ -336,6 +415,13 @@ static void child_done(struct nvme_qpair *qp, struct nvme_tracker *tr, const str
 {
     struct nvme_request *req = tr->req;
     tracker_put(qp, tr);
+    if (likely(err == 0 && req->outstanding == 1 && req->blocks_left == 0)) {
+        /* Its last command, done: the common case. */
+        req->outstanding = 0;
+        req->cpl.cqe = *cqe;
+        request_complete(qp, req);
+        return;
+    }
     req->outstanding--;
     if (err && !req->failed) {
         req->failed = true;
@@ -375,7 +461,8 @@ static void report_bogus(struct nvme_qpair *qp, const struct nvme_cqe *cqe, cons
 }
 
 /* Handles one completion entry. */
-static void handle_cqe(struct nvme_qpair *qp, const struct nvme_cqe *cqe)
+static inline __attribute__((always_inline)) void handle_cqe(struct nvme_qpair *qp,
+                                                             const struct nvme_cqe *cqe)
 {
     unsigned index = cqe->cid & NVME_CID_INDEX_MASK;
     unsigned gen = (unsigned)cqe->cid >> NVME_CID_INDEX_BITS;
@@ -398,7 +485,16 @@ static void handle_cqe(struct nvme_qpair *qp, const struct nvme_cqe *cqe)
 
     uint16_t status = cqe->status;
     if (likely(!nvme_status_is_error(status))) {
-        child_done(qp, tr, cqe, 0);
+        struct nvme_request *req = tr->req;
+        if (likely(req->outstanding == 1 && req->blocks_left == 0)) {
+            /* The request's last command, successful: the common case. */
+            tracker_put(qp, tr);
+            req->outstanding = 0;
+            req->cpl.cqe = *cqe;
+            request_complete(qp, req);
+        } else {
+            child_done(qp, tr, cqe, 0);
+        }
         return;
     }
     struct nvme_ctrlr *c = qp->ctrlr;
@@ -420,7 +516,8 @@ static void handle_cqe(struct nvme_qpair *qp, const struct nvme_cqe *cqe)
     child_done(qp, tr, cqe, nvme_status_to_errno(status));
 }
 
-int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
+static inline __attribute__((always_inline)) int32_t reap(struct nvme_qpair *qp, uint32_t max,
+                                                          bool check_timeouts)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
     uint32_t n = 0;
@@ -440,19 +537,19 @@ int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts
             qp->phase ^= 1;
         }
         n++;
-        if (unlikely(c->trace))
+        if (unlikely(qp->trace))
             nvme_trace_cqe(qp, &cqe);
         handle_cqe(qp, &cqe);
     }
     if (n) {
         nvme_ring_doorbell(qp->cq_db, qp->cq_head);
         qp->stats.doorbells_cq++;
-        if (unlikely(c->trace))
+        if (unlikely(qp->trace))
             nvme_trace_doorbell(qp, false, qp->cq_head);
     }
     qp->batch_depth--;
     if (qp->batch_depth == 0)
-        nvme_qpair_ring_sq(qp);
+        ring_sq(qp);
 
     /* Deadlines: looked at only when idle, and only every so often. */
     struct nvme_tracker *expired = NULL;
@@ -466,7 +563,8 @@ int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts
             bool dead = csts == NVME_CSTS_GONE || NVME_GET(csts, CSTS_CFS);
             for (uint16_t i = 0; i < qp->ntrackers; i++) {
                 struct nvme_tracker *tr = &qp->trackers[i];
-                if (tr->active && !tr->recover && (dead || now >= tr->deadline_tsc)) {
+                if (tr->active && !tr->recover && !tr->req->no_timeout &&
+                    (dead || now - tr->submit_tsc >= qp->timeout_tsc + tr->extra_tsc)) {
                     expired = tr;
                     break;
                 }
@@ -523,13 +621,18 @@ void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int er
     nvme_qpair_unlock(qp, flags);
 }
 
+int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
+{
+    return reap(qp, max, check_timeouts);
+}
+
 /* ---- public queue-pair calls ---- */
 
 int32_t nvme_qpair_process_completions(struct nvme_qpair *qp, uint32_t max)
 {
     if (unlikely(qp->ctrlr->state == NVME_STATE_FAILED))
         return -ENODEV;
-    return nvme_qpair_reap(qp, max, true);
+    return reap(qp, max, true);
 }
 
 void nvme_qpair_batch_begin(struct nvme_qpair *qp)

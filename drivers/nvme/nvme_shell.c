@@ -372,7 +372,7 @@ static int cmd_nvme(int argc, char **argv)
         if (parse_bool(argv[2], &on) != 0)
             return shell_usage("nvme");
         for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c))
-            c->trace = on;
+            nvme_ctrlr_set_trace(c, on);
         kprintf("nvme: trace %s\n", on ? "on" : "off");
         return 0;
     }

@@ -15,6 +15,8 @@ set(NVOS_HOST_UNITS
     nvme_cmd
     nvme_status
     nvme_prp
+    nvme_queue
+    nvme_hotpath
     crc32
     sha256
     utf

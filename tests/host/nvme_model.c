@@ -1,0 +1,739 @@
+/*
+ * tests/host/nvme_model.c - the in-memory NVMe controller (see nvme_model.h)
+ * and the host side of the driver's environment seam (nvme_env_*, kprintf,
+ * kzalloc, the clock), linked in place of the kernel's.
+ *
+ * The model follows NVMe Base 2.0 where the driver depends on it, and QEMU
+ * 7.2 where QEMU is stricter than the spec (CC.EN refuses IOSQES/IOCQES of
+ * 0; one CQ slot is always kept free).
+ */
+#include "tests/host/nvme_model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kernel/kernel.h"
+#include "kernel/mm/heap.h"
+#include "kernel/time/clock.h"
+#include "lib/errno.h"
+
+bool model_quiet = true;
+
+#define PAGE 4096u
+#define SC(sct, sc) ((uint16_t)(((sct) << 8) | (sc)))
+#define DNR 0x4000u
+
+/* ---------------- environment seam ---------------- */
+
+int kvprintf(const char *fmt, va_list ap)
+{
+    if (model_quiet && !getenv("NVOS_TEST_VERBOSE"))
+        return 0;
+    return vprintf(fmt, ap);
+}
+
+int kprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = kvprintf(fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+void *kzalloc(size_t size)
+{
+    return calloc(1, size);
+}
+
+void *kmalloc(size_t size)
+{
+    return malloc(size);
+}
+
+void kfree(void *p)
+{
+    free(p);
+}
+
+void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys)
+{
+    size_t rounded = (size + PAGE - 1) / PAGE * PAGE;
+    void *p = aligned_alloc(PAGE, rounded ? rounded : PAGE);
+    if (p) {
+        memset(p, 0, rounded);
+        *phys = (nvme_phys_t)(uintptr_t)p;
+    }
+    return p;
+}
+
+void nvme_env_dma_free(void *p, size_t size)
+{
+    (void)size;
+    free(p);
+}
+
+nvme_phys_t nvme_env_virt_to_phys(const void *p)
+{
+    return (nvme_phys_t)(uintptr_t)p;
+}
+
+bool nvme_env_irq_save(void)
+{
+    return false;
+}
+
+void nvme_env_irq_restore(bool was_enabled)
+{
+    (void)was_enabled;
+}
+
+void nvme_env_relax(struct nvme_ctrlr *c)
+{
+    model_step(model_of(c));
+}
+
+int nvme_env_interrupts_setup(struct nvme_ctrlr *c)
+{
+    c->irq_mode = NVME_IRQ_NONE;
+    return 0;
+}
+
+int nvme_env_interrupt_bind(struct nvme_ctrlr *c, struct nvme_qpair *qp)
+{
+    (void)c;
+    (void)qp;
+    return -ENODEV;
+}
+
+void nvme_env_interrupt_unbind(struct nvme_ctrlr *c, struct nvme_qpair *qp)
+{
+    (void)c;
+    (void)qp;
+}
+
+void nvme_env_before_reset(struct nvme_ctrlr *c)
+{
+    (void)c;
+}
+
+/* The block layer is the kernel's; the host tests use the driver API. */
+int nvme_ctrlr_register(struct nvme_ctrlr *c)
+{
+    (void)c;
+    return 0;
+}
+
+/* Clock: the host's TSC, calibrated against CLOCK_MONOTONIC once. */
+static uint64_t tsc_per_us;
+uint64_t boot_tsc;
+
+static void calibrate(void)
+{
+    if (tsc_per_us)
+        return;
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    uint64_t t0 = rdtsc();
+    do
+        clock_gettime(CLOCK_MONOTONIC, &b);
+    while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < 5000000L);
+    uint64_t t1 = rdtsc();
+    uint64_t ns = (uint64_t)((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec));
+    tsc_per_us = (t1 - t0) * 1000 / ns;
+    if (tsc_per_us == 0)
+        tsc_per_us = 1;
+    boot_tsc = t0;
+}
+
+uint64_t ns_to_tsc(uint64_t ns)
+{
+    calibrate();
+    return ns / 1000 * tsc_per_us + ns % 1000 * tsc_per_us / 1000;
+}
+
+uint64_t tsc_to_ns(uint64_t ticks)
+{
+    calibrate();
+    return ticks / tsc_per_us * 1000 + ticks % tsc_per_us * 1000 / tsc_per_us;
+}
+
+uint64_t clock_ns(void)
+{
+    calibrate();
+    return tsc_to_ns(rdtsc() - boot_tsc);
+}
+
+struct deadline deadline_in_ns(uint64_t ns)
+{
+    struct deadline d = { rdtsc() + ns_to_tsc(ns) };
+    return d;
+}
+
+/* ---------------- the model: registers ---------------- */
+
+struct nvme_model *model_of(struct nvme_ctrlr *c)
+{
+    return c->platform;
+}
+
+static uint32_t reg_read(struct nvme_ctrlr *c, uint32_t off)
+{
+    struct nvme_model *m = model_of(c);
+    if (m->gone)
+        return 0xFFFFFFFFu;
+    switch (off) {
+    case NVME_REG_CAP:
+        return (uint32_t)m->cap;
+    case NVME_REG_CAP + 4:
+        return (uint32_t)(m->cap >> 32);
+    case NVME_REG_VS:
+        return m->vs;
+    case NVME_REG_CC:
+        return m->cc;
+    case NVME_REG_CSTS:
+        return m->csts;
+    case NVME_REG_AQA:
+        return m->aqa;
+    case NVME_REG_ASQ:
+        return (uint32_t)m->asq;
+    case NVME_REG_ASQ + 4:
+        return (uint32_t)(m->asq >> 32);
+    case NVME_REG_ACQ:
+        return (uint32_t)m->acq;
+    case NVME_REG_ACQ + 4:
+        return (uint32_t)(m->acq >> 32);
+    default:
+        return 0;
+    }
+}
+
+static void controller_reset(struct nvme_model *m)
+{
+    memset(m->sq, 0, sizeof(m->sq));
+    memset(m->cq, 0, sizeof(m->cq));
+    memset(m->bar + 0x1000, 0, sizeof(m->bar) - 0x1000); /* doorbells */
+    m->nheld = 0;
+    m->aer_outstanding = 0;
+    m->csts = 0;
+    m->resets++;
+}
+
+static void controller_enable(struct nvme_model *m)
+{
+    unsigned iosqes = (m->cc >> 16) & 0xF, iocqes = (m->cc >> 20) & 0xF;
+    unsigned asqs = m->aqa & 0xFFF, acqs = (m->aqa >> 16) & 0xFFF;
+    if (iosqes != 6 || iocqes != 4 || (m->asq & 0xFFF) || (m->acq & 0xFFF) || asqs == 0 ||
+        acqs == 0 || m->asq == 0 || m->acq == 0) {
+        m->csts = NVME_SET(CSTS_CFS, 1); /* QEMU: refused configuration */
+        snprintf(m->last_error, sizeof(m->last_error), "enable refused: CC %#x AQA %#x", m->cc,
+                 m->aqa);
+        return;
+    }
+    m->sq[0] = (struct model_queue){ .exists = true, .base = m->asq, .size = asqs + 1 };
+    m->cq[0] = (struct model_queue){ .exists = true, .base = m->acq, .size = acqs + 1,
+                                     .phase = 1, .ien = true };
+    m->enables++;
+    if (m->never_ready)
+        return;
+    if (m->ready_delay)
+        m->ready_countdown = m->ready_delay;
+    else
+        m->csts |= NVME_SET(CSTS_RDY, 1);
+}
+
+static void reg_write(struct nvme_ctrlr *c, uint32_t off, uint32_t v)
+{
+    struct nvme_model *m = model_of(c);
+    if (m->gone)
+        return;
+    bool enabled = m->cc & 1;
+    switch (off) {
+    case NVME_REG_CC: {
+        uint32_t old = m->cc;
+        if (m->cc_writes++ == 0)
+            m->first_cc_write = v;
+        m->cc = v;
+        if (!(old & 1) && (v & 1))
+            controller_enable(m);
+        else if ((old & 1) && !(v & 1))
+            controller_reset(m);
+        if (NVME_GET(v, CC_SHN) && !NVME_GET(old, CC_SHN)) {
+            m->csts = (m->csts & ~(uint32_t)NVME_SET(CSTS_SHST, 3)) |
+                      NVME_SET(CSTS_SHST, NVME_CSTS_SHST_COMPLETE);
+            m->shutdowns++;
+        }
+        break;
+    }
+    case NVME_REG_AQA:
+        m->aqa = v;
+        m->aqa_written_while_enabled |= enabled;
+        break;
+    case NVME_REG_ASQ:
+        m->asq = (m->asq & ~0xFFFFFFFFull) | v;
+        m->aqa_written_while_enabled |= enabled;
+        break;
+    case NVME_REG_ASQ + 4:
+        m->asq = (m->asq & 0xFFFFFFFFull) | ((uint64_t)v << 32);
+        break;
+    case NVME_REG_ACQ:
+        m->acq = (m->acq & ~0xFFFFFFFFull) | v;
+        m->aqa_written_while_enabled |= enabled;
+        break;
+    case NVME_REG_ACQ + 4:
+        m->acq = (m->acq & 0xFFFFFFFFull) | ((uint64_t)v << 32);
+        break;
+    default:
+        break;
+    }
+}
+
+static const struct nvme_reg_ops model_ops = { reg_read, reg_write };
+
+void model_init(struct nvme_model *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->cap = 0x004018200f0107ffull; /* QEMU 7.2 */
+    m->vs = 0x00010400;
+    m->mdts = 7;
+    m->nn = 256;
+    m->grant_queues = 64;
+    m->error_lba = UINT64_MAX;
+    model_add_ns(m, 1, 131072, 9, 0);
+}
+
+void model_add_ns(struct nvme_model *m, uint32_t nsid, uint64_t nsze, uint32_t lbads, uint16_t ms)
+{
+    struct model_ns *n = &m->ns[nsid];
+    free(n->data);
+    free(n->md);
+    n->active = true;
+    n->nsze = nsze;
+    n->lbads = lbads;
+    n->ms = ms;
+    n->data = calloc(1, nsze << lbads);
+    n->md = ms ? calloc(1, nsze * ms) : NULL;
+}
+
+void model_free(struct nvme_model *m)
+{
+    for (unsigned i = 0; i <= MODEL_MAX_NS; i++) {
+        free(m->ns[i].data);
+        free(m->ns[i].md);
+    }
+}
+
+void model_attach(struct nvme_model *m, struct nvme_ctrlr *c)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->name, sizeof(c->name), "nvme0");
+    c->ops = &model_ops;
+    c->regs = m->bar;
+    c->regs_size = sizeof(m->bar);
+    c->platform = m;
+    c->max_retries = 3;
+    c->admin_timeout_ns = 200 * 1000000ull;
+    c->io_timeout_ns = 200 * 1000000ull;
+    if (m->start_enabled || m->start_transitioning) {
+        /* What firmware leaves: an enabled controller with its own queues. */
+        static uint8_t fw_asq[PAGE] __attribute__((aligned(PAGE)));
+        static uint8_t fw_acq[PAGE] __attribute__((aligned(PAGE)));
+        m->aqa = 0x00ff003f;
+        m->asq = (uintptr_t)fw_asq;
+        m->acq = (uintptr_t)fw_acq;
+        m->cc = 0x00460001;
+        controller_enable(m);
+        if (m->start_transitioning) {
+            m->csts &= ~(uint32_t)NVME_SET(CSTS_RDY, 1);
+            m->ready_countdown = 3;
+        }
+        m->enables = 0;
+        m->cc_writes = 0;
+    }
+}
+
+/* ---------------- the model: commands ---------------- */
+
+static uint32_t doorbell(struct nvme_model *m, unsigned qid, bool cq)
+{
+    uint32_t v;
+    memcpy(&v, m->bar + NVME_REG_SQTDBL(qid, 0) + (cq ? 4 : 0), 4);
+    return v;
+}
+
+/* Walks the PRPs of a transfer, calling fn on each host segment. */
+static uint16_t walk_prps(uint64_t prp1, uint64_t prp2, uint64_t len,
+                          void (*fn)(void *ctx, uint8_t *p, uint32_t n), void *ctx)
+{
+    if (len == 0)
+        return 0;
+    if (prp1 & 3)
+        return SC(0, 0x13) | DNR;
+    uint32_t first = (uint32_t)(PAGE - (prp1 & (PAGE - 1)));
+    if (first > len)
+        first = (uint32_t)len;
+    fn(ctx, (uint8_t *)(uintptr_t)prp1, first);
+    len -= first;
+    if (len == 0)
+        return 0;
+    if (len <= PAGE) {
+        if (prp2 == 0 || (prp2 & (PAGE - 1)))
+            return SC(0, 0x13) | DNR;
+        fn(ctx, (uint8_t *)(uintptr_t)prp2, (uint32_t)len);
+        return 0;
+    }
+    if (prp2 == 0 || (prp2 & 7))
+        return SC(0, 0x13) | DNR;
+    uint64_t *list = (uint64_t *)(uintptr_t)prp2;
+    unsigned idx = (unsigned)((prp2 & (PAGE - 1)) / 8);
+    while (len > 0) {
+        if (idx == PAGE / 8 - 1 && len > PAGE) {
+            /* Last entry of a full list page with more to come: a chain. */
+            uint64_t next = list[idx];
+            if (next == 0 || (next & (PAGE - 1)))
+                return SC(0, 0x13) | DNR;
+            list = (uint64_t *)(uintptr_t)next;
+            idx = 0;
+            continue;
+        }
+        uint64_t e = list[idx++];
+        if (e == 0 || (e & (PAGE - 1)))
+            return SC(0, 0x13) | DNR;
+        uint32_t n = len > PAGE ? PAGE : (uint32_t)len;
+        fn(ctx, (uint8_t *)(uintptr_t)e, n);
+        len -= n;
+    }
+    return 0;
+}
+
+struct copy_ctx {
+    uint8_t *disk;
+    bool to_host;
+};
+
+static void copy_seg(void *vctx, uint8_t *p, uint32_t n)
+{
+    struct copy_ctx *cc = vctx;
+    if (cc->to_host)
+        memcpy(p, cc->disk, n);
+    else
+        memcpy(cc->disk, p, n);
+    cc->disk += n;
+}
+
+static uint16_t to_host(const struct nvme_sqe *s, const void *src, uint64_t len)
+{
+    struct copy_ctx cc = { (uint8_t *)src, true };
+    return walk_prps(s->dptr.prp1, s->dptr.prp2, len, copy_seg, &cc);
+}
+
+static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32_t *dw0, bool *post)
+{
+    static uint8_t page[PAGE];
+    m->admin_cmds++;
+    memset(page, 0, sizeof(page));
+    switch (s->opc) {
+    case NVME_ADMIN_IDENTIFY: {
+        unsigned cns = s->cdw10 & 0xFF;
+        if (cns == NVME_CNS_CTRL) {
+            struct nvme_id_ctrl *id = (struct nvme_id_ctrl *)page;
+            id->vid = 0x1b36;
+            memcpy(id->sn, "model               ", 20);
+            memcpy(id->mn, "nvos test model                         ", 40);
+            memcpy(id->fr, "1.0     ", 8);
+            id->mdts = m->mdts;
+            id->ver = m->vs;
+            id->nn = m->nn;
+            id->sqes = 0x66;
+            id->cqes = 0x44;
+            id->oncs = NVME_ONCS_DSM | NVME_ONCS_WRITE_ZEROES;
+            id->vwc = 1;
+            id->aerl = 3;
+            id->elpe = 3;
+            return to_host(s, page, PAGE);
+        }
+        if (cns == NVME_CNS_NS) {
+            if (s->nsid == 0 || s->nsid > m->nn)
+                return SC(0, 0x0B) | DNR;
+            if (s->nsid <= MODEL_MAX_NS && m->ns[s->nsid].active) {
+                struct model_ns *n = &m->ns[s->nsid];
+                struct nvme_id_ns *id = (struct nvme_id_ns *)page;
+                id->nsze = id->ncap = id->nuse = n->nsze;
+                id->nlbaf = 0;
+                id->flbas = 0;
+                id->lbaf[0].lbads = (uint8_t)n->lbads;
+                id->lbaf[0].ms = n->ms;
+            }
+            return to_host(s, page, PAGE);
+        }
+        if (cns == NVME_CNS_NS_ACTIVE_LIST) {
+            if (m->no_active_list)
+                return SC(0, 0x02) | DNR;
+            uint32_t *list = (uint32_t *)page, k = 0;
+            for (uint32_t n = s->nsid + 1; n <= MODEL_MAX_NS && n <= m->nn; n++)
+                if (m->ns[n].active)
+                    list[k++] = n;
+            return to_host(s, page, PAGE);
+        }
+        return SC(0, 0x02) | DNR;
+    }
+    case NVME_ADMIN_SET_FEATURES: {
+        unsigned fid = s->cdw10 & 0xFF;
+        if (fid == NVME_FEAT_NUM_QUEUES) {
+            if (m->refuse_num_queues)
+                return SC(0, 0x02) | DNR;
+            *dw0 = ((uint32_t)(m->grant_queues - 1) << 16) | (uint32_t)(m->grant_queues - 1);
+        }
+        return 0;
+    }
+    case NVME_ADMIN_GET_FEATURES:
+        if ((s->cdw10 & 0xFF) == NVME_FEAT_NUM_QUEUES) {
+            *dw0 = ((uint32_t)(m->grant_queues - 1) << 16) | (uint32_t)(m->grant_queues - 1);
+            return 0;
+        }
+        return SC(0, 0x02) | DNR;
+    case NVME_ADMIN_GET_LOG_PAGE: {
+        uint64_t numd = ((uint64_t)(s->cdw11 & 0xFFFF) << 16 | (s->cdw10 >> 16)) + 1;
+        static uint8_t log[16384];
+        if (numd * 4 > sizeof(log))
+            return SC(0, 0x02) | DNR;
+        return to_host(s, log, numd * 4);
+    }
+    case NVME_ADMIN_CREATE_CQ: {
+        unsigned qid = s->cdw10 & 0xFFFF, size = (s->cdw10 >> 16) + 1;
+        if (qid == 0 || qid >= MODEL_MAX_QUEUES || qid > m->grant_queues || m->cq[qid].exists)
+            return SC(1, 0x01) | DNR;
+        if (size < 2 || size > 2048)
+            return SC(1, 0x02) | DNR;
+        if (!(s->cdw11 & 1) || (s->dptr.prp1 & (PAGE - 1)))
+            return SC(0, 0x02) | DNR;
+        m->cq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
+                                           .phase = 1, .ien = (s->cdw11 >> 1) & 1,
+                                           .iv = (uint16_t)(s->cdw11 >> 16) };
+        memset(m->bar + NVME_REG_CQHDBL(qid, 0), 0, 4);
+        return 0;
+    }
+    case NVME_ADMIN_CREATE_SQ: {
+        unsigned qid = s->cdw10 & 0xFFFF, size = (s->cdw10 >> 16) + 1, cqid = s->cdw11 >> 16;
+        if (qid == 0 || qid >= MODEL_MAX_QUEUES || qid > m->grant_queues || m->sq[qid].exists)
+            return SC(1, 0x01) | DNR;
+        if (cqid >= MODEL_MAX_QUEUES || !m->cq[cqid].exists || cqid == 0)
+            return SC(1, 0x00) | DNR;
+        if (size < 2 || size > 2048)
+            return SC(1, 0x02) | DNR;
+        m->sq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
+                                           .cqid = (uint16_t)cqid };
+        memset(m->bar + NVME_REG_SQTDBL(qid, 0), 0, 4);
+        return 0;
+    }
+    case NVME_ADMIN_DELETE_SQ: {
+        unsigned qid = s->cdw10 & 0xFFFF;
+        if (qid == 0 || qid >= MODEL_MAX_QUEUES || !m->sq[qid].exists)
+            return SC(1, 0x01) | DNR;
+        m->sq[qid].exists = false;
+        return 0;
+    }
+    case NVME_ADMIN_DELETE_CQ: {
+        unsigned qid = s->cdw10 & 0xFFFF;
+        if (qid == 0 || qid >= MODEL_MAX_QUEUES || !m->cq[qid].exists)
+            return SC(1, 0x01) | DNR;
+        for (unsigned q = 1; q < MODEL_MAX_QUEUES; q++)
+            if (m->sq[q].exists && m->sq[q].cqid == qid)
+                return SC(1, 0x0C);
+        m->cq[qid].exists = false;
+        return 0;
+    }
+    case NVME_ADMIN_ABORT:
+        m->aborts++;
+        *dw0 = 1; /* not aborted, as QEMU */
+        return 0;
+    case NVME_ADMIN_ASYNC_EVENT:
+        m->aer_outstanding++;
+        m->aer_cid = s->cid;
+        *post = false;
+        return 0;
+    default:
+        return SC(0, 0x01) | DNR;
+    }
+}
+
+static uint16_t io_cmd(struct nvme_model *m, const struct nvme_sqe *s)
+{
+    m->io_cmds++;
+    if (s->nsid == 0 || s->nsid > MODEL_MAX_NS || !m->ns[s->nsid].active)
+        return s->opc == NVME_IO_FLUSH && s->nsid == NVME_NSID_ALL ? 0 : SC(0, 0x0B) | DNR;
+    struct model_ns *n = &m->ns[s->nsid];
+    uint64_t slba = ((uint64_t)s->cdw11 << 32) | s->cdw10;
+    uint64_t nlb = (s->cdw12 & 0xFFFF) + 1ull;
+    uint32_t bs = 1u << n->lbads;
+    switch (s->opc) {
+    case NVME_IO_FLUSH:
+        return 0;
+    case NVME_IO_READ:
+    case NVME_IO_WRITE:
+    case NVME_IO_WRITE_ZEROES: {
+        if (slba + nlb > n->nsze || slba + nlb < slba)
+            return SC(0, 0x80) | DNR;
+        if (m->error_count != 0 && m->error_lba >= slba && m->error_lba < slba + nlb) {
+            if (m->error_count > 0)
+                m->error_count--;
+            return m->error_status;
+        }
+        uint64_t mdts_bytes = m->mdts ? (uint64_t)PAGE << m->mdts : UINT64_MAX;
+        if (s->opc != NVME_IO_WRITE_ZEROES && nlb * bs > mdts_bytes)
+            return SC(0, 0x02) | DNR;
+        uint8_t *disk = n->data + slba * bs;
+        if (s->opc == NVME_IO_WRITE_ZEROES) {
+            memset(disk, 0, nlb * bs);
+            return 0;
+        }
+        struct copy_ctx cc = { disk, s->opc == NVME_IO_READ };
+        uint16_t st = walk_prps(s->dptr.prp1, s->dptr.prp2, nlb * bs, copy_seg, &cc);
+        if (st == 0 && n->ms && s->mptr) {
+            uint8_t *md = (uint8_t *)(uintptr_t)s->mptr;
+            if (s->opc == NVME_IO_READ)
+                memcpy(md, n->md + slba * n->ms, nlb * n->ms);
+            else
+                memcpy(n->md + slba * n->ms, md, nlb * n->ms);
+        }
+        return st;
+    }
+    case NVME_IO_DSM: {
+        unsigned nr = (s->cdw10 & 0xFF) + 1;
+        struct nvme_dsm_range r[256];
+        struct copy_ctx cc = { (uint8_t *)r, false };
+        uint16_t st = walk_prps(s->dptr.prp1, s->dptr.prp2, nr * sizeof(r[0]), copy_seg, &cc);
+        if (st)
+            return st;
+        for (unsigned i = 0; i < nr; i++)
+            if ((s->cdw11 & NVME_DSM_AD) && r[i].slba + r[i].nlb <= n->nsze)
+                memset(n->data + r[i].slba * bs, 0, (size_t)r[i].nlb * bs);
+        return 0;
+    }
+    default:
+        return SC(0, 0x01) | DNR;
+    }
+}
+
+static bool cq_full(struct nvme_model *m, unsigned cqid)
+{
+    struct model_queue *q = &m->cq[cqid];
+    uint32_t head = doorbell(m, cqid, true);
+    return (q->tail + 1) % q->size == head % q->size;
+}
+
+static bool post(struct nvme_model *m, unsigned cqid, const struct nvme_cqe *in)
+{
+    struct model_queue *q = &m->cq[cqid];
+    if (!q->exists)
+        return true; /* its CQ is gone: the completion is lost, as on a device */
+    if (cq_full(m, cqid))
+        return false;
+    struct nvme_cqe e = *in;
+    e.status = (uint16_t)((in->status << 1) | q->phase);
+    struct nvme_cqe *slot = (struct nvme_cqe *)(uintptr_t)(q->base + (uint64_t)q->tail * 16);
+    /* The phase word last, as a device's DMA write would make it visible. */
+    uint16_t status = e.status;
+    e.status = (uint16_t)(status ^ 1);
+    memcpy(slot, &e, sizeof(e));
+    __atomic_store_n(&slot->status, status, __ATOMIC_RELEASE);
+    if (++q->tail == q->size) {
+        q->tail = 0;
+        q->phase ^= 1;
+    }
+    return true;
+}
+
+static void hold(struct nvme_model *m, unsigned cqid, const struct nvme_cqe *e)
+{
+    if (m->nheld < sizeof(m->held) / sizeof(m->held[0])) {
+        m->held[m->nheld].cqid = (uint16_t)cqid;
+        m->held[m->nheld].cqe = *e;
+        m->nheld++;
+    }
+}
+
+void model_flush_held(struct nvme_model *m)
+{
+    /* Newest first: the reverse of submission order. */
+    while (m->nheld > 0) {
+        struct model_pending *p = &m->held[m->nheld - 1];
+        if (!post(m, p->cqid, &p->cqe))
+            break;
+        m->nheld--;
+    }
+}
+
+void model_post_raw(struct nvme_model *m, uint16_t cqid, uint16_t sqid, uint16_t cid,
+                    uint16_t status15)
+{
+    struct nvme_cqe e;
+    memset(&e, 0, sizeof(e));
+    e.sqid = sqid;
+    e.cid = cid;
+    e.status = status15;
+    e.sqhd = (uint16_t)m->sq[sqid < MODEL_MAX_QUEUES ? sqid : 0].head;
+    post(m, cqid, &e);
+}
+
+unsigned model_step(struct nvme_model *m)
+{
+    unsigned done = 0;
+    if (m->gone)
+        return 0; /* removed: it does nothing at all any more */
+    if (m->ready_countdown && --m->ready_countdown == 0 && (m->cc & 1))
+        m->csts |= NVME_SET(CSTS_RDY, 1);
+    if (!(m->csts & NVME_SET(CSTS_RDY, 1)) || (m->csts & NVME_SET(CSTS_CFS, 1)))
+        return 0;
+    if (!m->reorder)
+        model_flush_held(m);
+    for (unsigned qid = 0; qid < MODEL_MAX_QUEUES; qid++) {
+        struct model_queue *q = &m->sq[qid];
+        if (!q->exists)
+            continue;
+        uint32_t tail = doorbell(m, qid, false);
+        if (tail >= q->size) {
+            m->bad_doorbells++;
+            continue;
+        }
+        if (m->fatal_on_next_doorbell && tail != q->head) {
+            m->csts |= NVME_SET(CSTS_CFS, 1);
+            m->fatal_on_next_doorbell = false;
+            return done;
+        }
+        while (q->head != tail) {
+            struct nvme_sqe s;
+            memcpy(&s, (void *)(uintptr_t)(q->base + (uint64_t)q->head * 64), sizeof(s));
+            unsigned cqid = qid == 0 ? 0 : q->cqid;
+            /* Never fetch what could not be completed: one CQ slot stays free. */
+            if (cq_full(m, cqid))
+                break;
+            q->head = (q->head + 1) % q->size;
+            uint32_t dw0 = 0;
+            bool do_post = true;
+            uint16_t st = qid == 0 ? admin_cmd(m, &s, &dw0, &do_post) : io_cmd(m, &s);
+            struct nvme_cqe e;
+            memset(&e, 0, sizeof(e));
+            e.dw0 = dw0;
+            e.sqhd = (uint16_t)q->head;
+            e.sqid = (uint16_t)qid;
+            e.cid = s.cid;
+            e.status = st;
+            done++;
+            if (!do_post)
+                continue;
+            if (qid != 0 && m->drop_next_io > 0) {
+                m->drop_next_io--;
+                continue;
+            }
+            if (qid != 0 && m->reorder)
+                hold(m, cqid, &e);
+            else if (!post(m, cqid, &e))
+                hold(m, cqid, &e);
+        }
+    }
+    return done;
+}

@@ -1,0 +1,625 @@
+/*
+ * Host test: the NVMe driver core (nvme_ctrlr.c, nvme_qpair.c, nvme_ns.c,
+ * nvme_ns_cmd.c) against the in-memory controller model.
+ *
+ * Covers: the init sequence from each state firmware can leave (enabled,
+ * mid-enable, disabled) and its failures (CFS, never ready, gone, refused
+ * Number of Queues, no active-namespace list); data through random sizes,
+ * LBAs and buffer offsets, split at MDTS; phase wrap-around on tiny queues;
+ * out-of-order and bogus completions (unknown CID, stale generation, wrong
+ * SQID, idle slot); error statuses with and without DNR and bounded retries;
+ * a split request failing in one part; timeouts (missed completion polled,
+ * abort, reset, resubmission); CFS recovery; scatter-gather and separate
+ * metadata; shutdown.
+ */
+#include <stdlib.h>
+
+#include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_internal.h"
+#include "kernel/mm/heap.h"
+#include "kernel/time/clock.h"
+#include "lib/errno.h"
+#include "tests/host/check.h"
+#include "tests/host/nvme_model.h"
+
+static uint64_t rng = 88172645463325252ull;
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+struct done {
+    int calls;
+    int err;
+    struct nvme_cpl cpl;
+};
+
+static void done_cb(void *arg, const struct nvme_cpl *cpl)
+{
+    struct done *d = arg;
+    d->calls++;
+    d->err = cpl->err;
+    d->cpl = *cpl;
+}
+
+/* Steps the model and reaps until every callback in ds has run (at most 10 s). */
+static bool run_until(struct nvme_model *m, struct nvme_qpair *qp, struct done *ds, int n)
+{
+    uint64_t give_up = clock_ns() + 10 * NSEC_PER_SEC;
+    while (clock_ns() < give_up) {
+        bool all = true;
+        for (int i = 0; i < n; i++)
+            all &= ds[i].calls > 0;
+        if (all)
+            return true;
+        model_step(m);
+        nvme_qpair_process_completions(qp, 0);
+    }
+    return false;
+}
+
+static struct nvme_ctrlr *ctrlr;
+
+static int bring_up(struct nvme_model *m)
+{
+    static struct nvme_ctrlr c;
+    model_attach(m, &c);
+    ctrlr = &c;
+    return nvme_ctrlr_init(&c);
+}
+
+static void tear_down(struct nvme_model *m)
+{
+    struct nvme_ctrlr *c = ctrlr;
+    while (c->io_qpairs) {
+        struct nvme_qpair *qp = c->io_qpairs;
+        c->io_qpairs = qp->next;
+        nvme_qpair_destroy(qp);
+        kfree(qp);
+    }
+    if (c->admin.sq)
+        nvme_qpair_destroy(&c->admin);
+    nvme_ns_free_all(c);
+    nvme_env_dma_free(c->id, 4096);
+    model_free(m);
+}
+
+/* Page-aligned test buffer (aligned_alloc wants a multiple of the alignment). */
+static uint8_t *pages(size_t bytes)
+{
+    return aligned_alloc(4096, (bytes + 4095) / 4096 * 4096);
+}
+
+static struct nvme_qpair *polled_qpair(unsigned size)
+{
+    struct nvme_io_qpair_opts o = { .io_queue_size = size, .interrupts = false };
+    return nvme_ctrlr_alloc_io_qpair(ctrlr, &o);
+}
+
+/* ---- init ---- */
+
+static void test_init_from_enabled(void)
+{
+    struct nvme_model m;
+    model_init(&m);
+    m.start_enabled = true;
+    CHECK_EQ(bring_up(&m), 0);
+    CHECK_EQ(ctrlr->state, NVME_STATE_READY);
+    /* Disabled first (EN cleared, nothing else), never reconfigured while enabled. */
+    CHECK_EQ(m.first_cc_write, 0x00460000);
+    CHECK(!m.aqa_written_while_enabled);
+    CHECK_EQ(m.resets, 1);
+    CHECK_EQ(m.enables, 1);
+    CHECK_EQ(m.aqa, ((NVME_ADMIN_QUEUE_SIZE - 1) << 16) | (NVME_ADMIN_QUEUE_SIZE - 1));
+    CHECK_EQ(m.cc, 0x00460001);
+    CHECK_EQ(ctrlr->max_xfer, 512 * 1024);
+    CHECK_EQ(ctrlr->max_io_qpairs, 16); /* asked for 16 of the 64 */
+    CHECK(ctrlr->namespaces && ctrlr->namespaces->nsid == 1 && !ctrlr->namespaces->next);
+    CHECK_EQ(ctrlr->namespaces->block_size, 512);
+    CHECK_EQ(ctrlr->namespaces->max_blocks, 1024);
+    CHECK(ctrlr->block_qp_poll != NULL); /* polling only: one pair serves both roles */
+    model_step(&m);
+    CHECK_EQ(m.aer_outstanding, 1);
+    tear_down(&m);
+}
+
+static void test_init_transitioning(void)
+{
+    /* EN=1 but RDY=0: clearing EN now would be undefined; wait for RDY=1 first. */
+    struct nvme_model m;
+    model_init(&m);
+    m.start_transitioning = true;
+    CHECK_EQ(bring_up(&m), 0);
+    CHECK_EQ(m.resets, 1);
+    CHECK_EQ(ctrlr->state, NVME_STATE_READY);
+    tear_down(&m);
+}
+
+static void test_init_failures(void)
+{
+    struct nvme_model m;
+
+    model_init(&m);
+    m.gone = true;
+    CHECK_EQ(bring_up(&m), -ENODEV);
+    tear_down(&m);
+
+    /* CAP.TO = 0: still waits (TO+1) * 500 ms, then gives up. */
+    model_init(&m);
+    m.cap &= ~(0xFFull << 24);
+    m.never_ready = true;
+    CHECK_EQ(bring_up(&m), -ETIMEDOUT);
+    CHECK_EQ(ctrlr->state, NVME_STATE_FAILED);
+    CHECK_EQ(m.cc & 1, 0); /* unwound: left disabled */
+    tear_down(&m);
+
+    /* Ready only after several polls: fine. */
+    model_init(&m);
+    m.ready_delay = 50;
+    CHECK_EQ(bring_up(&m), 0);
+    tear_down(&m);
+
+    /* Number of Queues refused: admin queue only, no block pairs. */
+    model_init(&m);
+    m.refuse_num_queues = true;
+    CHECK_EQ(bring_up(&m), 0);
+    CHECK_EQ(ctrlr->max_io_qpairs, 0);
+    CHECK(ctrlr->io_qpairs == NULL);
+    tear_down(&m);
+
+    /* A 1.0 controller: no CNS 02h; NSIDs scanned, gaps skipped, not stopped at. */
+    model_init(&m);
+    m.vs = 0x00010000;
+    m.nn = 6;
+    model_add_ns(&m, 2, 1024, 12, 0);
+    model_add_ns(&m, 5, 2048, 9, 0);
+    CHECK_EQ(bring_up(&m), 0);
+    unsigned ids[8], n = 0;
+    for (uint32_t id = nvme_ctrlr_get_first_active_ns(ctrlr); id && n < 8;
+         id = nvme_ctrlr_get_next_active_ns(ctrlr, id))
+        ids[n++] = id;
+    CHECK_EQ(n, 3);
+    CHECK_EQ(ids[0], 1);
+    CHECK_EQ(ids[1], 2);
+    CHECK_EQ(ids[2], 5);
+    CHECK_EQ(nvme_ctrlr_get_ns(ctrlr, 2)->block_size, 4096);
+    tear_down(&m);
+
+    /* The active list, with a namespace carrying metadata (usable only by the API). */
+    model_init(&m);
+    model_add_ns(&m, 3, 4096, 9, 8);
+    CHECK_EQ(bring_up(&m), 0);
+    CHECK(nvme_ctrlr_get_ns(ctrlr, 3) != NULL);
+    CHECK(nvme_ctrlr_get_ns(ctrlr, 3)->unusable != NULL);
+    CHECK(nvme_ctrlr_get_ns(ctrlr, 1)->unusable == NULL);
+    tear_down(&m);
+}
+
+/* ---- data ---- */
+
+static void test_data_random(void)
+{
+    struct nvme_model m;
+    model_init(&m);
+    m.mdts = 2; /* 16 KiB per command: plenty of splitting */
+    CHECK_EQ(bring_up(&m), 0);
+    struct nvme_qpair *qp = polled_qpair(16);
+    CHECK(qp != NULL);
+    struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
+    uint8_t *disk = m.ns[1].data;
+    size_t cap = 300 * 512 + 4096;
+    uint8_t *buf = pages(cap + 4096);
+    for (int iter = 0; iter < 400; iter++) {
+        uint32_t count = 1 + (uint32_t)(rnd() % 300);
+        uint64_t lba = rnd() % (131072 - count);
+        uint32_t off = (uint32_t)(rnd() % 1024) * 4; /* any dword offset in the page */
+        uint8_t *p = buf + off;
+        struct done d = { 0 };
+        if (rnd() & 1) {
+            for (uint32_t i = 0; i < count * 512; i++)
+                p[i] = (uint8_t)rnd();
+            CHECK_EQ(nvme_ns_cmd_write(ns, qp, p, lba, count, done_cb, &d, 0), 0);
+            CHECK(run_until(&m, qp, &d, 1));
+            CHECK_EQ(d.err, 0);
+            CHECK(memcmp(disk + lba * 512, p, count * 512) == 0);
+        } else {
+            memset(p, 0xA5, count * 512);
+            CHECK_EQ(nvme_ns_cmd_read(ns, qp, p, lba, count, done_cb, &d, 0), 0);
+            CHECK(run_until(&m, qp, &d, 1));
+            CHECK_EQ(d.err, 0);
+            CHECK(memcmp(disk + lba * 512, p, count * 512) == 0);
+        }
+        CHECK_EQ(d.calls, 1);
+    }
+    CHECK_EQ(qp->outstanding, 0);
+    CHECK_EQ(qp->stats.bogus, 0);
+    /* Misaligned buffer: refused before anything is queued. */
+    struct done d = { 0 };
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf + 2, 0, 1, done_cb, &d, 0), -EINVAL);
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 0, 0, done_cb, &d, 0), -EINVAL);
+    free(buf);
+    tear_down(&m);
+}
+
+/* Many commands through a 4-entry queue (3 trackers): the phase flips every
+ * 4 completions, and submissions beyond the queue wait for room. */
+static void test_phase_wrap(void)
+{
+    struct nvme_model m;
+    model_init(&m);
+    CHECK_EQ(bring_up(&m), 0);
+    struct nvme_qpair *qp = polled_qpair(4);
+    CHECK(qp && qp->size == 4 && qp->ntrackers == 3);
+    struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
+    uint8_t *buf = pages(4096 * 3);
+    unsigned completed = 0, k = 0;
+    for (int round = 0; round < 50; round++) {
+        unsigned depth = 1 + round % 3;
+        struct done d[3] = { { 0 } };
+        nvme_qpair_batch_begin(qp);
+        for (unsigned i = 0; i < depth; i++, k++) {
+            memset(buf + i * 4096, (int)k, 4096);
+            CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf + i * 4096, (uint64_t)k * 8, 8, done_cb, &d[i],
+                                       0),
+                     0);
+        }
+        /* A fourth would find no tracker free. */
+        struct done extra = { 0 };
+        if (depth == 3)
+            CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 0, 8, done_cb, &extra, 0), -EAGAIN);
+        nvme_qpair_batch_end(qp);
+        CHECK(run_until(&m, qp, d, (int)depth));
+        completed += depth;
+        for (unsigned i = 0; i < depth; i++)
+            CHECK_EQ(d[i].err, 0);
+    }
+    CHECK_EQ(qp->stats.completed, completed);
+    CHECK(qp->stats.doorbells_sq < completed); /* batches shared doorbells */
+    CHECK(completed > 3 * qp->size);           /* the phase flipped many times */
+    for (unsigned i = 0; i < k; i++)
+        CHECK_EQ(m.ns[1].data[(size_t)i * 8 * 512], (uint8_t)i);
+    CHECK_EQ(qp->stats.bogus, 0);
+    free(buf);
+    tear_down(&m);
+}
+
+static void test_out_of_order_and_bogus(void)
+{
+    struct nvme_model m;
+    model_init(&m);
+    CHECK_EQ(bring_up(&m), 0);
+    struct nvme_qpair *qp = polled_qpair(16);
+    struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
+    uint8_t *buf = pages(8 * 4096);
+
+    /* Completions in reverse order: each goes to its own request. */
+    m.reorder = true;
+    struct done d[8] = { { 0 } };
+    for (int i = 0; i < 8; i++) {
+        memset(buf + i * 4096, 0x10 + i, 4096);
+        CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf + i * 4096, (uint64_t)i * 8, 8, done_cb, &d[i], 0), 0);
+    }
+    model_step(&m);
+    m.reorder = false;
+    model_flush_held(&m);
+    CHECK(run_until(&m, qp, d, 8));
+    for (int i = 0; i < 8; i++) {
+        CHECK_EQ(d[i].calls, 1);
+        CHECK_EQ(m.ns[1].data[(size_t)i * 8 * 512], 0x10 + i);
+    }
+
+    /* Bogus completions: ignored, counted, and harmless to real ones. */
+    struct done r = { 0 };
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 0, 8, done_cb, &r, 0), 0);
+    struct nvme_tracker *tr = NULL;
+    for (unsigned i = 0; i < qp->ntrackers; i++)
+        if (qp->trackers[i].active)
+            tr = &qp->trackers[i];
+    CHECK(tr != NULL);
+    uint16_t live = tr->sqe.cid;
+    model_post_raw(&m, qp->id, qp->id, 0x0FFF, 0);                     /* index out of range */
+    model_post_raw(&m, qp->id, qp->id, (uint16_t)(live ^ 0x1000), 0);  /* stale generation */
+    model_post_raw(&m, qp->id, (uint16_t)(qp->id + 5), live, 0);       /* wrong SQID */
+    model_post_raw(&m, qp->id, qp->id, (uint16_t)((live + 1) & 0xFFF), 0); /* idle slot */
+    nvme_qpair_process_completions(qp, 0);
+    CHECK_EQ(qp->stats.bogus, 4);
+    CHECK_EQ(r.calls, 0); /* the real one is still pending... */
+    CHECK(run_until(&m, qp, &r, 1)); /* ...and completes normally */
+    CHECK_EQ(r.err, 0);
+    CHECK_EQ(r.calls, 1);
+    free(buf);
+    tear_down(&m);
+}
+
+static void test_errors_and_retries(void)
+{
+    struct nvme_model m;
+    model_init(&m);
+    m.mdts = 1; /* 8 KiB: a 64-block request is 4 commands */
+    CHECK_EQ(bring_up(&m), 0);
+    struct nvme_qpair *qp = polled_qpair(16);
+    struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
+    uint8_t *buf = pages(64 * 512);
+
+    /* Transient error once (no DNR): retried, succeeds. */
+    m.error_lba = 100;
+    m.error_status = 0x281;
+    m.error_count = 1;
+    struct done d = { 0 };
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 96, 8, done_cb, &d, 0), 0);
+    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(d.err, 0);
+    CHECK_EQ(qp->stats.retries, 1);
+
+    /* Persistent: retried max_retries times, then the error, mapped as Linux does. */
+    m.error_count = -1;
+    memset(&d, 0, sizeof(d));
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 96, 8, done_cb, &d, 0), 0);
+    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(d.err, -ENODATA);
+    CHECK_EQ(d.cpl.cqe.status >> 1, 0x281);
+    CHECK_EQ(qp->stats.retries, 1 + 3);
+
+    /* DNR: not retried. */
+    m.error_status = 0x4002;
+    memset(&d, 0, sizeof(d));
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 96, 8, done_cb, &d, 0), 0);
+    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(d.err, -EOPNOTSUPP);
+    CHECK_EQ(qp->stats.retries, 4);
+
+    /* A split request failing in its third command completes once, with
+     * that error, after every command it started has finished. */
+    m.error_status = 0x4280 | 0x4000; /* Write Fault, DNR */
+    m.error_lba = 40;
+    memset(&d, 0, sizeof(d));
+    CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 0, 64, done_cb, &d, 0), 0);
+    CHECK(run_until(&m, qp, &d, 1));
+    for (int i = 0; i < 100; i++) {
+        model_step(&m);
+        nvme_qpair_process_completions(qp, 0);
+    }
+    CHECK_EQ(d.calls, 1);
+    CHECK_EQ(d.err, -ENODATA);
+    CHECK_EQ(qp->outstanding, 0);
+
+    /* Out of range: the device's LBA Out of Range -> target error. */
+    m.error_count = 0;
+    memset(&d, 0, sizeof(d));
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 131071, 2, done_cb, &d, 0), 0);
+    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(d.err, -EREMOTEIO);
+    free(buf);
+    tear_down(&m);
+}
+
+static void test_timeouts(void)
+{
+    struct nvme_model m;
+    model_init(&m);
+    CHECK_EQ(bring_up(&m), 0);
+    nvme_ctrlr_set_timeout(ctrlr, false, 20 * 1000000ull);
+    nvme_ctrlr_set_timeout(ctrlr, true, 50 * 1000000ull);
+    struct nvme_qpair *qp = polled_qpair(16);
+    struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
+    uint8_t *buf = pages(3 * 4096);
+
+    /* 1. A completion posted but never reaped (a missed interrupt): the
+     *    timeout handler's last poll finds it; nothing is aborted or reset. */
+    struct done d = { 0 };
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 0, 8, done_cb, &d, 0), 0);
+    model_step(&m);
+    struct nvme_tracker *tr = NULL;
+    for (unsigned i = 0; i < qp->ntrackers; i++)
+        if (qp->trackers[i].active)
+            tr = &qp->trackers[i];
+    CHECK(tr != NULL);
+    nvme_ctrlr_handle_timeout(ctrlr, qp, tr);
+    CHECK_EQ(d.calls, 1);
+    CHECK_EQ(d.err, 0);
+    CHECK_EQ(qp->stats.polled_late, 1);
+    CHECK_EQ(m.aborts, 0);
+    CHECK_EQ(m.resets, 0);
+
+    /* 2. Lost completions: abort (the model never aborts), then reset; the
+     *    lost command fails with ETIMEDOUT, the innocent one is resubmitted. */
+    struct done lost = { 0 }, other = { 0 };
+    m.drop_next_io = 1;
+    memset(buf, 0x77, 2 * 4096);
+    CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 500, 8, done_cb, &lost, 0), 0);
+    model_step(&m); /* executed, completion swallowed */
+    m.drop_next_io = 1;
+    CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf + 4096, 600, 8, done_cb, &other, 0), 0);
+    model_step(&m); /* this one is lost too, but the reset gives it another go */
+    struct done both[2];
+    CHECK(run_until(&m, qp, &lost, 1));
+    CHECK(run_until(&m, qp, &other, 1));
+    both[0] = lost;
+    both[1] = other;
+    CHECK_EQ(both[0].err, -ETIMEDOUT);
+    CHECK_EQ(both[1].err, 0);
+    CHECK(m.aborts >= 1);
+    CHECK_EQ(m.resets, 1);
+    CHECK_EQ(ctrlr->resets, 1);
+    CHECK_EQ(ctrlr->state, NVME_STATE_READY);
+    CHECK_EQ(m.aer_outstanding, 1); /* asked for again after the reset */
+
+    /* 3. The controller works after the reset. */
+    memset(&d, 0, sizeof(d));
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 600, 8, done_cb, &d, 0), 0);
+    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(d.err, 0);
+    CHECK_EQ(buf[0], 0x77);
+
+    /* 4. CFS raised by the next doorbell: found by the periodic check,
+     *    reset, the command resubmitted and completed. */
+    nvme_ctrlr_set_timeout(ctrlr, false, 10000 * 1000000ull);
+    m.fatal_on_next_doorbell = true;
+    memset(&d, 0, sizeof(d));
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 8, 8, done_cb, &d, 0), 0);
+    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(d.err, 0);
+    CHECK_EQ(ctrlr->resets, 2);
+
+    /* 5. Gone: everything outstanding fails with ENODEV; nothing hangs. */
+    memset(&d, 0, sizeof(d));
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 8, 8, done_cb, &d, 0), 0);
+    m.gone = true;
+    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(d.err, -ENODEV);
+    CHECK_EQ(ctrlr->state, NVME_STATE_FAILED);
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 8, 8, done_cb, &d, 0), -ENODEV);
+    free(buf);
+    tear_down(&m);
+}
+
+/* Scatter-gather through the reset_sgl/next_sge callbacks. */
+struct sgl {
+    uint8_t *seg[4];
+    uint32_t len[4];
+    unsigned cur;
+    uint32_t cur_off;
+    struct done d;
+};
+
+static void sgl_reset(void *arg, uint32_t offset)
+{
+    struct sgl *s = arg;
+    s->cur = 0;
+    while (s->cur < 4 && offset >= s->len[s->cur])
+        offset -= s->len[s->cur++];
+    s->cur_off = offset;
+}
+
+static int sgl_next(void *arg, void **addr, uint32_t *len)
+{
+    struct sgl *s = arg;
+    if (s->cur >= 4)
+        return -1;
+    *addr = s->seg[s->cur] + s->cur_off;
+    *len = s->len[s->cur] - s->cur_off;
+    s->cur++;
+    s->cur_off = 0;
+    return 0;
+}
+
+static void sgl_done(void *arg, const struct nvme_cpl *cpl)
+{
+    done_cb(&((struct sgl *)arg)->d, cpl);
+}
+
+static void test_sgl_and_metadata(void)
+{
+    struct nvme_model m;
+    model_init(&m);
+    m.mdts = 2; /* 16 KiB: the 28 KiB transfer below is two commands */
+    model_add_ns(&m, 2, 1024, 12, 8);
+    CHECK_EQ(bring_up(&m), 0);
+    struct nvme_qpair *qp = polled_qpair(16);
+    struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
+    uint8_t *mem = pages(8 * 4096);
+    /* Four segments, not adjacent: 1 KiB ending a page, three whole pages,
+     * one page, and 3 KiB starting a page (only the first may start, and
+     * only the last may end, inside a page). 20 KiB: two 16 KiB-limited
+     * commands, the second starting inside the third segment. */
+    struct sgl s;
+    memset(&s, 0, sizeof(s));
+    s.seg[0] = mem + 3072;
+    s.len[0] = 1024;
+    s.seg[1] = mem + 2 * 4096;
+    s.len[1] = 3 * 4096;
+    s.seg[2] = mem + 6 * 4096;
+    s.len[2] = 4096;
+    s.seg[3] = mem + 7 * 4096;
+    s.len[3] = 3072;
+    uint32_t total = s.len[0] + s.len[1] + s.len[2] + s.len[3];
+    CHECK_EQ(total % 512, 0);
+    for (unsigned k = 0; k < 4; k++)
+        for (uint32_t i = 0; i < s.len[k]; i++)
+            s.seg[k][i] = (uint8_t)(k * 31 + i);
+    CHECK_EQ(nvme_ns_cmd_writev(ns, qp, 1000, total / 512, sgl_done, &s, 0, sgl_reset, sgl_next), 0);
+    CHECK(run_until(&m, qp, &s.d, 1));
+    CHECK_EQ(s.d.err, 0);
+    uint8_t *disk = m.ns[1].data + 1000 * 512;
+    for (unsigned k = 0, pos = 0; k < 4; pos += s.len[k], k++)
+        CHECK(memcmp(disk + pos, s.seg[k], s.len[k]) == 0);
+    /* And read back through the same list. */
+    for (unsigned k = 0; k < 4; k++)
+        memset(s.seg[k], 0, s.len[k]);
+    memset(&s.d, 0, sizeof(s.d));
+    CHECK_EQ(nvme_ns_cmd_readv(ns, qp, 1000, total / 512, sgl_done, &s, 0, sgl_reset, sgl_next), 0);
+    CHECK(run_until(&m, qp, &s.d, 1));
+    for (unsigned k = 0, pos = 0; k < 4; pos += s.len[k], k++)
+        CHECK(memcmp(disk + pos, s.seg[k], s.len[k]) == 0);
+
+    /* Separate metadata (namespace 2: 4 KiB blocks + 8 bytes). */
+    struct nvme_ns *mns = nvme_ctrlr_get_ns(ctrlr, 2);
+    CHECK(mns && mns->md_size == 8 && !mns->extended_lba);
+    uint8_t *md = pages(4096);
+    for (int i = 0; i < 6 * 8; i++)
+        md[i] = (uint8_t)(0xC0 + i);
+    struct done d = { 0 };
+    CHECK_EQ(nvme_ns_cmd_write_with_md(mns, qp, mem, md, 10, 6, done_cb, &d, 0), 0);
+    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(d.err, 0);
+    CHECK(memcmp(m.ns[2].md + 10 * 8, md, 6 * 8) == 0);
+    memset(md, 0, 4096);
+    memset(&d, 0, sizeof(d));
+    CHECK_EQ(nvme_ns_cmd_read_with_md(mns, qp, mem, md, 10, 6, done_cb, &d, 0), 0);
+    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(md[0], 0xC0);
+    CHECK_EQ(md[47], 0xC0 + 47);
+    CHECK_EQ(nvme_ns_cmd_read_with_md(ns, qp, mem, md, 0, 1, done_cb, &d, 0), -EINVAL);
+
+    /* Write Zeroes, Dataset Management, Flush. */
+    memset(&d, 0, sizeof(d));
+    CHECK_EQ(nvme_ns_cmd_write_zeroes(ns, qp, 1000, 4, done_cb, &d, 0), 0);
+    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(m.ns[1].data[1000 * 512 + 100], 0);
+    struct nvme_dsm_range *r = (struct nvme_dsm_range *)md;
+    nvme_dsm_range_set(r, 1004, 8, 0);
+    memset(&d, 0, sizeof(d));
+    CHECK_EQ(nvme_ns_cmd_dataset_management(ns, qp, NVME_DSM_AD, r, 1, done_cb, &d), 0);
+    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(d.err, 0);
+    CHECK_EQ(m.ns[1].data[1010 * 512], 0);
+    memset(&d, 0, sizeof(d));
+    CHECK_EQ(nvme_ns_cmd_flush(ns, qp, done_cb, &d), 0);
+    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(d.err, 0);
+    free(md);
+    free(mem);
+    tear_down(&m);
+}
+
+static void test_shutdown(void)
+{
+    struct nvme_model m;
+    model_init(&m);
+    CHECK_EQ(bring_up(&m), 0);
+    CHECK(ctrlr->io_qpairs != NULL);
+    nvme_ctrlr_shutdown(ctrlr);
+    CHECK_EQ(m.shutdowns, 1);
+    for (unsigned q = 1; q < MODEL_MAX_QUEUES; q++)
+        CHECK(!m.sq[q].exists && !m.cq[q].exists); /* deleted before SHN */
+    CHECK_EQ(NVME_GET(m.csts, CSTS_SHST), NVME_CSTS_SHST_COMPLETE);
+    tear_down(&m);
+}
+
+int main(void)
+{
+    test_init_from_enabled();
+    test_init_transitioning();
+    test_init_failures();
+    test_data_random();
+    test_phase_wrap();
+    test_out_of_order_and_bogus();
+    test_errors_and_retries();
+    test_timeouts();
+    test_sgl_and_metadata();
+    test_shutdown();
+    return check_exit();
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Instructions per I/O on the NVMe driver's hot path, counted by callgrind.
+
+Runs build/host/nvme_hotpath (the driver's own code against the in-memory
+controller model, -O2, no sanitizers) under valgrind's callgrind with
+collection on only inside nvme_ns_cmd_read (submission) and
+nvme_qpair_process_completions (completion), and prints instructions per
+4 KiB polled read at QD 1 and QD 32. Deterministic: the same binary and
+arguments give the same count on any load.
+
+    tools/hotpath.py [--build DIR] [--ios N] [--budget INSTRUCTIONS]
+exits 1 if QD 1 exceeds the budget.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def count(binary, ios, qd):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "cg.out")
+        subprocess.run(["valgrind", "--tool=callgrind", "--collect-atstart=no",
+                        "--toggle-collect=nvme_ns_cmd_read",
+                        "--toggle-collect=nvme_qpair_process_completions",
+                        "--toggle-collect=nvme_qpair_batch_end",
+                        f"--callgrind-out-file={out}", binary, str(ios), str(qd)],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        text = open(out).read()
+    m = re.search(r"^summary:\s+(\d+)", text, re.M) or re.search(r"^totals:\s+(\d+)", text, re.M)
+    if not m:
+        sys.exit("hotpath: no totals in callgrind output")
+    return int(m.group(1))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, "build", "host"))
+    ap.add_argument("--ios", type=int, default=20000)
+    ap.add_argument("--budget", type=int, default=0)
+    a = ap.parse_args()
+    binary = os.path.join(a.build, "nvme_hotpath")
+    results = {}
+    for qd in (1, 32):
+        # Two run lengths: the difference removes set-up and tear-down.
+        small, big = count(binary, a.ios // 2, qd), count(binary, a.ios, qd)
+        per_io = (big - small) / (a.ios - a.ios // 2)
+        results[qd] = per_io
+        print(f"hotpath: {per_io:.1f} instructions per 4 KiB polled read at QD {qd} "
+              f"(submission + completion, controller model excluded)")
+    if a.budget and results[1] > a.budget:
+        print(f"hotpath: over the budget of {a.budget} instructions per I/O", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
