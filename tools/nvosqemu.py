@@ -17,6 +17,7 @@ Every QEMU run is under a hard timeout; the guest's serial console is QEMU's
 stdin/stdout. All output is kept (ANSI escapes removed) and can be written to
 a log file.
 """
+import codecs
 import os
 import re
 import shutil
@@ -184,7 +185,9 @@ class Machine:
 
     def _read(self):
         fd = self.proc.stdout.fileno()
-        pending = b""
+        # Incremental: a UTF-8 sequence (the citations' "§") may straddle reads.
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pending = ""
         while True:
             try:
                 chunk = os.read(fd, 65536)
@@ -192,14 +195,13 @@ class Machine:
                 chunk = b""
             if not chunk:
                 break
-            pending += chunk
-            text = pending.decode("utf-8", errors="replace")
-            # Keep an incomplete escape or UTF-8 sequence for the next chunk.
+            text = pending + decoder.decode(chunk)
+            # Keep an incomplete escape sequence for the next chunk.
             cut = len(text)
             esc = text.rfind("\x1b")
             if esc >= 0 and len(text) - esc < 16 and not ANSI.match(text, esc):
                 cut = esc
-            pending = text[cut:].encode()
+            pending = text[cut:]
             clean = ANSI.sub("", text[:cut]).replace("\r\n", "\n").replace("\r", "")
             with self.lock:
                 self.buf += clean
@@ -208,7 +210,7 @@ class Machine:
                 self.stream.write(clean)
                 self.stream.flush()
         with self.lock:
-            self.buf += ANSI.sub("", pending.decode("utf-8", errors="replace"))
+            self.buf += ANSI.sub("", pending + decoder.decode(b"", final=True))
             self.lock.notify_all()
 
     def remaining(self):
