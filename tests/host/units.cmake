@@ -9,4 +9,5 @@ set(NVOS_HOST_UNITS
     sha256
     utf
     blkread
+    part
 )
