@@ -10,4 +10,5 @@ set(NVOS_HOST_UNITS
     utf
     blkread
     part
+    fat_images
 )
