@@ -10,5 +10,6 @@ set(NVOS_HOST_UNITS
     utf
     blkread
     part
+    fat
     fat_images
 )
