@@ -21,4 +21,7 @@ set(NVOS_HOST_UNITS
     sha256
     utf
     blkread
+    part
+    fat
+    fat_images
 )
