@@ -334,17 +334,22 @@ def _cli():
         print("nvos: quit with Ctrl-A X", file=sys.stderr)
         return subprocess.call(args)
     commands = []
-    with open(a.demo_script) as f:
-        for line in f:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                commands.append(line)
+    # With boot commands (run=...) on the command line they are the demo: the
+    # script is skipped, and "poweroff" is typed ahead; the shell reads it
+    # once the boot commands are done, unless they power off first.
+    boot_commands = any(w.startswith("run=") for w in a.cmdline.split())
+    if not boot_commands:
+        with open(a.demo_script) as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    commands.append(line)
     with m:
         m.wait_prompt()
         for c in commands:
             m.command(c, timeout=300)
         m.send("poweroff\r")
-        status = m.wait_exit(120)
+        status = m.wait_exit(a.timeout if boot_commands else 120)
     code = guest_code(status)
     if code is None:
         print(f"\nnvos: QEMU exited with status {status}, not through poweroff", file=sys.stderr)

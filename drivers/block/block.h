@@ -96,6 +96,8 @@ struct block_device_ops {
 
 #define BLOCK_NAME_MAX 32
 
+struct part_table;
+
 struct block_device {
     char name[BLOCK_NAME_MAX]; /* "nvme0n1", "nvme0n1p2" */
     struct block_geometry geo;
@@ -105,6 +107,7 @@ struct block_device {
     struct block_device *parent;
     uint64_t start_lba;
     unsigned partition_number; /* 1-based; 0 for whole devices */
+    struct part_table *partitions; /* whole devices: the table found, or NULL */
     struct block_device *next; /* registry */
 };
 
@@ -113,6 +116,15 @@ int block_register(struct block_device *dev);
 struct block_device *block_find(const char *name);
 struct block_device *block_first(void);
 struct block_device *block_next(struct block_device *dev);
+
+/*
+ * Reads dev's partition table (MBR or GPT, lib/part) and registers each
+ * partition as a block device "<dev>p<N>" (N as the table numbers it).
+ * Returns the number registered, or -errno; a disk without a table is 0.
+ */
+int block_scan_partitions(struct block_device *dev);
+/* The partition numbered n of a whole device, or NULL. */
+struct block_device *block_partition(struct block_device *dev, unsigned n);
 
 /* ---- asynchronous ---- */
 /* Checks the request against the geometry, then hands it to the driver. */

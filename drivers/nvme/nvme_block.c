@@ -141,6 +141,8 @@ int nvme_ctrlr_register(struct nvme_ctrlr *c)
         }
         kprintf("%s: block device, %s completions\n", b->dev.name,
                 b->qp->irq ? "interrupt-driven" : "polled");
+        /* A table that cannot be read is reported and leaves the namespace usable. */
+        block_scan_partitions(&b->dev);
     }
     return 0;
 }

@@ -3,8 +3,9 @@
  *
  * Input rules, for people and for scripts alike:
  *   - a line ends at CR, LF or CRLF (the LF right after a CR is swallowed);
- *   - printable characters are echoed exactly once; backspace (BS or DEL)
- *     erases one character; Ctrl-U erases the line; Ctrl-C abandons it;
+ *   - printable characters, UTF-8 sequences included (file names may be
+ *     non-ASCII), are echoed exactly once; backspace (BS or DEL) erases one
+ *     character, all bytes of it; Ctrl-U erases the line; Ctrl-C abandons it;
  *     escape sequences (arrow keys) are read and ignored;
  *   - the prompt "nvos> " is printed at the start of a line whenever the
  *     shell is ready for input, never before.
@@ -103,6 +104,16 @@ static void prompt(void)
     console_write(PROMPT, sizeof(PROMPT) - 1);
 }
 
+/* Where the last character of buf[0..len) starts: UTF-8 continuation bytes
+ * (10xxxxxx) belong to the lead byte before them. */
+static size_t utf8_char_start(const char *buf, size_t len)
+{
+    size_t i = len - 1;
+    while (i > 0 && ((unsigned char)buf[i] & 0xC0) == 0x80 && len - i < 4)
+        i--;
+    return i;
+}
+
 /* Reads one line with editing; returns its length. */
 static size_t read_line(char *buf, size_t cap)
 {
@@ -123,12 +134,12 @@ static size_t read_line(char *buf, size_t cap)
         }
         if (c == 0x08 || c == 0x7F) { /* backspace */
             if (len > 0) {
-                len--;
+                len = utf8_char_start(buf, len);
                 console_write("\b \b", 3);
             }
         } else if (c == 0x15) { /* Ctrl-U */
             while (len > 0) {
-                len--;
+                len = utf8_char_start(buf, len);
                 console_write("\b \b", 3);
             }
         } else if (c == 0x03) { /* Ctrl-C */
@@ -142,7 +153,7 @@ static size_t read_line(char *buf, size_t cap)
                     d = uart_getc();
                 while (d >= 0x20 && d < 0x40);
             }
-        } else if (c >= 0x20 && c < 0x7F) {
+        } else if ((c >= 0x20 && c < 0x7F) || c >= 0x80) {
             if (len + 1 < cap) {
                 buf[len++] = (char)c;
                 char ch = (char)c;

@@ -100,6 +100,9 @@ def shell_line_editing(ctx):
         # Ctrl-U kills the line; Ctrl-C abandons it.
         m.send("garbage\x15echo five\r")
         m.expect(r"\nfive\nnvos> ")
+        # UTF-8 is text: echoed, and erased a whole character per backspace.
+        m.send("echo Ünï日\x7f本\r")
+        m.expect(r"\nÜnï本\nnvos> ")
         m.send("half a line\x03")
         m.expect(r"\^C\nnvos> ")
         # Errors: one line, starting "error:"; the shell stays usable.
