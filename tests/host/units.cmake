@@ -24,4 +24,6 @@ set(NVOS_HOST_UNITS
     part
     fat
     fat_images
+    bench_math
+    bench_hist
 )
