@@ -26,4 +26,6 @@ set(NVOS_HOST_UNITS
     fat_images
     bench_math
     bench_hist
+    bench_verify
+    bench_opts
 )
