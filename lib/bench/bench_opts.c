@@ -377,9 +377,9 @@ int bench_opts_set(struct bench_opts *o, const char *key, const char *v, char *e
         hint = "a time, not 0";
     } else if (!strcmp(key, "progress")) {
         rc = parse_time_ns(v, &o->progress_ns);
-        if (rc == 0 && o->progress_ns != 0 && o->progress_ns < 10 * NS_PER_MS)
+        if (rc == 0 && o->progress_ns != 0 && o->progress_ns < NS_PER_MS)
             rc = -ERANGE;
-        hint = "0, or a time of at least 10ms";
+        hint = "0, or a time of at least 1ms";
     } else if (!strcmp(key, "batch_complete") || !strcmp(key, "iodepth_batch_complete_max")) {
         rc = set_u32_range(&o->batch_complete, v, 0, 65536);
         hint = "0 (iodepth) or a count";

@@ -160,7 +160,7 @@ static void test_values(void)
     CHECK_EQ(set1(&o, "io_timeout", "0"), -ERANGE);
     CHECK_EQ(set1(&o, "progress", "0"), 0);
     CHECK_EQ(o.progress_ns, 0);
-    CHECK_EQ(set1(&o, "progress", "1ms"), -ERANGE);
+    CHECK_EQ(set1(&o, "progress", "999us"), -ERANGE);
     CHECK_EQ(set1(&o, "number_ios", "1000"), 0);
     CHECK_EQ(o.ios, 1000);
 

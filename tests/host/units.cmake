@@ -28,4 +28,6 @@ set(NVOS_HOST_UNITS
     bench_hist
     bench_verify
     bench_opts
+    bench_engine
+    bench_integrity
 )
