@@ -30,4 +30,8 @@ set(NVOS_HOST_UNITS
     bench_opts
     bench_engine
     bench_integrity
+    bench_cli_json
+    bench_cli_persist
+    bench_plot
+    bench_freestanding
 )
