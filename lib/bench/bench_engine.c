@@ -259,25 +259,49 @@ static inline void push_idle(struct bench_queue *q, struct bench_io *io)
     q->idle[q->nidle++] = io;
 }
 
+/* The retry ring holds at most iodepth slots; wrap without a division. */
+static inline void push_retry(struct bench_job *job, struct bench_queue *q, struct bench_io *io)
+{
+    unsigned tail = q->rhead + q->nretry;
+    if (tail >= job->iodepth)
+        tail -= job->iodepth;
+    q->retry[tail] = io;
+    q->nretry++;
+    job->nretry++;
+}
+
+static inline void pop_retry(struct bench_job *job, struct bench_queue *q)
+{
+    if (++q->rhead == job->iodepth)
+        q->rhead = 0;
+    q->nretry--;
+    job->nretry--;
+}
+
+enum issue_result {
+    ISSUED,   /* the target took it */
+    NO_MORE,  /* the phase has nothing more to issue; slot free */
+    REFUSED,  /* -EAGAIN: slot keeps its prepared I/O for a retry */
+    REJECTED, /* another error, recorded; slot free */
+};
+
 /*
- * Generates (unless already prepared) and submits io on queue qi. Returns
- * true and the TSC after the submit call in *t_after if the target took it;
- * otherwise io is back on the idle stack.
+ * Generates (unless already prepared) and submits io on queue qi; *t_after
+ * gets the TSC after the submit call. The caller puts the slot where the
+ * result says it belongs.
  */
-static bool issue(struct bench_job *job, unsigned qi, struct bench_io *io, uint64_t *t_after)
+static enum issue_result issue(struct bench_job *job, unsigned qi, struct bench_io *io,
+                               uint64_t *t_after)
 {
     struct bench_queue *q = &job->queue[qi];
     struct bench_target *t = job->t;
 
     if (!(io->flags & BENCH_IO_PREPARED)) {
         bool measured = !job->ramping;
-        if ((measured && job->issued >= job->issue_limit) || !next_io(job, io)) {
-            if (!job->stopping) {
-                job->stopping = true;
-                job->res.stop = BENCH_STOP_DONE;
-            }
-            push_idle(q, io);
-            return false;
+        if (job->gen_done || (measured && job->issued >= job->issue_limit) ||
+            !next_io(job, io)) {
+            job->gen_done = true;
+            return NO_MORE;
         }
         job->issued += measured;
     }
@@ -290,24 +314,23 @@ static bool issue(struct bench_job *job, unsigned qi, struct bench_io *io, uint6
     int rc = t->ops->submit(t, qi, io);
     uint64_t t1 = now(job);
     job->res.drv_submit_ticks += t1 - t0;
+    *t_after = t1;
     if (likely(rc == 0)) {
         io->flags &= (uint8_t)~BENCH_IO_PREPARED;
         q->uncommitted++;
         job->res.submits++;
         if (io->flags & BENCH_IO_MEASURED)
             bench_lat_add(&job->res.dir[io->op].slat, bench_ticks_to_ns(&job->clock, t1 - t0));
-        *t_after = t1;
-        return true;
+        return ISSUED;
     }
     q->inflight--;
     job->inflight--;
     io->flags &= (uint8_t)~BENCH_IO_INFLIGHT;
-    if (rc != -EAGAIN) {
-        record_error(job, io, rc, 0, false);
-        io->flags &= (uint8_t)~BENCH_IO_PREPARED;
-    }
-    push_idle(q, io);
-    return false;
+    if (rc == -EAGAIN)
+        return REFUSED;
+    record_error(job, io, rc, 0, false);
+    io->flags &= (uint8_t)~BENCH_IO_PREPARED;
+    return REJECTED;
 }
 
 static void commit(struct bench_job *job, unsigned qi)
@@ -322,15 +345,40 @@ static void commit(struct bench_job *job, unsigned qi)
     job->queue[qi].uncommitted = 0;
 }
 
-/* Submits idle slots of queue qi until they run out or the target is full. */
+/*
+ * Submits what queue qi has waiting: refused I/Os first, in their order,
+ * then new ones for the free slots, until the target is full or the phase
+ * has nothing more.
+ */
 static void refill(struct bench_job *job, unsigned qi)
 {
     struct bench_queue *q = &job->queue[qi];
     uint64_t t;
-    while (q->nidle && !job->stopping) {
-        if (!issue(job, qi, q->idle[--q->nidle], &t))
-            break;
+    while (q->nretry && !job->stopping) {
+        struct bench_io *io = q->retry[q->rhead];
+        enum issue_result r = issue(job, qi, io, &t);
+        if (r == REFUSED)
+            return;
+        pop_retry(job, q);
+        if (r != ISSUED)
+            push_idle(q, io);
     }
+    while (q->nidle && !job->stopping && !job->gen_done) {
+        struct bench_io *io = q->idle[--q->nidle];
+        enum issue_result r = issue(job, qi, io, &t);
+        if (r == ISSUED)
+            continue;
+        if (r == REFUSED)
+            push_retry(job, q, io);
+        else
+            push_idle(q, io);
+        return; /* full, finished or failing: not again in this pass */
+    }
+}
+
+static inline bool refill_wanted(const struct bench_job *job, const struct bench_queue *q)
+{
+    return !job->stopping && (q->nretry || (q->nidle && !job->gen_done));
 }
 
 void bench_io_complete(struct bench_io *io, int status, uint32_t device_status,
@@ -374,20 +422,29 @@ void bench_io_complete(struct bench_io *io, int status, uint32_t device_status,
         record_error(job, io, status, device_status, true);
     }
 
-    /* The closed loop: this slot's next I/O goes out from here. issue()
-     * puts the slot on the idle stack itself when it cannot submit. */
+    /* The closed loop: this slot's next I/O goes out from here, unless
+     * refused I/Os are waiting (they go first, from the main loop, so that
+     * submission order stays generation order). */
     uint64_t t_exit;
-    bool resubmitted = false;
-    if (likely(!job->stopping))
-        resubmitted = issue(job, io->queue, io, &t_exit);
-    else
+    enum issue_result r = NO_MORE;
+    if (likely(!job->stopping && q->nretry == 0))
+        r = issue(job, io->queue, io, &t_exit);
+    if (r == REFUSED)
+        push_retry(job, q, io);
+    else if (r != ISSUED)
         push_idle(q, io);
-    if (!resubmitted)
+    if (r == NO_MORE)
         t_exit = now(job);
     job->cb_ticks += t_exit - t_enter;
 }
 
 /* ---- time checks (ramp end, runtime end, samples, progress, hangs) ---- */
+
+/* The phase is over when nothing is in flight and nothing more will be issued. */
+static bool finished(const struct bench_job *job)
+{
+    return job->inflight == 0 && (job->stopping || (job->gen_done && job->nretry == 0));
+}
 
 struct progress {
     bool due;
@@ -482,9 +539,8 @@ static bool tick(struct bench_job *job, uint64_t t, struct progress *p)
         job->next_progress_tsc = t + job->progress_ticks;
     }
 
-    bool waiting = job->inflight > 0;
-    for (unsigned qi = 0; qi < job->nqueues && !waiting; qi++)
-        waiting = !job->stopping && job->queue[qi].nidle > 0;
+    /* Not finished: completions or the target's room are awaited. */
+    bool waiting = !finished(job);
     if (waiting && t - job->last_completion_tsc >= job->timeout_ticks) {
         job->res.stop = BENCH_STOP_TIMEOUT;
         job->res.in_flight_at_timeout = job->inflight;
@@ -521,11 +577,6 @@ static void print_progress(const struct bench_job *job, const struct progress *p
 
 /* ---- main loops ---- */
 
-static bool finished(const struct bench_job *job)
-{
-    return job->stopping && job->inflight == 0;
-}
-
 static void loop_poll(struct bench_job *job)
 {
     struct bench_target *t = job->t;
@@ -533,7 +584,7 @@ static void loop_poll(struct bench_job *job)
         uint64_t tnow = 0;
         for (unsigned qi = 0; qi < job->nqueues; qi++) {
             struct bench_queue *q = &job->queue[qi];
-            if (q->nidle && !job->stopping)
+            if (refill_wanted(job, q))
                 refill(job, qi);
             if (q->uncommitted)
                 commit(job, qi);
@@ -579,7 +630,7 @@ static void loop_irq(struct bench_job *job)
         unsigned long flags = env->irq_save(env->ctx);
         for (unsigned qi = 0; qi < job->nqueues; qi++) {
             struct bench_queue *q = &job->queue[qi];
-            if (q->nidle && !job->stopping)
+            if (refill_wanted(job, q))
                 refill(job, qi);
             if (q->uncommitted)
                 commit(job, qi);
@@ -604,6 +655,7 @@ static void run_phase(struct bench_job *job)
 {
     uint64_t t = now(job);
     job->stopping = false;
+    job->gen_done = false;
     job->issued = 0;
     job->last_completion_tsc = t;
     job->next_check_tsc = t;
@@ -704,7 +756,7 @@ static void free_job(struct bench_job *job)
         env->free(env->ctx, job->slots, job->nslots * job->stride, false);
     }
     if (job->idle_mem)
-        env->free(env->ctx, job->idle_mem, job->nslots * sizeof(*job->idle_mem), false);
+        env->free(env->ctx, job->idle_mem, 2 * job->nslots * sizeof(*job->idle_mem), false);
     if (job->written)
         env->free(env->ctx, job->written, job->written_words * sizeof(uint64_t), false);
     if (job->mism)
@@ -851,13 +903,15 @@ struct bench_job *bench_job_create(const struct bench_env *env, struct bench_tar
     if (!job->slots)
         FAIL(-ENOMEM, "out of memory for %u I/O slots", job->nslots);
     memset(job->slots, 0, job->nslots * job->stride); /* free_job reads io->buf */
-    job->idle_mem = env_alloc(env, job->nslots * sizeof(*job->idle_mem), 8, false);
+    /* Per queue: iodepth idle pointers, then iodepth retry pointers. */
+    job->idle_mem = env_alloc(env, 2 * job->nslots * sizeof(*job->idle_mem), 8, false);
     if (!job->idle_mem)
         FAIL(-ENOMEM, "out of memory for %u I/O slots", job->nslots);
     uint64_t fill = o->seed ^ 0xa5a5a5a5a5a5a5a5ull;
     for (unsigned qi = 0; qi < job->nqueues; qi++) {
         struct bench_queue *q = &job->queue[qi];
-        q->idle = job->idle_mem + (size_t)qi * job->iodepth;
+        q->idle = job->idle_mem + (size_t)qi * 2 * job->iodepth;
+        q->retry = q->idle + job->iodepth;
         for (unsigned d = 0; d < job->iodepth; d++) {
             struct bench_io *io =
                 (struct bench_io *)(job->slots + ((size_t)qi * job->iodepth + d) * job->stride);

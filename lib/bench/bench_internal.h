@@ -20,10 +20,12 @@
 enum bench_phase { BENCH_PHASE_MAIN, BENCH_PHASE_VERIFY };
 
 struct bench_queue {
-    struct bench_io **idle; /* slots with nothing in flight (a stack of iodepth) */
+    struct bench_io **idle;  /* free slots, nothing prepared (a stack of iodepth) */
     unsigned nidle;
+    struct bench_io **retry; /* prepared I/Os the target refused (-EAGAIN): a FIFO ring */
+    unsigned rhead, nretry;
     unsigned inflight;
-    unsigned uncommitted;   /* accepted since the last commit */
+    unsigned uncommitted;    /* accepted since the last commit */
 };
 
 struct bench_job {
@@ -54,7 +56,9 @@ struct bench_job {
     uint64_t perm_mask, perm_key[4];
 
     /* Control, shared with completions (irq mode: touch with irqs off). */
-    bool stopping;          /* issue no more I/O */
+    bool stopping;          /* issue no more I/O, not even refused ones */
+    bool gen_done;          /* the phase has generated all its I/O */
+    unsigned nretry;        /* refused I/Os waiting, all queues */
     bool ramping;
     enum bench_stop stop;
     uint64_t issue_limit;   /* I/Os to issue in this phase (measured ones) */

@@ -439,7 +439,27 @@ static void test_eagain(void)
         once &= fb->read_count[b] == 1;
     CHECK(once); /* a refused I/O is retried, not skipped or repeated */
     CHECK_EQ(fb->submits, 128);
+    int in_order = 1;
+    for (size_t i = 0; i < fb->lba_log_len; i++)
+        in_order &= fb->lba_log[i] == i * 8; /* ... and before anything newer */
+    CHECK(in_order);
     teardown();
+
+    /* Count-limited runs end with exactly ios completions even when the last
+     * submissions are refused and retried. */
+    struct fake_block_config c = base_cfg();
+    c.block_count = 1 << 14; /* constant latency: completions come in batches */
+    for (unsigned every = 2; every <= 5; every++)
+        for (unsigned ios = 97; ios <= 103; ios++) {
+            setup(c);
+            fb->eagain_every = every;
+            char line[96];
+            snprintf(line, sizeof(line), "rw=randread bs=512 iodepth=8 ios=%u", ios);
+            CHECK_EQ(run(line), 0);
+            CHECK_EQ(R.dir[BENCH_DIR_READ].ios, ios);
+            CHECK_EQ(fb->completions, ios);
+            teardown();
+        }
 }
 
 static void test_hang(void)
