@@ -308,7 +308,6 @@ static enum issue_result issue(struct bench_job *job, unsigned qi, struct bench_
     /* Counted in flight before the call, in case a completion outruns it. */
     q->inflight++;
     job->inflight++;
-    io->flags |= BENCH_IO_INFLIGHT;
     uint64_t t0 = now(job);
     io->submit_tsc = t0;
     int rc = t->ops->submit(t, qi, io);
@@ -325,7 +324,6 @@ static enum issue_result issue(struct bench_job *job, unsigned qi, struct bench_
     }
     q->inflight--;
     job->inflight--;
-    io->flags &= (uint8_t)~BENCH_IO_INFLIGHT;
     if (rc == -EAGAIN)
         return REFUSED;
     record_error(job, io, rc, 0, false);
@@ -390,7 +388,6 @@ void bench_io_complete(struct bench_io *io, int status, uint32_t device_status,
 
     if (!complete_tsc)
         complete_tsc = t_enter;
-    io->flags &= (uint8_t)~BENCH_IO_INFLIGHT;
     q->inflight--;
     job->inflight--;
     job->completions++;

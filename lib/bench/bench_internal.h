@@ -15,7 +15,6 @@
 #define BENCH_IO_PREPARED (1u << 1) /* generated but not yet accepted (submit said -EAGAIN) */
 #define BENCH_IO_STRICT (1u << 2)   /* verify read: the generation must match exactly */
 #define BENCH_IO_CHECK (1u << 3)    /* verify read: check the data at all */
-#define BENCH_IO_INFLIGHT (1u << 4) /* accepted by the target, completion pending */
 
 enum bench_phase { BENCH_PHASE_MAIN, BENCH_PHASE_VERIFY };
 
