@@ -542,6 +542,14 @@ static void test_irq_mode(void)
     CHECK_EQ(run("rw=randread bs=512 iodepth=4 ramp=1ms runtime=5ms"), 0);
     CHECK(R.dir[BENCH_DIR_READ].ios > 500);
 
+    /* A device that stops interrupting: the timer wakeups still end the job. */
+    fb->hang_after = fb->completions + 20;
+    uint64_t t0 = fake_tsc;
+    CHECK_EQ(run("rw=randread bs=512 iodepth=8 io_timeout=30ms"), -ETIMEDOUT);
+    CHECK_EQ(R.in_flight_at_timeout, 8);
+    CHECK(fake_tsc - t0 < 100000000);
+    CHECK_EQ(h.irq_saves, h.irq_restores);
+
     CHECK_EQ(run("mode=poll"), -EOPNOTSUPP);
     h.env.irq_save = NULL;
     CHECK_EQ(run("rw=read"), -EOPNOTSUPP);
