@@ -211,6 +211,7 @@ struct bench_target {
     enum bench_mode default_mode;
     bool read_only;
     size_t io_priv_size;        /* bytes of bench_io_priv() per I/O */
+    uintptr_t priv[4];          /* the target's own small state */
 };
 
 /* ------------------------------------------------------------------------ */

@@ -5,8 +5,10 @@
  *
  * The block API has one submission point per device, so this target offers
  * one queue; a block request is submitted (and its doorbell rung) by
- * block_submit itself, so it has no commit. Its mode is the device's:
- * irq when the device is interrupt_driven, else poll.
+ * block_submit itself, so it has no commit. Its default mode is the
+ * device's current one (block_is_polled); when the device can switch
+ * (set_polled), both modes are offered: the job switches the device with
+ * block_set_polled at its start and puts it back at its end.
  */
 #ifndef NVOS_LIB_BENCH_BENCH_BLOCK_H
 #define NVOS_LIB_BENCH_BENCH_BLOCK_H

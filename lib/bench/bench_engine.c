@@ -688,6 +688,9 @@ int bench_job_run(struct bench_job *job)
     if (t->ops->start) {
         err = t->ops->start(t, job->nqueues, job->iodepth, job->mode);
         if (err) {
+            bench_printf(env, "bench: job '%s': %s target on %s cannot start in mode=%s: %s\n",
+                         job->o.name, t->kind, t->name, bench_mode_name(job->mode),
+                         errno_name(err));
             r->status = err;
             r->stop = BENCH_STOP_ERROR;
             return err;

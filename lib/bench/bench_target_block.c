@@ -47,7 +47,35 @@ static void block_target_describe(struct bench_target *t, struct bench_io *io,
     block_describe_status(target_dev(t), bench_io_priv(io), buf, size);
 }
 
+/* priv[0]: the device's mode was switched for this job; priv[1]: it was polled. */
+static int block_target_start(struct bench_target *t, unsigned nqueues, unsigned iodepth,
+                              enum bench_mode mode)
+{
+    (void)nqueues;
+    (void)iodepth;
+    struct block_device *dev = target_dev(t);
+    bool polled = mode == BENCH_MODE_POLL, was = block_is_polled(dev);
+    t->priv[0] = 0;
+    if (was == polled)
+        return 0;
+    int err = block_set_polled(dev, polled);
+    if (err)
+        return err;
+    t->priv[0] = 1;
+    t->priv[1] = was;
+    return 0;
+}
+
+static void block_target_stop(struct bench_target *t)
+{
+    if (t->priv[0])
+        block_set_polled(target_dev(t), t->priv[1] != 0);
+    t->priv[0] = 0;
+}
+
 static const struct bench_target_ops block_target_ops = {
+    .start = block_target_start,
+    .stop = block_target_stop,
     .submit = block_target_submit,
     .poll = block_target_poll,
     .describe_status = block_target_describe,
@@ -56,7 +84,10 @@ static const struct bench_target_ops block_target_ops = {
 void bench_block_target_init(struct bench_target *t, struct block_device *dev)
 {
     const struct block_geometry *g = block_geometry(dev);
-    bool irq = dev->ops && dev->ops->interrupt_driven && dev->ops->interrupt_driven(dev);
+    struct block_device *whole = dev;
+    while (whole->parent) /* partitions complete the way their disk does */
+        whole = whole->parent;
+    bool switchable = whole->ops && whole->ops->set_polled;
 
     memset(t, 0, sizeof(*t));
     t->ops = &block_target_ops;
@@ -70,8 +101,9 @@ void bench_block_target_init(struct bench_target *t, struct block_device *dev)
     t->max_transfer = g->max_transfer;
     t->queue_depth = g->queue_depth;
     t->nqueues = 1;
-    t->default_mode = irq ? BENCH_MODE_IRQ : BENCH_MODE_POLL;
-    t->modes = BENCH_MODE_BIT(t->default_mode);
+    t->default_mode = block_is_polled(dev) ? BENCH_MODE_POLL : BENCH_MODE_IRQ;
+    t->modes = switchable ? BENCH_MODE_BIT(BENCH_MODE_POLL) | BENCH_MODE_BIT(BENCH_MODE_IRQ)
+                          : BENCH_MODE_BIT(t->default_mode);
     t->read_only = g->read_only;
     t->io_priv_size = sizeof(struct block_request);
 }

@@ -227,7 +227,7 @@ ALLOWED = {
     "strchr", "ksnprintf", "kvsnprintf", "kvformat", "errno_name", "parse_u64", "parse_u32",
     "parse_size", "parse_bool",
     # drivers/block/block.h
-    "block_submit", "block_poll", "block_describe_status",
+    "block_submit", "block_poll", "block_describe_status", "block_is_polled", "block_set_polled",
 }
 
 

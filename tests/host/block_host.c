@@ -1,17 +1,21 @@
 /*
  * tests/host/block_host.c - the generic block layer's functions for host
- * tests, written from the contract in drivers/block/block.h (the kernel's
- * drivers/block/block.c is to follow with the same semantics):
+ * tests, with the semantics of the kernel's drivers/block/block.c (which
+ * needs kernel headers: the CPU's interrupt flag, the LAPIC timer):
  *
- *   - block_submit checks the request against the geometry (op, count > 0,
- *     range, buffer present and dword-aligned, not writing a read-only
- *     device) and hands it to the driver; invalid requests return -EINVAL,
- *     -ERANGE or -EROFS and "done" is never called;
+ *   - block_submit checks the request against the geometry like the
+ *     kernel's check_request (op, dword-aligned buffer, write-zeroes and
+ *     discard support, read-only, FUA, range), clears the result fields and
+ *     hands it to the driver; invalid requests return -errno and "done" is
+ *     never called;
  *   - block_poll runs the driver's poll;
- *   - the synchronous calls are submit + poll until "done" ran, written once;
- *   - block_describe_status asks the driver, "" when it cannot say.
+ *   - the synchronous calls are submit + poll until "done" ran (spinning:
+ *     there is nothing to halt for on the host);
+ *   - block_describe_status, block_is_polled and block_set_polled act on
+ *     the whole device, as partitions follow their parent.
  *
- * Partitions (dev->parent) are not supported here: no host test needs them.
+ * Partitions' own submission (the kernel's partition devices) is not
+ * modelled: no host test of the benchmark needs it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -62,33 +66,49 @@ struct block_device *block_next(struct block_device *dev)
     return dev->next;
 }
 
-int block_submit(struct block_device *dev, struct block_request *req)
+static int check_request(const struct block_device *dev, const struct block_request *req)
 {
     const struct block_geometry *g = &dev->geo;
-    if (dev->parent)
-        return -EOPNOTSUPP;
     switch (req->op) {
+    case BLOCK_OP_FLUSH:
+        return 0;
     case BLOCK_OP_READ:
     case BLOCK_OP_WRITE:
         if (req->buf == NULL || ((uintptr_t)req->buf & 3))
             return -EINVAL;
-        /* fall through */
-    case BLOCK_OP_WRITE_ZEROES:
-    case BLOCK_OP_DISCARD:
-        if (req->count == 0)
-            return -EINVAL;
-        if (req->lba >= g->block_count || req->count > g->block_count - req->lba)
-            return -ERANGE;
-        if (req->op != BLOCK_OP_READ && g->read_only)
-            return -EROFS;
         break;
-    case BLOCK_OP_FLUSH:
+    case BLOCK_OP_WRITE_ZEROES:
+        if (!g->can_write_zeroes)
+            return -EOPNOTSUPP;
+        break;
+    case BLOCK_OP_DISCARD:
+        if (!g->can_discard)
+            return -EOPNOTSUPP;
         break;
     default:
         return -EINVAL;
     }
+    if (req->op != BLOCK_OP_READ && g->read_only)
+        return -EROFS;
+    if ((req->flags & BLOCK_REQ_FUA) && !g->can_fua)
+        return -EOPNOTSUPP;
+    if (req->count == 0 || req->lba >= g->block_count || req->count > g->block_count - req->lba)
+        return -ERANGE;
+    return 0;
+}
+
+int block_submit(struct block_device *dev, struct block_request *req)
+{
+    if (dev->parent)
+        return -EOPNOTSUPP;
+    int err = check_request(dev, req);
+    if (err)
+        return err;
     if (req->done == NULL)
         return -EINVAL;
+    req->status = 0;
+    req->device_status = 0;
+    req->complete_tsc = 0;
     return dev->ops->submit(dev, req);
 }
 
@@ -158,12 +178,34 @@ int block_discard(struct block_device *dev, uint64_t lba, uint32_t count)
     return sync_io(dev, BLOCK_OP_DISCARD, lba, count, NULL);
 }
 
+static struct block_device *whole_device(struct block_device *dev)
+{
+    while (dev->parent)
+        dev = dev->parent;
+    return dev;
+}
+
 void block_describe_status(struct block_device *dev, const struct block_request *req, char *buf,
                            size_t size)
 {
     if (size == 0)
         return;
     buf[0] = '\0';
+    dev = whole_device(dev);
     if (req->device_status && dev->ops->describe_status)
         dev->ops->describe_status(dev, req->device_status, buf, size);
+}
+
+bool block_is_polled(struct block_device *dev)
+{
+    dev = whole_device(dev);
+    return !(dev->ops->interrupt_driven && dev->ops->interrupt_driven(dev));
+}
+
+int block_set_polled(struct block_device *dev, bool polled)
+{
+    dev = whole_device(dev);
+    if (dev->ops->set_polled == NULL)
+        return -EOPNOTSUPP;
+    return dev->ops->set_polled(dev, polled);
 }

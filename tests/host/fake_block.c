@@ -286,7 +286,27 @@ static bool fake_interrupt_driven(struct block_device *dev)
     return to_fake(dev)->cfg.interrupt_driven;
 }
 
+/* As the NVMe block device: refused while requests are in flight. */
+static int fake_set_polled(struct block_device *dev, bool polled)
+{
+    struct fake_block *fb = to_fake(dev);
+    if (fb->inflight)
+        return -EBUSY;
+    if (fb->cfg.interrupt_driven == polled)
+        fb->mode_switches++;
+    fb->cfg.interrupt_driven = !polled;
+    return 0;
+}
+
 static const struct block_device_ops fake_ops = {
+    .submit = fake_submit,
+    .poll = fake_poll,
+    .describe_status = fake_describe,
+    .interrupt_driven = fake_interrupt_driven,
+    .set_polled = fake_set_polled,
+};
+
+static const struct block_device_ops fake_fixed_ops = {
     .submit = fake_submit,
     .poll = fake_poll,
     .describe_status = fake_describe,
@@ -334,7 +354,7 @@ struct fake_block *fake_block_create(const struct fake_block_config *cfg)
     fb->dev.geo.max_transfer = c->max_transfer;
     fb->dev.geo.queue_depth = c->queue_depth;
     fb->dev.geo.read_only = c->read_only;
-    fb->dev.ops = &fake_ops;
+    fb->dev.ops = c->fixed_mode ? &fake_fixed_ops : &fake_ops;
     fb->dev.driver_data = fb;
     return fb;
 }

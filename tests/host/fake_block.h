@@ -50,6 +50,7 @@ struct fake_block_config {
     uint32_t queue_depth;
     uint32_t max_transfer;
     bool interrupt_driven;
+    bool fixed_mode;          /* no set_polled: completion mode cannot change */
     bool read_only;
     enum fake_order order;
     enum fake_latency latency;
@@ -104,7 +105,7 @@ struct fake_block {
     unsigned eagain_every;   /* every Nth submit says -EAGAIN (0: never) */
 
     /* Observations for tests. */
-    uint64_t submits, eagains, completions, polls, empty_polls, interrupts;
+    uint64_t submits, eagains, completions, polls, empty_polls, interrupts, mode_switches;
     uint64_t reads, writes, read_blocks, written_blocks;
     unsigned max_inflight;
     uint64_t polls_below_max;  /* polls entered with fewer than max_inflight in flight */

@@ -214,6 +214,7 @@ static void test_window(void)
 {
     struct fake_block_config c = base_cfg();
     c.block_count = 8192;
+    c.fixed_mode = true; /* polled, and cannot switch */
     setup(c);
     CHECK_EQ(run("rw=randread bs=4k offset=1M size=1M iodepth=4"), 0);
     CHECK_EQ(R.dir[BENCH_DIR_READ].ios, 256);
@@ -237,7 +238,7 @@ static void test_window(void)
     CHECK(strstr(why, "iodepth=65: fake0's queues take 64") != NULL);
     CHECK_EQ(run("queues=2"), -ERANGE);
     CHECK_EQ(run("mode=irq"), -EOPNOTSUPP);
-    CHECK(strstr(why, "mode=irq") != NULL);
+    CHECK_STR_EQ(why, "mode=irq: target block on fake0 does not support it");
     teardown();
 }
 
@@ -542,6 +543,16 @@ static void test_irq_mode(void)
     CHECK_EQ(run("rw=randread bs=512 iodepth=4 ramp=1ms runtime=5ms"), 0);
     CHECK(R.dir[BENCH_DIR_READ].ios > 500);
 
+    /* mode=poll on this interrupt-driven device: switched for the job, then back. */
+    uint64_t idles = h.poll_idles;
+    CHECK_EQ(run("rw=randread bs=512 iodepth=4 ios=500 mode=poll"), 0);
+    CHECK_EQ(R.mode, BENCH_MODE_POLL);
+    CHECK_EQ(R.dir[BENCH_DIR_READ].ios, 500);
+    CHECK(fb->polls > 0);
+    CHECK_EQ(h.poll_idles, idles);
+    CHECK(fb->cfg.interrupt_driven);
+    CHECK_EQ(fb->mode_switches, 2);
+
     /* A device that stops interrupting: the timer wakeups still end the job. */
     fb->hang_after = fb->completions + 20;
     uint64_t t0 = fake_tsc;
@@ -550,7 +561,10 @@ static void test_irq_mode(void)
     CHECK(fake_tsc - t0 < 100000000);
     CHECK_EQ(h.irq_saves, h.irq_restores);
 
-    CHECK_EQ(run("mode=poll"), -EOPNOTSUPP);
+    /* The hung requests are still in the device: it cannot switch modes now. */
+    host_env_clear_output(&h);
+    CHECK_EQ(run("mode=poll ios=10"), -EBUSY);
+    CHECK(out_has("bench: job 'bench': block target on fake0 cannot start in mode=poll: EBUSY"));
     h.env.irq_save = NULL;
     CHECK_EQ(run("rw=read"), -EOPNOTSUPP);
     CHECK(strstr(why, "cannot wait for interrupts") != NULL);
