@@ -24,4 +24,14 @@ set(NVOS_HOST_UNITS
     part
     fat
     fat_images
+    bench_math
+    bench_hist
+    bench_verify
+    bench_opts
+    bench_engine
+    bench_integrity
+    bench_cli_json
+    bench_cli_persist
+    bench_plot
+    bench_freestanding
 )
