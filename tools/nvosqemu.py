@@ -68,7 +68,7 @@ def build_dir():
 class Machine:
     def __init__(self, boot="kernel", machine="q35", disks=(), cmdline="", memory="512",
                  extra=(), timeout=120, log=None, trace_file=None, accel=None,
-                 kernel=None, iso=None, esp=None, controllers=None, stream=None):
+                 kernel=None, iso=None, esp=None, controllers=None, stream=None, prefix=()):
         if boot not in BOOTS:
             raise QemuError(f"unknown boot path '{boot}' (one of {', '.join(BOOTS)})")
         self.boot = boot
@@ -95,6 +95,7 @@ class Machine:
         self.deadline = None
         self.exit_status = None
         self.stream = stream  # file to echo all output to, as it arrives
+        self.prefix = list(prefix)  # e.g. ["taskset", "-c", "1"]: run QEMU under this
 
     # ---- command line -------------------------------------------------------
     def qemu_args(self):
@@ -175,7 +176,7 @@ class Machine:
 
     def start(self):
         self.tmpdir = tempfile.mkdtemp(prefix="nvos-qemu-")
-        args = self.qemu_args()
+        args = self.prefix + self.qemu_args()
         self.cmd = args
         self.deadline = time.monotonic() + self.timeout
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -132,6 +132,23 @@ int uart_try_getc(void)
     return -1;
 }
 
+bool uart_take_interrupt(void)
+{
+    if (!uart_present || !rx_irq_enabled)
+        return false; /* polled input: reading would consume type-ahead */
+    bool on = irq_save();
+    bool found = false;
+    for (uint32_t i = rx_tail; i != rx_head; i = (i + 1) % RX_BUF_SIZE) {
+        if (rx_buf[i] == 0x03) {
+            rx_tail = (i + 1) % RX_BUF_SIZE; /* like a terminal: ^C flushes what came before */
+            found = true;
+            break;
+        }
+    }
+    irq_restore(on);
+    return found;
+}
+
 int uart_getc(void)
 {
     for (;;) {

@@ -14,6 +14,10 @@ void uart_write(const char *s, size_t n);
 void uart_enable_rx_irq(void);
 /* Next received byte, or -1 when none is waiting. Never blocks. */
 int uart_try_getc(void);
+/* True if Ctrl-C was typed: removes input up to and including it and leaves
+ * anything typed after it, or everything when there is no Ctrl-C. For long
+ * commands that offer to stop early. Never blocks. */
+bool uart_take_interrupt(void);
 /* Waits (halting the CPU between interrupts when it can) for a byte. */
 int uart_getc(void);
 

@@ -60,9 +60,22 @@ int fs_resolve_device(const char *spec, struct block_device **out)
     if (dev->partitions == NULL)
         return shell_error(-ENOENT, "%s has no partition table", dev->name);
     struct block_device *p = block_partition(dev, (unsigned)n);
-    if (p == NULL)
+    if (p == NULL) {
+        const struct part_table *t = dev->partitions;
+        for (uint32_t i = 0; i < t->count; i++) {
+            if (t->parts[i].number != n)
+                continue;
+            if (t->parts[i].flags & PART_F_EXTENDED)
+                return shell_error(-EINVAL, "%s: partition %llu is an extended partition, a "
+                                   "container for the logical ones (5, 6, ...)", dev->name,
+                                   (unsigned long long)n);
+            return shell_error(-ENOENT, "%s: partition %llu is empty or leaves the disk, so it "
+                               "was not published (see 'part %s')", dev->name,
+                               (unsigned long long)n, dev->name);
+        }
         return shell_error(-ENOENT, "%s has no partition %llu (see 'part %s')", dev->name,
                            (unsigned long long)n, dev->name);
+    }
     *out = p;
     return 0;
 }

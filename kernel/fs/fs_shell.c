@@ -21,11 +21,15 @@
 #include "kernel/shell/shell.h"
 #include "kernel/time/clock.h"
 #include "lib/errno.h"
+#include "lib/fsprobe.h"
 #include "lib/parse.h"
 #include "lib/part/part.h"
 #include "lib/sha256.h"
 
 #define STREAM_BYTES (1u << 20)  /* cat and sha256 read files in pieces this big */
+
+_Static_assert(sizeof(((struct part_table *)0)->block) >= FSPROBE_SCRATCH,
+               "part's scratch block doubles as fsprobe's");
 
 /* "384 MiB", "1.5 GiB", "512 B": binary units, one decimal when it is not whole. */
 static const char *size_text(uint64_t bytes, char *buf, size_t size)
@@ -84,9 +88,21 @@ static int cmd_part(int argc, char **argv)
         goto out;
     }
     char sz[32], guid[PART_GUID_TEXT_SIZE];
-    kprintf("%s: %s, %llu blocks of %u bytes (%s)", dev->name, part_table_type_name(t->type),
+    kprintf("%s: %s, %llu blocks of %u bytes (%s)", dev->name,
+            t->type == PART_TABLE_NONE ? "no partition table" : part_table_type_name(t->type),
             (unsigned long long)g->block_count, g->block_size,
             size_text(g->block_count * g->block_size, sz, sizeof(sz)));
+    if (t->type == PART_TABLE_NONE) {
+        /* Say what is there instead: a whole-disk file system, or nothing. */
+        const char *name;
+        int kind = fsprobe(&seam, t->block, &name);
+        kprintf(", %s", kind == FSPROBE_KNOWN     ? "a whole-disk file system: "
+                        : kind == FSPROBE_BLANK   ? "blank"
+                        : kind == FSPROBE_UNKNOWN ? "data of an unknown kind"
+                                                  : "unreadable");
+        if (kind == FSPROBE_KNOWN)
+            kprintf("%s", name);
+    }
     if (t->type == PART_TABLE_GPT)
         kprintf(", disk %s%s", part_guid_text(&t->disk_guid, guid),
                 t->header_lba != 1 ? ", from the backup header" : "");

@@ -842,7 +842,7 @@ struct bench_job *bench_job_create(const struct bench_env *env, struct bench_tar
     if (writes && t->read_only)
         FAIL(-EROFS, "%s is read-only", t->name);
     if (writes && env->check_write_window) {
-        char reason[128] = "";
+        char reason[192] = "";
         int rc = env->check_write_window(env->ctx, t, off, len, reason,
                                          sizeof(reason));
         if (rc && !o->force)

@@ -21,6 +21,7 @@ set(NVOS_HOST_UNITS
     sha256
     utf
     blkread
+    fsprobe
     part
     fat
     fat_images

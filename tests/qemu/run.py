@@ -16,6 +16,8 @@ import harness  # noqa: E402
 import cases_boot  # noqa: E402,F401
 import cases_nvme  # noqa: E402,F401
 import cases_trace  # noqa: E402,F401
+import cases_fs  # noqa: E402,F401
+import cases_bench  # noqa: E402,F401
 
 
 def main():

@@ -1,0 +1,179 @@
+/*
+ * kernel/bench/bench_shell.c - the "bench" shell command: the benchmark
+ * engine (lib/bench) with the kernel as its environment.
+ *
+ *   time        the calibrated TSC (kernel/time/clock.c)
+ *   memory      kmalloc for job state, dma_alloc for I/O buffers
+ *   output      the console
+ *   waiting     mode=irq halts with "sti; hlt" and a 10 ms local APIC timer
+ *               as a backstop, as the block layer's synchronous calls do
+ *   targets     target=block (default): any block device, partitions
+ *               included, through the block layer (lib/bench/bench_block.h);
+ *               target=nvme: a namespace straight through the driver API on
+ *               queue pairs of its own (drivers/nvme/nvme_bench.h)
+ *   safety      writes go only where kernel/fs/fs_guard.c finds nothing to
+ *               lose (force=1 overrides)
+ *   stopping    Ctrl-C on the console ends the running job early
+ *
+ * lib/bench/README.md describes the options and every number reported.
+ */
+#include <string.h>
+
+#include "drivers/block/block.h"
+#include "drivers/nvme/nvme_bench.h"
+#include "drivers/serial/uart16550.h"
+#include "kernel/arch/x86.h"
+#include "kernel/fs/fs.h"
+#include "kernel/irq/irq.h"
+#include "kernel/kernel.h"
+#include "kernel/mm/heap.h"
+#include "kernel/mm/layout.h"
+#include "kernel/shell/shell.h"
+#include "kernel/time/clock.h"
+#include "lib/bench/bench.h"
+#include "lib/bench/bench_block.h"
+#include "lib/errno.h"
+
+#define IDLE_WAKE_NS (10 * NSEC_PER_MSEC)
+
+static uint64_t env_now(void *ctx)
+{
+    (void)ctx;
+    return rdtsc();
+}
+
+/* Job state wants up to 64-byte alignment, kmalloc gives 16: over-allocate
+ * and keep the original pointer just below the aligned block. */
+static void *env_alloc(void *ctx, size_t size, size_t align, bool dma)
+{
+    (void)ctx;
+    if (dma) {
+        phys_addr_t phys;
+        return dma_alloc(size, PAGE_SIZE, &phys);
+    }
+    if (align < sizeof(void *))
+        align = sizeof(void *);
+    uint8_t *raw = kmalloc(size + align + sizeof(void *));
+    if (raw == NULL)
+        return NULL;
+    uintptr_t p = ALIGN_UP((uintptr_t)raw + sizeof(void *), (uintptr_t)align);
+    ((void **)p)[-1] = raw;
+    return (void *)p;
+}
+
+static void env_free(void *ctx, void *p, size_t size, bool dma)
+{
+    (void)ctx;
+    if (p == NULL)
+        return;
+    if (dma)
+        dma_free(p, size);
+    else
+        kfree(((void **)p)[-1]);
+}
+
+static void env_print(void *ctx, const char *s, size_t n)
+{
+    (void)ctx;
+    console_write(s, n);
+}
+
+static unsigned long env_irq_save(void *ctx)
+{
+    (void)ctx;
+    return irq_save();
+}
+
+static void env_irq_restore(void *ctx, unsigned long flags)
+{
+    (void)ctx;
+    irq_restore(flags != 0);
+}
+
+/* Called with interrupts off; returns after an interrupt, or 10 ms at most. */
+static void env_poll_idle(void *ctx)
+{
+    (void)ctx;
+    lapic_timer_oneshot(IDLE_WAKE_NS);
+    cpu_sti_hlt();
+    cpu_cli();
+}
+
+static int env_check_write_window(void *ctx, const struct bench_target *t, uint64_t lba,
+                                  uint64_t count, char *why, size_t size)
+{
+    (void)ctx;
+    struct block_device *dev = block_find(t->name);
+    if (dev == NULL) {
+        ksnprintf(why, size, "%s is not a block device nvos knows", t->name);
+        return -EPERM;
+    }
+    return fs_write_guard(dev, lba, count, why, size);
+}
+
+static struct block_device *default_device(void)
+{
+    for (struct block_device *d = block_first(); d; d = block_next(d))
+        if (d->parent == NULL)
+            return d;
+    return NULL;
+}
+
+static int env_open_target(void *ctx, const struct bench_opts *o, struct bench_target *t)
+{
+    (void)ctx;
+    struct block_device *dev = o->dev[0] ? block_find(o->dev) : default_device();
+    if (dev == NULL)
+        return -ENODEV;
+    if (o->target[0] == '\0' || strcmp(o->target, "block") == 0) {
+        bench_block_target_init(t, dev);
+        return 0;
+    }
+    if (strcmp(o->target, "nvme") == 0)
+        return nvme_bench_target_init(t, dev);
+    return -EOPNOTSUPP;
+}
+
+static void env_close_target(void *ctx, struct bench_target *t)
+{
+    (void)ctx;
+    if (strcmp(t->kind, "nvme") == 0)
+        nvme_bench_target_fini(t);
+}
+
+static bool env_interrupted(void *ctx)
+{
+    (void)ctx;
+    return uart_take_interrupt();
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+    struct bench_env env = {
+        .tsc_hz = clock_tsc_hz(),
+        .now_tsc = env_now,
+        .alloc = env_alloc,
+        .free = env_free,
+        .print = env_print,
+        .irq_save = env_irq_save,
+        .irq_restore = env_irq_restore,
+        .poll_idle = env_poll_idle,
+        .check_write_window = env_check_write_window,
+        .open_target = env_open_target,
+        .close_target = env_close_target,
+        .interrupted = env_interrupted,
+    };
+    if (!cpu_irqs_enabled()) {
+        env.irq_save = NULL; /* no interrupts to wait for: mode=irq is refused */
+        env.irq_restore = NULL;
+        env.poll_idle = NULL;
+    }
+    int err = bench_command(&env, argc - 1, argv + 1);
+    if (err)
+        return shell_error(err, "bench: %s (the bench: lines above say why)", errno_name(err));
+    return 0;
+}
+SHELL_COMMAND(bench, "bench",
+              "[OPTION=VALUE...] [name=JOB OPTION=VALUE...]... (bench help lists them)",
+              "storage benchmark: fio's options, IOPS, bandwidth, latency percentiles, verify",
+              cmd_bench);

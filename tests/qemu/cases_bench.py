@@ -1,0 +1,212 @@
+"""QEMU cases: the "bench" command.
+
+Every workload in both completion modes on both targets, with the JSON line
+of each job parsed and checked for consistency; verify across two boots with
+blocks corrupted on the host in between; and the write guard that keeps
+write jobs out of file systems and partition tables.
+"""
+import json
+import os
+import re
+
+from harness import case, check, check_in, check_re
+from nvosqemu import Disk
+
+MIB = 1 << 20
+BASIC_DATA = "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7"
+
+
+def bench_json(out):
+    """The BENCH_JSON objects in a transcript, each checked to parse."""
+    jobs = []
+    for line in out.splitlines():
+        if line.startswith("BENCH_JSON "):
+            try:
+                jobs.append(json.loads(line[len("BENCH_JSON "):]))
+            except ValueError as e:
+                raise AssertionError(f"BENCH_JSON does not parse ({e}):\n{line}")
+    return jobs
+
+
+def check_job(j, rw, mode, target, ios):
+    check(j["status"] == "ok" and j["error"] == 0, f"job failed: {j['status']}")
+    check(j["rw"] == rw and j["mode"] == mode and j["target"] == target,
+          f"job shape: {j['rw']} {j['mode']} {j['target']}")
+    total = j["read"]["total_ios"] + j["write"]["total_ios"]
+    check(total == ios, f"{rw}/{mode}/{target}: {total} I/Os, asked for {ios}")
+    for d in ("read", "write"):
+        s = j[d]
+        if s["total_ios"] == 0:
+            continue
+        check(s["iops"] > 0 and s["bw_bytes"] > 0, f"{d}: no throughput")
+        pct = [v for _, v in sorted(s["clat_ns"]["percentile"].items(), key=lambda kv: float(kv[0]))]
+        check(pct == sorted(pct), f"{d}: percentiles not monotonic: {pct}")
+        check(s["clat_ns"]["min"] <= pct[0] and pct[-1] <= s["clat_ns"]["max"] * 1.01,
+              f"{d}: percentiles outside min..max")
+        check(s["clat_ns"]["N"] == s["total_ios"], f"{d}: clat N != total_ios")
+    if rw in ("rw", "randrw"):
+        check(j["read"]["total_ios"] > 0 and j["write"]["total_ios"] > 0, "mixed job: one side")
+    check(j["driver_cycles_per_io"] > 0, "driver cycles missing")
+
+
+def blank(ctx, name, size=64 * MIB):
+    os.makedirs(ctx.images, exist_ok=True)
+    path = os.path.join(ctx.images, f"{ctx.name}.{name}.img")
+    with open(path, "wb") as f:
+        f.truncate(size)
+    return path
+
+
+WORKLOADS = ["read", "write", "randread", "randwrite", "randrw"]
+
+
+def make_workload_case(target):
+    @case(f"bench.workloads.{target}", timeout=400, cost=2)
+    def run(ctx):
+        path = blank(ctx, "disk")
+        with ctx.machine(boot="kernel", disks=[Disk(path)], timeout=400) as m:
+            m.wait_prompt()
+            for mode in ("poll", "irq"):
+                for rw in WORKLOADS:
+                    ios = 3000
+                    extra = " rwmixread=70" if rw == "randrw" else ""
+                    bs = "16k" if rw in ("read", "write") else "4k"
+                    out = m.command(f"bench target={target} dev=nvme0n1 rw={rw} bs={bs} "
+                                    f"iodepth=8 mode={mode} ios={ios} json_bins=0{extra}",
+                                    timeout=120)
+                    jobs = bench_json(out)
+                    check(len(jobs) == 1, f"{rw}/{mode}: {len(jobs)} JSON lines\n{out}")
+                    check_job(jobs[0], rw, mode, target, ios)
+                    check_re(r"^  (read|write): IOPS=", out, "human summary")
+                    check_re(r"clat percentiles \(", out, "percentile block")
+            # Several jobs in one command run one after another; several queues.
+            queues = 2 if target == "nvme" else 1
+            out = m.command(f"bench target={target} dev=nvme0n1 ios=2000 json_bins=0 "
+                            f"queues={queues} name=a rw=randread iodepth=32 name=b rw=read "
+                            f"bs=128k iodepth=4 name=c rw=randread bs=512 iodepth=1", timeout=120)
+            jobs = bench_json(out)
+            check([j["jobname"] for j in jobs] == ["a", "b", "c"], f"jobs: {out}")
+            for j in jobs:
+                check(j["status"] == "ok" and j["queues"] == queues, f"job {j['jobname']}")
+            check(jobs[1]["bs"] == 131072 and jobs[2]["bs"] == 512, "bs per job")
+            # Out-of-range options are refused with the reason.
+            out = m.command(f"bench target={target} dev=nvme0n1 iodepth=60000 ios=10")
+            check_re(r"^bench: job 'bench': iodepth=60000: nvme0n1's queues take \d+", out,
+                     "iodepth refused")
+            check_re(r"^error: bench: ERANGE", out, "error line")
+            out = m.command(f"bench target={target} dev=nvme0n1 iodepth=100000 ios=10")
+            check_re(r"^bench: iodepth=100000: ", out, "iodepth refused by the parser")
+            check_re(r"^error: bench: EINVAL", out, "error line")
+            out = m.command("bench rw=sideways")
+            check_re(r"^bench: rw=sideways", out, "bad rw")
+            m.poweroff()
+    return run
+
+
+for t in ("block", "nvme"):
+    make_workload_case(t)
+
+
+@case("bench.verify-across-boots", timeout=300)
+def verify_across_boots(ctx):
+    """Write stamps in one boot; corrupt four blocks on the host; the read pass
+    of the next boot names each one, with what it found."""
+    path = blank(ctx, "disk")
+    bs = 512
+    window = (8 * MIB // bs, 4 * MIB // bs)  # LBAs 16384..24575
+    spec = f"dev=nvme0n1 offset={8 * MIB} size={4 * MIB} verify=1 verify_gen=7 json_bins=0"
+    with ctx.machine(boot="kernel", disks=[Disk(path)]) as m:
+        m.wait_prompt()
+        out = m.command(f"bench {spec} rw=randwrite bs=4k iodepth=16", timeout=120)
+        j = bench_json(out)[0]
+        check(j["status"] == "ok", f"write pass: {j['status']}\n{out}")
+        v = j["verify"]
+        check(v["enabled"] and v["mismatches"] == 0 and v["blocks_verified"] == window[1],
+              f"write job's read-back: {v}")
+        m.poweroff()
+    with open(path, "r+b") as f:
+        def blk(lba):
+            f.seek(lba * bs)
+            return bytearray(f.read(bs))
+
+        def put(lba, data):
+            f.seek(lba * bs)
+            f.write(data)
+        first = window[0]
+        b = blk(first + 10)
+        b[100] ^= 0x01                            # one flipped bit: torn
+        put(first + 10, b)
+        put(first + 20, bytes(bs))                # zeroed
+        put(first + 30, blk(first + 31))          # another block's stamp: misplaced
+        put(first + 40, bytes(range(256)) * (bs // 256))  # not a stamp at all: garbage
+    expect = {first + 10: "torn", first + 20: "zeroed", first + 30: "misplaced",
+              first + 40: "garbage"}
+    with ctx.machine(boot="kernel", disks=[Disk(path)]) as m:
+        m.wait_prompt()
+        out = m.command(f"bench {spec} rw=read bs=4k iodepth=8", timeout=120)
+        j = bench_json(out)[0]
+        v = j["verify"]
+        check(j["status"] == "EBADMSG", f"read pass status {j['status']}")
+        check(v["mismatches"] == 4 and v["blocks_verified"] == window[1]
+              and v["blocks_ok"] == window[1] - 4, f"read pass: {v}")
+        found = {e["lba"]: e["class"] for e in v["first"]}
+        check(found == expect, f"mismatches {found}, expected {expect}")
+        for lba, cls in expect.items():
+            check_re(rf"\b{lba}\b.*{cls}|{cls}.*\b{lba}\b", out, f"block {lba} in the report")
+        check_re(rf"verify: {window[1]} blocks verified, {window[1] - 4} ok, 4 mismatches", out,
+                 "verify summary")
+        m.poweroff()
+
+
+def gpt_with_fat(ctx):
+    """A 64 MiB GPT disk: p1 (LBA 2048..67583) holds FAT32; beyond it, scratch."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host",
+                                    "fat"))
+    import fatimg
+    path = blank(ctx, "gpt")
+    vol = path + ".vol"
+    fatimg.mkfs(vol, 32 * 1024, ["-F", "32", "-s", "1", "-n", "KEEP"])
+    fatimg.write_gpt(path, 512, 64 * MIB // 512, [
+        (2048, 67583, BASIC_DATA, "11111111-2222-4333-8444-555555555555", "keep", 0),
+        (67584, 75775, BASIC_DATA, "11111111-2222-4333-8444-666666666666", "blank", 0)])
+    with open(vol, "rb") as s, open(path, "r+b") as d:
+        d.seek(2048 * 512)
+        d.write(s.read())
+    os.unlink(vol)
+    return path
+
+
+@case("bench.write-guard", timeout=200)
+def write_guard(ctx):
+    path = gpt_with_fat(ctx)
+    with ctx.machine(boot="kernel", disks=[Disk(path, snapshot=True)]) as m:
+        m.wait_prompt()
+        common = "dev=nvme0n1 rw=write bs=4k ios=64 json_bins=0"
+        # The FAT32 partition, and the partition seen as its own device.
+        out = m.command(f"bench {common} offset={2048 * 512} size=1m")
+        check_re(r"refusing to write LBAs 2048\.\.4095 of nvme0n1: nvme0n1p1 \(blocks "
+                 r"2048-67583\) holds a FAT file system \(force=1 overrides\)", out, "FAT")
+        check_re(r"^error: bench: EPERM", out, "error line")
+        out = m.command("bench dev=nvme0n1p1 rw=randwrite bs=4k ios=64 size=1m")
+        check_in("holds a FAT file system", out, "partition device")
+        # The GPT itself: the header at LBA 1 and the backup at the end.
+        out = m.command(f"bench {common} offset=0 size=64k")
+        check_in("hold the GPT and its backup", out, "primary GPT")
+        out = m.command(f"bench {common} offset={64 * MIB - 4096} size=4k")
+        check_in("hold the GPT and its backup", out, "backup GPT")
+        # A blank partition and unpartitioned space are fair game ...
+        out = m.command(f"bench {common} offset={67584 * 512} size=1m verify=1")
+        check(bench_json(out)[0]["status"] == "ok", f"blank partition refused:\n{out}")
+        # ... and stay so once they hold the benchmark's own stamps.
+        out = m.command(f"bench {common} offset={67584 * 512} size=1m")
+        check(bench_json(out)[0]["status"] == "ok", f"stamped partition refused:\n{out}")
+        # force=1 writes anyway, and says so.
+        out = m.command(f"bench {common} offset={4096 * 512} size=64k force=1")
+        check_re(r"^bench: warning: force=1: writing LBAs 4096\.\.4223 of nvme0n1 although: "
+                 r"nvme0n1p1 .* holds a FAT file system", out, "force")
+        check(bench_json(out)[0]["status"] == "ok", "forced job")
+        # Reads are never refused.
+        out = m.command(f"bench dev=nvme0n1 rw=randread ios=64 offset={2048 * 512} size=1m")
+        check(bench_json(out)[0]["status"] == "ok", "read job")
+        m.poweroff()
