@@ -12,4 +12,5 @@ set(NVOS_HOST_UNITS
     part
     fat
     fat_images
+    fat_corrupt
 )
