@@ -13,4 +13,5 @@ set(NVOS_HOST_UNITS
     fat
     fat_images
     fat_corrupt
+    part_images
 )
