@@ -14,4 +14,5 @@ set(NVOS_HOST_UNITS
     fat_images
     fat_corrupt
     part_images
+    text_oracles
 )
