@@ -15,4 +15,5 @@ set(NVOS_HOST_UNITS
     fat_corrupt
     part_images
     text_oracles
+    fuzz_fat
 )
