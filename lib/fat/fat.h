@@ -20,12 +20,15 @@
  *   - nothing is written, ever;
  *   - every loop over disk data is bounded: chains by the cluster count and
  *     the file size, directories by FAT_MAX_DIR_ENTRIES;
- *   - fat_open() walks the file's whole cluster chain once and refuses it if
- *     it loops, leaves the volume, hits a free, bad or reserved cluster, or
- *     has more or fewer clusters than the file size needs; reads then never
- *     return data from a damaged chain. Directory chains are checked the same
- *     way by fat_opendir(). The cost is reading 1.5, 2 or 4 bytes of FAT per
- *     cluster of the file, once;
+ *   - fat_open() walks the file's cluster chain once, as far as the size
+ *     needs, and refuses it if it leaves the volume, hits a free, bad or
+ *     reserved cluster, ends early, or comes back to one of those clusters (a
+ *     loop, located with Brent's algorithm); reads then never return data
+ *     from a damaged chain. A chain that goes on past the size without
+ *     looping back into it is read like Linux and Windows read it, up to the
+ *     size. fat_opendir() checks directory chains: they must end within
+ *     FAT_MAX_DIR_ENTRIES entries. The cost is reading 1.5, 2 or 4 bytes of
+ *     FAT per cluster, once;
  *   - contiguous clusters are read with one read() per run (split only at
  *     the device's max_blocks_per_read), straight into the caller's buffer
  *     for whole blocks when the buffer has the alignment the device asks for;

@@ -352,7 +352,10 @@ int fat_lookup(struct fat_volume *v, const char *path, struct fat_dirent *out)
         }
         if (name_len == 2 && name[0] == '.' && name[1] == '.' && is_root(v, out))
             continue; /* "/.." is "/" */
-        rc = opendir_entry(v, &v->scratch, out, path, (size_t)(name - path));
+        size_t dir_len = (size_t)(name - path);
+        while (dir_len && path[dir_len - 1] == '/')
+            dir_len--;
+        rc = opendir_entry(v, &v->scratch, out, path, dir_len);
         if (rc)
             return rc;
         for (;;) {
