@@ -242,4 +242,12 @@ int fat_open_entry(struct fat_volume *v, struct fat_file *f, const struct fat_di
  */
 int64_t fat_read(struct fat_file *f, uint64_t offset, void *buf, size_t len);
 
+/*
+ * Where byte offset of the file is on the device: *lba, the device block
+ * holding it, and *bytes, how many bytes from offset on are contiguous on
+ * disk (up to the end of the file). 0, or -EINVAL past the end of the file.
+ * Lets a benchmark read the same blocks raw and compare.
+ */
+int fat_file_map(struct fat_file *f, uint64_t offset, uint64_t *lba, uint64_t *bytes);
+
 #endif

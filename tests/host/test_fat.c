@@ -977,10 +977,25 @@ static void test_reads(struct fat_volume *v)
         CHECK_EQ(buf[want], 0x5A); /* nothing written past what was read */
     }
     CHECK_EQ(fat_read(&f, (uint64_t)1 << 40, buf, 10), 0);
+    uint64_t lba, bytes;
+    CHECK_EQ(fat_file_map(&f, 0, &lba, &bytes), 0);
+    CHECK_EQ(lba, im.data_start + (uint64_t)(cl[0] - 2) * 2);
+    CHECK_EQ(bytes, CS);
+    CHECK_EQ(fat_file_map(&f, 15 * CS + 700, &lba, &bytes), 0); /* a pair: 4000, 4001 */
+    CHECK_EQ(lba, im.data_start + (4000 - 2) * 2 + 1);
+    CHECK_EQ(bytes, 2 * CS - 700);
+    CHECK_EQ(fat_file_map(&f, 29 * CS + 1, &lba, &bytes), 0); /* the last run: 5000.. */
+    CHECK_EQ(lba, im.data_start + (5000 - 2) * 2);
+    CHECK_EQ(bytes, SIZE - 29 * CS - 1);
+    CHECK_EQ(fat_file_map(&f, SIZE, &lba, &bytes), -EINVAL);
+    CHECK_STR_EQ(fat_last_error(v), "offset 40660 is past the end of /frag.bin (40660 bytes)");
 
     /* Contiguous: one device read per transfer limit, straight into buf. */
     CHECK_EQ(fat_open(v, &f, "cont.bin"), 0);
     CHECK_EQ(f.extent_count, 1);
+    CHECK_EQ(fat_file_map(&f, 0, &lba, &bytes), 0);
+    CHECK_EQ(lba, im.data_start + (100 - 2) * 2);
+    CHECK_EQ(bytes, sizeof(cont));
     im.dev.max_blocks_per_read = 16;
     CHECK_EQ(mount(v, &im), 0);
     CHECK_EQ(fat_open(v, &f, "cont.bin"), 0);
