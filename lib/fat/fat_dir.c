@@ -224,9 +224,7 @@ static int dir_init(struct fat_volume *v, struct fat_dir *d, uint32_t first, con
     rc = fat_chain_check(v, d->path, first, 0, limit, &clusters, NULL, 0, &unused);
     if (rc)
         return rc;
-    d->max_entries = clusters * (v->cluster_size / DIR_ENTRY_SIZE);
-    if (d->max_entries > FAT_MAX_DIR_ENTRIES)
-        d->max_entries = FAT_MAX_DIR_ENTRIES;
+    d->max_entries = clusters * (v->cluster_size / DIR_ENTRY_SIZE); /* <= FAT_MAX_DIR_ENTRIES */
     d->cluster = first;
     return 0;
 }

@@ -350,6 +350,11 @@ static void test_bpb(struct fat_volume *v)
                                    "the device (20073 blocks of 512 bytes)");
     put16(b + 11, 512);
 
+    /* An OEM name that does not print is shown with '?'. */
+    memcpy(b + 3, "NV\x01STEST", 8);
+    CHECK_EQ(mount(v, &im), 0);
+    CHECK_STR_EQ(v->oem_name, "NV?STEST");
+
     /* Other file systems and non-boot sectors. */
     memcpy(b + 3, "EXFAT   ", 8);
     expect_mount(v, &im, -EMEDIUMTYPE, "exFAT is not supported");
@@ -432,6 +437,22 @@ static void test_bpb(struct fat_volume *v)
     put16(b + 40, 0x01); /* mirrored: bits 3:0 mean nothing */
     CHECK_EQ(mount(v, &im), 0);
     CHECK_EQ(v->active_fat, 0);
+
+    /* More clusters than FAT32 can number, on a device that only pretends
+     * to be that big (reads past the image are refused by img_read). */
+    {
+        struct img huge = im;
+        uint8_t *hb = huge.data;
+        uint8_t saved[64];
+        memcpy(saved, hb, 64);
+        put32(hb + 32, 0xFFFFFFF0u);
+        put32(hb + 36, 1u << 21); /* room for 2^28 entries */
+        huge.dev.ctx = &huge;
+        huge.dev.block_count = 0xFFFFFFF0u;
+        CHECK_EQ(fat_mount(v, &huge.dev), -EUCLEAN);
+        CHECK_STR_EQ(fat_last_error(v), "BPB: 4290772968 clusters are more than FAT32 can address");
+        memcpy(hb, saved, 64);
+    }
 
     /* FSInfo. */
     uint8_t *fsi = sector(&im, 1);
