@@ -41,7 +41,7 @@
  *
  * Memory: the caller allocates struct fat_volume (about 70 KiB: a 64 KiB
  * metadata cache, a block bounce buffer, a scratch directory and entry for
- * lookups; align it to 64 bytes, as kzalloc or aligned_alloc do) and the
+ * lookups; 16-byte aligned, as malloc, calloc and kzalloc give it) and the
  * handles (x86-64: fat_dir 648 bytes, fat_file 320, fat_dirent 848), zeroed
  * or not, and keeps the volume (and the blkread's context) alive while
  * handles are in use. tests/host/test_fat prints the sizes.
@@ -181,8 +181,8 @@ struct fat_volume {
     struct fat_cache_window win[FAT_CACHE_WINDOWS];
     struct fat_dir scratch;      /* fat_lookup's iterator */
     struct fat_dirent lookup;    /* fat_open's and fat_opendir's lookup result */
-    _Alignas(64) uint8_t cache[FAT_CACHE_WINDOWS][FAT_CACHE_WINDOW_SIZE];
-    _Alignas(64) uint8_t bounce[BLKREAD_MAX_BLOCK];
+    _Alignas(16) uint8_t cache[FAT_CACHE_WINDOWS][FAT_CACHE_WINDOW_SIZE];
+    _Alignas(16) uint8_t bounce[BLKREAD_MAX_BLOCK];
 };
 
 /*
