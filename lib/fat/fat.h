@@ -20,12 +20,15 @@
  *   - nothing is written, ever;
  *   - every loop over disk data is bounded: chains by the cluster count and
  *     the file size, directories by FAT_MAX_DIR_ENTRIES;
- *   - fat_open() walks the file's whole cluster chain once and refuses it if
- *     it loops, leaves the volume, hits a free, bad or reserved cluster, or
- *     has more or fewer clusters than the file size needs; reads then never
- *     return data from a damaged chain. Directory chains are checked the same
- *     way by fat_opendir(). The cost is reading 1.5, 2 or 4 bytes of FAT per
- *     cluster of the file, once;
+ *   - fat_open() walks the file's cluster chain once, as far as the size
+ *     needs, and refuses it if it leaves the volume, hits a free, bad or
+ *     reserved cluster, ends early, or comes back to one of those clusters (a
+ *     loop, located with Brent's algorithm); reads then never return data
+ *     from a damaged chain. A chain that goes on past the size without
+ *     looping back into it is read like Linux and Windows read it, up to the
+ *     size. fat_opendir() checks directory chains: they must end within
+ *     FAT_MAX_DIR_ENTRIES entries. The cost is reading 1.5, 2 or 4 bytes of
+ *     FAT per cluster, once;
  *   - contiguous clusters are read with one read() per run (split only at
  *     the device's max_blocks_per_read), straight into the caller's buffer
  *     for whole blocks when the buffer has the alignment the device asks for;
@@ -38,7 +41,7 @@
  *
  * Memory: the caller allocates struct fat_volume (about 70 KiB: a 64 KiB
  * metadata cache, a block bounce buffer, a scratch directory and entry for
- * lookups; align it to 64 bytes, as kzalloc or aligned_alloc do) and the
+ * lookups; 16-byte aligned, as malloc, calloc and kzalloc give it) and the
  * handles (x86-64: fat_dir 648 bytes, fat_file 320, fat_dirent 848), zeroed
  * or not, and keeps the volume (and the blkread's context) alive while
  * handles are in use. tests/host/test_fat prints the sizes.
@@ -178,8 +181,8 @@ struct fat_volume {
     struct fat_cache_window win[FAT_CACHE_WINDOWS];
     struct fat_dir scratch;      /* fat_lookup's iterator */
     struct fat_dirent lookup;    /* fat_open's and fat_opendir's lookup result */
-    _Alignas(64) uint8_t cache[FAT_CACHE_WINDOWS][FAT_CACHE_WINDOW_SIZE];
-    _Alignas(64) uint8_t bounce[BLKREAD_MAX_BLOCK];
+    _Alignas(16) uint8_t cache[FAT_CACHE_WINDOWS][FAT_CACHE_WINDOW_SIZE];
+    _Alignas(16) uint8_t bounce[BLKREAD_MAX_BLOCK];
 };
 
 /*
@@ -238,5 +241,13 @@ int fat_open_entry(struct fat_volume *v, struct fat_file *f, const struct fat_di
  * than len only at the end of the file, 0 at or past it) or -errno.
  */
 int64_t fat_read(struct fat_file *f, uint64_t offset, void *buf, size_t len);
+
+/*
+ * Where byte offset of the file is on the device: *lba, the device block
+ * holding it, and *bytes, how many bytes from offset on are contiguous on
+ * disk (up to the end of the file). 0, or -EINVAL past the end of the file.
+ * Lets a benchmark read the same blocks raw and compare.
+ */
+int fat_file_map(struct fat_file *f, uint64_t offset, uint64_t *lba, uint64_t *bytes);
 
 #endif

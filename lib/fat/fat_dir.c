@@ -224,9 +224,7 @@ static int dir_init(struct fat_volume *v, struct fat_dir *d, uint32_t first, con
     rc = fat_chain_check(v, d->path, first, 0, limit, &clusters, NULL, 0, &unused);
     if (rc)
         return rc;
-    d->max_entries = clusters * (v->cluster_size / DIR_ENTRY_SIZE);
-    if (d->max_entries > FAT_MAX_DIR_ENTRIES)
-        d->max_entries = FAT_MAX_DIR_ENTRIES;
+    d->max_entries = clusters * (v->cluster_size / DIR_ENTRY_SIZE); /* <= FAT_MAX_DIR_ENTRIES */
     d->cluster = first;
     return 0;
 }
@@ -352,7 +350,10 @@ int fat_lookup(struct fat_volume *v, const char *path, struct fat_dirent *out)
         }
         if (name_len == 2 && name[0] == '.' && name[1] == '.' && is_root(v, out))
             continue; /* "/.." is "/" */
-        rc = opendir_entry(v, &v->scratch, out, path, (size_t)(name - path));
+        size_t dir_len = (size_t)(name - path);
+        while (dir_len && path[dir_len - 1] == '/')
+            dir_len--;
+        rc = opendir_entry(v, &v->scratch, out, path, dir_len);
         if (rc)
             return rc;
         for (;;) {

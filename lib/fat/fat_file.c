@@ -141,3 +141,24 @@ int64_t fat_read(struct fat_file *f, uint64_t offset, void *buf, size_t len)
     }
     return (int64_t)done;
 }
+
+int fat_file_map(struct fat_file *f, uint64_t offset, uint64_t *lba, uint64_t *bytes)
+{
+    struct fat_volume *v = f->vol;
+    uint32_t index, in, disk, run;
+    int rc;
+
+    if (offset >= f->size)
+        return fat_fail(v, -EINVAL, "offset %llu is past the end of %s (%u bytes)",
+                        (unsigned long long)offset, f->path, f->size);
+    index = (uint32_t)(offset >> v->cluster_shift);
+    in = (uint32_t)(offset & (v->cluster_size - 1));
+    rc = map_cluster(f, index, f->cluster_count - index, &disk, &run);
+    if (rc)
+        return rc;
+    *lba = fat_cluster_lba(v, disk) + (in >> v->block_shift);
+    *bytes = ((uint64_t)run << v->cluster_shift) - in;
+    if (*bytes > f->size - offset)
+        *bytes = f->size - offset;
+    return 0;
+}

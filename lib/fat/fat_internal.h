@@ -38,10 +38,11 @@ static inline uint64_t fat_cluster_lba(const struct fat_volume *v, uint32_t c)
 }
 
 /*
- * Checks the chain from first (a valid cluster number). With clusters != 0
- * it must have exactly that many clusters; with clusters == 0 any length up
- * to limit. *count receives the length; the first extents go to ext[].
- * what names the owner in messages ("/BIG.BIN").
+ * Checks the chain from first. With clusters != 0 (a file) it must have at
+ * least that many distinct clusters, and only those are counted and walked;
+ * with clusters == 0 (a directory) it must end within limit clusters.
+ * *count receives the length; the first extents go to ext[]. what names the
+ * owner in messages ("/BIG.BIN").
  */
 int fat_chain_check(struct fat_volume *v, const char *what, uint32_t first, uint32_t clusters,
                     uint32_t limit, uint32_t *count, struct fat_extent *ext, uint32_t ext_max,

@@ -12,10 +12,11 @@
  * directory sectors share it; file data never goes through it.
  *
  * Chains are checked once, when a file or directory is opened: every link
- * must be a cluster of the volume, the chain must end (or, for files, end
- * exactly where the size says). A chain that is too long is then searched
- * for a cycle with Brent's algorithm (constant memory, a bounded number of
- * steps), so the message can say where it loops.
+ * must be a cluster of the volume; a directory's chain must end within
+ * FAT_MAX_DIR_ENTRIES entries; a file's chain must reach the clusters its
+ * size needs without coming back to one of them. A chain that goes on past
+ * that point is searched for a cycle with Brent's algorithm (constant
+ * memory, a bounded number of steps), so the message can say where it loops.
  */
 #include <string.h>
 
@@ -117,11 +118,13 @@ static uint32_t next_link(struct fat_volume *v, uint32_t c, int *rc)
 
 /*
  * Brent's cycle detection from first. Returns 1 with *closing (the cluster
- * whose link goes back) and *target (where it goes), 0 if the chain ends,
+ * whose link goes back), *target (where it goes) and *repeat (the position
+ * in the chain, from 0, where target comes round again), 0 if the chain ends,
  * or a read error. A cycle with a tail of mu and a length of lambda is found
  * within about 2(mu + lambda) steps; both are at most the cluster count.
  */
-static int find_loop(struct fat_volume *v, uint32_t first, uint32_t *closing, uint32_t *target)
+static int find_loop(struct fat_volume *v, uint32_t first, uint32_t *closing, uint32_t *target,
+                     uint32_t *repeat)
 {
     uint64_t budget = 4ull * v->cluster_count + 8;
     uint32_t power = 1, lambda = 1, tortoise = first, hare, mu = 0;
@@ -151,6 +154,7 @@ static int find_loop(struct fat_volume *v, uint32_t first, uint32_t *closing, ui
     if (rc || tortoise == 0)
         return rc;
     *target = tortoise;
+    *repeat = mu + lambda;
     for (uint32_t i = 0; i + 1 < lambda; i++)
         tortoise = next_link(v, tortoise, &rc);
     *closing = tortoise;
@@ -175,7 +179,7 @@ int fat_chain_check(struct fat_volume *v, const char *what, uint32_t first, uint
                     uint32_t limit, uint32_t *count, struct fat_extent *ext, uint32_t ext_max,
                     uint32_t *ext_count)
 {
-    uint32_t c = first, n = 0, value, closing = 0, target = 0;
+    uint32_t c = first, n = 0, value, closing = 0, target = 0, repeat = 0;
     int rc;
 
     *ext_count = 0;
@@ -203,17 +207,19 @@ int fat_chain_check(struct fat_volume *v, const char *what, uint32_t first, uint
                                          "2..%u",
                             what, c, value, v->max_cluster);
         if (n == limit) {
-            rc = find_loop(v, first, &closing, &target);
+            rc = find_loop(v, first, &closing, &target, &repeat);
             if (rc < 0)
                 return rc;
-            if (rc)
+            /* A file's data is only wrong if a cluster comes round again
+             * within its own clusters. A chain that merely goes on past
+             * the size (fsck.fat would truncate it) is read as far as the
+             * size, as Linux, Windows and FatFs read it. */
+            if (rc && (!clusters || repeat < clusters))
                 return fat_fail(v, -EUCLEAN, "cluster chain of %s loops at cluster %u (back to "
                                              "%u)",
                                 what, closing, target);
             if (clusters)
-                return fat_fail(v, -EUCLEAN, "cluster chain of %s is longer than the %u "
-                                             "clusters its size needs",
-                                what, clusters);
+                break;
             return fat_fail(v, -EUCLEAN, "directory %s has more than %u entries", what,
                             FAT_MAX_DIR_ENTRIES);
         }

@@ -327,7 +327,7 @@ int part_gpt_scan(const struct blkread *dev, struct part_table *t)
         }
     }
     if (rc != -EUCLEAN)
-        return part_fail(t, rc, "GPT: primary header %s; backup at LBA %llu: %s", why1,
+        return part_fail(t, rc, "GPT: primary at LBA 1: %s; backup at LBA %llu: %s", why1,
                          (unsigned long long)last, why2);
     return part_fail(t, -EUCLEAN, "no valid GPT: primary at LBA 1: %s; backup at LBA %llu: %s",
                      why1, (unsigned long long)last, why2);

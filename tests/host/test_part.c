@@ -351,6 +351,48 @@ static void test_gpt(struct part_table *t)
         CHECK_STR_EQ(t->warnings[0], "partitions 1 and 2 overlap");
     }
 
+    /* Both copies valid but different (a tool updated only one). */
+    disk_init(&d, 512, 200);
+    build_three(&d, 128, 128, 1);
+    {
+        uint8_t *array = blk(&d, 199 - 32);
+        array[56] ^= 0x20; /* ESP -> eSP in the backup's array, CRCs kept right */
+        put32(blk(&d, 199) + 88, crc32_ieee(0, array, 128 * 128));
+        gpt_fix_header_crc(&d, 199);
+        CHECK_EQ(part_scan(&d.dev, t), 0);
+        check_gpt_three(t, 1);
+        CHECK_EQ(t->warning_count, 1);
+        CHECK_STR_EQ(t->warnings[0], "backup GPT at LBA 199 differs from the primary");
+    }
+    /* The backup unreadable while the primary is damaged. */
+    build_three(&d, 128, 128, 1);
+    blk(&d, 1)[60] ^= 1;
+    d.fail_lba = 199;
+    CHECK_EQ(part_scan(&d.dev, t), -EIO);
+    CHECK_STR_EQ(part_last_error(t), "GPT: primary at LBA 1: header CRC mismatch; backup at LBA "
+                                     "199: header unreadable (EIO)");
+    d.fail_lba = UINT64_MAX;
+    /* A primary whose AlternateLBA points off the disk: warned, not followed. */
+    build_three(&d, 128, 128, 1);
+    put64(blk(&d, 1) + 32, 5000);
+    gpt_fix_header_crc(&d, 1);
+    CHECK_EQ(part_scan(&d.dev, t), 0);
+    CHECK_EQ(t->warning_count, 1);
+    CHECK_STR_EQ(t->warnings[0],
+                 "GPT primary header puts the backup at LBA 5000, not at the last LBA 199");
+    /* A table buffer less aligned than the device needs. */
+    {
+        uint8_t *raw = aligned_alloc(64, (sizeof(*t) + 127) & ~(size_t)63);
+        struct part_table *odd = (struct part_table *)(void *)raw;
+        if ((uintptr_t)odd->block % 32 == 0)
+            odd = (struct part_table *)(void *)(raw + 16);
+        d.dev.align = 32;
+        CHECK_EQ(part_scan(&d.dev, odd), -EINVAL);
+        CHECK_STR_EQ(part_last_error(odd), "partition table buffer is not 32-byte aligned");
+        d.dev.align = 4;
+        free(raw);
+    }
+
     /* A disk grown after partitioning: the backup is not at the last LBA. */
     disk_init(&d, 512, 300);
     d.blocks = 200;

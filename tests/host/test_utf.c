@@ -49,6 +49,8 @@ int main(void)
     CHECK_EQ(dec("\xE2\x82", &used), UTF_REPLACEMENT);         /* truncated */
     CHECK_EQ(used, 1);
     CHECK_EQ(dec("\x80", &used), UTF_REPLACEMENT);
+    CHECK_EQ(dec("\xC3" "A", &used), UTF_REPLACEMENT); /* no continuation byte */
+    CHECK_EQ(used, 1);
 
     /* "Ünï" + U+1F600 + "x", then a 0 unit ends the string. */
     const uint16_t name[] = { 0xDC, 'n', 0xEF, 0xD83D, 0xDE00, 'x', 0, 'y' };

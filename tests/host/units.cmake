@@ -35,4 +35,8 @@ set(NVOS_HOST_UNITS
     bench_cli_persist
     bench_plot
     bench_freestanding
+    fat_corrupt
+    part_images
+    text_oracles
+    fuzz_fat
 )
