@@ -231,3 +231,13 @@ int block_set_polled(struct block_device *dev, bool polled)
         return -EOPNOTSUPP;
     return dev->ops->set_polled(dev, polled);
 }
+
+bool block_clocks(struct block_device *dev, uint64_t *irq_ticks, uint64_t *doorbell_ticks)
+{
+    while (dev->parent)
+        dev = dev->parent;
+    if (dev->ops->clocks == NULL)
+        return false;
+    dev->ops->clocks(dev, irq_ticks, doorbell_ticks);
+    return true;
+}

@@ -92,6 +92,9 @@ struct block_device_ops {
     /* Optional: switch between interrupt-driven and polled completion;
      * -EOPNOTSUPP when the device cannot, -EBUSY with requests in flight. */
     int (*set_polled)(struct block_device *dev, bool polled);
+    /* Optional: cumulative TSC ticks the driver has spent in its interrupt
+     * handling (callbacks included) and in doorbell writes, for benchmarks. */
+    void (*clocks)(struct block_device *dev, uint64_t *irq_ticks, uint64_t *doorbell_ticks);
 };
 
 #define BLOCK_NAME_MAX 32
@@ -148,6 +151,10 @@ static inline const struct block_geometry *block_geometry(const struct block_dev
 /* Completion mode of a whole device (partitions follow their parent). */
 bool block_is_polled(struct block_device *dev);
 int block_set_polled(struct block_device *dev, bool polled);
+
+/* The driver's clocks (see block_device_ops.clocks) of a whole device
+ * (partitions ask their parent); false if it keeps none. */
+bool block_clocks(struct block_device *dev, uint64_t *irq_ticks, uint64_t *doorbell_ticks);
 
 /* "Unrecovered Read Error (sct=0x2 sc=0x81 dnr=0)" or "" for this request's result. */
 void block_describe_status(struct block_device *dev, const struct block_request *req, char *buf,

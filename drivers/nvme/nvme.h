@@ -100,6 +100,9 @@ void nvme_qpair_batch_end(struct nvme_qpair *qp);
 uint32_t nvme_qpair_outstanding(const struct nvme_qpair *qp);
 bool nvme_qpair_is_interrupt_driven(const struct nvme_qpair *qp);
 uint16_t nvme_qpair_id(const struct nvme_qpair *qp);
+/* Cumulative TSC ticks spent in the pair's interrupt handling (callbacks
+ * included) and in writing its doorbells: for the benchmark's accounting. */
+void nvme_qpair_get_clocks(const struct nvme_qpair *qp, uint64_t *irq_tsc, uint64_t *doorbell_tsc);
 /* Raw I/O command on a queue pair. */
 int nvme_ctrlr_cmd_io_raw(struct nvme_ctrlr *c, struct nvme_qpair *qp, const struct nvme_sqe *cmd,
                           void *buf, uint32_t len, nvme_cmd_cb cb, void *cb_arg);

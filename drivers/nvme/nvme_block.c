@@ -95,12 +95,19 @@ static int nvme_bdev_set_polled(struct block_device *dev, bool polled)
     return 0;
 }
 
+static void nvme_bdev_clocks(struct block_device *dev, uint64_t *irq, uint64_t *doorbell)
+{
+    struct nvme_bdev *b = dev->driver_data;
+    nvme_qpair_get_clocks(b->qp, irq, doorbell);
+}
+
 static const struct block_device_ops nvme_bdev_ops = {
     .submit = nvme_bdev_submit,
     .poll = nvme_bdev_poll,
     .describe_status = nvme_bdev_describe,
     .interrupt_driven = nvme_bdev_irq,
     .set_polled = nvme_bdev_set_polled,
+    .clocks = nvme_bdev_clocks,
 };
 
 struct nvme_ns *nvme_ns_from_block(struct block_device *dev)

@@ -26,6 +26,8 @@
 #include "drivers/nvme/nvme_mmio.h"
 #include "drivers/nvme/nvme_prp.h"
 #include "drivers/nvme/nvme_regs.h"
+#include "kernel/arch/x86.h"
+#include "kernel/kernel.h"
 
 #define NVME_ADMIN_QUEUE_SIZE 32     /* Linux's NVME_AQ_DEPTH; Micron 2200 needs <= 32 */
 #define NVME_IO_QUEUE_SIZE_DEFAULT 256
@@ -112,6 +114,8 @@ struct nvme_qpair_stats {
     uint64_t bogus;       /* completions that matched no command in flight */
     uint64_t polled_late; /* timeouts found completed by a last poll (missed interrupt) */
     uint64_t interrupts;
+    uint64_t doorbell_tsc; /* TSC ticks spent writing this pair's doorbells */
+    uint64_t irq_tsc;      /* TSC ticks in the interrupt handler for this pair */
 };
 
 struct nvme_qpair {
@@ -253,6 +257,7 @@ int nvme_qpair_submit_lba(struct nvme_qpair *qp, struct nvme_ns *ns, uint8_t opc
 /* Reaps completions; check_timeouts: also look for commands past their deadline. */
 int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts);
 void nvme_qpair_ring_sq(struct nvme_qpair *qp);
+
 /* At a reset: note the commands in flight, which the device is about to forget. */
 void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp);
 /* After it: resubmit or fail (fail_all: with err) each marked command. */
@@ -325,6 +330,98 @@ static inline void nvme_qpair_unlock(struct nvme_qpair *qp, bool flags)
 static inline bool nvme_ctrlr_failed(const struct nvme_ctrlr *c)
 {
     return c->state == NVME_STATE_FAILED;
+}
+
+/* ---- the submission fast path, inlined into the namespace commands ---- */
+
+/* Puts the tracker's SQE at the tail (with a fresh CID) and starts its clock. */
+static inline __attribute__((always_inline)) void nvme_sq_push(struct nvme_qpair *qp,
+                                                               struct nvme_tracker *tr)
+{
+    tr->sqe.cid = (uint16_t)(((unsigned)tr->gen << NVME_CID_INDEX_BITS) | tr->index);
+    qp->sq[qp->sq_tail] = tr->sqe;
+    if (++qp->sq_tail == qp->size)
+        qp->sq_tail = 0;
+    tr->active = true;
+    tr->attempts++;
+    tr->submit_tsc = rdtsc();
+    tr->extra_tsc = 0;
+    qp->outstanding++;
+    qp->stats.submitted++;
+    if (unlikely(qp->trace))
+        nvme_trace_sqe(qp, &tr->sqe);
+    if (qp->batch_depth == 0)
+        nvme_qpair_ring_sq(qp);
+}
+
+/*
+ * The I/O path's common case, written out: one command (within the
+ * transfer limit), a contiguous buffer on at most two memory pages (PRP1 and
+ * PRP2, no list), no separate metadata, a free request and tracker, a live
+ * controller. The request is left in the state the general path would give
+ * it after submitting its only command, so completion, retry, timeout and
+ * recovery treat both alike. Returns false to take the general path.
+ */
+static inline __attribute__((always_inline)) bool
+nvme_qpair_submit_one(struct nvme_qpair *qp, struct nvme_ns *ns, uint8_t opc, void *buf,
+                      uint64_t lba, uint32_t lba_count, uint32_t cdw12_flags, nvme_cmd_cb cb,
+                      void *cb_arg)
+{
+    struct nvme_request *req = qp->free_requests;
+    struct nvme_tracker *tr = qp->free_trackers;
+    if (unlikely(req == NULL || tr == NULL || buf == NULL || lba_count - 1 >= ns->max_blocks ||
+                 qp->ctrlr->state == NVME_STATE_FAILED))
+        return false;
+    uint32_t ps = qp->ctrlr->page_size;
+    uint32_t len = lba_count * ns->xfer_block;
+    nvme_phys_t phys = nvme_env_virt_to_phys(buf);
+    uint32_t in_page = (uint32_t)phys & (ps - 1);
+    if (unlikely((in_page & 3) != 0 || in_page + len > 2 * ps))
+        return false;
+    qp->free_requests = req->next_free;
+    qp->free_trackers = tr->next_free;
+
+    req->cb = cb;
+    req->cb_arg = cb_arg;
+    req->ns = ns;
+    req->opc = opc;
+    req->split = true;
+    req->failed = false;
+    req->no_timeout = false;
+    req->payload = NVME_PAYLOAD_CONTIG;
+    req->nsid = ns->nsid;
+    req->cdw12_flags = cdw12_flags;
+    req->buf = buf;
+    req->md_buf = NULL;
+    req->len = 0;
+    req->next_lba = lba + lba_count;
+    req->blocks_left = 0;
+    req->bytes_done = len;
+    req->outstanding = 1;
+    req->cpl.err = 0;
+
+    struct nvme_sqe *sqe = &tr->sqe;
+    sqe->opc = opc;
+    sqe->flags = 0;
+    sqe->nsid = ns->nsid;
+    sqe->cdw2 = 0;
+    sqe->cdw3 = 0;
+    sqe->mptr = 0;
+    sqe->dptr.prp1 = phys;
+    sqe->dptr.prp2 = in_page + len > ps ? (phys - in_page) + ps : 0;
+    sqe->cdw10 = (uint32_t)lba;
+    sqe->cdw11 = (uint32_t)(lba >> 32);
+    sqe->cdw12 = cdw12_flags | NVME_SET(RW_CDW12_NLB, lba_count - 1);
+    sqe->cdw13 = 0;
+    sqe->cdw14 = 0;
+    sqe->cdw15 = 0;
+    tr->req = req;
+    tr->attempts = 0;
+    tr->abort_sent = false;
+    tr->timed_out = false;
+    tr->blocks = lba_count;
+    nvme_sq_push(qp, tr);
+    return true;
 }
 
 #endif

@@ -33,6 +33,14 @@ ns_submit(struct nvme_ns *ns, struct nvme_qpair *qp, uint8_t opc, void *buf, voi
     if (lba_count > ns->max_request_blocks)
         return -E2BIG;
     uint32_t cdw12 = io_flags & ~(uint32_t)NVME_SET(RW_CDW12_NLB, NVME_RW_CDW12_NLB_MASK);
+    if (payload == NVME_PAYLOAD_CONTIG && md_buf == NULL) {
+        /* One command, PRP1/PRP2 only: inline (nvme_internal.h). */
+        bool flags = nvme_qpair_lock(qp);
+        bool done = nvme_qpair_submit_one(qp, ns, opc, buf, lba, lba_count, cdw12, cb, cb_arg);
+        nvme_qpair_unlock(qp, flags);
+        if (likely(done))
+            return 0;
+    }
     if (payload != NVME_PAYLOAD_SGL)
         return nvme_qpair_submit_lba(qp, ns, opc, buf, md_buf, lba, lba_count, cdw12, cb, cb_arg);
 

@@ -87,8 +87,10 @@ static void reap_irq_qpairs(struct nvme_ctrlr *c, int msix_index)
 {
     for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
         if (qp->irq && (msix_index < 0 || qp->msix_index == (unsigned)msix_index)) {
+            uint64_t t0 = rdtsc();
             qp->stats.interrupts++;
             nvme_qpair_reap(qp, 0, false);
+            qp->stats.irq_tsc += rdtsc() - t0;
         }
 }
 

@@ -152,7 +152,9 @@ static inline __attribute__((always_inline)) void ring_sq(struct nvme_qpair *qp)
     if (qp->sq_tail == qp->sq_db_tail)
         return;
     nvme_publish_before_doorbell();
+    uint64_t t0 = rdtsc();
     nvme_ring_doorbell(qp->sq_db, qp->sq_tail);
+    qp->stats.doorbell_tsc += rdtsc() - t0;
     qp->sq_db_tail = qp->sq_tail;
     qp->stats.doorbells_sq++;
     if (unlikely(qp->trace))
@@ -162,26 +164,6 @@ static inline __attribute__((always_inline)) void ring_sq(struct nvme_qpair *qp)
 void nvme_qpair_ring_sq(struct nvme_qpair *qp)
 {
     ring_sq(qp);
-}
-
-/* Puts the tracker's SQE at the tail (with a fresh CID) and starts its clock. */
-static inline __attribute__((always_inline)) void sq_push(struct nvme_qpair *qp,
-                                                          struct nvme_tracker *tr)
-{
-    tr->sqe.cid = (uint16_t)(((unsigned)tr->gen << NVME_CID_INDEX_BITS) | tr->index);
-    qp->sq[qp->sq_tail] = tr->sqe;
-    if (++qp->sq_tail == qp->size)
-        qp->sq_tail = 0;
-    tr->active = true;
-    tr->attempts++;
-    tr->submit_tsc = rdtsc();
-    tr->extra_tsc = 0;
-    qp->outstanding++;
-    qp->stats.submitted++;
-    if (unlikely(qp->trace))
-        nvme_trace_sqe(qp, &tr->sqe);
-    if (qp->batch_depth == 0)
-        nvme_qpair_ring_sq(qp);
 }
 
 /* The general case of map_payload: PRP lists, scatter-gather lists. */
@@ -306,7 +288,7 @@ static inline __attribute__((always_inline)) int submit_child(struct nvme_qpair 
         req->bytes_done += len;
     }
     req->outstanding++;
-    sq_push(qp, tr);
+    nvme_sq_push(qp, tr);
     return 0;
 }
 
@@ -378,6 +360,11 @@ int nvme_qpair_submit_lba(struct nvme_qpair *qp, struct nvme_ns *ns, uint8_t opc
                           nvme_cmd_cb cb, void *cb_arg)
 {
     bool flags = nvme_qpair_lock(qp);
+    if (likely(md_buf == NULL) &&
+        nvme_qpair_submit_one(qp, ns, opc, buf, lba, lba_count, cdw12_flags, cb, cb_arg)) {
+        nvme_qpair_unlock(qp, flags);
+        return 0;
+    }
     struct nvme_request *req = request_alloc(qp, cb, cb_arg);
     int err = -EAGAIN;
     if (likely(req != NULL)) {
@@ -486,12 +473,20 @@ static inline __attribute__((always_inline)) void handle_cqe(struct nvme_qpair *
     uint16_t status = cqe->status;
     if (likely(!nvme_status_is_error(status))) {
         struct nvme_request *req = tr->req;
-        if (likely(req->outstanding == 1 && req->blocks_left == 0)) {
-            /* The request's last command, successful: the common case. */
+        if (likely(req->outstanding == 1 && req->blocks_left == 0 && !req->failed)) {
+            /* The request's last command, successful: the common case. The
+             * completion goes to the caller from the stack, so the request
+             * is free (and reusable by the callback) before it runs. */
+            nvme_cmd_cb cb = req->cb;
+            void *arg = req->cb_arg;
+            struct nvme_cpl cpl;
+            cpl.cqe = *cqe;
+            cpl.err = 0;
             tracker_put(qp, tr);
             req->outstanding = 0;
-            req->cpl.cqe = *cqe;
-            request_complete(qp, req);
+            request_free(qp, req);
+            if (cb)
+                cb(arg, &cpl);
         } else {
             child_done(qp, tr, cqe, 0);
         }
@@ -510,7 +505,7 @@ static inline __attribute__((always_inline)) void handle_cqe(struct nvme_qpair *
         }
         qp->outstanding--;
         tr->gen = (uint8_t)((tr->gen + 1) & NVME_CID_GEN_MASK);
-        sq_push(qp, tr);
+        nvme_sq_push(qp, tr);
         return;
     }
     child_done(qp, tr, cqe, nvme_status_to_errno(status));
@@ -542,7 +537,9 @@ static inline __attribute__((always_inline)) int32_t reap(struct nvme_qpair *qp,
         handle_cqe(qp, &cqe);
     }
     if (n) {
+        uint64_t t0 = rdtsc();
         nvme_ring_doorbell(qp->cq_db, qp->cq_head);
+        qp->stats.doorbell_tsc += rdtsc() - t0;
         qp->stats.doorbells_cq++;
         if (unlikely(qp->trace))
             nvme_trace_doorbell(qp, false, qp->cq_head);
@@ -612,7 +609,7 @@ void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int er
             qp->outstanding--;
             tr->gen = (uint8_t)((tr->gen + 1) & NVME_CID_GEN_MASK);
             tr->abort_sent = false;
-            sq_push(qp, tr);
+            nvme_sq_push(qp, tr);
         }
     }
     qp->batch_depth--;
@@ -656,6 +653,12 @@ uint32_t nvme_qpair_outstanding(const struct nvme_qpair *qp)
 bool nvme_qpair_is_interrupt_driven(const struct nvme_qpair *qp)
 {
     return qp->irq;
+}
+
+void nvme_qpair_get_clocks(const struct nvme_qpair *qp, uint64_t *irq_tsc, uint64_t *doorbell_tsc)
+{
+    *irq_tsc = qp->stats.irq_tsc;
+    *doorbell_tsc = qp->stats.doorbell_tsc;
 }
 
 uint16_t nvme_qpair_id(const struct nvme_qpair *qp)

@@ -145,23 +145,26 @@ static int cmd_fsbench(int argc, char **argv)
         err = shell_error(-EINVAL, "%s: %s is empty", m.dev->name, path);
         goto out;
     }
-    /* The raw side reads the file's own blocks when they fit, else the start. */
-    const struct fat_volume *v = m.vol;
+    /* The raw side reads from the file's first block on: for a contiguous
+     * file exactly its blocks, otherwise as many after its start (or from the
+     * start of the volume's device if they would leave it). */
     uint32_t bs = block_geometry(m.dev)->block_size;
-    uint64_t bytes = f->size;
+    uint64_t bytes = f->size, lba, run;
     uint64_t blocks = (bytes + bs - 1) / bs;
-    uint64_t lba = v->data_lba + ((uint64_t)(f->first_cluster - 2)
-                                  << (v->cluster_shift - v->block_shift));
-    if (blocks > m.seam.block_count)
-        blocks = m.seam.block_count; /* cannot happen for a checked chain */
-    if (lba + blocks > m.seam.block_count)
+    err = fat_file_map(f, 0, &lba, &run);
+    if (err) {
+        err = shell_error(err, "%s: %s", m.dev->name, fat_last_error(m.vol));
+        goto out;
+    }
+    if (blocks > m.seam.block_count || lba + blocks > m.seam.block_count)
         lba = 0;
 
     char a[24], b[24];
-    kprintf("fsbench %s %s: %llu bytes in %u cluster(s), %s%u extent(s); chunks of %llu bytes\n",
+    kprintf("fsbench %s %s: %llu bytes in %u cluster(s), %s%u extent(s), the first %llu bytes "
+            "contiguous from lba %llu; chunks of %llu bytes\n",
             m.dev->name, path, (unsigned long long)bytes, f->cluster_count,
             f->extent_count == FAT_FILE_EXTENTS ? "at least " : "", f->extent_count,
-            (unsigned long long)chunk);
+            (unsigned long long)run, (unsigned long long)lba, (unsigned long long)chunk);
     uint64_t warm_ns;
     err = raw_pass(m.dev, lba, bytes, buf, (uint32_t)chunk, &warm_ns);
     if (err)

@@ -167,6 +167,14 @@ void bench_io_complete(struct bench_io *io, int status, uint32_t device_status,
 
 struct bench_target;
 
+/* Cumulative TSC ticks, from any fixed origin (see bench_target_ops.clocks). */
+struct bench_target_clocks {
+    bool irq_valid;          /* irq_ticks is counted */
+    bool doorbell_valid;     /* doorbell_ticks is counted */
+    uint64_t irq_ticks;      /* in the target's interrupt handlers, callbacks included */
+    uint64_t doorbell_ticks; /* in doorbell register writes (submission and completion) */
+};
+
 struct bench_target_ops {
     /*
      * Optional: prepare queues [0, nqueues) for iodepth I/Os each in mode
@@ -193,6 +201,15 @@ struct bench_target_ops {
      * io, called from within its completion (before it is resubmitted). */
     void (*describe_status)(struct bench_target *t, struct bench_io *io, uint32_t device_status,
                             char *buf, size_t size);
+    /*
+     * Optional: the target's own clocks (struct bench_target_clocks), read at
+     * the start and the end of a job. They give the completion side of the
+     * driver's cost in mode=irq, where completions run in an interrupt
+     * handler the engine does not call, and they separate the time spent
+     * writing doorbell registers: under an emulator the device's work runs
+     * inside those writes, so it is not the driver's software cost.
+     */
+    void (*clocks)(struct bench_target *t, struct bench_target_clocks *c);
 };
 
 #define BENCH_MODE_BIT(m) (1u << (m))
@@ -327,6 +344,9 @@ struct bench_result {
     uint64_t drv_submit_ticks;    /* submit + commit calls */
     uint64_t drv_complete_ticks;  /* non-empty poll calls minus our callbacks */
     uint64_t drv_ios;             /* completions those ticks are spread over */
+    bool drv_complete_measured;   /* drv_complete_ticks covers the completion side */
+    bool drv_doorbell_measured;   /* the target counts its doorbell writes */
+    uint64_t drv_doorbell_ticks;  /* part of the driver's ticks spent writing doorbells */
     uint64_t submits, commits;    /* batching: submits per commit */
     uint64_t polls, empty_polls, reaped; /* completions per non-empty poll */
     uint64_t empty_poll_ticks;    /* time in polls that found nothing: waiting */

@@ -433,6 +433,7 @@ void bench_io_complete(struct bench_io *io, int status, uint32_t device_status,
     if (r == NO_MORE)
         t_exit = now(job);
     job->cb_ticks += t_exit - t_enter;
+    job->cb_ticks_all += t_exit - t_enter;
 }
 
 /* ---- time checks (ramp end, runtime end, samples, progress, hangs) ---- */
@@ -678,6 +679,32 @@ static void run_phase(struct bench_job *job)
             job->res.dir[d].runtime_ticks += end - job->phase_start_tsc;
 }
 
+/*
+ * The target's clocks over the job: in mode=irq the completion side is the
+ * interrupt handlers' time less the engine's callbacks in them; the
+ * doorbell share is reported as it is.
+ */
+static void target_clocks_account(struct bench_job *job)
+{
+    struct bench_target *t = job->t;
+    struct bench_result *r = &job->res;
+    struct bench_target_clocks c;
+    r->drv_complete_measured = job->mode != BENCH_MODE_IRQ;
+    if (!t->ops->clocks)
+        return;
+    memset(&c, 0, sizeof(c));
+    t->ops->clocks(t, &c);
+    if (job->mode == BENCH_MODE_IRQ && c.irq_valid && job->clocks0.irq_valid) {
+        uint64_t irq = c.irq_ticks - job->clocks0.irq_ticks;
+        r->drv_complete_ticks = irq > job->cb_ticks_all ? irq - job->cb_ticks_all : 0;
+        r->drv_complete_measured = true;
+    }
+    if (c.doorbell_valid && job->clocks0.doorbell_valid) {
+        r->drv_doorbell_ticks = c.doorbell_ticks - job->clocks0.doorbell_ticks;
+        r->drv_doorbell_measured = true;
+    }
+}
+
 int bench_job_run(struct bench_job *job)
 {
     struct bench_target *t = job->t;
@@ -696,6 +723,9 @@ int bench_job_run(struct bench_job *job)
             return err;
         }
     }
+    memset(&job->clocks0, 0, sizeof(job->clocks0));
+    if (t->ops->clocks)
+        t->ops->clocks(t, &job->clocks0);
     job->job_start_tsc = now(job);
     job->last_progress_tsc = job->job_start_tsc;
     job->next_progress_tsc = job->job_start_tsc + job->progress_ticks;
@@ -722,6 +752,7 @@ int bench_job_run(struct bench_job *job)
     }
     r->elapsed_ticks = now(job) - job->job_start_tsc;
     r->drv_ios = job->completions;
+    target_clocks_account(job);
     if (!job->abandoned && t->ops->stop)
         t->ops->stop(t);
 

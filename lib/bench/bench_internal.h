@@ -66,6 +66,8 @@ struct bench_job {
     uint64_t completions;   /* all, for progress and the hang check */
     uint64_t last_completion_tsc;
     uint64_t cb_ticks;      /* time inside bench_io_complete during the current poll */
+    uint64_t cb_ticks_all;  /* ... over the whole job (mode=irq: all in interrupt context) */
+    struct bench_target_clocks clocks0; /* the target's clocks when the job started */
     bool abandoned;
 
     /* Time, TSC ticks. */

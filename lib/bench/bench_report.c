@@ -188,16 +188,32 @@ static void print_driver(const struct bench_job *job)
     bench_fmt_x1000(comp, sizeof(comp), ratio_x1000(r->drv_complete_ticks, r->drv_ios), 1);
     bench_fmt_x1000(spc, sizeof(spc), ratio_x1000(r->submits, r->commits), 2);
     bench_fmt_x1000(cpp, sizeof(cpp), ratio_x1000(r->reaped, r->polls), 2);
-    if (job->mode == BENCH_MODE_IRQ)
+    if (!r->drv_complete_measured)
         bench_printf(job->env,
                      "  driver: %s cycles/IO submit side only (completions run in the interrupt "
                      "handler, not measured); %s submits/commit\n",
                      sub, spc);
+    else if (job->mode == BENCH_MODE_IRQ)
+        bench_printf(job->env,
+                     "  driver: %s cycles/IO (submit %s + complete %s, in the interrupt "
+                     "handler); %s submits/commit\n",
+                     all, sub, comp, spc);
     else
         bench_printf(job->env,
                      "  driver: %s cycles/IO (submit %s + complete %s); %s submits/commit, %s "
                      "completions/poll, %llu empty polls\n",
                      all, sub, comp, spc, cpp, (unsigned long long)r->empty_polls);
+    if (r->drv_doorbell_measured) {
+        char db[32], sw[32];
+        uint64_t total = r->drv_submit_ticks + r->drv_complete_ticks;
+        uint64_t rest = total > r->drv_doorbell_ticks ? total - r->drv_doorbell_ticks : 0;
+        bench_fmt_x1000(db, sizeof(db), ratio_x1000(r->drv_doorbell_ticks, r->drv_ios), 1);
+        bench_fmt_x1000(sw, sizeof(sw), ratio_x1000(rest, r->drv_ios), 1);
+        bench_printf(job->env,
+                     "          of which doorbell writes %s cycles/IO (an emulated device works "
+                     "inside them), software %s cycles/IO\n",
+                     db, sw);
+    }
 }
 
 static void print_errors(const struct bench_job *job)
@@ -555,7 +571,14 @@ static void print_json(const struct bench_job *job)
             ratio_x1000(r->drv_submit_ticks + r->drv_complete_ticks, r->drv_ios));
     j_x1000(&j, "driver_submit_cycles_per_io", ratio_x1000(r->drv_submit_ticks, r->drv_ios));
     j_x1000(&j, "driver_complete_cycles_per_io", ratio_x1000(r->drv_complete_ticks, r->drv_ios));
-    j_bool(&j, "driver_complete_measured", job->mode != BENCH_MODE_IRQ);
+    j_bool(&j, "driver_complete_measured", r->drv_complete_measured);
+    if (r->drv_doorbell_measured) {
+        uint64_t total = r->drv_submit_ticks + r->drv_complete_ticks;
+        j_x1000(&j, "driver_doorbell_cycles_per_io", ratio_x1000(r->drv_doorbell_ticks, r->drv_ios));
+        j_x1000(&j, "driver_software_cycles_per_io",
+                ratio_x1000(total > r->drv_doorbell_ticks ? total - r->drv_doorbell_ticks : 0,
+                            r->drv_ios));
+    }
     j_u64(&j, "submits", r->submits);
     j_u64(&j, "commits", r->commits);
     j_x1000(&j, "submits_per_commit", ratio_x1000(r->submits, r->commits));

@@ -73,11 +73,23 @@ static void block_target_stop(struct bench_target *t)
     t->priv[0] = 0;
 }
 
+/* The device's clocks; the mode switch at start means they are those of the
+ * queue the job runs on. */
+static void block_target_clocks(struct bench_target *t, struct bench_target_clocks *c)
+{
+    uint64_t irq = 0, db = 0;
+    bool ok = block_clocks(target_dev(t), &irq, &db);
+    c->irq_valid = c->doorbell_valid = ok;
+    c->irq_ticks = irq;
+    c->doorbell_ticks = db;
+}
+
 static const struct bench_target_ops block_target_ops = {
     .start = block_target_start,
     .stop = block_target_stop,
     .submit = block_target_submit,
     .poll = block_target_poll,
+    .clocks = block_target_clocks,
     .describe_status = block_target_describe,
 };
 

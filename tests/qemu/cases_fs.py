@@ -278,7 +278,7 @@ def corrupt_volume(ctx):
     try:
         first = img.first_cluster(img.find("loop.bin")[1])
         chain = img.chain(first)
-        img.set_entry(chain[-1], chain[0])  # the last cluster points back to the first
+        img.set_entry(chain[1], chain[0])  # the second cluster points back to the first
     finally:
         img.close()
     with ctx.machine(boot="kernel", disks=[Disk(vol)]) as m:
