@@ -43,6 +43,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 from nvosqemu import Disk, Machine, build_dir  # noqa: E402
 
 FILE_IMAGE_SIZE = 1 << 30
+RAWLOOP_DEPTHS = (1, 32)
 
 
 def matrix_jobs(targets, quick):
@@ -74,8 +75,11 @@ def summary(r):
     pct = d["clat_ns"]["percentile"]
     iops = d["iops"]
     share = r["driver_cycles_per_io"] * iops / r["tsc_hz"] if r["tsc_hz"] else 0
+    software = r.get("driver_software_cycles_per_io", r["driver_cycles_per_io"])
     return dict(iops=iops, mib_s=d["bw_bytes"] / (1 << 20), p50_us=pct["50.000000"] / 1000,
                 p99_us=pct["99.000000"] / 1000, drv_cycles=r["driver_cycles_per_io"],
+                drv_doorbell=r.get("driver_doorbell_cycles_per_io", 0), drv_software=software,
+                software_share=software * iops / r["tsc_hz"] if r["tsc_hz"] else 0,
                 drv_submit=r["driver_submit_cycles_per_io"],
                 drv_complete=r["driver_complete_cycles_per_io"],
                 complete_measured=r["driver_complete_measured"], driver_share=share,
@@ -100,10 +104,21 @@ def run_backend(a, backend, jobs, log):
     prefix = ["taskset", "-c", str(a.cpu)] if a.cpu >= 0 else []
     rounds = {job_key(j): [] for j in jobs}
     raws = {job_key(j): [] for j in jobs}
+    floor = {qd: [] for qd in RAWLOOP_DEPTHS}
     with open(log, "w") as logf:
         with Machine(disks=[disk], prefix=prefix, timeout=24 * 3600, stream=logf) as m:
             m.wait_prompt()
             for rnd in range(a.rounds):
+                # The floor first: the raw polled loop, no driver (nvme rawloop).
+                for qd in RAWLOOP_DEPTHS:
+                    out = m.command(f"nvme rawloop nvme0n1 {qd} {int(a.runtime * 1000)}",
+                                    timeout=a.runtime * 10 + 60)
+                    mm = re.search(r"^rawloop \S+: qd \d+, \d+ ms: (\d+) IOPS", out, re.M)
+                    if not mm:
+                        raise RuntimeError(f"nvme rawloop failed:\n{out}")
+                    floor[qd].append(int(mm.group(1)))
+                    print(f"  {backend:4s} round {rnd + 1}/{a.rounds} rawloop qd{qd:<28d} "
+                          f"{int(mm.group(1)):10d} IOPS", flush=True)
                 order = jobs if rnd % 2 == 0 else list(reversed(jobs))
                 for j in order:
                     k = job_key(j)
@@ -124,12 +139,14 @@ def run_backend(a, backend, jobs, log):
     for k, rs in rounds.items():
         med = {f: statistics.median(r[f] for r in rs)
                for f in ("iops", "mib_s", "p50_us", "p99_us", "drv_cycles", "drv_submit",
-                         "drv_complete", "driver_share")}
+                         "drv_complete", "drv_doorbell", "drv_software", "driver_share",
+                         "software_share")}
         med["complete_measured"] = rs[0]["complete_measured"]
         med["rounds"] = rs
         # The run closest to the median IOPS stands for the job in the plots.
         med["median_run"] = min(raws[k], key=lambda r: abs(summary(r)["iops"] - med["iops"]))
         medians[k] = med
+    medians["rawloop"] = {qd: statistics.median(v) for qd, v in floor.items()}
     return medians
 
 
@@ -165,17 +182,31 @@ def host_facts():
 
 def table(backend, med, jobs):
     rows = ["| target | workload | QD | mode | IOPS | MiB/s | p50 µs | p99 µs | "
-            "driver cycles/IO | driver share |",
+            "driver cycles/IO: all (doorbells) | software share |",
             "|---|---|---:|---|---:|---:|---:|---:|---:|---:|"]
     for j in jobs:
         k = job_key(j)
         s = med[k]
         wl = f"{j['bs'].replace('k', ' KiB')} {j['rw']}"
         partial = "" if s["complete_measured"] else " (submit only)"
-        share = f"{100 * s['driver_share']:.1f} %" + ("" if s["complete_measured"] else " (≥)")
+        share = f"{100 * s['software_share']:.1f} %" + ("" if s["complete_measured"] else " (≥)")
         rows.append(f"| {j['target']} | {wl} | {j['iodepth']} | {j['mode']} | "
                     f"{s['iops']:,.0f} | {s['mib_s']:,.1f} | {s['p50_us']:.1f} | "
-                    f"{s['p99_us']:.1f} | {s['drv_cycles']:,.0f}{partial} | {share} |")
+                    f"{s['p99_us']:.1f} | {s['drv_cycles']:,.0f} ({s['drv_doorbell']:,.0f}){partial} "
+                    f"| {share} |")
+    raw = med["rawloop"]
+    rows.append("")
+    rows.append("Raw polled loop on the same drive in the same boot (`nvme rawloop`, 4 KiB "
+                "randread, no driver bookkeeping): " +
+                ", ".join(f"QD {qd}: {v:,.0f} IOPS" for qd, v in raw.items()) + ".")
+    for target in sorted({j["target"] for j in jobs}):
+        parts = []
+        for qd in raw:
+            for mode in ("poll", "irq"):
+                k = f"{target}-randread-4k-qd{qd}-{mode}"
+                if k in med and raw[qd]:
+                    parts.append(f"QD {qd} {mode} {100 * med[k]['iops'] / raw[qd]:.0f} %")
+        rows.append(f"`bench target={target}` 4 KiB randread against it: " + ", ".join(parts) + ".")
     return "\n".join(rows)
 
 
@@ -213,11 +244,13 @@ def main():
         print(f"benchmatrix: backend {backend}", flush=True)
         log = os.path.join(a.out, f"console-{backend}.log")
         med = run_backend(a, backend, jobs, log)
-        result["backends"][backend] = {k: {f: v for f, v in s.items() if f != "median_run"}
+        result["backends"][backend] = {k: ({f: v for f, v in s.items() if f != "median_run"}
+                                           if k != "rawloop" else s)
                                        for k, s in med.items()}
         with open(os.path.join(a.out, f"median-{backend}.log"), "w") as f:
             for k in med:
-                f.write("BENCH_JSON " + json.dumps(med[k]["median_run"]) + "\n")
+                if k != "rawloop":
+                    f.write("BENCH_JSON " + json.dumps(med[k]["median_run"]) + "\n")
         subprocess.run([os.path.join(ROOT, "tools", "bench_plot.py"), "-o",
                         os.path.join(a.out, f"plots-{backend}"),
                         os.path.join(a.out, f"median-{backend}.log")], check=False)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_bench.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_status.h"
 #include "kernel/kernel.h"
@@ -360,6 +361,25 @@ static int cmd_queues(struct nvme_ctrlr *c)
     return 0;
 }
 
+/* nvme rawloop NS [QD] [MS]: the emulator's floor (nvme_bench.h). */
+static int cmd_rawloop(int argc, char **argv)
+{
+    uint64_t qd = 1, ms = 2000, iops = 0;
+    struct nvme_ns *ns = ns_arg(argv[2]);
+    if (ns == NULL)
+        return -ENODEV;
+    if ((argc > 3 && (parse_u64(argv[3], &qd) != 0 || qd == 0 || qd > 1024)) ||
+        (argc > 4 && (parse_u64(argv[4], &ms) != 0 || ms == 0 || ms > 600000)))
+        return shell_usage("nvme");
+    int err = nvme_bench_rawloop(ns, (unsigned)qd, ms, &iops);
+    if (err)
+        return shell_error(err, "nvme rawloop %s: %s", argv[2], errno_name(err));
+    kprintf("rawloop %s: qd %llu, %llu ms: %llu IOPS (4 KiB random reads, one polled queue pair, "
+            "no driver bookkeeping)\n",
+            argv[2], (unsigned long long)qd, (unsigned long long)ms, (unsigned long long)iops);
+    return 0;
+}
+
 static int cmd_nvme(int argc, char **argv)
 {
     if (argc < 2)
@@ -378,6 +398,8 @@ static int cmd_nvme(int argc, char **argv)
     }
     if (argc < 3)
         return shell_usage("nvme");
+    if (strcmp(sub, "rawloop") == 0 && argc <= 5)
+        return cmd_rawloop(argc, argv);
     if (strcmp(sub, "id-ns") == 0 && argc == 3) {
         struct nvme_ns *ns = ns_arg(argv[2]);
         return ns ? cmd_id_ns(ns) : -ENODEV;
@@ -420,5 +442,5 @@ static int cmd_nvme(int argc, char **argv)
 SHELL_COMMAND(nvme, "nvme",
               "list | id-ctrl CTRL | id-ns NS | smart-log CTRL | error-log CTRL | "
               "get-feature CTRL FID | reset CTRL | queues CTRL | timeout CTRL admin|io MS | "
-              "trace on|off",
+              "trace on|off | rawloop NS [QD] [MS]",
               "NVMe controllers and namespaces (nvme-cli style)", cmd_nvme);

@@ -80,7 +80,8 @@ static const struct fake_fault *block_fault(struct fake_block *fb, uint64_t lba)
 static int fake_submit(struct block_device *dev, struct block_request *req)
 {
     struct fake_block *fb = to_fake(dev);
-    fake_tsc += fb->cfg.submit_cost;
+    fake_tsc += fb->cfg.submit_cost + fb->cfg.doorbell_cost;
+    fb->doorbell_ticks += fb->cfg.doorbell_cost;
     if (fb->eagain_every && (fb->submits + fb->eagains + 1) % fb->eagain_every == 0) {
         fb->eagains++;
         return -EAGAIN;
@@ -264,7 +265,9 @@ unsigned fake_block_interrupt(struct fake_block *fb, bool wait_for_ready)
 {
     if (wait_for_ready && pick(fb) < 0)
         advance_idle(fb);
+    uint64_t t0 = fake_tsc;
     unsigned n = deliver(fb, UINT32_MAX);
+    fb->irq_ticks += fake_tsc - t0;
     if (n)
         fb->interrupts++;
     return n;
@@ -304,6 +307,21 @@ static const struct block_device_ops fake_ops = {
     .describe_status = fake_describe,
     .interrupt_driven = fake_interrupt_driven,
     .set_polled = fake_set_polled,
+};
+
+static void fake_clocks(struct block_device *dev, uint64_t *irq_ticks, uint64_t *doorbell_ticks)
+{
+    *irq_ticks = to_fake(dev)->irq_ticks;
+    *doorbell_ticks = to_fake(dev)->doorbell_ticks;
+}
+
+static const struct block_device_ops fake_clock_ops = {
+    .submit = fake_submit,
+    .poll = fake_poll,
+    .describe_status = fake_describe,
+    .interrupt_driven = fake_interrupt_driven,
+    .set_polled = fake_set_polled,
+    .clocks = fake_clocks,
 };
 
 static const struct block_device_ops fake_fixed_ops = {
@@ -354,7 +372,7 @@ struct fake_block *fake_block_create(const struct fake_block_config *cfg)
     fb->dev.geo.max_transfer = c->max_transfer;
     fb->dev.geo.queue_depth = c->queue_depth;
     fb->dev.geo.read_only = c->read_only;
-    fb->dev.ops = c->fixed_mode ? &fake_fixed_ops : &fake_ops;
+    fb->dev.ops = c->fixed_mode ? &fake_fixed_ops : c->clocks ? &fake_clock_ops : &fake_ops;
     fb->dev.driver_data = fb;
     return fb;
 }

@@ -380,6 +380,44 @@ static void test_driver_cycles(void)
     teardown();
 }
 
+/* A target with clocks: the completion side in irq mode is the interrupt
+ * handler's time less the engine's callbacks; doorbell time is reported apart. */
+static void test_target_clocks(void)
+{
+    struct fake_block_config c = base_cfg();
+    c.block_count = 1 << 14;
+    c.interrupt_driven = true;
+    c.clocks = true;
+    c.submit_cost = 100;
+    c.doorbell_cost = 40;
+    c.complete_cost = 30;
+    c.latency = FAKE_LAT_UNIFORM;
+    c.lat_a = 2000;
+    c.lat_b = 3000;
+    setup(c);
+    h.irq_chance = 4;
+    h.tsc_read_cost = 0; /* exact accounting */
+    CHECK_EQ(run("rw=randread bs=512 iodepth=8 ios=3000"), 0);
+    CHECK_EQ(R.mode, BENCH_MODE_IRQ);
+    CHECK(R.drv_complete_measured);
+    CHECK_EQ(R.drv_ios, 3000);
+    CHECK_EQ(R.drv_complete_ticks, 30 * 3000);  /* complete_cost, callbacks excluded */
+    CHECK_EQ(R.drv_submit_ticks, 140 * 3000);   /* submit + doorbell */
+    CHECK(R.drv_doorbell_measured);
+    CHECK_EQ(R.drv_doorbell_ticks, 40 * 3000);
+    CHECK(out_has("(submit 140.0 + complete 30.0, in the interrupt handler)"));
+    CHECK(out_has("of which doorbell writes 40.0 cycles/IO"));
+    CHECK(out_has("software 130.0 cycles/IO"));
+    CHECK(out_has("\"driver_complete_measured\":true"));
+    CHECK(out_has("\"driver_doorbell_cycles_per_io\":40.000"));
+    CHECK(out_has("\"driver_software_cycles_per_io\":130.000"));
+    /* Poll mode: the engine measures the completion side itself; doorbells still apart. */
+    CHECK_EQ(run("rw=randread bs=512 iodepth=8 ios=3000 mode=poll"), 0);
+    CHECK(R.drv_complete_measured);
+    CHECK_EQ(R.drv_doorbell_ticks, 40 * 3000);
+    teardown();
+}
+
 /* ---- failures ---- */
 
 static void test_io_errors(void)
@@ -786,6 +824,7 @@ int main(void)
     test_latency_distributions();
     test_runtime_ramp_progress();
     test_driver_cycles();
+    test_target_clocks();
     test_io_errors();
     test_eagain();
     test_hang();

@@ -99,6 +99,15 @@ def make_workload_case(target):
             check_re(r"^error: bench: EINVAL", out, "error line")
             out = m.command("bench rw=sideways")
             check_re(r"^bench: rw=sideways", out, "bad rw")
+            if target == "nvme":
+                # The emulator's floor, for comparison: reads only, its own queue pair.
+                out = m.command("nvme rawloop nvme0n1 8 300", timeout=60)
+                mm = check_re(r"^rawloop nvme0n1: qd 8, 300 ms: (\d+) IOPS", out, "rawloop")
+                check(int(mm.group(1)) > 0, "rawloop did no I/O")
+                qids = re.findall(r"^(\d+) +\d+ +(?:irq|poll) ", m.command("nvme queues nvme0"),
+                                  re.M)
+                check(sorted(qids) == ["0", "1", "2"],
+                      f"after rawloop and the jobs only admin and block queues remain: {qids}")
             m.poweroff()
     return run
 

@@ -198,6 +198,14 @@ def make_gpt_case(boot, block):
             check(out.strip() == "hello, world", f"cat: {out!r}")
             out = m.command('cat nvme0n1:1 "/ünïcödé FAÇADE.TXT"')
             check(out.strip() == "Ünïcödé façade", f"cat (case folding): {out!r}")
+            # fsbench on the largest file: both sides read it, a JSON line says how fast.
+            out = m.command('fsbench nvme0n1:1 "/big/three MiB.bin" chunk=1m rounds=3',
+                            timeout=120)
+            mm = re.search(r"^FSBENCH_JSON (\{.*\})$", out, re.M)
+            check(mm is not None, f"fsbench printed no JSON:\n{out}")
+            fb = json.loads(mm.group(1))
+            check(fb["bytes"] == 3 * MIB + 123 and fb["rounds"] == 3 and fb["ratio"] > 0,
+                  f"fsbench: {fb}")
             m.poweroff()
     return run
 
