@@ -113,7 +113,9 @@ class Machine:
                 iso = os.path.join(self.tmpdir, "nvos.iso")
                 subprocess.run([os.path.join(ROOT, "tools", "mkiso.sh"), self.kernel, iso,
                                 self.cmdline], check=True)
-            a += ["-drive", f"file={iso},media=cdrom,if=ide,readonly=on"]
+            # CD first: SeaBIOS would otherwise boot an NVMe disk whose block 0
+            # carries 55 AA (any MBR or GPT disk, the demo disk included).
+            a += ["-drive", f"file={iso},media=cdrom,if=ide,readonly=on", "-boot", "order=d"]
             if self.boot == "grub-uefi":
                 a += ["-bios", find_ovmf()]
         else:

@@ -210,7 +210,9 @@ def make_gpt_case(boot, block):
     return run
 
 
-for b in ("kernel", "uefi"):
+# Both ways nvos boots: multiboot (QEMU's -kernel, and GRUB's multiboot2 from
+# the ISO) and UEFI (BOOTX64.EFI under OVMF).
+for b in ("kernel", "grub-bios", "uefi"):
     for bs in (512, 4096):
         make_gpt_case(b, bs)
 
