@@ -3,27 +3,16 @@
  * synchronous operations, written once on top of the drivers' submit and
  * poll (see block.h for the contract).
  *
- * Waiting: a synchronous call submits its request, then polls the device
- * until the callback has run. On interrupt-driven devices it halts between
- * interrupts instead of spinning, with the local APIC timer as a backstop so
- * the driver's own timeout handling (run from poll) still gets control. The
- * driver guarantees that every accepted request completes, with an error if
- * need be (NVMe: timeout, abort, reset); a request that outlives
- * BLOCK_SYNC_DEADLINE_NS anyway is a driver bug, reported as a panic rather
- * than a hang, because the request lives on the waiter's stack.
+ * Waiting: a synchronous call submits its request, then block_wait()
+ * polls the device until the callback has run; the kernel's block_wait
+ * (block_wait.c) halts between interrupts, the host tests' spins.
  */
 #include "drivers/block/block.h"
 
 #include <string.h>
 
-#include "kernel/arch/x86.h"
-#include "kernel/irq/irq.h"
 #include "kernel/kernel.h"
-#include "kernel/time/clock.h"
 #include "lib/errno.h"
-
-#define BLOCK_SYNC_DEADLINE_NS (600 * NSEC_PER_SEC)
-#define BLOCK_WAKE_NS (10 * NSEC_PER_MSEC)
 
 static struct block_device *devices;
 
@@ -104,11 +93,6 @@ unsigned block_poll(struct block_device *dev, unsigned budget)
     return dev->ops->poll(dev, budget);
 }
 
-static bool interrupt_driven(struct block_device *dev)
-{
-    return dev->ops->interrupt_driven && dev->ops->interrupt_driven(dev);
-}
-
 struct sync_wait {
     bool done;
 };
@@ -117,35 +101,6 @@ static void sync_done(struct block_request *req)
 {
     struct sync_wait *w = req->ctx;
     WRITE_ONCE(w->done, true);
-}
-
-/* Waits until *done, polling dev; halts between interrupts where it can. */
-static void wait_done(struct block_device *dev, bool *done)
-{
-    struct deadline give_up = deadline_in_ns(BLOCK_SYNC_DEADLINE_NS);
-    bool irq = interrupt_driven(dev) && cpu_irqs_enabled();
-
-    while (!READ_ONCE(*done)) {
-        block_poll(dev, UINT32_MAX);
-        if (READ_ONCE(*done))
-            break;
-        if (deadline_passed(give_up))
-            panic("block: %s: request neither completed nor failed within %llu s",
-                  dev->name, (unsigned long long)(BLOCK_SYNC_DEADLINE_NS / NSEC_PER_SEC));
-        if (irq) {
-            /* The timer is a backstop so poll() runs (timeouts) even if no
-             * interrupt comes; "sti; hlt" cannot miss one that is pending. */
-            cpu_cli();
-            if (!READ_ONCE(*done)) {
-                lapic_timer_oneshot(BLOCK_WAKE_NS);
-                cpu_sti_hlt();
-            } else {
-                cpu_sti();
-            }
-        } else {
-            cpu_pause();
-        }
-    }
 }
 
 int block_execute(struct block_device *dev, struct block_request *req)
@@ -163,7 +118,7 @@ int block_execute(struct block_device *dev, struct block_request *req)
         }
         block_poll(dev, UINT32_MAX); /* queue full: make room */
     }
-    wait_done(dev, &w.done);
+    block_wait(dev, &w.done);
     return req->status;
 }
 
@@ -220,7 +175,7 @@ bool block_is_polled(struct block_device *dev)
 {
     while (dev->parent)
         dev = dev->parent;
-    return !interrupt_driven(dev);
+    return !(dev->ops->interrupt_driven && dev->ops->interrupt_driven(dev));
 }
 
 int block_set_polled(struct block_device *dev, bool polled)

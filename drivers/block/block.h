@@ -143,6 +143,13 @@ int block_discard(struct block_device *dev, uint64_t lba, uint32_t count);
 /* Runs any prepared request synchronously; req->status and device_status hold the result. */
 int block_execute(struct block_device *dev, struct block_request *req);
 
+/*
+ * Returns once *done is true (set by a callback), polling dev meanwhile: the
+ * synchronous calls' one seam. The kernel's (block_wait.c) halts between
+ * interrupts on interrupt-driven devices; host tests link one that spins.
+ */
+void block_wait(struct block_device *dev, const bool *done);
+
 static inline const struct block_geometry *block_geometry(const struct block_device *dev)
 {
     return &dev->geo;
