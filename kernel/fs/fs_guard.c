@@ -5,7 +5,8 @@
  * The answer comes from the disk as it is now, not as it was at boot: the
  * partition table is read afresh (lib/part) and each partition the window
  * touches is probed (lib/fsprobe). Refused:
- *   - the table's own blocks: the MBR; a GPT's protective MBR, header and
+ *   - the table's own blocks: the MBR and the gap after it up to the first
+ *     partition (boot loaders live there); a GPT's protective MBR, header and
  *     entries before FirstUsableLBA and the backup copies after
  *     LastUsableLBA (UEFI 2.9 §5.3.1); an extended partition's blocks that
  *     no logical partition covers (they hold the EBR chain);
@@ -132,10 +133,20 @@ int fs_write_guard(struct block_device *dev, uint64_t lba, uint64_t count, char 
             err = -EPERM;
             goto out;
         }
-    } else if (start == 0) {
-        ksnprintf(why, size, "%s: block 0 holds the MBR", disk->name);
-        err = -EPERM;
-        goto out;
+    } else {
+        /* The MBR, and the gap before the first partition: boot loaders
+         * (GRUB's core.img) live there on MBR disks. */
+        uint64_t first = g->block_count;
+        for (uint32_t i = 0; i < t->count; i++)
+            if (t->parts[i].num_blocks && t->parts[i].start_lba < first)
+                first = t->parts[i].start_lba;
+        if (start < MAX(first, 1)) {
+            ksnprintf(why, size, "%s: blocks 0-%llu hold the MBR and the gap before the first "
+                      "partition, where boot loaders live", disk->name,
+                      (unsigned long long)MAX(first, 1) - 1);
+            err = -EPERM;
+            goto out;
+        }
     }
     for (uint32_t i = 0; i < t->count && err == 0; i++) {
         const struct part_entry *e = &t->parts[i];

@@ -6,7 +6,7 @@
  *   fsinfo DEV[:PART] [-f]            FAT type, geometry, free space, label
  *   ls DEV[:PART] [PATH] [-l] [-a]    a directory, one entry per line
  *   stat DEV[:PART] PATH              one entry in full
- *   cat DEV[:PART] PATH               a file's bytes on the console
+ *   cat DEV[:PART] PATH               a file's bytes on the console (Ctrl-C stops it)
  *   sha256 DEV[:PART] PATH            the file's SHA-256, as sha256sum prints it
  *   fsbench DEV[:PART] PATH [chunk=SIZE] [rounds=N]
  *                                     reading the file through FAT against raw
@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "drivers/serial/uart16550.h"
 #include "kernel/fs/fs.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
@@ -419,6 +420,11 @@ static int stream_file(struct fs_mount *m, const char *path, chunk_fn fn, void *
         }
         fn(arg, buf, (size_t)got);
         off += (uint64_t)got;
+        if (off < f->size && uart_take_interrupt()) {
+            err = shell_error(-EINTR, "%s: %s: interrupted at byte %llu of %u", m->dev->name,
+                              path, (unsigned long long)off, f->size);
+            goto out;
+        }
     }
 out:
     dma_free(buf, STREAM_BYTES);

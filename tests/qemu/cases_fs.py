@@ -198,6 +198,11 @@ def make_gpt_case(boot, block):
             check(out.strip() == "hello, world", f"cat: {out!r}")
             out = m.command('cat nvme0n1:1 "/ünïcödé FAÇADE.TXT"')
             check(out.strip() == "Ünïcödé façade", f"cat (case folding): {out!r}")
+            # Ctrl-C typed ahead stops a long file command between pieces.
+            m.send('sha256 nvme0n1:1 "/big/three MiB.bin"\r\x03')
+            out = m.expect(r"\nnvos> ")
+            check_re(r"error: nvme0n1p1: /big/three MiB\.bin: interrupted at byte 1048576 of "
+                     r"3145851", m.buf, "Ctrl-C")
             # fsbench on the largest file: both sides read it, a JSON line says how fast.
             out = m.command('fsbench nvme0n1:1 "/big/three MiB.bin" chunk=1m rounds=3',
                             timeout=120)
@@ -271,6 +276,10 @@ def mbr_logical(ctx):
             out = m.command(cmd)
             check_re(pattern, out, cmd)
             check(len(out.strip().splitlines()) == 1, f"{cmd}: more than one line:\n{out}")
+        # Benchmark writes stay out of the MBR and the boot loader gap after it.
+        out = m.command("bench dev=nvme0n1 rw=write offset=512 size=4k")
+        check_re(r"^bench: job 'bench': refusing to write LBAs 1\.\.8 of nvme0n1: nvme0n1: blocks "
+                 r"0-2047 hold the MBR and the gap before the first partition", out, "MBR gap")
         m.poweroff()
 
 
