@@ -140,6 +140,9 @@ struct nvme_qpair {
     uint32_t *cq_db;
 
     unsigned batch_depth;      /* >0: SQ doorbell deferred */
+    uint64_t batch_tsc;        /* in a batch: the TSC at its first command, the submit
+                                * time of all in it (deadlines are seconds; one read per
+                                * batch instead of one per command); 0: not read yet */
     uint32_t prp_lists;        /* PRP list pages per tracker */
     uint64_t timeout_tsc;      /* command deadline, TSC ticks (admin or I/O) */
     bool trace;                /* mirrors the controller's, one load on the I/O path */
@@ -344,7 +347,12 @@ static inline __attribute__((always_inline)) void nvme_sq_push(struct nvme_qpair
         qp->sq_tail = 0;
     tr->active = true;
     tr->attempts++;
-    tr->submit_tsc = rdtsc();
+    uint64_t now;
+    if (qp->batch_depth == 0)
+        now = rdtsc();
+    else if ((now = qp->batch_tsc) == 0)
+        now = qp->batch_tsc = rdtsc();
+    tr->submit_tsc = now;
     tr->extra_tsc = 0;
     qp->outstanding++;
     qp->stats.submitted++;
@@ -358,9 +366,10 @@ static inline __attribute__((always_inline)) void nvme_sq_push(struct nvme_qpair
  * The I/O path's common case, written out: one command (within the
  * transfer limit), a contiguous buffer on at most two memory pages (PRP1 and
  * PRP2, no list), no separate metadata, a free request and tracker, a live
- * controller. The request is left in the state the general path would give
- * it after submitting its only command, so completion, retry, timeout and
- * recovery treat both alike. Returns false to take the general path.
+ * controller. The request is left, as far as completion, retry, timeout and
+ * recovery look at it, in the state the general path would give it after
+ * submitting its only command, so they treat both alike. Returns false to
+ * take the general path.
  */
 static inline __attribute__((always_inline)) bool
 nvme_qpair_submit_one(struct nvme_qpair *qp, struct nvme_ns *ns, uint8_t opc, void *buf,
@@ -381,22 +390,16 @@ nvme_qpair_submit_one(struct nvme_qpair *qp, struct nvme_ns *ns, uint8_t opc, vo
     qp->free_requests = req->next_free;
     qp->free_trackers = tr->next_free;
 
+    /* Only what completion, retries, timeouts and recovery read of a request
+     * whose one command is in flight; the fields that describe commands yet
+     * to be built (ns, opc, buf, next_lba, ...) are the general path's. */
     req->cb = cb;
     req->cb_arg = cb_arg;
-    req->ns = ns;
-    req->opc = opc;
     req->split = true;
     req->failed = false;
     req->no_timeout = false;
     req->payload = NVME_PAYLOAD_CONTIG;
-    req->nsid = ns->nsid;
-    req->cdw12_flags = cdw12_flags;
-    req->buf = buf;
-    req->md_buf = NULL;
-    req->len = 0;
-    req->next_lba = lba + lba_count;
     req->blocks_left = 0;
-    req->bytes_done = len;
     req->outstanding = 1;
     req->cpl.err = 0;
 

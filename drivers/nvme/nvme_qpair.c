@@ -518,7 +518,8 @@ static inline __attribute__((always_inline)) int32_t reap(struct nvme_qpair *qp,
     uint32_t n = 0;
     bool flags = nvme_qpair_lock(qp);
 
-    qp->batch_depth++; /* callbacks that submit share one SQ doorbell */
+    if (qp->batch_depth++ == 0) /* callbacks that submit share one SQ doorbell */
+        qp->batch_tsc = 0;
     while (max == 0 || n < max) {
         struct nvme_cqe *slot = &qp->cq[qp->cq_head];
         /* Phase tag first; the rest of the entry only after the barrier. */
@@ -586,7 +587,8 @@ void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int er
 {
     struct nvme_ctrlr *c = qp->ctrlr;
     bool flags = nvme_qpair_lock(qp);
-    qp->batch_depth++;
+    if (qp->batch_depth++ == 0)
+        qp->batch_tsc = 0;
     /* Only what was marked when the device forgot it: callbacks below, and
      * the reset itself, start new commands that must not be sent twice. */
     for (uint16_t i = 0; i < qp->ntrackers; i++) {
@@ -634,7 +636,8 @@ int32_t nvme_qpair_process_completions(struct nvme_qpair *qp, uint32_t max)
 
 void nvme_qpair_batch_begin(struct nvme_qpair *qp)
 {
-    qp->batch_depth++;
+    if (qp->batch_depth++ == 0)
+        qp->batch_tsc = 0;
 }
 
 void nvme_qpair_batch_end(struct nvme_qpair *qp)

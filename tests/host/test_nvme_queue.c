@@ -609,6 +609,47 @@ static void test_shutdown(void)
     tear_down(&m);
 }
 
+/* Deadlines start at submission: one TSC read per batch, shared by its
+ * commands; a command outside a batch reads its own, never a past batch's. */
+static struct nvme_tracker *active_tracker(struct nvme_qpair *qp, unsigned skip)
+{
+    for (unsigned i = 0; i < qp->ntrackers; i++)
+        if (qp->trackers[i].active && skip-- == 0)
+            return &qp->trackers[i];
+    return NULL;
+}
+
+static void test_submit_times(void)
+{
+    struct nvme_model m;
+    model_init(&m);
+    CHECK_EQ(bring_up(&m), 0);
+    struct nvme_qpair *qp = polled_qpair(16);
+    struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
+    uint8_t *buf = pages(2 * 4096);
+    struct done d[3] = { { 0 } };
+
+    uint64_t t0 = rdtsc();
+    nvme_qpair_batch_begin(qp);
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 0, 8, done_cb, &d[0], 0), 0);
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf + 4096, 8, 8, done_cb, &d[1], 0), 0);
+    struct nvme_tracker *a = active_tracker(qp, 0), *b = active_tracker(qp, 1);
+    CHECK(a && b && a->submit_tsc == b->submit_tsc && a->submit_tsc >= t0);
+    nvme_qpair_batch_end(qp);
+    CHECK(run_until(&m, qp, d, 2));
+
+    uint64_t t1 = rdtsc() + 1;
+    while (rdtsc() < t1 + 1000000)
+        ; /* the clock moves on past the batch */
+    uint64_t t2 = rdtsc();
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 16, 8, done_cb, &d[2], 0), 0);
+    struct nvme_tracker *c = active_tracker(qp, 0);
+    CHECK(c && c->submit_tsc >= t2);
+    CHECK(run_until(&m, qp, &d[2], 1));
+    free(buf);
+    tear_down(&m);
+}
+
 int main(void)
 {
     test_init_from_enabled();
@@ -619,6 +660,7 @@ int main(void)
     test_out_of_order_and_bogus();
     test_errors_and_retries();
     test_timeouts();
+    test_submit_times();
     test_sgl_and_metadata();
     test_shutdown();
     return check_exit();
