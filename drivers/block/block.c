@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kernel/kernel.h"
+#include "lib/blkread.h"
 #include "lib/errno.h"
 
 static struct block_device *devices;
@@ -195,4 +196,21 @@ bool block_clocks(struct block_device *dev, uint64_t *irq_ticks, uint64_t *doorb
         return false;
     dev->ops->clocks(dev, irq_ticks, doorbell_ticks);
     return true;
+}
+
+static int blkread_block_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
+{
+    return block_read(ctx, lba, count, buf);
+}
+
+int block_blkread_init(struct blkread *seam, struct block_device *dev)
+{
+    memset(seam, 0, sizeof(*seam));
+    seam->block_size = dev->geo.block_size;
+    seam->block_count = dev->geo.block_count;
+    seam->max_blocks_per_read = dev->geo.max_transfer;
+    seam->read = blkread_block_read;
+    seam->ctx = dev;
+    seam->align = 4; /* dword: what PRP1 needs */
+    return blkread_check(seam);
 }

@@ -129,6 +129,15 @@ int block_scan_partitions(struct block_device *dev);
 /* The partition numbered n of a whole device, or NULL. */
 struct block_device *block_partition(struct block_device *dev, unsigned n);
 
+/*
+ * dev as the partition and FAT parsers' read seam (lib/blkread.h): whole
+ * synchronous block_reads of at most one maximum transfer, dword-aligned
+ * buffers. -EINVAL (and *seam unusable) for block sizes the parsers do not
+ * read (outside 512..4096).
+ */
+struct blkread;
+int block_blkread_init(struct blkread *seam, struct block_device *dev);
+
 /* ---- asynchronous ---- */
 /* Checks the request against the geometry, then hands it to the driver. */
 int block_submit(struct block_device *dev, struct block_request *req);

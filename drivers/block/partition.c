@@ -69,22 +69,10 @@ static const struct block_device_ops partition_ops = {
     .set_polled = NULL,      /* block_set_polled switches the whole device */
 };
 
-static int seam_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
-{
-    return block_read(ctx, lba, count, buf);
-}
-
 int block_scan_partitions(struct block_device *dev)
 {
-    struct blkread seam = {
-        .block_size = dev->geo.block_size,
-        .block_count = dev->geo.block_count,
-        .max_blocks_per_read = dev->geo.max_transfer,
-        .read = seam_read,
-        .ctx = dev,
-        .align = 4, /* dword: what PRPs need */
-    };
-    if (dev->geo.block_size < BLKREAD_MIN_BLOCK || dev->geo.block_size > BLKREAD_MAX_BLOCK)
+    struct blkread seam;
+    if (block_blkread_init(&seam, dev) != 0)
         return 0; /* lib/part reads 512..4096-byte blocks only */
     struct part_table *t = kzalloc(sizeof(*t));
     if (t == NULL)

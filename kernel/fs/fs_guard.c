@@ -30,11 +30,6 @@
 #include "lib/fsprobe.h"
 #include "lib/part/part.h"
 
-static int whole_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
-{
-    return block_read(ctx, lba, count, buf);
-}
-
 static bool overlaps(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end)
 {
     return a < b_end && b < a_end;
@@ -90,16 +85,9 @@ int fs_write_guard(struct block_device *dev, uint64_t lba, uint64_t count, char 
     why[0] = '\0';
     if (count == 0)
         return 0;
-    if (g->block_size < BLKREAD_MIN_BLOCK || g->block_size > BLKREAD_MAX_BLOCK)
+    struct blkread seam;
+    if (block_blkread_init(&seam, disk) != 0)
         return 0; /* no table or file system nvos reads can live here */
-    struct blkread seam = {
-        .block_size = g->block_size,
-        .block_count = g->block_count,
-        .max_blocks_per_read = g->max_transfer,
-        .read = whole_read,
-        .ctx = disk,
-        .align = 4,
-    };
     struct part_table *t = kzalloc(sizeof(*t));
     void *scratch = kmalloc(FSPROBE_SCRATCH > BLKREAD_MAX_BLOCK ? FSPROBE_SCRATCH
                                                                  : BLKREAD_MAX_BLOCK);

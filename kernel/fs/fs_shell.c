@@ -53,10 +53,6 @@ static const char *size_text(uint64_t bytes, char *buf, size_t size)
 
 /* ---- part ---- */
 
-static int table_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
-{
-    return block_read(ctx, lba, count, buf);
-}
 
 static int cmd_part(int argc, char **argv)
 {
@@ -69,20 +65,13 @@ static int cmd_part(int argc, char **argv)
         return shell_error(-EINVAL, "%s is a partition of %s; 'part %s' shows the table",
                            dev->name, dev->parent->name, dev->parent->name);
     const struct block_geometry *g = block_geometry(dev);
-    if (g->block_size < BLKREAD_MIN_BLOCK || g->block_size > BLKREAD_MAX_BLOCK)
+    struct blkread seam;
+    if (block_blkread_init(&seam, dev) != 0)
         return shell_error(-EOPNOTSUPP, "%s: %u-byte blocks; tables are read on 512..4096",
                            dev->name, g->block_size);
     struct part_table *t = kzalloc(sizeof(*t));
     if (t == NULL)
         return shell_error(-ENOMEM, "no memory for a partition table");
-    struct blkread seam = {
-        .block_size = g->block_size,
-        .block_count = g->block_count,
-        .max_blocks_per_read = g->max_transfer,
-        .read = table_read,
-        .ctx = dev,
-        .align = 4,
-    };
     int err = part_scan(&seam, t);
     if (err) {
         shell_error(err, "%s: %s", dev->name, part_last_error(t));
