@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "boot/boot_info.h"
+#include "kernel/console.h"
 #include "lib/printf.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -27,14 +28,9 @@
 #define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
-/* Console (COM1): formatted output. Safe from interrupt handlers. */
+/* Formatted output to the console (kernel/console.h). Safe from interrupt handlers. */
 int kprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 int kvprintf(const char *fmt, va_list ap);
-void console_write(const char *s, size_t n);
-/* Was the last character written a newline? */
-bool console_at_line_start(void);
-/* Replays the console log (the last 64 KiB printed) through out. */
-void console_log_replay(void (*out)(const char *s, size_t n));
 
 /*
  * Stops the kernel after a broken invariant (never for device or disk

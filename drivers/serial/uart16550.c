@@ -4,9 +4,9 @@
  * Registers and the init sequence as in the National Semiconductor PC16550D
  * data sheet (June 1995), §8.1-8.6. Output is polled (wait for THRE, write
  * THR), so it works in every context including exception handlers. Input
- * comes through the receive-data interrupt into a ring buffer once
+ * comes through the receive-data interrupt into the console's queue once
  * uart_enable_rx_irq() has run; before that (and whenever interrupts are
- * off) uart_getc() polls LSR.DR instead, so a shell that waits for input
+ * off) the console polls LSR.DR instead, so a shell that waits for input
  * sleeps in "hlt" rather than spinning.
  */
 #include "drivers/serial/uart16550.h"
@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "kernel/arch/x86.h"
+#include "kernel/console.h"
 #include "kernel/irq/irq.h"
 #include "kernel/kernel.h"
 
@@ -43,9 +44,13 @@
 static bool uart_present;
 static bool rx_irq_enabled;
 
-#define RX_BUF_SIZE 1024
-static uint8_t rx_buf[RX_BUF_SIZE];
-static uint32_t rx_head, rx_tail; /* head: written by the IRQ; tail: by readers */
+static void uart_console_write(void *ctx, const char *s, size_t n);
+static void uart_poll(void *ctx);
+
+static struct console_output uart_output = { .name = "com1", .write = uart_console_write };
+static struct console_input_source uart_input = {
+    .name = "com1", .poll = uart_poll, .needs_poll = true,
+};
 
 void uart_init(void)
 {
@@ -61,6 +66,8 @@ void uart_init(void)
     outb(COM1 + UART_LCR, LCR_8N1);
     outb(COM1 + UART_FCR, FCR_ENABLE_CLEAR | FCR_TRIGGER_1);
     outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
+    console_register_output(&uart_output);
+    console_register_input(&uart_input);
 }
 
 static void put_raw(uint8_t c)
@@ -74,10 +81,9 @@ static void put_raw(uint8_t c)
     outb(COM1 + UART_THR, c);
 }
 
-void uart_write(const char *s, size_t n)
+static void uart_console_write(void *ctx, const char *s, size_t n)
 {
-    if (!uart_present)
-        return;
+    (void)ctx;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\n')
             put_raw('\r');
@@ -85,17 +91,29 @@ void uart_write(const char *s, size_t n)
     }
 }
 
+/* Moves every received byte into the console's input queue. */
+static void uart_drain(void)
+{
+    char buf[16]; /* the FIFO's depth */
+    size_t n = 0;
+    while (n < sizeof(buf) && (inb(COM1 + UART_LSR) & LSR_DR))
+        buf[n++] = (char)inb(COM1 + UART_RBR);
+    console_input(buf, n);
+}
+
 static void uart_irq(void *ctx)
 {
     (void)ctx;
-    while (inb(COM1 + UART_LSR) & LSR_DR) {
-        uint8_t c = inb(COM1 + UART_RBR);
-        uint32_t next = (rx_head + 1) % RX_BUF_SIZE;
-        if (next != READ_ONCE(rx_tail)) { /* full: drop, like a terminal would */
-            rx_buf[rx_head] = c;
-            WRITE_ONCE(rx_head, next);
-        }
-    }
+    while (inb(COM1 + UART_LSR) & LSR_DR)
+        uart_drain();
+}
+
+/* Interrupts off (or not routed): the IRQ cannot deliver, so look at the UART. */
+static void uart_poll(void *ctx)
+{
+    (void)ctx;
+    if (!rx_irq_enabled || !cpu_irqs_enabled())
+        uart_drain();
 }
 
 void uart_enable_rx_irq(void)
@@ -107,63 +125,7 @@ void uart_enable_rx_irq(void)
         return;
     }
     rx_irq_enabled = true;
+    WRITE_ONCE(uart_input.needs_poll, false);
     outb(COM1 + UART_IER, IER_RDA);
     uart_irq(NULL); /* bytes that arrived before the IRQ was routed */
-}
-
-int uart_try_getc(void)
-{
-    if (!uart_present)
-        return -1;
-    if (rx_irq_enabled) {
-        bool on = irq_save();
-        int c = -1;
-        if (rx_tail != rx_head) {
-            c = rx_buf[rx_tail];
-            rx_tail = (rx_tail + 1) % RX_BUF_SIZE;
-        }
-        irq_restore(on);
-        if (c >= 0 || on)
-            return c;
-        /* Interrupts are off: the IRQ cannot deliver, so look at the UART. */
-    }
-    if (inb(COM1 + UART_LSR) & LSR_DR)
-        return inb(COM1 + UART_RBR);
-    return -1;
-}
-
-bool uart_take_interrupt(void)
-{
-    if (!uart_present || !rx_irq_enabled)
-        return false; /* polled input: reading would consume type-ahead */
-    bool on = irq_save();
-    bool found = false;
-    for (uint32_t i = rx_tail; i != rx_head; i = (i + 1) % RX_BUF_SIZE) {
-        if (rx_buf[i] == 0x03) {
-            rx_tail = (i + 1) % RX_BUF_SIZE; /* like a terminal: ^C flushes what came before */
-            found = true;
-            break;
-        }
-    }
-    irq_restore(on);
-    return found;
-}
-
-int uart_getc(void)
-{
-    for (;;) {
-        int c = uart_try_getc();
-        if (c >= 0)
-            return c;
-        if (rx_irq_enabled && cpu_irqs_enabled()) {
-            /* Sleep until an interrupt; "sti; hlt" closes the race with the IRQ. */
-            cpu_cli();
-            if (READ_ONCE(rx_tail) == READ_ONCE(rx_head))
-                cpu_sti_hlt();
-            else
-                cpu_sti();
-        } else {
-            cpu_pause();
-        }
-    }
 }

@@ -21,7 +21,6 @@
 
 #include "drivers/block/block.h"
 #include "drivers/nvme/nvme_bench.h"
-#include "drivers/serial/uart16550.h"
 #include "kernel/arch/x86.h"
 #include "kernel/fs/fs.h"
 #include "kernel/irq/irq.h"
@@ -144,7 +143,7 @@ static void env_close_target(void *ctx, struct bench_target *t)
 static bool env_interrupted(void *ctx)
 {
     (void)ctx;
-    return uart_take_interrupt();
+    return console_ctrl_c();
 }
 
 static int cmd_bench(int argc, char **argv)

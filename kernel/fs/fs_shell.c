@@ -14,7 +14,6 @@
  */
 #include <string.h>
 
-#include "drivers/serial/uart16550.h"
 #include "kernel/fs/fs.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
@@ -409,7 +408,7 @@ static int stream_file(struct fs_mount *m, const char *path, chunk_fn fn, void *
         }
         fn(arg, buf, (size_t)got);
         off += (uint64_t)got;
-        if (off < f->size && uart_take_interrupt()) {
+        if (off < f->size && console_ctrl_c()) {
             err = shell_error(-EINTR, "%s: %s: interrupted at byte %llu of %u", m->dev->name,
                               path, (unsigned long long)off, f->size);
             goto out;

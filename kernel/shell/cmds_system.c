@@ -5,7 +5,6 @@
  */
 #include <string.h>
 
-#include "drivers/serial/uart16550.h"
 #include "kernel/arch/cpu.h"
 #include "kernel/arch/x86.h"
 #include "kernel/irq/irq.h"
@@ -116,8 +115,8 @@ SHELL_COMMAND(reboot, "reboot", "", "shut devices down and reset the machine", c
 
 static void replay_out(const char *s, size_t n)
 {
-    /* Straight to the UART: not back into the log being replayed. */
-    uart_write(s, n);
+    /* Straight to the outputs: not back into the log being replayed. */
+    console_write_unlogged(s, n);
 }
 
 static int cmd_dmesg(int argc, char **argv)

@@ -16,7 +16,6 @@
 
 #include <string.h>
 
-#include "drivers/serial/uart16550.h"
 #include "kernel/kernel.h"
 #include "lib/args.h"
 #include "lib/errno.h"
@@ -121,7 +120,7 @@ static size_t read_line(char *buf, size_t cap)
     size_t len = 0;
 
     for (;;) {
-        int c = uart_getc();
+        int c = console_getc();
         if (c == '\n' && last_was_cr) { /* the LF of a CRLF */
             last_was_cr = false;
             continue;
@@ -147,10 +146,10 @@ static size_t read_line(char *buf, size_t cap)
             len = 0;
             prompt();
         } else if (c == 0x1B) { /* ESC [ ... final byte: ignore the sequence */
-            int d = uart_getc();
+            int d = console_getc();
             if (d == '[' || d == 'O') {
                 do
-                    d = uart_getc();
+                    d = console_getc();
                 while (d >= 0x20 && d < 0x40);
             }
         } else if ((c >= 0x20 && c < 0x7F) || c >= 0x80) {
