@@ -14,8 +14,8 @@
  */
 #include <string.h>
 
+#include "bench/bench_target_nvme.h"
 #include "drivers/nvme/nvme_cmd.h"
-#include "drivers/nvme/nvme_bench.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_status.h"
 #include "kernel/kernel.h"

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "lib/bench/bench_block.h"
+#include "bench/bench_target_block.h"
 #include "lib/errno.h"
 
 static struct host_env *H(void *ctx)

@@ -1,6 +1,6 @@
 /*
  * tests/host/bench_host_env.h - a struct bench_env for the host: what the
- * kernel provides to lib/bench, played by the C library and fake devices.
+ * kernel provides to bench/engine, played by the C library and fake devices.
  *
  *   time       the fake TSC of fake_block.h (1 GHz: ticks are ns), or the
  *              real monotonic clock (real_clock);
@@ -19,7 +19,7 @@
 #ifndef NVOS_TESTS_HOST_BENCH_HOST_ENV_H
 #define NVOS_TESTS_HOST_BENCH_HOST_ENV_H
 
-#include "lib/bench/bench.h"
+#include "bench/engine/bench.h"
 #include "tests/host/fake_block.h"
 
 #define HOST_ENV_MAX_DEVS 8

@@ -1,5 +1,5 @@
 /*
- * Host test: lib/bench/bench_engine.c against the fake block device and a
+ * Host test: bench/engine/bench_engine.c against the fake block device and a
  * test-local multi-queue target:
  *   - the closed loop keeps exactly iodepth I/Os in flight, each unit of the
  *     window is visited once per pass (sequential and random map), random
@@ -17,8 +17,8 @@
  */
 #include <stdbool.h>
 
-#include "lib/bench/bench_block.h"
-#include "lib/bench/bench_internal.h"
+#include "bench/bench_target_block.h"
+#include "bench/engine/bench_internal.h"
 #include "lib/errno.h"
 #include "tests/host/bench_host_env.h"
 #include "tests/host/check.h"

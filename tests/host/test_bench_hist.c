@@ -1,5 +1,5 @@
 /*
- * Host test: lib/bench/bench_hist.c - the fio histogram layout and its
+ * Host test: bench/engine/bench_hist.c - the fio histogram layout and its
  * percentiles.
  *
  * Layout: buckets tile [0, 2^34) without gaps, the branch-free index agrees
@@ -15,8 +15,8 @@
 #include <math.h>
 #include <stdbool.h>
 
-#include "lib/bench/bench_hist.h"
-#include "lib/bench/bench_math.h"
+#include "bench/engine/bench_hist.h"
+#include "bench/engine/bench_math.h"
 #include "tests/host/check.h"
 
 static uint64_t rng_state = 99;

@@ -15,7 +15,7 @@
  */
 #include <stdbool.h>
 
-#include "lib/bench/bench_internal.h"
+#include "bench/engine/bench_internal.h"
 #include "lib/errno.h"
 #include "tests/host/bench_host_env.h"
 #include "tests/host/check.h"

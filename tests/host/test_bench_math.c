@@ -1,11 +1,11 @@
 /*
- * Host test: lib/bench/bench_math.c - 128-bit division, muldiv, integer
+ * Host test: bench/engine/bench_math.c - 128-bit division, muldiv, integer
  * square root, TSC->ns conversion, mean/stddev from running sums (against
  * the C library's double arithmetic) and decimal formatting.
  */
 #include <math.h>
 
-#include "lib/bench/bench_math.h"
+#include "bench/engine/bench_math.h"
 #include "tests/host/check.h"
 
 static uint64_t rng_state = 12345;

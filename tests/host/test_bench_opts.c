@@ -1,9 +1,9 @@
 /*
- * Host test: lib/bench/bench_opts.c - defaults, the global section and
+ * Host test: bench/engine/bench_opts.c - defaults, the global section and
  * name= jobs, every option's syntax and range, aliases, and the error
  * messages for bad command lines.
  */
-#include "lib/bench/bench.h"
+#include "bench/engine/bench.h"
 #include "lib/errno.h"
 #include "tests/host/check.h"
 

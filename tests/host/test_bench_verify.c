@@ -1,12 +1,12 @@
 /*
- * Host test: lib/bench/bench_verify.c - the verify stamp tells apart an
+ * Host test: bench/engine/bench_verify.c - the verify stamp tells apart an
  * intact block, a zeroed one, garbage, a torn/corrupted one (mixed halves,
  * flipped bits anywhere), a block written for another LBA, an older and a
  * newer generation; and accepts any generation when asked to.
  */
 #include <stdbool.h>
 
-#include "lib/bench/bench_verify.h"
+#include "bench/engine/bench_verify.h"
 #include "tests/host/check.h"
 
 static uint64_t rng_state = 7;

@@ -1,8 +1,8 @@
 /*
- * kernel/fs/fs.c - "DEV[:PART]" to a block device, and lib/fat mounted on
+ * fs/fs.c - "DEV[:PART]" to a block device, and lib/fat mounted on
  * it through the block-read seam (see fs.h for the addressing rules).
  */
-#include "kernel/fs/fs.h"
+#include "fs/fs.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*
- * kernel/main.c - kernel_main: bring the machine up, in order, then hand it
+ * init/main.c - kernel_main: bring the machine up, in order, then hand it
  * to the shell. One call per step, each depending only on those above it.
  */
 #include "kernel/kernel.h"

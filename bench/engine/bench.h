@@ -1,5 +1,5 @@
 /*
- * lib/bench/bench.h - the storage benchmark engine: fio's options and output,
+ * bench/engine/bench.h - the storage benchmark engine: fio's options and output,
  * SPDK perf's closed loop, as a library that runs in the kernel ("bench"
  * shell command) and on the host (tests/host, against a fake device).
  *
@@ -17,7 +17,7 @@
  * I/O goes through a target (struct bench_target): the generic block layer
  * (bench_block.h) is one; a direct NVMe queue-pair target is another, added
  * without changing the engine. The syntax of the command line is in
- * lib/bench/README.md and bench_usage().
+ * bench/README.md and bench_usage().
  *
  * Rules:
  *   - nothing is allocated, printed or divided per I/O;
@@ -28,16 +28,16 @@
  *     io_timeout, it gives up, reports -ETIMEDOUT and abandons (leaks) its
  *     buffers and requests, since the device may still write into them.
  */
-#ifndef NVOS_LIB_BENCH_BENCH_H
-#define NVOS_LIB_BENCH_BENCH_H
+#ifndef NVOS_BENCH_ENGINE_BENCH_H
+#define NVOS_BENCH_ENGINE_BENCH_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/bench/bench_hist.h"
-#include "lib/bench/bench_math.h"
-#include "lib/bench/bench_verify.h"
+#include "bench/engine/bench_hist.h"
+#include "bench/engine/bench_math.h"
+#include "bench/engine/bench_verify.h"
 #include "lib/printf.h"
 
 #define BENCH_NAME_MAX 32
@@ -47,7 +47,7 @@
 #define BENCH_GENS_KEPT 8        /* distinct verify generations counted */
 
 /* ------------------------------------------------------------------------ */
-/* Options: one job's settings (lib/bench/bench_opts.c parses them). */
+/* Options: one job's settings (bench/engine/bench_opts.c parses them). */
 
 enum bench_rw {
     BENCH_RW_READ,      /* sequential */

@@ -1,6 +1,6 @@
 /*
- * kernel/bench/bench_shell.c - the "bench" shell command: the benchmark
- * engine (lib/bench) with the kernel as its environment.
+ * bench/bench_shell.c - the "bench" shell command: the benchmark
+ * engine (bench/engine) with the kernel as its environment.
  *
  *   time        the calibrated TSC (kernel/time/clock.c)
  *   memory      kmalloc for job state, dma_alloc for I/O buffers
@@ -8,29 +8,29 @@
  *   waiting     mode=irq halts with "sti; hlt" and a 10 ms local APIC timer
  *               as a backstop, as the block layer's synchronous calls do
  *   targets     target=block (default): any block device, partitions
- *               included, through the block layer (lib/bench/bench_block.h);
+ *               included, through the block layer (bench/bench_target_block.h);
  *               target=nvme: a namespace straight through the driver API on
- *               queue pairs of its own (drivers/nvme/nvme_bench.h)
- *   safety      writes go only where kernel/fs/fs_guard.c finds nothing to
+ *               queue pairs of its own (bench/bench_target_nvme.h)
+ *   safety      writes go only where bench/write_guard.c finds nothing to
  *               lose (force=1 overrides)
  *   stopping    Ctrl-C on the console ends the running job early
  *
- * lib/bench/README.md describes the options and every number reported.
+ * bench/README.md describes the options and every number reported.
  */
 #include <string.h>
 
+#include "bench/bench_target_block.h"
+#include "bench/bench_target_nvme.h"
+#include "bench/engine/bench.h"
 #include "drivers/block/block.h"
-#include "drivers/nvme/nvme_bench.h"
+#include "fs/fs.h"
 #include "kernel/arch/x86.h"
-#include "kernel/fs/fs.h"
 #include "kernel/irq/irq.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
 #include "kernel/mm/layout.h"
 #include "kernel/shell/shell.h"
 #include "kernel/time/clock.h"
-#include "lib/bench/bench.h"
-#include "lib/bench/bench_block.h"
 #include "lib/errno.h"
 
 #define IDLE_WAKE_NS (10 * NSEC_PER_MSEC)

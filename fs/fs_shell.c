@@ -1,6 +1,6 @@
 /*
- * kernel/fs/fs_shell.c - partition and file commands (docs/shell.md has the
- * formats), addressed as U-Boot does: DEV[:PART] (kernel/fs/fs.h).
+ * fs/fs_shell.c - partition and file commands (docs/shell.md has the
+ * formats), addressed as U-Boot does: DEV[:PART] (fs/fs.h).
  *
  *   part DEV                          the partition table, read afresh
  *   fsinfo DEV[:PART] [-f]            FAT type, geometry, free space, label
@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include "kernel/fs/fs.h"
+#include "fs/fs.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
 #include "kernel/mm/layout.h"

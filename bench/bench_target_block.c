@@ -1,11 +1,11 @@
 /*
- * lib/bench/bench_target_block.c - the block-layer benchmark target (see
+ * bench/bench_target_block.c - the block-layer benchmark target (see
  * bench_block.h). Each bench_io carries a struct block_request in its
  * private part; the request's "done" hands the result to the engine.
  */
 #include <string.h>
 
-#include "lib/bench/bench_block.h"
+#include "bench/bench_target_block.h"
 
 static struct block_device *target_dev(struct bench_target *t)
 {

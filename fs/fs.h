@@ -1,5 +1,5 @@
 /*
- * kernel/fs/fs.h - file systems on block devices: finds the volume a shell
+ * fs/fs.h - file systems on block devices: finds the volume a shell
  * argument names and mounts lib/fat on it.
  *
  * Addressing is U-Boot's: "DEV[:PART]", with DEV a block device name and
@@ -9,8 +9,8 @@
  * that mounts as FAT; a disk without a table is one volume. A partition's
  * own device name ("nvme0n1p1") works too.
  */
-#ifndef NVOS_KERNEL_FS_FS_H
-#define NVOS_KERNEL_FS_FS_H
+#ifndef NVOS_FS_FS_H
+#define NVOS_FS_FS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,7 +53,7 @@ void fs_unmount(struct fs_mount *m);
 /*
  * May blocks [lba, lba + count) of dev be overwritten without losing a file
  * system, a partition table or other data? 0 if so; else -EPERM (or a read
- * error) and one line in why saying what is there (kernel/fs/fs_guard.c has
+ * error) and one line in why saying what is there (bench/write_guard.c has
  * the rules). Reads the disk; for set-up paths, not per I/O.
  */
 int fs_write_guard(struct block_device *dev, uint64_t lba, uint64_t count, char *why,

@@ -1,12 +1,12 @@
 /*
- * lib/bench/bench_internal.h - the job state shared by the engine
+ * bench/engine/bench_internal.h - the job state shared by the engine
  * (bench_engine.c) and the report (bench_report.c). Not for targets or the
  * embedding environment: they use bench.h.
  */
-#ifndef NVOS_LIB_BENCH_BENCH_INTERNAL_H
-#define NVOS_LIB_BENCH_BENCH_INTERNAL_H
+#ifndef NVOS_BENCH_ENGINE_BENCH_INTERNAL_H
+#define NVOS_BENCH_ENGINE_BENCH_INTERNAL_H
 
-#include "lib/bench/bench.h"
+#include "bench/engine/bench.h"
 
 #define BENCH_MAX_QUEUES 64
 

@@ -1,5 +1,5 @@
 /*
- * lib/bench/bench_report.c - a job's results, twice: a human summary in the
+ * bench/engine/bench_report.c - a job's results, twice: a human summary in the
  * layout of fio's normal output (HOWTO "Interpreting the output": the
  * "read: IOPS=, BW=" line, slat/clat lines, the clat percentiles block, the
  * bw/iops interval lines), and one "BENCH_JSON {...}" line with fio's JSON
@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "lib/bench/bench_internal.h"
+#include "bench/engine/bench_internal.h"
 #include "lib/errno.h"
 
 #define NS_PER_US 1000ull

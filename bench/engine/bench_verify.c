@@ -1,5 +1,5 @@
 /*
- * lib/bench/bench_verify.c - writing and checking the per-block verify stamp
+ * bench/engine/bench_verify.c - writing and checking the per-block verify stamp
  * (layout and classes in bench_verify.h).
  *
  * The check hash is a multiply-xorshift chain over the 64-bit words: not a
@@ -8,7 +8,7 @@
  * only have to differ between (LBA, generation) pairs and never be all
  * zero, so they are a counter passed through one mixing step.
  */
-#include "lib/bench/bench_verify.h"
+#include "bench/engine/bench_verify.h"
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
 /*
- * drivers/nvme/nvme_bench.c - the benchmark's direct NVMe target (see
- * nvme_bench.h): bench I/Os become Read and Write commands [NVM Command Set
+ * bench/bench_target_nvme.c - the benchmark's direct NVMe target (see
+ * bench_target_nvme.h): bench I/Os become Read and Write commands [NVM Command Set
  * 1.0 §3.2.4, §3.2.6] on queue pairs created for the job.
  *
  * Doorbells: submissions from the benchmark's main loop are held in a batch
@@ -12,13 +12,13 @@
  */
 #include <string.h>
 
+#include "bench/bench_target_nvme.h"
 #include "drivers/nvme/nvme.h"
-#include "drivers/nvme/nvme_bench.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_status.h"
 #include "kernel/kernel.h"
-#include "kernel/time/clock.h"
 #include "kernel/mm/heap.h"
+#include "kernel/time/clock.h"
 #include "lib/errno.h"
 
 #define NVME_BENCH_QUEUES_MAX 64

@@ -1,10 +1,10 @@
 /*
- * lib/bench/bench_hist.c - bucket bounds and percentiles of the fio-layout
+ * bench/engine/bench_hist.c - bucket bounds and percentiles of the fio-layout
  * latency histogram (see bench_hist.h).
  */
-#include "lib/bench/bench_hist.h"
+#include "bench/engine/bench_hist.h"
 
-#include "lib/bench/bench_math.h"
+#include "bench/engine/bench_math.h"
 
 const uint32_t bench_fio_percentiles[BENCH_FIO_PERCENTILES_NR] = {
     BENCH_PCT(1, 0),  BENCH_PCT(5, 0),  BENCH_PCT(10, 0), BENCH_PCT(20, 0),

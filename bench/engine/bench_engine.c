@@ -1,5 +1,5 @@
 /*
- * lib/bench/bench_engine.c - the closed loop: job set-up, I/O generation,
+ * bench/engine/bench_engine.c - the closed loop: job set-up, I/O generation,
  * submission in batches, completion accounting, the poll and interrupt
  * main loops, ramp/runtime/progress/hang checks, and the verify pass.
  *
@@ -24,7 +24,7 @@
  */
 #include <string.h>
 
-#include "lib/bench/bench_internal.h"
+#include "bench/engine/bench_internal.h"
 #include "lib/errno.h"
 
 #define NS_PER_MS 1000000ull

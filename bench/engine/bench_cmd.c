@@ -1,11 +1,11 @@
 /*
- * lib/bench/bench_cmd.c - the "bench" command: parse the job list, then for
+ * bench/engine/bench_cmd.c - the "bench" command: parse the job list, then for
  * each job open its target through the environment, run it, report it and
  * close it. Jobs run one after another (fio's stonewall between every job).
  */
 #include <string.h>
 
-#include "lib/bench/bench_internal.h"
+#include "bench/engine/bench_internal.h"
 #include "lib/errno.h"
 
 static int run_one(const struct bench_env *env, const struct bench_opts *o, unsigned index,

@@ -1,14 +1,14 @@
 /*
- * drivers/nvme/nvme_bench.h - the benchmark's direct NVMe target
+ * bench/bench_target_nvme.h - the benchmark's direct NVMe target
  * ("bench target=nvme"): I/O straight through the driver API on queue pairs
  * of the benchmark's own, bypassing the block layer, so that comparing it
  * with target=block shows what each layer costs.
  */
-#ifndef NVOS_DRIVERS_NVME_NVME_BENCH_H
-#define NVOS_DRIVERS_NVME_NVME_BENCH_H
+#ifndef NVOS_BENCH_BENCH_TARGET_NVME_H
+#define NVOS_BENCH_BENCH_TARGET_NVME_H
 
+#include "bench/engine/bench.h"
 #include "drivers/block/block.h"
-#include "lib/bench/bench.h"
 
 /*
  * Describes namespace dev ("nvme0n1"; not a partition) as a target. Queue

@@ -1,5 +1,5 @@
 /*
- * lib/bench/bench_hist.h - the completion-latency histogram: fio's
+ * bench/engine/bench_hist.h - the completion-latency histogram: fio's
  * log-linear layout (fio stat.h: FIO_IO_U_PLAT_BITS 6, 29 groups, 1856
  * buckets), so our numbers and fio's JSON "bins" mean the same thing.
  *
@@ -14,8 +14,8 @@
  * The index is a bit scan and a shift, without a branch on the value's size
  * (fio's plat_val_to_idx, rewritten branch-free: for v < 128 the shift is 0).
  */
-#ifndef NVOS_LIB_BENCH_BENCH_HIST_H
-#define NVOS_LIB_BENCH_BENCH_HIST_H
+#ifndef NVOS_BENCH_ENGINE_BENCH_HIST_H
+#define NVOS_BENCH_ENGINE_BENCH_HIST_H
 
 #include <stdint.h>
 

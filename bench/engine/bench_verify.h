@@ -1,5 +1,5 @@
 /*
- * lib/bench/bench_verify.h - the data-integrity stamp the benchmark writes
+ * bench/engine/bench_verify.h - the data-integrity stamp the benchmark writes
  * into every logical block with verify=1, and the check that classifies what
  * a read found.
  *
@@ -24,8 +24,8 @@
  *   newer      intact, right LBA, newer generation than expected (usually a
  *              wrong verify_gen on the read pass).
  */
-#ifndef NVOS_LIB_BENCH_BENCH_VERIFY_H
-#define NVOS_LIB_BENCH_BENCH_VERIFY_H
+#ifndef NVOS_BENCH_ENGINE_BENCH_VERIFY_H
+#define NVOS_BENCH_ENGINE_BENCH_VERIFY_H
 
 #include <stdbool.h>
 #include <stdint.h>

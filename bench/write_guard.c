@@ -1,5 +1,5 @@
 /*
- * kernel/fs/fs_guard.c - may these blocks be overwritten without losing
+ * bench/write_guard.c - may these blocks be overwritten without losing
  * anything? The write benchmark asks before it writes (force=1 overrides).
  *
  * The answer comes from the disk as it is now, not as it was at boot: the
@@ -12,7 +12,7 @@
  *     no logical partition covers (they hold the EBR chain);
  *   - a partition holding a file system fsprobe knows;
  *   - a partition holding anything else that is not blank, unless its first
- *     block carries the benchmark's own stamp (lib/bench/bench_verify.h):
+ *     block carries the benchmark's own stamp (bench/engine/bench_verify.h):
  *     data nvos cannot name is still somebody's data;
  *   - a damaged table (a GPT whose headers both fail their checks);
  *   - on a disk without a table, a file system at block 0 (a "superfloppy",
@@ -22,10 +22,10 @@
  */
 #include <string.h>
 
-#include "kernel/fs/fs.h"
+#include "bench/engine/bench_verify.h"
+#include "fs/fs.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
-#include "lib/bench/bench_verify.h"
 #include "lib/errno.h"
 #include "lib/fsprobe.h"
 #include "lib/part/part.h"

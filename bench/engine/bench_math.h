@@ -1,5 +1,5 @@
 /*
- * lib/bench/bench_math.h - the integer arithmetic behind the benchmark's
+ * bench/engine/bench_math.h - the integer arithmetic behind the benchmark's
  * statistics: TSC ticks to nanoseconds, 128-bit accumulators, mean and
  * standard deviation, and numbers printed with decimals.
  *
@@ -14,8 +14,8 @@
  * Fixed-point values in this module ("x1000") are the real value times 1000,
  * rounded down: 12.345 is 12345.
  */
-#ifndef NVOS_LIB_BENCH_BENCH_MATH_H
-#define NVOS_LIB_BENCH_BENCH_MATH_H
+#ifndef NVOS_BENCH_ENGINE_BENCH_MATH_H
+#define NVOS_BENCH_ENGINE_BENCH_MATH_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * lib/bench/bench_block.h - the benchmark target that issues I/O through the
+ * bench/bench_target_block.h - the benchmark target that issues I/O through the
  * generic block layer (drivers/block/block.h): block_submit, block_poll and
  * block_describe_status, with a struct block_request per I/O slot.
  *
@@ -10,11 +10,11 @@
  * (set_polled), both modes are offered: the job switches the device with
  * block_set_polled at its start and puts it back at its end.
  */
-#ifndef NVOS_LIB_BENCH_BENCH_BLOCK_H
-#define NVOS_LIB_BENCH_BENCH_BLOCK_H
+#ifndef NVOS_BENCH_BENCH_TARGET_BLOCK_H
+#define NVOS_BENCH_BENCH_TARGET_BLOCK_H
 
+#include "bench/engine/bench.h"
 #include "drivers/block/block.h"
-#include "lib/bench/bench.h"
 
 /* Describes dev as a target (t->kind "block"); nothing to undo afterwards. */
 void bench_block_target_init(struct bench_target *t, struct block_device *dev);

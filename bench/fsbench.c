@@ -1,5 +1,5 @@
 /*
- * kernel/fs/fs_bench.c - "fsbench": how close reading a file through the FAT
+ * bench/fsbench.c - "fsbench": how close reading a file through the FAT
  * reader comes to reading the same blocks raw, in the same boot.
  *
  *   fsbench DEV[:PART] PATH [chunk=SIZE] [rounds=N]
@@ -15,7 +15,7 @@
  */
 #include <string.h>
 
-#include "kernel/fs/fs.h"
+#include "fs/fs.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
 #include "kernel/mm/layout.h"

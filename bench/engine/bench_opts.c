@@ -1,5 +1,5 @@
 /*
- * lib/bench/bench_opts.c - the "bench" command line: key=value options with
+ * bench/engine/bench_opts.c - the "bench" command line: key=value options with
  * fio's names and meanings where fio has the option (fio HOWTO: rw,
  * rwmixread, bs, iodepth, runtime, ramp_time, number_ios, offset, size,
  * randseed, norandommap, verify, do_verify, verify_fatal, continue_on_error,
@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "lib/bench/bench.h"
+#include "bench/engine/bench.h"
 #include "lib/errno.h"
 #include "lib/parse.h"
 

@@ -1,5 +1,5 @@
 /*
- * lib/bench/bench_math.c - integer statistics for the benchmark (see
+ * bench/engine/bench_math.c - integer statistics for the benchmark (see
  * bench_math.h): 128-bit long division, integer square root, mean and
  * standard deviation from running sums, and decimal formatting.
  *
@@ -7,7 +7,7 @@
  * division and square root are the plain bit-at-a-time algorithms: short,
  * obviously correct, and free of the compiler's 128-bit helpers.
  */
-#include "lib/bench/bench_math.h"
+#include "bench/engine/bench_math.h"
 
 #include "lib/printf.h"
 
