@@ -22,8 +22,8 @@
 #include "bench/bench_target_block.h"
 #include "bench/bench_target_nvme.h"
 #include "bench/engine/bench.h"
+#include "bench/write_guard.h"
 #include "drivers/block/block.h"
-#include "fs/fs.h"
 #include "kernel/arch/x86.h"
 #include "kernel/irq/irq.h"
 #include "kernel/kernel.h"
@@ -107,7 +107,7 @@ static int env_check_write_window(void *ctx, const struct bench_target *t, uint6
         ksnprintf(why, size, "%s is not a block device nvos knows", t->name);
         return -EPERM;
     }
-    return fs_write_guard(dev, lba, count, why, size);
+    return bench_write_guard(dev, lba, count, why, size);
 }
 
 static struct block_device *default_device(void)

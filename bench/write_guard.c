@@ -23,9 +23,11 @@
 #include <string.h>
 
 #include "bench/engine/bench_verify.h"
-#include "fs/fs.h"
+#include "bench/write_guard.h"
+#include "drivers/block/block.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
+#include "lib/blkread.h"
 #include "lib/errno.h"
 #include "lib/fsprobe.h"
 #include "lib/part/part.h"
@@ -73,8 +75,8 @@ static int probe_volume(const struct blkread *disk, uint64_t start, uint64_t cou
     return 0;
 }
 
-int fs_write_guard(struct block_device *dev, uint64_t lba, uint64_t count, char *why,
-                   size_t size)
+int bench_write_guard(struct block_device *dev, uint64_t lba, uint64_t count, char *why,
+                      size_t size)
 {
     struct block_device *disk = dev->parent ? dev->parent : dev;
     const struct block_geometry *g = block_geometry(disk);

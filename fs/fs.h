@@ -50,13 +50,4 @@ int fs_resolve_device(const char *spec, struct block_device **out);
 int fs_mount(const char *spec, struct fs_mount *m);
 void fs_unmount(struct fs_mount *m);
 
-/*
- * May blocks [lba, lba + count) of dev be overwritten without losing a file
- * system, a partition table or other data? 0 if so; else -EPERM (or a read
- * error) and one line in why saying what is there (bench/write_guard.c has
- * the rules). Reads the disk; for set-up paths, not per I/O.
- */
-int fs_write_guard(struct block_device *dev, uint64_t lba, uint64_t count, char *why,
-                   size_t size);
-
 #endif

@@ -1,6 +1,13 @@
 /*
  * init/main.c - kernel_main: bring the machine up, in order, then hand it
  * to the shell. One call per step, each depending only on those above it.
+ *
+ * The one file that knows every layer (boot, kernel core, drivers, shell),
+ * as Linux's init/main.c does: it sits above them all, so kernel/ itself
+ * never includes drivers/. The order is a chain of real dependencies
+ * (nothing prints before the console, nothing maps before the page
+ * allocator, no device before its interrupts), which is why it is a list
+ * read top to bottom and not a link-time table sorted by priorities.
  */
 #include "kernel/kernel.h"
 

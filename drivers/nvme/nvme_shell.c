@@ -14,9 +14,9 @@
  */
 #include <string.h>
 
-#include "bench/bench_target_nvme.h"
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
+#include "drivers/nvme/nvme_rawloop.h"
 #include "drivers/nvme/nvme_status.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
@@ -361,7 +361,7 @@ static int cmd_queues(struct nvme_ctrlr *c)
     return 0;
 }
 
-/* nvme rawloop NS [QD] [MS]: the emulator's floor (nvme_bench.h). */
+/* nvme rawloop NS [QD] [MS]: the emulator's floor (nvme_rawloop.h). */
 static int cmd_rawloop(int argc, char **argv)
 {
     uint64_t qd = 1, ms = 2000, iops = 0;
