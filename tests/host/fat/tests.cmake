@@ -13,10 +13,10 @@ host_test(crc32 SOURCES tests/host/test_crc32.c lib/crc32.c)
 host_test(sha256 SOURCES tests/host/test_sha256.c lib/sha256.c)
 host_test(utf SOURCES tests/host/test_utf.c lib/utf.c)
 host_test(blkread SOURCES tests/host/test_blkread.c lib/blkread.c)
-set(PART_SOURCES lib/part/part.c lib/part/mbr.c lib/part/gpt.c lib/blkread.c lib/crc32.c
-                 lib/utf.c lib/printf.c lib/errno.c)
+set(PART_SOURCES ${NVOS_lib_part_HOST} lib/blkread.c lib/crc32.c lib/utf.c lib/printf.c
+                 lib/errno.c)
 host_test(part SOURCES tests/host/test_part.c ${PART_SOURCES})
-set(FAT_SOURCES lib/fat/fat_mount.c lib/fat/fat_table.c lib/fat/fat_dir.c lib/fat/fat_file.c)
+set(FAT_SOURCES ${NVOS_lib_fat_HOST})
 host_test(fat SOURCES tests/host/test_fat.c ${FAT_SOURCES} ${PART_SOURCES})
 
 # nvfat: lib/part and lib/fat on an image file (tests/host/fat/nvfat.c), run

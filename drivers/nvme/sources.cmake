@@ -1,0 +1,10 @@
+# drivers/nvme/sources.cmake - the NVMe driver (tools/cmake/modules.cmake).
+# HOST is the driver core, which the host tests run against the in-memory
+# controller (tests/host/nvme_model.c) through the nvme_env_* seam.
+nvos_module(
+    HOST
+        nvme_cmd.c nvme_status.c nvme_prp.c nvme_mmio.c nvme_qpair.c nvme_ctrlr.c nvme_ns.c
+        nvme_ns_cmd.c nvme_trace.c
+    KERNEL
+        nvme_pci.c nvme_block.c nvme_shell.c nvme_rawloop.c
+)
