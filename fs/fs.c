@@ -22,17 +22,20 @@ static int seam_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
     return block_read(m->dev, lba, count, buf);
 }
 
-static void seam_init(struct fs_mount *m, struct block_device *dev)
+/*
+ * The block layer's read seam (block_blkread_init), reading through m so
+ * that it counts, in requests of up to FS_READ_MAX_BYTES (fs.h says why).
+ */
+static int seam_init(struct fs_mount *m, struct block_device *dev)
 {
-    const struct block_geometry *g = block_geometry(dev);
-    memset(&m->seam, 0, sizeof(m->seam));
+    int err = block_blkread_init(&m->seam, dev);
+    if (err)
+        return err;
     m->dev = dev;
-    m->seam.block_size = g->block_size;
-    m->seam.block_count = g->block_count;
-    m->seam.max_blocks_per_read = FS_READ_MAX_BYTES / g->block_size;
     m->seam.read = seam_read;
     m->seam.ctx = m;
-    m->seam.align = 4; /* dword: what PRP1 needs; the driver handles the rest */
+    m->seam.max_blocks_per_read = FS_READ_MAX_BYTES / m->seam.block_size;
+    return 0;
 }
 
 int fs_resolve_device(const char *spec, struct block_device **out)
@@ -89,8 +92,14 @@ static int try_mount(struct fs_mount *m, struct block_device *dev, char *why, si
         ksnprintf(why, why_size, "%s: no memory for the volume", dev->name);
         return -ENOMEM;
     }
-    seam_init(m, dev);
-    int err = fat_mount(v, &m->seam);
+    int err = seam_init(m, dev);
+    if (err) {
+        ksnprintf(why, why_size, "%s: cannot be read as a volume (%u-byte blocks, %llu blocks)",
+                  dev->name, dev->geo.block_size, (unsigned long long)dev->geo.block_count);
+        dma_free(v, sizeof(*v));
+        return err;
+    }
+    err = fat_mount(v, &m->seam);
     if (err) {
         ksnprintf(why, why_size, "%s: %s", dev->name, fat_last_error(v));
         dma_free(v, sizeof(*v));

@@ -8,9 +8,9 @@
  *   stat DEV[:PART] PATH              one entry in full
  *   cat DEV[:PART] PATH               a file's bytes on the console (Ctrl-C stops it)
  *   sha256 DEV[:PART] PATH            the file's SHA-256, as sha256sum prints it
- *   fsbench DEV[:PART] PATH [chunk=SIZE] [rounds=N]
- *                                     reading the file through FAT against raw
- *                                     reads of the same blocks, same boot
+ *
+ * fsbench, which reads files through these mounts too, is the benchmark's
+ * (bench/fsbench.c).
  */
 #include <string.h>
 
@@ -19,7 +19,7 @@
 #include "kernel/mm/heap.h"
 #include "kernel/mm/layout.h"
 #include "kernel/shell/shell.h"
-#include "kernel/time/clock.h"
+#include "lib/args.h"
 #include "lib/errno.h"
 #include "lib/fsprobe.h"
 #include "lib/parse.h"
@@ -133,31 +133,46 @@ out:
 }
 SHELL_COMMAND(part, "part", "DEV", "show the partition table (MBR or GPT) of a disk", cmd_part);
 
-/* ---- fsinfo ---- */
+/* ---- what every file command does first ---- */
+
+/* A file command's words, once its volume is mounted. */
+struct file_args {
+    unsigned flags;   /* ARGS_FLAG bits (lib/args.h) */
+    const char *path; /* NULL when none was given */
+};
+
+/*
+ * The file commands' shared front: DEV[:PART], then at least min_paths and
+ * at most max_paths (0 or 1) PATH, with one-letter flags from allowed
+ * anywhere (args_flags). Mounts DEV[:PART] into m. 0, or -errno once the
+ * usage or why the mount failed is printed (m then holds nothing to release).
+ */
+static int mount_for_path(int argc, char **argv, const char *allowed, int min_paths,
+                          int max_paths, struct file_args *a, struct fs_mount *m)
+{
+    char *words[2];
+    int n = args_flags(argc, argv, allowed, &a->flags, words, 1 + max_paths);
+    if (n < 1 + min_paths)
+        return shell_usage(argv[0]);
+    a->path = n > 1 ? words[1] : NULL;
+    return fs_mount(words[0], m);
+}
 
 static int fat_error(struct fs_mount *m, int err)
 {
     return shell_error(err, "%s: %s", m->dev->name, fat_last_error(m->vol));
 }
 
+/* ---- fsinfo ---- */
+
 static int cmd_fsinfo(int argc, char **argv)
 {
-    bool count = false;
-    const char *spec = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-f") == 0)
-            count = true;
-        else if (spec == NULL)
-            spec = argv[i];
-        else
-            return shell_usage(argv[0]);
-    }
-    if (spec == NULL)
-        return shell_usage(argv[0]);
+    struct file_args a;
     struct fs_mount m;
-    int err = fs_mount(spec, &m);
+    int err = mount_for_path(argc, argv, "f", 0, 0, &a, &m);
     if (err)
         return err;
+    bool count = a.flags & ARGS_FLAG('f');
     struct fat_statfs st;
     uint32_t free_clusters = FAT_FREE_UNKNOWN;
     if (count) {
@@ -237,29 +252,13 @@ static void print_entry(const struct fat_dirent *e, bool long_format)
 
 static int cmd_ls(int argc, char **argv)
 {
-    bool long_format = false, all = false;
-    const char *spec = NULL, *path = "/";
-    int given = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-l") == 0)
-            long_format = true;
-        else if (strcmp(argv[i], "-a") == 0)
-            all = true;
-        else if (strcmp(argv[i], "-la") == 0 || strcmp(argv[i], "-al") == 0)
-            long_format = all = true;
-        else if (given == 0 && ++given)
-            spec = argv[i];
-        else if (given == 1 && ++given)
-            path = argv[i];
-        else
-            return shell_usage(argv[0]);
-    }
-    if (spec == NULL)
-        return shell_usage(argv[0]);
+    struct file_args a;
     struct fs_mount m;
-    int err = fs_mount(spec, &m);
+    int err = mount_for_path(argc, argv, "la", 0, 1, &a, &m);
     if (err)
         return err;
+    bool long_format = a.flags & ARGS_FLAG('l'), all = a.flags & ARGS_FLAG('a');
+    const char *path = a.path ? a.path : "/";
     struct fat_dir *d = kmalloc(sizeof(*d));
     struct fat_dirent *e = kmalloc(sizeof(*e));
     if (d == NULL || e == NULL) {
@@ -310,21 +309,14 @@ SHELL_COMMAND(ls, "ls", "DEV[:PART] [PATH] [-l] [-a]",
               "list a directory: type, size, name (-l: attributes and date; -a: . and ..)",
               cmd_ls);
 
-/* Mounts argv[1] and checks there is exactly one PATH argument. */
-static int mount_for_path(int argc, char **argv, struct fs_mount *m)
-{
-    if (argc != 3)
-        return shell_usage(argv[0]);
-    return fs_mount(argv[1], m);
-}
-
 static int cmd_stat(int argc, char **argv)
 {
+    struct file_args a;
     struct fs_mount m;
-    int err = mount_for_path(argc, argv, &m);
+    int err = mount_for_path(argc, argv, "", 1, 1, &a, &m);
     if (err)
         return err;
-    const char *path = argv[2];
+    const char *path = a.path;
     struct fat_dirent *e = kmalloc(sizeof(*e));
     struct fat_file *f = kmalloc(sizeof(*f));
     if (e == NULL || f == NULL) {
@@ -441,11 +433,12 @@ static void cat_chunk(void *arg, const uint8_t *data, size_t len)
 
 static int cmd_cat(int argc, char **argv)
 {
+    struct file_args a;
     struct fs_mount m;
-    int err = mount_for_path(argc, argv, &m);
+    int err = mount_for_path(argc, argv, "", 1, 1, &a, &m);
     if (err)
         return err;
-    err = stream_file(&m, argv[2], cat_chunk, NULL);
+    err = stream_file(&m, a.path, cat_chunk, NULL);
     if (!console_at_line_start())
         kprintf("\n");
     fs_unmount(&m);
@@ -462,18 +455,19 @@ static void sha_chunk(void *arg, const uint8_t *data, size_t len)
 
 static int cmd_sha256(int argc, char **argv)
 {
+    struct file_args a;
     struct fs_mount m;
-    int err = mount_for_path(argc, argv, &m);
+    int err = mount_for_path(argc, argv, "", 1, 1, &a, &m);
     if (err)
         return err;
     struct sha256_ctx ctx;
     sha256_init(&ctx);
-    err = stream_file(&m, argv[2], sha_chunk, &ctx);
+    err = stream_file(&m, a.path, sha_chunk, &ctx);
     if (err == 0) {
         uint8_t digest[SHA256_DIGEST_SIZE];
         char hex[SHA256_HEX_SIZE];
         sha256_final(&ctx, digest);
-        kprintf("%s  %s\n", sha256_hex(digest, hex), argv[2]);
+        kprintf("%s  %s\n", sha256_hex(digest, hex), a.path);
     }
     fs_unmount(&m);
     return err;

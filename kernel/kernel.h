@@ -12,16 +12,10 @@
 
 #include "boot/boot_info.h"
 #include "kernel/console.h"
+#include "lib/compiler.h"
 #include "lib/printf.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
-#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define noreturn _Noreturn
-#define unlikely(x) __builtin_expect(!!(x), 0)
-#define likely(x) __builtin_expect(!!(x), 1)
 
 /* A single, untorn access the compiler may not cache, merge or drop: for data
  * shared with interrupt handlers (never for device registers). */

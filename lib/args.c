@@ -4,6 +4,7 @@
 #include "lib/args.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "lib/errno.h"
 
@@ -82,4 +83,33 @@ size_t args_next_command(const char *s, const char **next)
     }
     *next = NULL;
     return i;
+}
+
+/* Is w a flag word: '-' and then only letters from allowed? */
+static bool is_flag_word(const char *w, const char *allowed)
+{
+    if (w[0] != '-' || w[1] == '\0')
+        return false;
+    for (const char *c = w + 1; *c; c++)
+        if (*c < 'a' || *c > 'z' || strchr(allowed, *c) == NULL)
+            return false;
+    return true;
+}
+
+int args_flags(int argc, char **argv, const char *allowed, unsigned *flags, char **operands,
+               int max)
+{
+    int n = 0;
+    *flags = 0;
+    for (int i = 1; i < argc; i++) {
+        if (is_flag_word(argv[i], allowed)) {
+            for (const char *c = argv[i] + 1; *c; c++)
+                *flags |= ARGS_FLAG(*c);
+        } else if (n == max) {
+            return -E2BIG;
+        } else {
+            operands[n++] = argv[i];
+        }
+    }
+    return n;
 }

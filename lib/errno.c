@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "lib/compiler.h"
+
 static const struct {
     int code;
     const char *name;
@@ -38,7 +40,7 @@ const char *errno_name(int err)
 {
     if (err < 0)
         err = -err;
-    for (size_t i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(errno_names); i++)
         if (errno_names[i].code == err)
             return errno_names[i].name;
     return "E?";

@@ -25,15 +25,11 @@
 #include <string.h>
 
 #include "bench/engine/bench_internal.h"
+#include "lib/compiler.h"
 #include "lib/errno.h"
 
-#define NS_PER_MS 1000000ull
-#define NS_PER_S 1000000000ull
-#define CHECK_PERIOD_NS (100 * NS_PER_MS) /* interrupted/hang checks at least this often */
+#define CHECK_PERIOD_NS (100 * NSEC_PER_MSEC) /* interrupted/hang checks at least this often */
 #define BUF_ALIGN 4096
-
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 
 int bench_printf(const struct bench_env *env, const char *fmt, ...)
 {
@@ -568,8 +564,8 @@ static void print_progress(const struct bench_job *job, const struct progress *p
     char mib[24];
     bench_fmt_x1000(mib, sizeof(mib), p->mib_x10 * 100, 1);
     bench_printf(job->env, "bench: %llu.%llus %llu IOPS %s MiB/s%s\n",
-                 (unsigned long long)(p->elapsed_ns / NS_PER_S),
-                 (unsigned long long)(p->elapsed_ns % NS_PER_S / 100000000),
+                 (unsigned long long)(p->elapsed_ns / NSEC_PER_SEC),
+                 (unsigned long long)(p->elapsed_ns % NSEC_PER_SEC / 100000000),
                  (unsigned long long)p->iops, mib, p->tag);
 }
 
@@ -917,7 +913,7 @@ struct bench_job *bench_job_create(const struct bench_env *env, struct bench_tar
     perm_rekey(job);
     job->timeout_ticks = bench_ns_to_ticks(&job->clock, o->io_timeout_ns);
     job->progress_ticks = bench_ns_to_ticks(&job->clock, o->progress_ns);
-    job->sample_ticks = bench_ns_to_ticks(&job->clock, o->progress_ns ? o->progress_ns : NS_PER_S);
+    job->sample_ticks = bench_ns_to_ticks(&job->clock, o->progress_ns ? o->progress_ns : NSEC_PER_SEC);
     for (unsigned d = 0; d < BENCH_DIRS; d++) {
         bench_lat_reset(&job->res.dir[d].clat);
         bench_lat_reset(&job->res.dir[d].slat);

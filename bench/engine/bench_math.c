@@ -9,20 +9,19 @@
  */
 #include "bench/engine/bench_math.h"
 
+#include "lib/compiler.h"
 #include "lib/printf.h"
-
-#define NSEC_PER_SEC_U64 1000000000ull
 
 void bench_clock_init(struct bench_clock *c, uint64_t tsc_hz)
 {
     c->tsc_hz = tsc_hz ? tsc_hz : 1;
     /* 10^9 * 2^32 < 2^62: fits; mult < 2^64 for any tsc_hz >= 1. */
-    c->mult = (uint64_t)(bench_div128((bench_u128)NSEC_PER_SEC_U64 << 32, c->tsc_hz, NULL));
+    c->mult = (uint64_t)(bench_div128((bench_u128)NSEC_PER_SEC << 32, c->tsc_hz, NULL));
 }
 
 uint64_t bench_ns_to_ticks(const struct bench_clock *c, uint64_t ns)
 {
-    return bench_muldiv(ns, c->tsc_hz, NSEC_PER_SEC_U64);
+    return bench_muldiv(ns, c->tsc_hz, NSEC_PER_SEC);
 }
 
 bench_u128 bench_div128(bench_u128 n, uint64_t d, uint64_t *rem)

@@ -13,12 +13,9 @@
 #include <string.h>
 
 #include "bench/engine/bench.h"
+#include "lib/compiler.h"
 #include "lib/errno.h"
 #include "lib/parse.h"
-
-#define NS_PER_US 1000ull
-#define NS_PER_MS 1000000ull
-#define NS_PER_S 1000000000ull
 
 static const char usage_text[] =
     "bench [global options] [name=JOB options]...\n"
@@ -71,8 +68,8 @@ void bench_opts_default(struct bench_opts *o)
     o->do_verify = true;
     o->verify_gen = 1;
     o->verify_print = 10;
-    o->io_timeout_ns = 10 * NS_PER_S;
-    o->progress_ns = NS_PER_S;
+    o->io_timeout_ns = 10 * NSEC_PER_SEC;
+    o->progress_ns = NSEC_PER_SEC;
     o->npercentiles = BENCH_FIO_PERCENTILES_NR;
     memcpy(o->percentiles, bench_fio_percentiles, sizeof(bench_fio_percentiles));
     o->json_bins = true;
@@ -85,7 +82,7 @@ static const char *const rw_names[] = {
 
 const char *bench_rw_name(enum bench_rw rw)
 {
-    return (unsigned)rw < sizeof(rw_names) / sizeof(rw_names[0]) ? rw_names[rw] : "?";
+    return (unsigned)rw < ARRAY_SIZE(rw_names) ? rw_names[rw] : "?";
 }
 
 const char *bench_mode_name(enum bench_mode m)
@@ -103,8 +100,8 @@ static int parse_time_ns(const char *s, uint64_t *out)
     static const struct {
         const char *suffix;
         uint64_t mult;
-    } units[] = { { "ns", 1 }, { "us", NS_PER_US }, { "ms", NS_PER_MS }, { "s", NS_PER_S },
-                  { "m", 60 * NS_PER_S }, { "h", 3600 * NS_PER_S } };
+    } units[] = { { "ns", 1 }, { "us", NSEC_PER_USEC }, { "ms", NSEC_PER_MSEC }, { "s", NSEC_PER_SEC },
+                  { "m", 60 * NSEC_PER_SEC }, { "h", 3600 * NSEC_PER_SEC } };
     char digits[24];
     size_t n = 0;
     while (s[n] >= '0' && s[n] <= '9')
@@ -113,16 +110,16 @@ static int parse_time_ns(const char *s, uint64_t *out)
         return n == 0 ? -EINVAL : -ERANGE;
     memcpy(digits, s, n);
     digits[n] = '\0';
-    uint64_t v, mult = NS_PER_S;
+    uint64_t v, mult = NSEC_PER_SEC;
     int err = parse_u64(digits, &v);
     if (err)
         return err;
     if (s[n] != '\0') {
         unsigned i;
-        for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        for (i = 0; i < ARRAY_SIZE(units); i++)
             if (strcmp(s + n, units[i].suffix) == 0)
                 break;
-        if (i == sizeof(units) / sizeof(units[0]))
+        if (i == ARRAY_SIZE(units))
             return -EINVAL;
         mult = units[i].mult;
     }
@@ -274,10 +271,10 @@ int bench_opts_set(struct bench_opts *o, const char *key, const char *v, char *e
         hint = "a target kind, e.g. block";
     } else if (!strcmp(key, "rw") || !strcmp(key, "readwrite")) {
         unsigned i;
-        for (i = 0; i < sizeof(rw_names) / sizeof(rw_names[0]); i++)
+        for (i = 0; i < ARRAY_SIZE(rw_names); i++)
             if (!strcmp(v, rw_names[i]))
                 break;
-        if (i < sizeof(rw_names) / sizeof(rw_names[0]))
+        if (i < ARRAY_SIZE(rw_names))
             o->rw = (enum bench_rw)i;
         else if (!strcmp(v, "readwrite"))
             o->rw = BENCH_RW_RW;
@@ -377,7 +374,7 @@ int bench_opts_set(struct bench_opts *o, const char *key, const char *v, char *e
         hint = "a time, not 0";
     } else if (!strcmp(key, "progress")) {
         rc = parse_time_ns(v, &o->progress_ns);
-        if (rc == 0 && o->progress_ns != 0 && o->progress_ns < NS_PER_MS)
+        if (rc == 0 && o->progress_ns != 0 && o->progress_ns < NSEC_PER_MSEC)
             rc = -ERANGE;
         hint = "0, or a time of at least 1ms";
     } else if (!strcmp(key, "batch_complete") || !strcmp(key, "iodepth_batch_complete_max")) {

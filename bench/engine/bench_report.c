@@ -14,11 +14,8 @@
 #include <string.h>
 
 #include "bench/engine/bench_internal.h"
+#include "lib/compiler.h"
 #include "lib/errno.h"
-
-#define NS_PER_US 1000ull
-#define NS_PER_MS 1000000ull
-#define NS_PER_S 1000000000ull
 
 static const char *const dir_name[BENCH_DIRS] = { "read", "write" };
 
@@ -55,11 +52,11 @@ void bench_report_header(const struct bench_job *job, unsigned index, unsigned n
     if (o->ios)
         bench_printf(env, ", %llu I/Os", (unsigned long long)o->ios);
     if (o->runtime_ns)
-        bench_printf(env, ", runtime %llu ms", (unsigned long long)(o->runtime_ns / NS_PER_MS));
+        bench_printf(env, ", runtime %llu ms", (unsigned long long)(o->runtime_ns / NSEC_PER_MSEC));
     if (!o->ios && !o->runtime_ns)
         bench_printf(env, ", one pass (%llu I/Os)", (unsigned long long)job->units);
     if (o->ramp_ns)
-        bench_printf(env, ", ramp %llu ms", (unsigned long long)(o->ramp_ns / NS_PER_MS));
+        bench_printf(env, ", ramp %llu ms", (unsigned long long)(o->ramp_ns / NSEC_PER_MSEC));
     if (job->random)
         bench_printf(env, ", seed 0x%llx%s", (unsigned long long)o->seed,
                      o->norandommap ? " norandommap" : "");
@@ -84,11 +81,11 @@ struct lat_unit {
 static struct lat_unit pick_unit(const struct bench_lat *l)
 {
     uint64_t mean = l->n ? l->sum / l->n : 0;
-    if (mean < 10 * NS_PER_US)
+    if (mean < 10 * NSEC_PER_USEC)
         return (struct lat_unit){ "nsec", 1 };
-    if (mean < 10 * NS_PER_MS)
-        return (struct lat_unit){ "usec", NS_PER_US };
-    return (struct lat_unit){ "msec", NS_PER_MS };
+    if (mean < 10 * NSEC_PER_MSEC)
+        return (struct lat_unit){ "usec", NSEC_PER_USEC };
+    return (struct lat_unit){ "msec", NSEC_PER_MSEC };
 }
 
 /* "min=12, max=1234, avg=45.23, stdev=12.34" in unit u. */
@@ -127,7 +124,7 @@ static void print_dir(const struct bench_job *job, unsigned d)
     bench_fmt_short(total, sizeof(total), s->bytes, 1024);
     bench_printf(env, "  %s: IOPS=%s, BW=%sB/s (%sB/s)(%sB/%llumsec)\n", dir_name[d], iops, bw_mib,
                  bw_mb, total,
-                 (unsigned long long)(bench_ticks_to_ns(&job->clock, rt) / NS_PER_MS));
+                 (unsigned long long)(bench_ticks_to_ns(&job->clock, rt) / NSEC_PER_MSEC));
     if (s->clat.n == 0) {
         bench_printf(env, "    no completed I/O measured\n");
         return;
@@ -222,7 +219,7 @@ static void print_errors(const struct bench_job *job)
     const struct bench_result *r = &job->res;
     if (r->stop == BENCH_STOP_TIMEOUT) {
         char t[24];
-        bench_fmt_x1000(t, sizeof(t), job->o.io_timeout_ns / NS_PER_MS, 3);
+        bench_fmt_x1000(t, sizeof(t), job->o.io_timeout_ns / NSEC_PER_MSEC, 3);
         bench_printf(env,
                      "  timeout: no completion for %ss with %u I/Os in flight: gave up%s\n", t,
                      r->in_flight_at_timeout,
@@ -419,7 +416,7 @@ static void json_dir(const struct bench_job *job, struct json *j, unsigned d)
     j_u64(j, "bw_bytes", bw_bytes);
     j_u64(j, "bw", bw_bytes / 1024);
     j_x1000(j, "iops", rt ? bench_muldiv(s->ios * 1000, hz, rt) : 0);
-    j_u64(j, "runtime", bench_ticks_to_ns(&job->clock, rt) / NS_PER_MS);
+    j_u64(j, "runtime", bench_ticks_to_ns(&job->clock, rt) / NSEC_PER_MSEC);
     j_u64(j, "total_ios", s->ios);
     j_u64(j, "short_ios", 0);
     j_u64(j, "drop_ios", 0);
@@ -546,7 +543,7 @@ static void print_json(const struct bench_job *job)
     j_u64(&j, "error", (uint64_t)(r->status < 0 ? -r->status : r->status));
     j_str(&j, "status", r->status ? errno_name(r->status) : "ok");
     j_str(&j, "stop", stop_name(r->stop));
-    j_u64(&j, "elapsed", bench_ticks_to_ns(&job->clock, r->elapsed_ticks) / NS_PER_S);
+    j_u64(&j, "elapsed", bench_ticks_to_ns(&job->clock, r->elapsed_ticks) / NSEC_PER_SEC);
     j_u64(&j, "elapsed_ns", bench_ticks_to_ns(&job->clock, r->elapsed_ticks));
     j_str(&j, "device", job->t->name);
     j_str(&j, "target", job->t->kind);
@@ -598,7 +595,7 @@ void bench_job_report(const struct bench_job *job)
     const struct bench_env *env = job->env;
     const struct bench_result *r = &job->res;
     char el[24];
-    bench_fmt_x1000(el, sizeof(el), bench_ticks_to_ns(&job->clock, r->elapsed_ticks) / NS_PER_MS,
+    bench_fmt_x1000(el, sizeof(el), bench_ticks_to_ns(&job->clock, r->elapsed_ticks) / NSEC_PER_MSEC,
                     3);
     bench_printf(env, "%s: (dev=%s rw=%s bs=%llu iodepth=%u queues=%u mode=%s): err=%d (%s), %ss\n",
                  job->o.name, job->t->name, bench_rw_name(job->o.rw),

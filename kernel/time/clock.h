@@ -8,10 +8,7 @@
 #include <stdint.h>
 
 #include "kernel/arch/x86.h"
-
-#define NSEC_PER_USEC 1000ull
-#define NSEC_PER_MSEC 1000000ull
-#define NSEC_PER_SEC 1000000000ull
+#include "lib/compiler.h" /* NSEC_PER_SEC and friends */
 
 /* Calibrates the TSC against CPUID 15h, the HPET or the PIT (first that works). */
 void clock_init(void);

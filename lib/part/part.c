@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "lib/compiler.h"
 #include "lib/errno.h"
 
 void part_warn(struct part_table *t, const char *fmt, ...)
@@ -133,7 +134,7 @@ const char *part_mbr_type_name(uint8_t type)
         { 0xEF, "EFI System (FAT)" },
         { 0xFD, "Linux raid autodetect" },
     };
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
         if (names[i].type == type)
             return names[i].name;
     return "unknown";
@@ -167,7 +168,7 @@ const char *part_gpt_type_name(const struct part_guid *type)
     char text[PART_GUID_TEXT_SIZE];
 
     part_guid_text(type, text);
-    for (size_t i = 0; i < sizeof(gpt_type_names) / sizeof(gpt_type_names[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(gpt_type_names); i++)
         if (strcmp(gpt_type_names[i].guid, text) == 0)
             return gpt_type_names[i].name;
     return "unknown";

@@ -1,6 +1,6 @@
 /*
- * Host test: lib/args.c - word splitting, quoting, escapes, errors and
- * command separation.
+ * Host test: lib/args.c - word splitting, quoting, escapes, errors,
+ * command separation, and flags told from operands.
  */
 #include "lib/args.h"
 #include "lib/errno.h"
@@ -64,6 +64,36 @@ int main(void)
     n = args_next_command("\"a\\\";b\"", &next);
     CHECK_EQ(n, 7);
     CHECK(next == NULL);
+
+    /* Flags: -l -a -la anywhere; unknown letters, "-" and digits are operands. */
+    char *ops[3];
+    unsigned flags;
+    CHECK_EQ(split("ls nvme0n1:1 -l /dir -a", argv, 8, buf, sizeof(buf)), 5);
+    CHECK_EQ(args_flags(5, argv, "la", &flags, ops, 3), 2);
+    CHECK_EQ(flags, ARGS_FLAG('l') | ARGS_FLAG('a'));
+    CHECK_STR_EQ(ops[0], "nvme0n1:1");
+    CHECK_STR_EQ(ops[1], "/dir");
+    CHECK_EQ(split("ls -al d", argv, 8, buf, sizeof(buf)), 3);
+    CHECK_EQ(args_flags(3, argv, "la", &flags, ops, 3), 1);
+    CHECK_EQ(flags, ARGS_FLAG('l') | ARGS_FLAG('a'));
+    CHECK_STR_EQ(ops[0], "d");
+    CHECK_EQ(split("ls d -x - -1 -lx -L", argv, 8, buf, sizeof(buf)), 7);
+    CHECK_EQ(args_flags(7, argv, "la", &flags, ops, 3), -E2BIG);
+    char *all[8];
+    CHECK_EQ(args_flags(7, argv, "la", &flags, all, 8), 6);
+    CHECK_EQ(flags, 0);
+    CHECK_STR_EQ(all[1], "-x");
+    CHECK_STR_EQ(all[2], "-");
+    CHECK_STR_EQ(all[3], "-1");
+    CHECK_STR_EQ(all[4], "-lx");
+    CHECK_STR_EQ(all[5], "-L");
+    CHECK_EQ(split("fsinfo -f", argv, 8, buf, sizeof(buf)), 2);
+    CHECK_EQ(args_flags(2, argv, "f", &flags, ops, 1), 0);
+    CHECK_EQ(flags, ARGS_FLAG('f'));
+    CHECK_EQ(args_flags(2, argv, "", &flags, ops, 1), 1); /* no flags allowed: an operand */
+    CHECK_STR_EQ(ops[0], "-f");
+    CHECK_EQ(flags, 0);
+    CHECK_EQ(args_flags(1, argv, "f", &flags, ops, 0), 0);
 
     return check_exit();
 }
