@@ -147,8 +147,8 @@ struct file_args {
  * anywhere (args_flags). Mounts DEV[:PART] into m. 0, or -errno once the
  * usage or why the mount failed is printed (m then holds nothing to release).
  */
-static int mount_for_path(int argc, char **argv, const char *allowed, int min_paths,
-                          int max_paths, struct file_args *a, struct fs_mount *m)
+static int mount_for_path(int argc, char **argv, const char *allowed, int min_paths, int max_paths,
+                          struct file_args *a, struct fs_mount *m)
 {
     char *words[2];
     int n = args_flags(argc, argv, allowed, &a->flags, words, 1 + max_paths);

@@ -16,9 +16,11 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* a must be a power of two. */
+/* a must be a power of two. (clang-format takes "(a) - 1" for a cast.) */
+/* clang-format off */
 #define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
+/* clang-format on */
 
 /* Each argument is evaluated twice: no side effects in them. */
 #define MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -913,7 +913,8 @@ struct bench_job *bench_job_create(const struct bench_env *env, struct bench_tar
     perm_rekey(job);
     job->timeout_ticks = bench_ns_to_ticks(&job->clock, o->io_timeout_ns);
     job->progress_ticks = bench_ns_to_ticks(&job->clock, o->progress_ns);
-    job->sample_ticks = bench_ns_to_ticks(&job->clock, o->progress_ns ? o->progress_ns : NSEC_PER_SEC);
+    job->sample_ticks = bench_ns_to_ticks(&job->clock,
+                                          o->progress_ns ? o->progress_ns : NSEC_PER_SEC);
     for (unsigned d = 0; d < BENCH_DIRS; d++) {
         bench_lat_reset(&job->res.dir[d].clat);
         bench_lat_reset(&job->res.dir[d].slat);

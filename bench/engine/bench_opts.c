@@ -100,8 +100,8 @@ static int parse_time_ns(const char *s, uint64_t *out)
     static const struct {
         const char *suffix;
         uint64_t mult;
-    } units[] = { { "ns", 1 }, { "us", NSEC_PER_USEC }, { "ms", NSEC_PER_MSEC }, { "s", NSEC_PER_SEC },
-                  { "m", 60 * NSEC_PER_SEC }, { "h", 3600 * NSEC_PER_SEC } };
+    } units[] = { { "ns", 1 },           { "us", NSEC_PER_USEC },    { "ms", NSEC_PER_MSEC },
+                  { "s", NSEC_PER_SEC }, { "m", 60 * NSEC_PER_SEC }, { "h", 3600 * NSEC_PER_SEC } };
     char digits[24];
     size_t n = 0;
     while (s[n] >= '0' && s[n] <= '9')

@@ -595,8 +595,8 @@ void bench_job_report(const struct bench_job *job)
     const struct bench_env *env = job->env;
     const struct bench_result *r = &job->res;
     char el[24];
-    bench_fmt_x1000(el, sizeof(el), bench_ticks_to_ns(&job->clock, r->elapsed_ticks) / NSEC_PER_MSEC,
-                    3);
+    bench_fmt_x1000(el, sizeof(el),
+                    bench_ticks_to_ns(&job->clock, r->elapsed_ticks) / NSEC_PER_MSEC, 3);
     bench_printf(env, "%s: (dev=%s rw=%s bs=%llu iodepth=%u queues=%u mode=%s): err=%d (%s), %ss\n",
                  job->o.name, job->t->name, bench_rw_name(job->o.rw),
                  (unsigned long long)job->o.bs, job->o.iodepth, job->nqueues,

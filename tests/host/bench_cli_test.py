@@ -266,7 +266,8 @@ def case_freestanding(a):
             elif len(parts) == 3 and parts[1] in "TDRB":
                 defined.add(parts[2])
     missing = undefined - defined - ALLOWED
-    check(not missing, f"the bench engine needs symbols outside lib/ and block.h: {sorted(missing)}")
+    check(not missing,
+          f"the bench engine needs symbols outside lib/ and block.h: {sorted(missing)}")
 
 
 def main():
