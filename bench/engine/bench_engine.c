@@ -571,6 +571,16 @@ static void print_progress(const struct bench_job *job, const struct progress *p
 
 /* ---- main loops ---- */
 
+/* Refills queue qi up to its depth if it wants it, and commits what is pending. */
+static inline void top_up(struct bench_job *job, unsigned qi)
+{
+    struct bench_queue *q = &job->queue[qi];
+    if (refill_wanted(job, q))
+        refill(job, qi);
+    if (q->uncommitted)
+        commit(job, qi);
+}
+
 static void loop_poll(struct bench_job *job)
 {
     struct bench_target *t = job->t;
@@ -578,10 +588,7 @@ static void loop_poll(struct bench_job *job)
         uint64_t tnow = 0;
         for (unsigned qi = 0; qi < job->nqueues; qi++) {
             struct bench_queue *q = &job->queue[qi];
-            if (refill_wanted(job, q))
-                refill(job, qi);
-            if (q->uncommitted)
-                commit(job, qi);
+            top_up(job, qi);
             if (q->inflight == 0)
                 continue;
             job->cb_ticks = 0;
@@ -622,13 +629,8 @@ static void loop_irq(struct bench_job *job)
         struct progress p = { 0 };
         bool hung = false;
         unsigned long flags = env->irq_save(env->ctx);
-        for (unsigned qi = 0; qi < job->nqueues; qi++) {
-            struct bench_queue *q = &job->queue[qi];
-            if (refill_wanted(job, q))
-                refill(job, qi);
-            if (q->uncommitted)
-                commit(job, qi);
-        }
+        for (unsigned qi = 0; qi < job->nqueues; qi++)
+            top_up(job, qi);
         uint64_t tnow = now(job);
         if (tnow >= job->next_check_tsc)
             hung = tick(job, tnow, &p);

@@ -1,5 +1,5 @@
 /*
- * kernel/shell/cmds_system.c - the machine-level shell commands: mem,
+ * kernel/shell/system_shell.c - the machine-level shell commands: mem,
  * uptime, poweroff, reboot, dmesg, irq, bootinfo, fault. Output formats are
  * documented in docs/shell.md.
  */
