@@ -4,6 +4,7 @@
  */
 #include "kernel/kernel.h"
 
+#include "drivers/input/i8042.h"
 #include "drivers/nvme/nvme.h"
 #include "drivers/pci/pci.h"
 #include "drivers/serial/uart16550.h"
@@ -61,6 +62,7 @@ void kernel_main(struct boot_info *bi, int boot_parse_error)
     uart_enable_rx_irq();    /* console input by interrupt */
     cpu_sti();
     pci_init();              /* enumerate every bus */
+    i8042_init();            /* PS/2 keyboard: console input by IRQ 1 */
     nvme_probe(NULL, NULL, NULL); /* bring up every NVMe controller; publish namespaces */
     kprintf("nvos: ready\n");
     shell_run(cmdline_get("run"));
