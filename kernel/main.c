@@ -6,6 +6,7 @@
 
 #include "drivers/input/i8042.h"
 #include "drivers/nvme/nvme.h"
+#include "drivers/usb/xhci.h"
 #include "drivers/pci/pci.h"
 #include "drivers/serial/uart16550.h"
 #include "kernel/acpi/acpi.h"
@@ -63,6 +64,7 @@ void kernel_main(struct boot_info *bi, int boot_parse_error)
     cpu_sti();
     pci_init();              /* enumerate every bus */
     i8042_init();            /* PS/2 keyboard: console input by IRQ 1 */
+    xhci_init();             /* USB keyboards on xHCI controllers */
     nvme_probe(NULL, NULL, NULL); /* bring up every NVMe controller; publish namespaces */
     kprintf("nvos: ready\n");
     shell_run(cmdline_get("run"));

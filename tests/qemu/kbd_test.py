@@ -95,13 +95,17 @@ class Qmp:
 class Keyboard:
     """Types on the PS/2 keyboard (device None) or on a USB keyboard (its id)."""
 
-    def __init__(self, qmp, device=None):
+    def __init__(self, qmp, device=None, usb=False):
         self.qmp = qmp
         self.device = device
+        self.usb = usb
 
     def _event(self, qcode, down):
         ev = {"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": qcode}}}
-        self.qmp.execute("input-send-event", device=self.device, events=[ev])
+        args = {"events": [ev]}
+        if self.device is not None:
+            args["device"] = self.device
+        self.qmp.execute("input-send-event", **args)
 
     def down(self, qcode):
         self._event(qcode, True)
@@ -111,7 +115,7 @@ class Keyboard:
 
     def keys(self, qcodes):
         """Presses qcodes in order, then releases them in reverse (a chord)."""
-        if self.device is None:
+        if not self.usb:
             self.qmp.execute("send-key", keys=[{"type": "qcode", "data": q} for q in qcodes],
                              **{"hold-time": 40})
             time.sleep(0.06)
@@ -254,6 +258,36 @@ def ps2_case(boot, layout=None):
 ps2_case("kernel")
 ps2_case("grub-bios", layout="de")
 ps2_case("uefi")
+
+
+def usb_case(boot, layout=None, repeat=False, hub=False):
+    @case(f"kbd.usb{'-hub' if hub else ''}.{boot}")
+    def run(name):
+        # i8042=off: whatever QEMU does with the key events, only the USB
+        # keyboard can deliver them to the shell.
+        cmd = "i8042=off" + (f" kbd.layout={layout}" if layout else "")
+        disk = nvosqemu.Disk(blank_disk(name), snapshot=True)
+        with machine(name, boot, cmdline=cmd, usb=True, hub=hub, disks=[disk]) as m:
+            m.wait_prompt(180)
+            check(re.search(r"^xhci0: port \d+: USB keyboard 0627:0001", m.buf, re.M) is not None,
+                  "no USB keyboard line in the boot log")
+            # input-send-event without a device: QEMU gives the events to the
+            # active keyboard handler, the USB one (aiming at "kbd0" needs it
+            # bound to a display console).
+            kbd = Keyboard(Qmp(m.qmp_path), usb=True)
+            if layout == "de":
+                check_layout_de(m, kbd)
+            else:
+                check_typing(m, kbd)
+            if repeat:
+                print(f"key repeat: {check_repeat(m, kbd)} characters for 1.5 s held")
+            check_ctrl_c(m, kbd, type_on_serial=layout is not None)
+            m.poweroff(0)
+
+
+usb_case("uefi", repeat=True)
+usb_case("grub-uefi", layout="de")
+usb_case("kernel", repeat=True)
 
 
 @case("kbd.ps2.absent")

@@ -1,0 +1,16 @@
+/*
+ * drivers/usb/xhci.h - USB host controllers (xHCI) and the keyboards on them.
+ */
+#ifndef NVOS_DRIVERS_USB_XHCI_H
+#define NVOS_DRIVERS_USB_XHCI_H
+
+/*
+ * Takes every xHCI controller (PCI class 0C/03/30) from the firmware, brings
+ * it up, enumerates the devices on its root-hub ports and starts the HID
+ * boot keyboards among them as console input. One line per controller and
+ * per device found. Boot option: xhci=off leaves them alone.
+ * Returns the number of keyboards started.
+ */
+int xhci_init(void);
+
+#endif
