@@ -39,6 +39,7 @@
 #include "drivers/pci/pci.h"
 #include "drivers/usb/usb_desc.h"
 #include "drivers/usb/xhci_regs.h"
+#include "drivers/usb/xhci_ring.h"
 #include "kernel/arch/mmio.h"
 #include "kernel/arch/x86.h"
 #include "kernel/cmdline.h"
@@ -62,19 +63,12 @@
 #define PORT_RESET_TIMEOUT_NS (500 * NSEC_PER_MSEC)
 #define CFG_BUF 512 /* configuration descriptors beyond this are cut (and parsed as cut) */
 
-struct ring {
-    struct xhci_trb *trbs;
-    phys_addr_t phys;
-    unsigned enq;
-    uint32_t cycle; /* producer cycle state */
-};
-
 struct xhci;
 
 struct usb_kbd {
     struct xhci *hc;
     unsigned slot, dci;
-    struct ring ring;
+    struct xhci_ring ring;
     uint8_t *report; /* DMA, 64 bytes */
     phys_addr_t report_phys;
     unsigned report_len;
@@ -93,11 +87,8 @@ struct xhci {
 
     uint64_t *dcbaa;
     phys_addr_t dcbaa_phys;
-    struct ring cmd;
-    struct xhci_trb *events;
-    phys_addr_t events_phys;
-    unsigned evt_deq;
-    uint32_t evt_cycle; /* consumer cycle state */
+    struct xhci_ring cmd;
+    struct xhci_event_ring events;
 
     /* The one command or control transfer in flight during enumeration. */
     struct {
@@ -182,37 +173,14 @@ static void *xhci_dma(struct xhci *hc, size_t size, phys_addr_t *phys)
     return p;
 }
 
-static int ring_init(struct xhci *hc, struct ring *r)
+static int ring_init(struct xhci *hc, struct xhci_ring *r)
 {
-    r->trbs = xhci_dma(hc, RING_TRBS * sizeof(struct xhci_trb), &r->phys);
-    if (r->trbs == NULL)
+    phys_addr_t phys;
+    struct xhci_trb *trbs = xhci_dma(hc, RING_TRBS * sizeof(struct xhci_trb), &phys);
+    if (trbs == NULL)
         return -ENOMEM;
-    r->enq = 0;
-    r->cycle = 1;
-    /* [§4.11.5.1] The last TRB links back to the first and toggles the cycle. */
-    struct xhci_trb *link = &r->trbs[RING_TRBS - 1];
-    link->parameter = r->phys;
-    link->control = XHCI_SET(XHCI_TRB_TYPE, XHCI_TRB_LINK) | XHCI_TRB_TC;
+    xhci_ring_init(r, trbs, phys, RING_TRBS);
     return 0;
-}
-
-/* Writes a TRB at the enqueue pointer, control dword (with the cycle bit)
- * last; returns its physical address. Moves past the Link TRB at the end. */
-static phys_addr_t ring_push(struct ring *r, uint64_t param, uint32_t status, uint32_t control)
-{
-    struct xhci_trb *t = &r->trbs[r->enq];
-    phys_addr_t at = r->phys + r->enq * sizeof(struct xhci_trb);
-    t->parameter = param;
-    t->status = status;
-    __asm__ volatile("" ::: "memory");
-    t->control = (control & ~XHCI_TRB_CYCLE) | r->cycle;
-    if (++r->enq == RING_TRBS - 1) {
-        struct xhci_trb *link = &r->trbs[RING_TRBS - 1];
-        link->control = (link->control & ~XHCI_TRB_CYCLE) | r->cycle;
-        r->cycle ^= 1;
-        r->enq = 0;
-    }
-    return at;
 }
 
 /* ---- events -------------------------------------------------------------- */
@@ -230,41 +198,29 @@ static struct usb_kbd *kbd_for(struct xhci *hc, unsigned slot, unsigned dci)
 /* Consumes every event the controller has posted. Interrupts off. */
 static void process_events(struct xhci *hc)
 {
+    struct xhci_trb e;
     unsigned handled = 0;
-    for (; handled < EVENT_TRBS; handled++) {
-        struct xhci_trb *e = &hc->events[hc->evt_deq];
-        uint32_t control = READ_ONCE(e->control);
-        if ((control & XHCI_TRB_CYCLE) != hc->evt_cycle)
-            break;
-        __asm__ volatile("" ::: "memory"); /* cycle bit first, then the rest */
-        uint64_t param = e->parameter;
-        uint32_t status = e->status;
-        unsigned type = XHCI_GET(control, XHCI_TRB_TYPE);
-        uint8_t cc = (uint8_t)XHCI_GET(status, XHCI_TRB_COMPLETION_CODE);
-        unsigned slot = XHCI_GET(control, XHCI_TRB_SLOT_ID);
-        if (type == XHCI_TRB_COMMAND_COMPLETION_EVENT || type == XHCI_TRB_TRANSFER_EVENT) {
-            struct usb_kbd *k;
-            if (param == hc->wait.trb && hc->wait.trb != 0) {
-                hc->wait.done = true;
-                hc->wait.cc = cc;
-                hc->wait.slot = (uint8_t)slot;
-                hc->wait.trb = 0;
-            } else if (param == hc->wait.data_trb && hc->wait.data_trb != 0) {
-                hc->wait.residual = status & XHCI_TRB_TRANSFER_LENGTH_MASK;
-            } else if (type == XHCI_TRB_TRANSFER_EVENT &&
-                       (k = kbd_for(hc, slot, XHCI_GET(control, XHCI_TRB_EP_ID))) != NULL) {
-                kbd_report(k, cc, status & XHCI_TRB_TRANSFER_LENGTH_MASK);
-            }
-        }
-        /* Port Status Change and the rest: devices are found at boot only. */
-        if (++hc->evt_deq == EVENT_TRBS) {
-            hc->evt_deq = 0;
-            hc->evt_cycle ^= 1;
+    for (; handled < EVENT_TRBS && xhci_event_next(&hc->events, &e); handled++) {
+        unsigned type = XHCI_GET(e.control, XHCI_TRB_TYPE);
+        uint8_t cc = (uint8_t)XHCI_GET(e.status, XHCI_TRB_COMPLETION_CODE);
+        unsigned slot = XHCI_GET(e.control, XHCI_TRB_SLOT_ID);
+        if (type != XHCI_TRB_COMMAND_COMPLETION_EVENT && type != XHCI_TRB_TRANSFER_EVENT)
+            continue; /* Port Status Change and the rest: devices are found at boot only */
+        struct usb_kbd *k;
+        if (e.parameter == hc->wait.trb && hc->wait.trb != 0) {
+            hc->wait.done = true;
+            hc->wait.cc = cc;
+            hc->wait.slot = (uint8_t)slot;
+            hc->wait.trb = 0;
+        } else if (e.parameter == hc->wait.data_trb && hc->wait.data_trb != 0) {
+            hc->wait.residual = e.status & XHCI_TRB_TRANSFER_LENGTH_MASK;
+        } else if (type == XHCI_TRB_TRANSFER_EVENT &&
+                   (k = kbd_for(hc, slot, XHCI_GET(e.control, XHCI_TRB_EP_ID))) != NULL) {
+            kbd_report(k, cc, e.status & XHCI_TRB_TRANSFER_LENGTH_MASK);
         }
     }
     if (handled > 0)
-        ir_wr64(hc, XHCI_ERDP,
-                (hc->events_phys + hc->evt_deq * sizeof(struct xhci_trb)) | XHCI_ERDP_EHB);
+        ir_wr64(hc, XHCI_ERDP, xhci_event_dequeue(&hc->events) | XHCI_ERDP_EHB);
 }
 
 /* Waits for hc->wait to complete, consuming events meanwhile. */
@@ -313,7 +269,7 @@ static int command(struct xhci *hc, uint64_t param, uint32_t control, unsigned *
                    const char *what)
 {
     memset(&hc->wait, 0, sizeof(hc->wait));
-    hc->wait.trb = ring_push(&hc->cmd, param, 0, control);
+    hc->wait.trb = xhci_ring_push(&hc->cmd, param, 0, control);
     ring_doorbell(hc, 0, XHCI_DB_HOST);
     int err = wait_completion(hc, CMD_TIMEOUT_NS);
     if (err < 0) {
@@ -412,18 +368,17 @@ static int setup_scratchpad(struct xhci *hc)
 
 static int setup_event_ring(struct xhci *hc)
 {
-    hc->events = xhci_dma(hc, EVENT_TRBS * sizeof(struct xhci_trb), &hc->events_phys);
-    phys_addr_t erst_phys;
+    phys_addr_t ring_phys, erst_phys;
+    struct xhci_trb *ring = xhci_dma(hc, EVENT_TRBS * sizeof(struct xhci_trb), &ring_phys);
     struct xhci_erst_entry *erst = xhci_dma(hc, 4096, &erst_phys);
-    if (hc->events == NULL || erst == NULL)
+    if (ring == NULL || erst == NULL)
         return -ENOMEM;
-    erst[0].ring_segment_base = hc->events_phys;
+    erst[0].ring_segment_base = ring_phys;
     erst[0].ring_segment_size = EVENT_TRBS;
-    hc->evt_deq = 0;
-    hc->evt_cycle = 1;
+    xhci_event_ring_init(&hc->events, ring, ring_phys, EVENT_TRBS);
     /* [§4.9.4] ERSTSZ, ERDP, then ERSTBA (which starts the ring). */
     ir_wr(hc, XHCI_ERSTSZ, 1);
-    ir_wr64(hc, XHCI_ERDP, hc->events_phys);
+    ir_wr64(hc, XHCI_ERDP, ring_phys);
     ir_wr64(hc, XHCI_ERSTBA, erst_phys);
     return 0;
 }
@@ -432,7 +387,7 @@ static int setup_event_ring(struct xhci *hc)
 
 struct usb_dev {
     unsigned slot, port, speed;
-    struct ring ep0;
+    struct xhci_ring ep0;
     uint8_t *in_ctx, *out_ctx;
     phys_addr_t in_phys, out_phys;
     uint8_t *buf; /* DMA, CFG_BUF bytes */
@@ -458,14 +413,14 @@ static int control(struct xhci *hc, struct usb_dev *dev, uint8_t type, uint8_t r
     if (length > CFG_BUF)
         return -EINVAL;
     memset(&hc->wait, 0, sizeof(hc->wait));
-    ring_push(&dev->ep0, setup, 8,
+    xhci_ring_push(&dev->ep0, setup, 8,
               XHCI_SET(XHCI_TRB_TYPE, XHCI_TRB_SETUP_STAGE) | XHCI_TRB_IDT |
                   XHCI_SET(XHCI_TRB_TRT, trt));
     if (length > 0)
-        hc->wait.data_trb = ring_push(&dev->ep0, dev->buf_phys, length,
+        hc->wait.data_trb = xhci_ring_push(&dev->ep0, dev->buf_phys, length,
                                       XHCI_SET(XHCI_TRB_TYPE, XHCI_TRB_DATA_STAGE) |
                                           XHCI_TRB_ISP | (in ? XHCI_TRB_DIR_IN : 0));
-    hc->wait.trb = ring_push(&dev->ep0, 0, 0,
+    hc->wait.trb = xhci_ring_push(&dev->ep0, 0, 0,
                              XHCI_SET(XHCI_TRB_TYPE, XHCI_TRB_STATUS_STAGE) | XHCI_TRB_IOC |
                                  (length == 0 || !in ? XHCI_TRB_DIR_IN : 0));
     ring_doorbell(hc, dev->slot, 1);
@@ -496,7 +451,7 @@ static int get_descriptor(struct xhci *hc, struct usb_dev *dev, uint8_t dtype, u
 
 static void kbd_queue_report(struct usb_kbd *k)
 {
-    ring_push(&k->ring, k->report_phys, k->report_len,
+    xhci_ring_push(&k->ring, k->report_phys, k->report_len,
               XHCI_SET(XHCI_TRB_TYPE, XHCI_TRB_NORMAL) | XHCI_TRB_IOC | XHCI_TRB_ISP);
     ring_doorbell(k->hc, k->slot, k->dci);
 }

@@ -145,7 +145,7 @@ struct xhci_trb {
     uint64_t parameter;
     uint32_t status;
     uint32_t control;
-} __attribute__((packed, aligned(16)));
+} __attribute__((aligned(16))); /* naturally packed; accessed atomically by the rings */
 _Static_assert(sizeof(struct xhci_trb) == 16, "TRB is 16 bytes [xHCI 1.2 §6.4]");
 _Static_assert(offsetof(struct xhci_trb, status) == 8, "TRB status at byte 8");
 _Static_assert(offsetof(struct xhci_trb, control) == 12, "TRB control at byte 12");

@@ -40,4 +40,5 @@ set(NVOS_HOST_UNITS
     text_oracles
     fuzz_fat
     kbd
+    usb
 )
