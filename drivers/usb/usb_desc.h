@@ -99,6 +99,7 @@ struct usb_endpoint_desc {
 _Static_assert(sizeof(struct usb_endpoint_desc) == 7, "endpoint descriptor is 7 bytes");
 
 #define USB_CLASS_HID 3
+#define USB_CLASS_HUB 9
 #define USB_HID_SUBCLASS_BOOT 1
 #define USB_HID_PROTOCOL_KEYBOARD 1
 

@@ -25,8 +25,10 @@
  * software key repeat either way: the console wakes every 10 ms while it
  * waits for input).
  *
- * Limits: devices on root-hub ports only (no hubs), present at boot (no
- * hot-plug); one configuration; a keyboard endpoint that halts is dropped.
+ * Hubs (USB 2.0 §11.24) are walked at boot, five deep at most. Limits:
+ * devices present at boot only (no hot-plug: Port Status Change events and
+ * hub status endpoints are not watched); one configuration; a keyboard
+ * endpoint that halts is dropped.
  * Every wait has a deadline; descriptors are bounds-checked (usb_desc.c).
  */
 #include "drivers/usb/xhci.h"
@@ -385,8 +387,21 @@ static int setup_event_ring(struct xhci *hc)
 
 /* ---- control transfers ------------------------------------------------------ */
 
+/* Where a device sits: its root-hub port, the hubs in between (the route
+ * string, one nibble per tier [§8.9]) and the high-speed hub whose
+ * transaction translator serves it if it is a low/full-speed device behind
+ * one [§4.3.3, §6.2.2 Parent Hub Slot ID / Parent Port Number]. */
+struct usb_loc {
+    unsigned root_port;
+    uint32_t route;
+    unsigned depth; /* hubs between the root port and the device */
+    unsigned tt_slot, tt_port;
+    char name[24];  /* "5" or "5.2.1", for messages */
+};
+
 struct usb_dev {
-    unsigned slot, port, speed;
+    unsigned slot, speed;
+    const struct usb_loc *loc;
     struct xhci_ring ep0;
     uint8_t *in_ctx, *out_ctx;
     phys_addr_t in_phys, out_phys;
@@ -426,12 +441,12 @@ static int control(struct xhci *hc, struct usb_dev *dev, uint8_t type, uint8_t r
     ring_doorbell(hc, dev->slot, 1);
     int err = wait_completion(hc, XFER_TIMEOUT_NS);
     if (err < 0) {
-        kprintf("%s: port %u: %s: no answer within %llu ms\n", hc->name, dev->port, what,
+        kprintf("%s: port %s: %s: no answer within %llu ms\n", hc->name, dev->loc->name, what,
                 (unsigned long long)(XFER_TIMEOUT_NS / NSEC_PER_MSEC));
         return err;
     }
     if (hc->wait.cc != XHCI_CC_SUCCESS && hc->wait.cc != XHCI_CC_SHORT_PACKET) {
-        kprintf("%s: port %u: %s failed: completion code %u (%s)\n", hc->name, dev->port, what,
+        kprintf("%s: port %s: %s failed: completion code %u (%s)\n", hc->name, dev->loc->name, what,
                 hc->wait.cc, cc_name(hc->wait.cc));
         return -EIO;
     }
@@ -583,10 +598,157 @@ static const char *setup_interrupt(struct xhci *hc)
     return how;
 }
 
-/* Address Device, descriptors, Configure Endpoint, SET_CONFIGURATION, boot protocol. */
-static int enumerate(struct xhci *hc, unsigned port, unsigned speed)
+/* [§6.2.2] The Slot Context fields that say where the device is. */
+static void slot_ctx_fill(struct xhci_slot_ctx *sc, const struct usb_loc *loc, unsigned speed,
+                          unsigned entries)
 {
-    struct usb_dev dev = { .port = port, .speed = speed };
+    sc->dw0 = (loc->route & XHCI_SLOT_ROUTE_STRING_MASK) |
+              (uint32_t)speed << XHCI_SLOT_SPEED_SHIFT |
+              (uint32_t)entries << XHCI_SLOT_CONTEXT_ENTRIES_SHIFT;
+    sc->dw1 = (uint32_t)loc->root_port << XHCI_SLOT_ROOT_HUB_PORT_SHIFT;
+    sc->dw2 = (uint32_t)loc->tt_slot << XHCI_SLOT_PARENT_HUB_SLOT_SHIFT |
+              (uint32_t)loc->tt_port << XHCI_SLOT_PARENT_PORT_SHIFT;
+}
+
+static int enumerate(struct xhci *hc, const struct usb_loc *loc, unsigned speed);
+
+/* [USB 2.0 §11.24.2] Hub class requests, §11.24.2.7 port status bits. */
+#define USB_DT_HUB 0x29
+#define USB_REQ_GET_STATUS 0
+#define USB_REQ_CLEAR_FEATURE 1
+#define USB_REQ_SET_FEATURE 3
+#define USB_RT_PORT 0x23 /* class, other (the port) */
+#define USB_PORT_FEAT_RESET 4
+#define USB_PORT_FEAT_POWER 8
+#define USB_PORT_FEAT_C_CONNECTION 16
+#define USB_PORT_FEAT_C_RESET 20
+#define USB_PORT_STAT_CONNECTION 0x0001
+#define USB_PORT_STAT_ENABLE 0x0002
+#define USB_PORT_STAT_LOW_SPEED 0x0200
+#define USB_PORT_STAT_HIGH_SPEED 0x0400
+#define USB_PORT_STAT_C_RESET 0x0010
+#define USB_MAX_HUB_DEPTH 5 /* [USB 2.0 §4.1.1] five hubs at most; route string nibbles */
+
+static int hub_port_status(struct xhci *hc, struct usb_dev *hub, unsigned port, uint16_t *status,
+                           uint16_t *change)
+{
+    size_t got = 0;
+    int err = control(hc, hub, USB_DIR_IN | USB_RT_PORT, USB_REQ_GET_STATUS, 0, (uint16_t)port, 4,
+                      &got, "GET_STATUS(port)");
+    if (err < 0)
+        return err;
+    if (got < 4)
+        return -EPROTO;
+    *status = (uint16_t)(hub->buf[0] | hub->buf[1] << 8);
+    *change = (uint16_t)(hub->buf[2] | hub->buf[3] << 8);
+    return 0;
+}
+
+static int hub_port_feature(struct xhci *hc, struct usb_dev *hub, uint8_t req, unsigned feature,
+                            unsigned port)
+{
+    return control(hc, hub, USB_RT_PORT, req, (uint16_t)feature, (uint16_t)port, 0, NULL,
+                   req == USB_REQ_SET_FEATURE ? "SET_FEATURE(port)" : "CLEAR_FEATURE(port)");
+}
+
+/* [USB 2.0 §11.24] A hub: configure it, tell the controller (§4.3.5: Slot
+ * Context Hub, Number of Ports, TT Think Time), power and reset each port
+ * with a device, enumerate what is there. Returns keyboards found. */
+static int hub_attach(struct xhci *hc, struct usb_dev *hub, uint8_t config_value,
+                      const struct usb_device_desc *dd)
+{
+    const char *what = "SET_CONFIGURATION";
+    int err = control(hc, hub, 0, USB_REQ_SET_CONFIGURATION, config_value, 0, 0, NULL, what);
+    if (err < 0)
+        return err;
+    size_t got = 0;
+    what = "GET_DESCRIPTOR(hub)";
+    err = control(hc, hub, USB_DIR_IN | USB_TYPE_CLASS, USB_REQ_GET_DESCRIPTOR,
+                  USB_DT_HUB << 8, 0, 16, &got, what);
+    if (err < 0)
+        return err;
+    if (got < 7 || hub->buf[1] != USB_DT_HUB) {
+        kprintf("%s: port %s: hub descriptor malformed (%zu bytes)\n", hc->name,
+                hub->loc->name, got);
+        return -EPROTO;
+    }
+    unsigned nports = hub->buf[2];
+    uint16_t characteristics = (uint16_t)(hub->buf[3] | hub->buf[4] << 8);
+    unsigned pwr_good_ms = hub->buf[5] * 2u;
+    if (nports > 15)
+        nports = 15; /* a route string nibble holds ports 1-15 */
+
+    memset(hub->in_ctx, 0, 4096);
+    struct xhci_input_ctrl_ctx *icc = ctx_at(hc, hub->in_ctx, 0);
+    struct xhci_slot_ctx *sc = ctx_at(hc, hub->in_ctx, 1);
+    icc->add_flags = 1u << 0;
+    slot_ctx_fill(sc, hub->loc, hub->speed, 1);
+    sc->dw0 |= XHCI_SLOT_HUB;
+    sc->dw1 |= nports << XHCI_SLOT_NUM_PORTS_SHIFT;
+    if (hub->speed == XHCI_SPEED_HIGH)
+        sc->dw2 |= (uint32_t)((characteristics >> 5) & 3) << XHCI_SLOT_TTT_SHIFT;
+    if ((err = command(hc, hub->in_phys,
+                       XHCI_SET(XHCI_TRB_TYPE, XHCI_TRB_CONFIGURE_ENDPOINT) |
+                           XHCI_SET(XHCI_TRB_SLOT_ID, hub->slot),
+                       NULL, "Configure Endpoint (hub)")) < 0)
+        return err;
+    kprintf("%s: port %s: USB hub %04x:%04x, %u ports\n", hc->name, hub->loc->name,
+            dd->idVendor, dd->idProduct, nports);
+
+    for (unsigned p = 1; p <= nports; p++)
+        if ((err = hub_port_feature(hc, hub, USB_REQ_SET_FEATURE, USB_PORT_FEAT_POWER, p)) < 0)
+            return err;
+    udelay((pwr_good_ms + 10) * 1000ull);
+
+    int found = 0;
+    for (unsigned p = 1; p <= nports; p++) {
+        uint16_t st, ch;
+        if (hub_port_status(hc, hub, p, &st, &ch) < 0 || !(st & USB_PORT_STAT_CONNECTION))
+            continue;
+        if (hub_port_feature(hc, hub, USB_REQ_SET_FEATURE, USB_PORT_FEAT_RESET, p) < 0)
+            continue;
+        struct deadline d = deadline_in_ns(PORT_RESET_TIMEOUT_NS);
+        bool reset_done = false;
+        while (!deadline_passed(d)) {
+            if (hub_port_status(hc, hub, p, &st, &ch) < 0)
+                break;
+            if (ch & USB_PORT_STAT_C_RESET) {
+                reset_done = true;
+                break;
+            }
+            udelay(10000);
+        }
+        (void)hub_port_feature(hc, hub, USB_REQ_CLEAR_FEATURE, USB_PORT_FEAT_C_RESET, p);
+        (void)hub_port_feature(hc, hub, USB_REQ_CLEAR_FEATURE, USB_PORT_FEAT_C_CONNECTION, p);
+        if (!reset_done || !(st & USB_PORT_STAT_ENABLE)) {
+            kprintf("%s: port %s.%u: reset did not enable it (status %#x)\n", hc->name,
+                    hub->loc->name, p, st);
+            continue;
+        }
+        udelay(10000); /* TRSTRCY [USB 2.0 §7.1.7.5] */
+        unsigned speed = (st & USB_PORT_STAT_LOW_SPEED)    ? XHCI_SPEED_LOW
+                         : (st & USB_PORT_STAT_HIGH_SPEED) ? XHCI_SPEED_HIGH
+                                                           : XHCI_SPEED_FULL;
+        struct usb_loc child = *hub->loc;
+        child.route |= (uint32_t)p << (4 * hub->loc->depth);
+        child.depth = hub->loc->depth + 1;
+        if (hub->speed == XHCI_SPEED_HIGH && speed != XHCI_SPEED_HIGH) {
+            child.tt_slot = hub->slot;
+            child.tt_port = p;
+        }
+        ksnprintf(child.name, sizeof(child.name), "%s.%u", hub->loc->name, p);
+        int r = enumerate(hc, &child, speed);
+        if (r > 0)
+            found += r;
+    }
+    return found;
+}
+
+/* Address Device, descriptors, then a hub or a keyboard: Configure Endpoint,
+ * SET_CONFIGURATION, boot protocol. Returns keyboards started, or -E. */
+static int enumerate(struct xhci *hc, const struct usb_loc *loc, unsigned speed)
+{
+    struct usb_dev dev = { .loc = loc, .speed = speed };
     const char *what = "allocate memory";
     int err = -ENOMEM;
 
@@ -615,8 +777,7 @@ static int enumerate(struct xhci *hc, unsigned port, unsigned speed)
     struct xhci_slot_ctx *sc = ctx_at(hc, dev.in_ctx, 1);
     struct xhci_ep_ctx *ep0 = ctx_at(hc, dev.in_ctx, 2);
     icc->add_flags = (1u << 0) | (1u << 1);
-    sc->dw0 = (uint32_t)speed << XHCI_SLOT_SPEED_SHIFT | 1u << XHCI_SLOT_CONTEXT_ENTRIES_SHIFT;
-    sc->dw1 = (uint32_t)port << XHCI_SLOT_ROOT_HUB_PORT_SHIFT;
+    slot_ctx_fill(sc, loc, speed, 1);
     ep0->dw1 = 3u << XHCI_EP_CERR_SHIFT | (uint32_t)XHCI_EP_CONTROL << XHCI_EP_TYPE_SHIFT |
                mps0 << XHCI_EP_MAX_PACKET_SHIFT;
     ep0->tr_dequeue = dev.ep0.phys | XHCI_EP_DCS;
@@ -675,11 +836,18 @@ static int enumerate(struct xhci *hc, unsigned port, unsigned speed)
     what = "GET_DESCRIPTOR(configuration)";
     if ((err = get_descriptor(hc, &dev, USB_DT_CONFIG, total, &got, what)) < 0)
         goto fail;
+    if (dd.bDeviceClass == USB_CLASS_HUB) {
+        if (loc->depth >= USB_MAX_HUB_DEPTH) {
+            kprintf("%s: port %s: hub nested too deep; ignored\n", hc->name, loc->name);
+            return 0;
+        }
+        return hub_attach(hc, &dev, got >= 9 ? dev.buf[5] : 1, &dd);
+    }
     struct usb_boot_kbd bk;
     err = usb_find_boot_keyboard(dev.buf, got, &bk);
     if (err == -ENOENT) {
-        kprintf("%s: port %u: USB device %04x:%04x (class %02x), not a boot keyboard; "
-                "left unconfigured\n", hc->name, port, dd.idVendor, dd.idProduct,
+        kprintf("%s: port %s: USB device %04x:%04x (class %02x), not a boot keyboard; "
+                "left unconfigured\n", hc->name, loc->name, dd.idVendor, dd.idProduct,
                 dd.bDeviceClass);
         return 0;
     }
@@ -706,9 +874,7 @@ static int enumerate(struct xhci *hc, unsigned port, unsigned speed)
      * interrupt IN endpoint. */
     memset(dev.in_ctx, 0, 4096);
     icc->add_flags = (1u << 0) | (1u << k->dci);
-    sc->dw0 = (uint32_t)speed << XHCI_SLOT_SPEED_SHIFT |
-              (uint32_t)k->dci << XHCI_SLOT_CONTEXT_ENTRIES_SHIFT;
-    sc->dw1 = (uint32_t)port << XHCI_SLOT_ROOT_HUB_PORT_SHIFT;
+    slot_ctx_fill(sc, loc, speed, k->dci);
     struct xhci_ep_ctx *ep = ctx_at(hc, dev.in_ctx, 1 + k->dci);
     unsigned burst = speed == XHCI_SPEED_HIGH ? bk.mult : 0;
     uint32_t esit = bk.max_packet * (burst + 1);
@@ -745,8 +911,8 @@ static int enumerate(struct xhci *hc, unsigned port, unsigned speed)
     kbd_queue_report(k);
     irq_restore(on);
     static const char *const speeds[] = { "?", "full", "low", "high", "super", "super+" };
-    kprintf("%s: port %u: USB keyboard %04x:%04x, %s speed, slot %u, endpoint %02x "
-            "(boot protocol, layout %s)\n", hc->name, port, dd.idVendor, dd.idProduct,
+    kprintf("%s: port %s: USB keyboard %04x:%04x, %s speed, slot %u, endpoint %02x "
+            "(boot protocol, layout %s)\n", hc->name, loc->name, dd.idVendor, dd.idProduct,
             speeds[speed <= 5 ? speed : 0], dev.slot, bk.ep_address,
             kbd_layout_name(k->kbd.layout));
     return 1;
@@ -754,7 +920,7 @@ static int enumerate(struct xhci *hc, unsigned port, unsigned speed)
 fail:
     /* Set-up memory stays allocated: a failed device is rare and the
      * controller may still hold pointers into it. */
-    kprintf("%s: port %u: %s failed (%s); device ignored\n", hc->name, port, what,
+    kprintf("%s: port %s: %s failed (%s); device ignored\n", hc->name, loc->name, what,
             errno_name(err));
     return err;
 }
@@ -884,8 +1050,13 @@ static int xhci_attach(struct pci_device *pd, unsigned index)
     unsigned found = 0;
     for (unsigned p = 1; p <= hc->max_ports && p < 256; p++) {
         unsigned speed = port_enable(hc, p);
-        if (speed != 0 && enumerate(hc, p, speed) > 0)
-            found++;
+        if (speed == 0)
+            continue;
+        struct usb_loc loc = { .root_port = p };
+        ksnprintf(loc.name, sizeof(loc.name), "%u", p);
+        int r = enumerate(hc, &loc, speed);
+        if (r > 0)
+            found += (unsigned)r;
     }
 
     const char *irq = setup_interrupt(hc);

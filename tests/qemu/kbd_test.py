@@ -269,8 +269,11 @@ def usb_case(boot, layout=None, repeat=False, hub=False):
         disk = nvosqemu.Disk(blank_disk(name), snapshot=True)
         with machine(name, boot, cmdline=cmd, usb=True, hub=hub, disks=[disk]) as m:
             m.wait_prompt(180)
-            check(re.search(r"^xhci0: port \d+: USB keyboard 0627:0001", m.buf, re.M) is not None,
-                  "no USB keyboard line in the boot log")
+            check(re.search(r"^xhci0: port \d+%s: USB keyboard 0627:0001" % (r"\.2" if hub else ""),
+                            m.buf, re.M) is not None, "no USB keyboard line in the boot log")
+            if hub:
+                check(re.search(r"^xhci0: port \d+: USB hub 0409:55aa, 8 ports", m.buf, re.M)
+                      is not None, "no USB hub line in the boot log")
             # input-send-event without a device: QEMU gives the events to the
             # active keyboard handler, the USB one (aiming at "kbd0" needs it
             # bound to a display console).
@@ -288,6 +291,7 @@ def usb_case(boot, layout=None, repeat=False, hub=False):
 usb_case("uefi", repeat=True)
 usb_case("grub-uefi", layout="de")
 usb_case("kernel", repeat=True)
+usb_case("uefi", hub=True)
 
 
 @case("kbd.ps2.absent")
