@@ -746,20 +746,14 @@ static int hub_attach(struct xhci *hc, struct usb_dev *hub, uint8_t config_value
 
 /* Address Device, descriptors, then a hub or a keyboard: Configure Endpoint,
  * SET_CONFIGURATION, boot protocol. Returns keyboards started, or -E. */
-static int enumerate(struct xhci *hc, const struct usb_loc *loc, unsigned speed)
+static int setup_device(struct xhci *hc, struct usb_dev *devp)
 {
-    struct usb_dev dev = { .loc = loc, .speed = speed };
-    const char *what = "allocate memory";
-    int err = -ENOMEM;
+    struct usb_dev dev = *devp;
+    const struct usb_loc *loc = dev.loc;
+    unsigned speed = dev.speed;
+    const char *what = "Enable Slot";
+    int err;
 
-    dev.in_ctx = xhci_dma(hc, 4096, &dev.in_phys);
-    dev.out_ctx = xhci_dma(hc, 4096, &dev.out_phys);
-    dev.buf = xhci_dma(hc, 4096, &dev.buf_phys);
-    if (dev.in_ctx == NULL || dev.out_ctx == NULL || dev.buf == NULL ||
-        ring_init(hc, &dev.ep0) < 0)
-        goto fail;
-
-    what = "Enable Slot";
     if ((err = command(hc, 0, XHCI_SET(XHCI_TRB_TYPE, XHCI_TRB_ENABLE_SLOT), &dev.slot,
                        "Enable Slot")) < 0)
         goto fail;
@@ -767,6 +761,7 @@ static int enumerate(struct xhci *hc, const struct usb_loc *loc, unsigned speed)
         err = -EIO;
         goto fail;
     }
+    devp->slot = dev.slot;
     hc->dcbaa[dev.slot] = dev.out_phys;
 
     /* [§4.3.3] Input context: add the Slot and EP0 contexts. Default packet
@@ -918,11 +913,50 @@ static int enumerate(struct xhci *hc, const struct usb_loc *loc, unsigned speed)
     return 1;
 
 fail:
-    /* Set-up memory stays allocated: a failed device is rare and the
-     * controller may still hold pointers into it. */
     kprintf("%s: port %s: %s failed (%s); device ignored\n", hc->name, loc->name, what,
             errno_name(err));
     return err;
+}
+
+/*
+ * One device: its memory, setup_device(), and on failure [§4.6.4] Disable
+ * Slot, after which the controller no longer touches the device's contexts,
+ * rings and buffers. The input context and descriptor buffer are only used
+ * while commands and control transfers run, so they go in any case, unless
+ * the slot could not be disabled (a late transfer could still land there).
+ */
+static int enumerate(struct xhci *hc, const struct usb_loc *loc, unsigned speed)
+{
+    struct usb_dev dev = { .loc = loc, .speed = speed };
+    int r = -ENOMEM;
+
+    dev.in_ctx = xhci_dma(hc, 4096, &dev.in_phys);
+    dev.out_ctx = xhci_dma(hc, 4096, &dev.out_phys);
+    dev.buf = xhci_dma(hc, 4096, &dev.buf_phys);
+    if (dev.in_ctx != NULL && dev.out_ctx != NULL && dev.buf != NULL &&
+        ring_init(hc, &dev.ep0) == 0)
+        r = setup_device(hc, &dev);
+    else
+        kprintf("%s: port %s: out of DMA memory; device ignored\n", hc->name, loc->name);
+
+    bool released = true;
+    if (r < 0 && dev.slot != 0) {
+        released = command(hc, 0,
+                           XHCI_SET(XHCI_TRB_TYPE, XHCI_TRB_DISABLE_SLOT) |
+                               XHCI_SET(XHCI_TRB_SLOT_ID, dev.slot),
+                           NULL, "Disable Slot") == 0;
+        if (released)
+            hc->dcbaa[dev.slot] = 0;
+    }
+    if (!released)
+        return r; /* everything stays allocated: the controller may still use it */
+    if (r < 0) {
+        dma_free(dev.out_ctx, 4096);
+        dma_free(dev.ep0.trbs, RING_TRBS * sizeof(struct xhci_trb));
+    }
+    dma_free(dev.in_ctx, 4096);
+    dma_free(dev.buf, 4096);
+    return r;
 }
 
 /* [§4.19.1.1 / §4.19.5] A connected USB2 port needs a reset to be enabled;
@@ -991,7 +1025,7 @@ static int xhci_attach(struct pci_device *pd, unsigned index)
     if (caplength < 0x20 || caplength == 0xFF || dboff >= bar->size || rtsoff >= bar->size) {
         kprintf("%s: capability registers make no sense (CAPLENGTH %#x DBOFF %#x RTSOFF %#x)\n",
                 hc->name, caplength, dboff, rtsoff);
-        return -EIO;
+        goto err_free;
     }
     hc->op = hc->cap + caplength;
     hc->rt = hc->cap + rtsoff;
@@ -1002,27 +1036,26 @@ static int xhci_attach(struct pci_device *pd, unsigned index)
     hc->ac64 = (hcc1 & XHCI_HCCPARAMS1_AC64) != 0;
     if (caplength + XHCI_PORT_REGS + hc->max_ports * XHCI_PORT_REGS_SIZE > bar->size) {
         kprintf("%s: %u ports do not fit in BAR0\n", hc->name, hc->max_ports);
-        return -EIO;
+        goto err_free;
     }
     kprintf("%s: %s %04x:%04x, xHCI %x.%02x, %u slots, %u ports, %u-byte contexts\n", hc->name,
             pci_name(pd, bdf, sizeof(bdf)), pd->vendor_id, pd->device_id, version >> 8,
             version & 0xFF, hc->max_slots, hc->max_ports, hc->ctx_size);
 
     bios_handoff(hc);
-    int err = halt_and_reset(hc);
-    if (err < 0)
-        return err;
+    if (halt_and_reset(hc) < 0)
+        goto err_free;
     if (!(op_rd(hc, XHCI_PAGESIZE) & 1)) {
         kprintf("%s: no 4 KiB page size (PAGESIZE %#x); skipped\n", hc->name,
                 op_rd(hc, XHCI_PAGESIZE));
-        return -EOPNOTSUPP;
+        goto err_free;
     }
 
     hc->dcbaa = xhci_dma(hc, 4096, &hc->dcbaa_phys);
     if (hc->dcbaa == NULL || setup_scratchpad(hc) < 0 || ring_init(hc, &hc->cmd) < 0 ||
         setup_event_ring(hc) < 0) {
         kprintf("%s: out of DMA memory%s\n", hc->name, hc->ac64 ? "" : " below 4 GiB");
-        return -ENOMEM;
+        goto err_reset;
     }
     op_wr(hc, XHCI_CONFIG, hc->max_slots & XHCI_CONFIG_MAXSLOTSEN_MASK);
     op_wr64(hc, XHCI_DCBAAP, hc->dcbaa_phys);
@@ -1031,7 +1064,7 @@ static int xhci_attach(struct pci_device *pd, unsigned index)
     op_wr(hc, XHCI_USBCMD, XHCI_USBCMD_RS);
     if (wait_op(hc, XHCI_USBSTS, XHCI_USBSTS_HCH, 0, HALT_TIMEOUT_NS) < 0) {
         kprintf("%s: did not start (USBSTS %#x)\n", hc->name, op_rd(hc, XHCI_USBSTS));
-        return -ETIMEDOUT;
+        goto err_reset;
     }
 
     /* [§4.19.4] Ports without power when the controller controls it. */
@@ -1059,7 +1092,8 @@ static int xhci_attach(struct pci_device *pd, unsigned index)
             found += (unsigned)r;
     }
 
-    const char *irq = setup_interrupt(hc);
+    const char *irq_opt = cmdline_get("xhci.irq");
+    const char *irq = irq_opt != NULL && strcmp(irq_opt, "poll") == 0 ? NULL : setup_interrupt(hc);
     if (irq != NULL) {
         ir_wr(hc, XHCI_IMOD, 4000); /* at most one interrupt per ms (250 ns units) */
         ir_wr(hc, XHCI_IMAN, XHCI_IMAN_IP | XHCI_IMAN_IE);
@@ -1074,6 +1108,15 @@ static int xhci_attach(struct pci_device *pd, unsigned index)
             irq != NULL ? irq : "polling");
     pd->driver = "xhci";
     return (int)found;
+
+err_reset:
+    /* A reset drops the controller's pointers into our memory. The memory
+     * itself (a few pages of set-up data) is not tracked for freeing. */
+    (void)halt_and_reset(hc);
+err_free:
+    pd->driver = NULL;
+    kfree(hc);
+    return -EIO;
 }
 
 int xhci_init(void)

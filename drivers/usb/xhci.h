@@ -8,7 +8,8 @@
  * Takes every xHCI controller (PCI class 0C/03/30) from the firmware, brings
  * it up, enumerates the devices on its root-hub ports and starts the HID
  * boot keyboards among them as console input. One line per controller and
- * per device found. Boot option: xhci=off leaves them alone.
+ * per device found. Boot options: xhci=off leaves them alone; xhci.irq=poll
+ * takes events only from the console's poll (as without MSI-X/MSI).
  * Returns the number of keyboards started.
  */
 int xhci_init(void);

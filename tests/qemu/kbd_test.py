@@ -260,17 +260,20 @@ ps2_case("grub-bios", layout="de")
 ps2_case("uefi")
 
 
-def usb_case(boot, layout=None, repeat=False, hub=False):
-    @case(f"kbd.usb{'-hub' if hub else ''}.{boot}")
+def usb_case(boot, layout=None, repeat=False, hub=False, poll=False):
+    @case(f"kbd.usb{'-hub' if hub else ''}{'-poll' if poll else ''}.{boot}")
     def run(name):
         # i8042=off: whatever QEMU does with the key events, only the USB
         # keyboard can deliver them to the shell.
         cmd = "i8042=off" + (f" kbd.layout={layout}" if layout else "")
+        if poll:
+            cmd += " xhci.irq=poll"
         disk = nvosqemu.Disk(blank_disk(name), snapshot=True)
         with machine(name, boot, cmdline=cmd, usb=True, hub=hub, disks=[disk]) as m:
             m.wait_prompt(180)
             check(re.search(r"^xhci0: port \d+%s: USB keyboard 0627:0001" % (r"\.2" if hub else ""),
                             m.buf, re.M) is not None, "no USB keyboard line in the boot log")
+            check(("events by polling" in m.buf) == poll, "interrupt mode not as asked")
             if hub:
                 check(re.search(r"^xhci0: port \d+: USB hub 0409:55aa, 8 ports", m.buf, re.M)
                       is not None, "no USB hub line in the boot log")
@@ -292,6 +295,7 @@ usb_case("uefi", repeat=True)
 usb_case("grub-uefi", layout="de")
 usb_case("kernel", repeat=True)
 usb_case("uefi", hub=True)
+usb_case("kernel", repeat=True, poll=True)
 
 
 @case("kbd.ps2.absent")
