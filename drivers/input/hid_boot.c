@@ -19,6 +19,22 @@ static bool key_usage(uint8_t u)
     return u >= HID_KEY_A && !(u >= HID_KEY_LEFT_CTRL && u <= HID_KEY_RIGHT_GUI);
 }
 
+/* Appends an event for each key usage in "from" that "to" does not hold
+ * (each usage once, however often the slots repeat it). */
+static int key_changes(const uint8_t *from, const uint8_t *to, bool pressed,
+                       struct hid_key_event *ev, int n)
+{
+    for (int i = 2; i < HID_BOOT_REPORT_SIZE; i++) {
+        uint8_t u = from[i];
+        bool dup = false;
+        for (int j = 2; j < i; j++)
+            dup |= from[j] == u;
+        if (key_usage(u) && !dup && !holds(to, u))
+            ev[n++] = (struct hid_key_event){ u, pressed };
+    }
+    return n;
+}
+
 int hid_boot_diff(const uint8_t prev[HID_BOOT_REPORT_SIZE], const uint8_t *cur, size_t len,
                   struct hid_key_event ev[HID_BOOT_MAX_EVENTS])
 {
@@ -34,22 +50,8 @@ int hid_boot_diff(const uint8_t prev[HID_BOOT_REPORT_SIZE], const uint8_t *cur, 
     for (int b = 0; b < 8; b++)
         if (down & (1u << b))
             ev[n++] = (struct hid_key_event){ (uint8_t)(HID_KEY_LEFT_CTRL + b), true };
-    for (int i = 2; i < HID_BOOT_REPORT_SIZE; i++) {
-        uint8_t u = prev[i];
-        bool dup = false;
-        for (int j = 2; j < i; j++)
-            dup |= prev[j] == u;
-        if (key_usage(u) && !dup && !holds(cur, u))
-            ev[n++] = (struct hid_key_event){ u, false };
-    }
-    for (int i = 2; i < HID_BOOT_REPORT_SIZE; i++) {
-        uint8_t u = cur[i];
-        bool dup = false;
-        for (int j = 2; j < i; j++)
-            dup |= cur[j] == u;
-        if (key_usage(u) && !dup && !holds(prev, u))
-            ev[n++] = (struct hid_key_event){ u, true };
-    }
+    n = key_changes(prev, cur, false, ev, n); /* in prev, not in cur: released */
+    n = key_changes(cur, prev, true, ev, n);  /* in cur, not in prev: pressed */
     for (int b = 0; b < 8; b++)
         if (up & (1u << b))
             ev[n++] = (struct hid_key_event){ (uint8_t)(HID_KEY_LEFT_CTRL + b), false };
