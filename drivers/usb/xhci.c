@@ -117,8 +117,9 @@ static void op_wr(struct xhci *hc, uint32_t off, uint32_t v)
 {
     mmio_write32(hc->op + off, v);
 }
-/* 64-bit registers as two 32-bit writes, low dword first [§5.1: "software
- * shall write the low dword first" for 64-bit fields on 32-bit accesses]. */
+/* 64-bit registers as two 32-bit writes, low dword first [§5.1 register
+ * conventions]: CRCR and ERSTBA take effect when the high dword is written
+ * (QEMU's model acts on the high write too). */
 static void op_wr64(struct xhci *hc, uint32_t off, uint64_t v)
 {
     mmio_write32(hc->op + off, (uint32_t)v);
