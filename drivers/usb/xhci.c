@@ -331,6 +331,43 @@ static void bios_handoff(struct xhci *hc)
     }
 }
 
+/*
+ * Intel 7- to 9-series chipsets (2012-2015) have an EHCI controller next to
+ * the xHCI one, and their USB 2 ports come up wired to EHCI: until software
+ * moves them, the xHCI root hub shows those ports empty, whatever is plugged
+ * in. Four configuration registers of the xHCI function do the switch
+ * (offsets as Linux uses them, drivers/usb/host/pci-quirks.c
+ * usb_enable_intel_xhci_ports: USB3_PSSEN = USB3PRM, XUSB2PR = USB2PRM, the
+ * "PRM" registers saying which ports may be switched). Only done when an
+ * Intel EHCI controller is present, which is where the registers exist.
+ * Returns true when a port changed hands (and needs time to connect).
+ */
+#define INTEL_XUSB2PR 0xD0
+#define INTEL_USB2PRM 0xD4
+#define INTEL_USB3_PSSEN 0xD8
+#define INTEL_USB3PRM 0xDC
+static bool intel_route_ports(struct xhci *hc)
+{
+    struct pci_device *pd = hc->pci;
+    if (pd->vendor_id != 0x8086)
+        return false;
+    bool intel_ehci = false;
+    for (struct pci_device *e = pci_find_class(0x0C, 0x03, 0x20, NULL); e != NULL;
+         e = pci_find_class(0x0C, 0x03, 0x20, e))
+        intel_ehci |= e->vendor_id == 0x8086;
+    if (!intel_ehci)
+        return false;
+    uint32_t usb3 = pci_read32(pd, INTEL_USB3PRM), usb2 = pci_read32(pd, INTEL_USB2PRM);
+    uint32_t old3 = pci_read32(pd, INTEL_USB3_PSSEN), old2 = pci_read32(pd, INTEL_XUSB2PR);
+    pci_write32(pd, INTEL_USB3_PSSEN, usb3);
+    pci_write32(pd, INTEL_XUSB2PR, usb2);
+    if (old3 == usb3 && old2 == usb2)
+        return false;
+    kprintf("%s: Intel port routing: USB 3 ports %#x, USB 2 ports %#x moved from EHCI\n",
+            hc->name, usb3 & ~old3, usb2 & ~old2);
+    return true;
+}
+
 static int halt_and_reset(struct xhci *hc)
 {
     /* [§4.2 note, §5.4.1] R/S=0 and HCH=1 before HCRST. */
@@ -1044,6 +1081,7 @@ static int xhci_attach(struct pci_device *pd, unsigned index)
             version & 0xFF, hc->max_slots, hc->max_ports, hc->ctx_size);
 
     bios_handoff(hc);
+    bool rerouted = intel_route_ports(hc);
     if (halt_and_reset(hc) < 0)
         goto err_free;
     if (!(op_rd(hc, XHCI_PAGESIZE) & 1)) {
@@ -1081,6 +1119,8 @@ static int xhci_attach(struct pci_device *pd, unsigned index)
         if (powered)
             udelay(20000); /* 2 x bPwrOn2PwrGood, as root hubs report it [§5.4.8 PP] */
     }
+    if (rerouted)
+        udelay(200000); /* devices moved over from EHCI connect again (a guess: 200 ms) */
     unsigned found = 0;
     for (unsigned p = 1; p <= hc->max_ports && p < 256; p++) {
         unsigned speed = port_enable(hc, p);
