@@ -25,10 +25,11 @@
  * software key repeat either way: the console wakes every 10 ms while it
  * waits for input).
  *
- * Hubs (USB 2.0 §11.24) are walked at boot, five deep at most. Limits:
- * devices present at boot only (no hot-plug: Port Status Change events and
- * hub status endpoints are not watched); one configuration; a keyboard
- * endpoint that halts is dropped.
+ * Hubs (USB 2.0 §11.24) are walked, five deep at most. Root-hub ports are
+ * hot-plug: Port Status Change events mark them, and the console's poll
+ * enumerates what arrived and releases what left. Limits: hubs' own ports
+ * are looked at once (their status endpoints are not watched); one
+ * configuration; a keyboard endpoint that halts is dropped.
  * Every wait has a deadline; descriptors are bounds-checked (usb_desc.c).
  */
 #include "drivers/usb/xhci.h"
@@ -102,9 +103,18 @@ struct xhci {
         uint32_t residual;
     } wait;
 
-    struct usb_kbd kbds[MAX_KEYBOARDS];
-    unsigned nkbds;
+    struct usb_kbd kbds[MAX_KEYBOARDS]; /* in use while slot != 0 */
     struct console_input_source input;
+
+    /* Every enabled device slot: where it is and what the controller may
+     * still touch, so a disconnect can give it all back. */
+    struct {
+        uint8_t root_port; /* 0: slot not in use */
+        void *out_ctx;
+        struct xhci_trb *ep0;
+    } slots[256];
+    uint32_t port_change[8]; /* root ports with a Port Status Change event not yet handled */
+    bool enumerating;
 };
 
 /* ---- register access ------------------------------------------------------ */
@@ -192,7 +202,7 @@ static void kbd_report(struct usb_kbd *k, uint32_t cc, uint32_t residual);
 
 static struct usb_kbd *kbd_for(struct xhci *hc, unsigned slot, unsigned dci)
 {
-    for (unsigned i = 0; i < hc->nkbds; i++)
+    for (unsigned i = 0; i < MAX_KEYBOARDS; i++)
         if (hc->kbds[i].active && hc->kbds[i].slot == slot && hc->kbds[i].dci == dci)
             return &hc->kbds[i];
     return NULL;
@@ -207,8 +217,14 @@ static void process_events(struct xhci *hc)
         unsigned type = XHCI_GET(e.control, XHCI_TRB_TYPE);
         uint8_t cc = (uint8_t)XHCI_GET(e.status, XHCI_TRB_COMPLETION_CODE);
         unsigned slot = XHCI_GET(e.control, XHCI_TRB_SLOT_ID);
+        if (type == XHCI_TRB_PORT_STATUS_CHANGE_EVENT) {
+            /* [§6.4.2.3] Looked at from xhci_service(), outside interrupts. */
+            unsigned port = XHCI_EVENT_PORT_ID(e.parameter);
+            hc->port_change[port / 32] |= 1u << (port % 32);
+            continue;
+        }
         if (type != XHCI_TRB_COMMAND_COMPLETION_EVENT && type != XHCI_TRB_TRANSFER_EVENT)
-            continue; /* Port Status Change and the rest: devices are found at boot only */
+            continue;
         struct usb_kbd *k;
         if (e.parameter == hc->wait.trb && hc->wait.trb != 0) {
             hc->wait.done = true;
@@ -534,17 +550,23 @@ static void kbd_report(struct usb_kbd *k, uint32_t cc, uint32_t residual)
     kbd_queue_report(k);
 }
 
+static void hotplug(struct xhci *hc);
+
 static void xhci_service(struct xhci *hc)
 {
     bool on = irq_save();
     process_events(hc);
     uint64_t now = clock_ns();
-    for (unsigned i = 0; i < hc->nkbds; i++) {
+    for (unsigned i = 0; i < MAX_KEYBOARDS; i++) {
+        if (!hc->kbds[i].active)
+            continue;
         char out[KBD_MAX_BYTES];
         size_t m = kbd_tick(&hc->kbds[i].kbd, now, out);
         console_input(out, m);
     }
     irq_restore(on);
+    if (!hc->enumerating)
+        hotplug(hc);
 }
 
 static void xhci_poll(void *ctx)
@@ -649,6 +671,8 @@ static void slot_ctx_fill(struct xhci_slot_ctx *sc, const struct usb_loc *loc, u
 }
 
 static int enumerate(struct xhci *hc, const struct usb_loc *loc, unsigned speed);
+static void release_kbd(struct xhci *hc, unsigned slot);
+static unsigned port_enable(struct xhci *hc, unsigned port);
 
 /* [USB 2.0 §11.24.2] Hub class requests, §11.24.2.7 port status bits. */
 #define USB_DT_HUB 0x29
@@ -885,15 +909,17 @@ static int setup_device(struct xhci *hc, struct usb_dev *devp)
         return 0;
     }
     what = "parse the configuration";
-    if (err < 0 || hc->nkbds == MAX_KEYBOARDS) {
+    struct usb_kbd *k = NULL;
+    for (unsigned i = 0; i < MAX_KEYBOARDS && k == NULL; i++)
+        if (hc->kbds[i].slot == 0)
+            k = &hc->kbds[i];
+    if (err < 0 || k == NULL) {
         err = err < 0 ? err : -ENOSPC;
         goto fail;
     }
-
-    struct usb_kbd *k = &hc->kbds[hc->nkbds];
     memset(k, 0, sizeof(*k));
     k->hc = hc;
-    k->slot = dev.slot;
+    k->slot = dev.slot; /* the entry is taken; enumerate() gives it back on failure */
     k->dci = xhci_dci(bk.ep_address & 0x0F, 1);
     k->report_len = bk.max_packet < 64 ? bk.max_packet : 64;
     k->report = xhci_dma(hc, 4096, &k->report_phys);
@@ -939,7 +965,6 @@ static int setup_device(struct xhci *hc, struct usb_dev *devp)
 
     kbd_init(&k->kbd, kbd_boot_layout(), true);
     k->active = true;
-    hc->nkbds++;
     bool on = irq_save();
     kbd_queue_report(k);
     irq_restore(on);
@@ -989,12 +1014,98 @@ static int enumerate(struct xhci *hc, const struct usb_loc *loc, unsigned speed)
     if (!released)
         return r; /* everything stays allocated: the controller may still use it */
     if (r < 0) {
+        release_kbd(hc, dev.slot);
         dma_free(dev.out_ctx, 4096);
         dma_free(dev.ep0.trbs, RING_TRBS * sizeof(struct xhci_trb));
+    } else if (dev.slot != 0) {
+        hc->slots[dev.slot].root_port = (uint8_t)loc->root_port;
+        hc->slots[dev.slot].out_ctx = dev.out_ctx;
+        hc->slots[dev.slot].ep0 = dev.ep0.trbs;
     }
     dma_free(dev.in_ctx, 4096);
     dma_free(dev.buf, 4096);
     return r;
+}
+
+/* ---- hot-plug (root-hub ports) ------------------------------------------ */
+
+/* The keyboard entry of a slot the controller no longer uses, and its memory. */
+static void release_kbd(struct xhci *hc, unsigned slot)
+{
+    for (unsigned i = 0; i < MAX_KEYBOARDS; i++) {
+        struct usb_kbd *k = &hc->kbds[i];
+        if (k->slot != slot || slot == 0)
+            continue;
+        bool on = irq_save();
+        k->active = false;
+        irq_restore(on);
+        dma_free(k->report, 4096);
+        dma_free(k->ring.trbs, RING_TRBS * sizeof(struct xhci_trb));
+        memset(k, 0, sizeof(*k));
+    }
+}
+
+/* Everything on a root port that went away: [§4.6.4] Disable Slot each. */
+static void port_disconnect(struct xhci *hc, unsigned port)
+{
+    unsigned n = 0;
+    for (unsigned s = 1; s < 256; s++) {
+        if (hc->slots[s].root_port != port)
+            continue;
+        n++;
+        if (command(hc, 0,
+                    XHCI_SET(XHCI_TRB_TYPE, XHCI_TRB_DISABLE_SLOT) | XHCI_SET(XHCI_TRB_SLOT_ID, s),
+                    NULL, "Disable Slot") < 0)
+            continue; /* memory stays: the controller may still use it */
+        hc->dcbaa[s] = 0;
+        release_kbd(hc, s);
+        dma_free(hc->slots[s].out_ctx, 4096);
+        dma_free(hc->slots[s].ep0, RING_TRBS * sizeof(struct xhci_trb));
+        hc->slots[s].root_port = 0;
+    }
+    kprintf("%s: port %u: disconnected (%u device%s released)\n", hc->name, port, n,
+            n == 1 ? "" : "s");
+}
+
+static bool port_in_use(struct xhci *hc, unsigned port)
+{
+    for (unsigned s = 1; s < 256; s++)
+        if (hc->slots[s].root_port == port)
+            return true;
+    return false;
+}
+
+/*
+ * Root ports that changed: a new connection is enumerated, a lost one
+ * released. Runs from the console's poll, not from the interrupt: it waits
+ * for commands. Our own port resets also post changes; a port with devices
+ * and a connection, or without a new connection (CSC), is left alone.
+ */
+static void hotplug(struct xhci *hc)
+{
+    hc->enumerating = true;
+    for (unsigned port = 1; port <= hc->max_ports && port < 256; port++) {
+        bool on = irq_save();
+        bool changed = (hc->port_change[port / 32] >> (port % 32)) & 1;
+        hc->port_change[port / 32] &= ~(1u << (port % 32));
+        irq_restore(on);
+        if (!changed)
+            continue;
+        uint32_t sc = portsc_rd(hc, port);
+        portsc_wr(hc, port, (sc & XHCI_PORTSC_PRESERVE_MASK) | (sc & XHCI_PORTSC_CHANGE_BITS));
+        bool in_use = port_in_use(hc, port);
+        if (!(sc & XHCI_PORTSC_CCS) && in_use) {
+            port_disconnect(hc, port);
+        } else if ((sc & XHCI_PORTSC_CCS) && (sc & XHCI_PORTSC_CSC) && !in_use) {
+            unsigned speed = port_enable(hc, port);
+            if (speed == 0)
+                continue;
+            struct usb_loc loc = { .root_port = port };
+            ksnprintf(loc.name, sizeof(loc.name), "%u", port);
+            (void)enumerate(hc, &loc, speed);
+        }
+    }
+    hc->enumerating = false;
 }
 
 /* [§4.19.1.1 / §4.19.5] A connected USB2 port needs a reset to be enabled;
@@ -1122,6 +1233,7 @@ static int xhci_attach(struct pci_device *pd, unsigned index)
     if (rerouted)
         udelay(200000); /* devices moved over from EHCI connect again (a guess: 200 ms) */
     unsigned found = 0;
+    hc->enumerating = true;
     for (unsigned p = 1; p <= hc->max_ports && p < 256; p++) {
         unsigned speed = port_enable(hc, p);
         if (speed == 0)
@@ -1132,6 +1244,7 @@ static int xhci_attach(struct pci_device *pd, unsigned index)
         if (r > 0)
             found += (unsigned)r;
     }
+    hc->enumerating = false;
 
     const char *irq_opt = cmdline_get("xhci.irq");
     const char *irq = irq_opt != NULL && strcmp(irq_opt, "poll") == 0 ? NULL : setup_interrupt(hc);

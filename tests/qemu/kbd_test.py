@@ -133,7 +133,8 @@ class Keyboard:
             self.keys(["shift", q] if shifted else [q])
 
 
-def machine(name, boot, cmdline="", usb=False, hub=False, disks=(), timeout=240, extra=()):
+def machine(name, boot, cmdline="", usb=False, hub=False, disks=(), timeout=240, extra=(),
+            keyboard=True):
     build = nvosqemu.build_dir()
     logdir = os.path.join(build, "test-logs")
     os.makedirs(logdir, exist_ok=True)
@@ -146,7 +147,7 @@ def machine(name, boot, cmdline="", usb=False, hub=False, disks=(), timeout=240,
         if hub:
             ex += ["-device", "usb-hub,id=hub0,bus=xhci.0,port=1",
                    "-device", "usb-kbd,id=kbd0,bus=xhci.0,port=1.2"]
-        else:
+        elif keyboard:
             ex += ["-device", "usb-kbd,id=kbd0"]
     m = nvosqemu.Machine(boot=boot, cmdline=cmdline, disks=list(disks), extra=ex,
                          timeout=timeout, log=os.path.join(logdir, f"kbd.{name}.log"))
@@ -297,6 +298,25 @@ usb_case("uefi", repeat=True, hub=True)
 usb_case("grub-uefi", layout="de")
 usb_case("kernel", repeat=True)
 usb_case("kernel", repeat=True, poll=True)
+
+
+@case("kbd.usb-hotplug.kernel")
+def usb_hotplug(name):
+    """A keyboard plugged in after boot works; unplugged, its slot is released; plugged again, works."""
+    disk = nvosqemu.Disk(blank_disk(name), snapshot=True)
+    with machine(name, "kernel", cmdline="i8042=off", usb=True, keyboard=False,
+                 disks=[disk]) as m:
+        m.wait_prompt(180)
+        check(re.search(r"^xhci0: 0 keyboards", m.buf, re.M) is not None, "expected no keyboard at boot")
+        qmp = Qmp(m.qmp_path)
+        kbd = Keyboard(qmp, usb=True)
+        for round_ in range(2):
+            qmp.execute("device_add", driver="usb-kbd", id=f"hot{round_}", bus="xhci.0", port="1")
+            m.expect(r"xhci0: port \d+: USB keyboard 0627:0001", 30)
+            typed_command(m, kbd, f"echo plugged {round_}", rf"\nplugged {round_}\n")
+            qmp.execute("device_del", id=f"hot{round_}")
+            m.expect(r"xhci0: port \d+: disconnected \(1 device released\)", 30)
+        m.poweroff(0)
 
 
 @case("kbd.ps2.absent")
