@@ -11,7 +11,9 @@
  */
 #include "kernel/kernel.h"
 
+#include "drivers/input/i8042.h"
 #include "drivers/nvme/nvme.h"
+#include "drivers/usb/xhci.h"
 #include "drivers/pci/pci.h"
 #include "drivers/serial/uart16550.h"
 #include "kernel/acpi/acpi.h"
@@ -68,6 +70,8 @@ void kernel_main(struct boot_info *bi, int boot_parse_error)
     uart_enable_rx_irq();    /* console input by interrupt */
     cpu_sti();
     pci_init();              /* enumerate every bus */
+    xhci_init();             /* USB keyboards; ends the firmware's PS/2 emulation on USB */
+    i8042_init();            /* PS/2 keyboard (the real one, now): console input by IRQ 1 */
     nvme_probe(NULL, NULL, NULL); /* bring up every NVMe controller; publish namespaces */
     kprintf("nvos: ready\n");
     shell_run(cmdline_get("run"));

@@ -4,6 +4,8 @@
  * quoted as lib/args.h describes. Options in use:
  *   run="cmd; cmd"      shell commands to run at boot, as if typed
  *   nvme.trace=1        print every NVMe register access and queue entry
+ *   kbd.layout=us|de    keyboard layout (docs/keyboards.md)
+ *   i8042=off|force     xhci=off  xhci.irq=poll   (docs/keyboards.md)
  *   (drivers document their own: grep for cmdline_get in the source)
  */
 #ifndef NVOS_KERNEL_CMDLINE_H

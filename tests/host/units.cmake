@@ -40,4 +40,6 @@ set(NVOS_HOST_UNITS
     text_oracles
     fuzz_fat
     layers
+    kbd
+    usb
 )

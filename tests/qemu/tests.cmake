@@ -30,3 +30,23 @@ foreach(line ${QEMU_CASES})
         set_tests_properties(qemu.${name} PROPERTIES FIXTURES_REQUIRED ${requires})
     endif()
 endforeach()
+
+# Keyboard tests (issue 10): tests/qemu/kbd_test.py types on QEMU's PS/2 and USB
+# keyboards through QMP; one ctest test "qemu.kbd.*" per case it lists.
+execute_process(
+    COMMAND ${Python3_EXECUTABLE} ${NVOS_ROOT}/tests/qemu/kbd_test.py --list
+    OUTPUT_VARIABLE KBD_CASES OUTPUT_STRIP_TRAILING_WHITESPACE
+    RESULT_VARIABLE KBD_LIST_RESULT)
+if(NOT KBD_LIST_RESULT EQUAL 0)
+    message(FATAL_ERROR "tests/qemu/kbd_test.py --list failed")
+endif()
+string(REPLACE "\n" ";" KBD_CASES "${KBD_CASES}")
+foreach(line ${KBD_CASES})
+    string(REPLACE "|" ";" fields "${line}")
+    list(GET fields 0 name)
+    list(GET fields 1 timeout)
+    add_test(NAME qemu.${name}
+             COMMAND ${Python3_EXECUTABLE} ${NVOS_ROOT}/tests/qemu/kbd_test.py ${name})
+    set_tests_properties(qemu.${name} PROPERTIES
+        TIMEOUT ${timeout} LABELS qemu ENVIRONMENT "NVOS_BUILD=${CMAKE_BINARY_DIR}")
+endforeach()

@@ -28,6 +28,8 @@ set(NVOS_MODULE_DIRS
     drivers/pci
     drivers/block
     drivers/nvme
+    drivers/input
+    drivers/usb
     fs
     bench
     init

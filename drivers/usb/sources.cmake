@@ -1,0 +1,8 @@
+# drivers/usb/sources.cmake - xHCI host controller and USB descriptors
+# (tools/cmake/modules.cmake).
+nvos_module(
+    HOST
+        usb_desc.c xhci_ring.c
+    KERNEL
+        xhci.c
+)
