@@ -5,6 +5,7 @@
 # two agree.
 set(NVOS_HOST_UNITS
     printf
+    json
     args
     parse
     memmap
