@@ -256,22 +256,158 @@ void nvme_print_id_ctrl(const struct nvme_id_ctrl *id, unsigned flags)
     }
 }
 
+/* ---- -H: Identify Namespace fields bit by bit, in nvme-cli's words ---- */
+
+static void bits(unsigned hi, unsigned lo, unsigned v, const char *text)
+{
+    kprintf("  [%u:%u] : %#x\t%s\n", hi, lo, v, text);
+}
+
+/* "<before>Supported" or "<before>Not Supported" (after: the last word). */
+static void supported(unsigned hi, unsigned lo, unsigned v, const char *before, const char *after)
+{
+    kprintf("  [%u:%u] : %#x\t%s%s%s\n", hi, lo, v, before, v ? "" : "Not ", after);
+}
+
+static void reserved(unsigned hi, unsigned lo, unsigned v)
+{
+    if (v)
+        bits(hi, lo, v, "Reserved");
+}
+
+static void human_nsfeat(uint8_t f)
+{
+    reserved(7, 5, f >> 5);
+    supported(4, 4, (f >> 4) & 1, "NPWG, NPWA, NPDG, NPDA, and NOWS are ", "Supported");
+    kprintf("  [3:3] : %#x\tNGUID and EUI64 fields if non-zero, %sReused\n", (f >> 3) & 1,
+            (f >> 3) & 1 ? "Never " : "");
+    supported(2, 2, (f >> 2) & 1, "Deallocated or Unwritten Logical Block error ", "Supported");
+    bits(1, 1, (f >> 1) & 1, (f >> 1) & 1 ? "Namespace uses NAWUN, NAWUPF, and NACWU"
+                                          : "Namespace uses AWUN, AWUPF, and ACWU");
+    supported(0, 0, f & 1, "Thin Provisioning ", "Supported");
+    kprintf("\n");
+}
+
+static void human_flbas(uint8_t f)
+{
+    reserved(7, 7, f >> 7);
+    bits(6, 5, (f >> 5) & 3, "Most significant 2 bits of Current LBA Format Selected");
+    bits(4, 4, (f >> 4) & 1, (f >> 4) & 1 ? "Metadata Transferred at End of Data LBA"
+                                          : "Metadata Transferred in Separate Contiguous Buffer");
+    bits(3, 0, f & 0xf, "Least significant 4 bits of Current LBA Format Selected");
+    kprintf("\n");
+}
+
+static void human_mc(uint8_t m)
+{
+    reserved(7, 2, m >> 2);
+    supported(1, 1, (m >> 1) & 1, "Metadata Pointer ", "Supported");
+    supported(0, 0, m & 1, "Metadata as Part of Extended Data LBA ", "Supported");
+    kprintf("\n");
+}
+
+static void human_dpc(uint8_t d)
+{
+    reserved(7, 5, d >> 5);
+    supported(4, 4, (d >> 4) & 1, "Protection Information Transferred as Last 8 Bytes of "
+                                  "Metadata ", "Supported");
+    supported(3, 3, (d >> 3) & 1, "Protection Information Transferred as First 8 Bytes of "
+                                  "Metadata ", "Supported");
+    supported(2, 2, (d >> 2) & 1, "Protection Information Type 3 ", "Supported");
+    supported(1, 1, (d >> 1) & 1, "Protection Information Type 2 ", "Supported");
+    supported(0, 0, d & 1, "Protection Information Type 1 ", "Supported");
+    kprintf("\n");
+}
+
+static void human_dps(uint8_t d)
+{
+    static const char *const pi[] = { "Disabled", "Type 1 Enabled", "Type 2 Enabled",
+                                       "Type 3 Enabled" };
+    reserved(7, 4, d >> 4);
+    kprintf("  [3:3] : %#x\tProtection Information is Transferred as %s 8 Bytes of Metadata\n",
+            (d >> 3) & 1, (d >> 3) & 1 ? "First" : "Last");
+    kprintf("  [2:0] : %#x\tProtection Information %s\n", d & 7,
+            (d & 7) < 4 ? pi[d & 7] : "Reserved Enabled");
+    kprintf("\n");
+}
+
+static void human_nmic(uint8_t n)
+{
+    reserved(7, 1, n >> 1);
+    kprintf("  [0:0] : %#x\tNamespace Multipath %sCapable\n", n & 1, n & 1 ? "" : "Not ");
+    kprintf("\n");
+}
+
+static void human_rescap(uint8_t r)
+{
+    static const char *const names[] = {
+        "Persist Through Power Loss ", "Write Exclusive ", "Exclusive Access ",
+        "Write Exclusive - Registrants Only ", "Exclusive Access - Registrants Only ",
+        "Write Exclusive - All Registrants ", "Exclusive Access - All Registrants ",
+    };
+    kprintf("  [7:7] : %#x\tIgnore Existing Key - Used as defined in revision %s\n", r >> 7,
+            r >> 7 ? "1.3 or later" : "1.2.1 or earlier");
+    for (int b = 6; b >= 0; b--)
+        supported((unsigned)b, (unsigned)b, (r >> b) & 1, names[b], "Supported");
+    kprintf("\n");
+}
+
+static void human_fpi(uint8_t f)
+{
+    supported(7, 7, f >> 7, "Format Progress Indicator ", "Supported");
+    if (f & 0x7f || f >> 7)
+        kprintf("  [6:0] : %#x\tFormat Progress Indicator (Remaining %u%%)\n", f & 0x7f,
+                f & 0x7f);
+    kprintf("\n");
+}
+
+static void human_dlfeat(uint8_t d)
+{
+    static const char *const val[] = { "Not Reported", "0x00", "0xFF" };
+    reserved(7, 5, d >> 5);
+    kprintf("  [4:4] : %#x\tGuard Field of Deallocated Logical Blocks is set to %s\n",
+            (d >> 4) & 1, (d >> 4) & 1 ? "CRC of The Value Read" : "0xFFFF");
+    supported(3, 3, (d >> 3) & 1, "Deallocate Bit in the Write Zeroes Command is ", "Supported");
+    kprintf("  [2:0] : %#x\tBytes Read From a Deallocated Logical Block and its Metadata are %s\n",
+            d & 7, (d & 7) < 3 ? val[d & 7] : "Reserved Value");
+    kprintf("\n");
+}
+
 void nvme_print_id_ns(const struct nvme_id_ns *id, uint32_t nsid, unsigned flags)
 {
+    bool human = flags & NVME_PRINT_HUMAN;
     kprintf("NVME Identify Namespace %u:\n", nsid);
     kprintf("nsze    : %#llx\n", (unsigned long long)id->nsze);
     kprintf("ncap    : %#llx\n", (unsigned long long)id->ncap);
     kprintf("nuse    : %#llx\n", (unsigned long long)id->nuse);
     kprintf("nsfeat  : %#x\n", id->nsfeat);
+    if (human)
+        human_nsfeat(id->nsfeat);
     kprintf("nlbaf   : %u\n", id->nlbaf);
     kprintf("flbas   : %#x\n", id->flbas);
+    if (human)
+        human_flbas(id->flbas);
     kprintf("mc      : %#x\n", id->mc);
+    if (human)
+        human_mc(id->mc);
     kprintf("dpc     : %#x\n", id->dpc);
+    if (human)
+        human_dpc(id->dpc);
     kprintf("dps     : %#x\n", id->dps);
+    if (human)
+        human_dps(id->dps);
     kprintf("nmic    : %#x\n", id->nmic);
+    if (human)
+        human_nmic(id->nmic);
     kprintf("rescap  : %#x\n", id->rescap);
+    if (human)
+        human_rescap(id->rescap);
     kprintf("fpi     : %#x\n", id->fpi);
+    if (human)
+        human_fpi(id->fpi);
     kprintf("dlfeat  : %u\n", id->dlfeat);
+    if (human)
+        human_dlfeat(id->dlfeat);
     kprintf("nawun   : %u\n", id->nawun);
     kprintf("nawupf  : %u\n", id->nawupf);
     kprintf("nacwu   : %u\n", id->nacwu);

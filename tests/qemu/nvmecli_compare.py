@@ -51,6 +51,7 @@ COMMANDS = [
     "nvme id-ctrl /dev/nvme0 -v",
     "nvme id-ns /dev/nvme0n1",
     "nvme id-ns /dev/nvme0n1 -o json",
+    "nvme id-ns /dev/nvme0n1 -H",
     "nvme id-ns /dev/ng0n1",
     "nvme id-ns /dev/nvme0 -n 1 -o json",
     "nvme smart-log /dev/nvme0",
