@@ -201,26 +201,25 @@ static void print_fields(uint8_t fid, uint32_t r, const uint8_t *data, uint32_t 
     case 0x0a:
         kprintf("\tDisable Normal (DN): %s\n", on_off(r & 1, "True", "False"));
         break;
-    case 0x0b:
-        kprintf("\tDiscovery Log Page Change Notices                         : %s\n",
-                async(r & 0x80000000u));
-        kprintf("\tEndurance Group Event Aggregate Log Change Notices        : %s\n",
-                async(r & 0x4000));
-        kprintf("\tLBA Status Information Notices                            : %s\n",
-                async(r & 0x2000));
-        kprintf("\tPredictable Latency Event Aggregate Log Change Notices    : %s\n",
-                async(r & 0x1000));
-        kprintf("\tAsymmetric Namespace Access Change Notices                : %s\n",
-                async(r & 0x800));
-        kprintf("\tTelemetry Log Notices                                     : %s\n",
-                async(r & 0x400));
-        kprintf("\tFirmware Activation Notices                               : %s\n",
-                async(r & 0x200));
-        kprintf("\tNamespace Attribute Notices                               : %s\n",
-                async(r & 0x100));
-        kprintf("\tSMART / Health Critical Warnings                          : %s\n",
-                async(r & 0xff));
+    case 0x0b: {
+        static const struct {
+            const char *name;
+            uint32_t mask;
+        } aen[] = {
+            { "Discovery Log Page Change Notices", 0x80000000u },
+            { "Endurance Group Event Aggregate Log Change Notices", 0x4000 },
+            { "LBA Status Information Notices", 0x2000 },
+            { "Predictable Latency Event Aggregate Log Change Notices", 0x1000 },
+            { "Asymmetric Namespace Access Change Notices", 0x800 },
+            { "Telemetry Log Notices", 0x400 },
+            { "Firmware Activation Notices", 0x200 },
+            { "Namespace Attribute Notices", 0x100 },
+            { "SMART / Health Critical Warnings", 0xff },
+        };
+        for (unsigned i = 0; i < ARRAY_SIZE(aen); i++)
+            kprintf("\t%-58s: %s\n", aen[i].name, async(r & aen[i].mask));
         break;
+    }
     case 0x0c:
         kprintf("\tAutonomous Power State Transition Enable (APSTE): %s\n",
                 on_off(r & 1, "Enabled", "Disabled"));

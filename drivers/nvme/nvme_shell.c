@@ -2,7 +2,7 @@
  * drivers/nvme/nvme_shell.c - the "nvme" shell command, spelled like
  * nvme-cli 2.x so that its users' commands and scripts work unchanged:
  *
- *   nvme list [-o json]                        one line per namespace
+ *   nvme list [-v] [-o json]                   one line per namespace (-v: three tables)
  *   nvme id-ctrl DEV [-o json] [-v]            Identify Controller
  *   nvme id-ns DEV [-n NSID] [-o json] [-H] [-v]  Identify Namespace
  *   nvme smart-log DEV [-n NSID] [-o json] [-H]   SMART / Health Information (log 02h)
@@ -23,6 +23,7 @@
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_print.h"
 #include "drivers/nvme/nvme_status.h"
+#include "drivers/pci/pci.h"
 #include "kernel/kernel.h"
 #include "kernel/shell/shell.h"
 #include "lib/errno.h"
@@ -193,6 +194,8 @@ static uint8_t *dma_buffer(size_t size)
 
 /* ---- list ---- */
 
+#define DASHES "----------------------------------------------------------------"
+
 static void trimmed(char *dst, const char *src, size_t n)
 {
     size_t k = 0;
@@ -202,6 +205,25 @@ static void trimmed(char *dst, const char *src, size_t n)
     while (k > 0 && dst[k - 1] == ' ')
         k--;
     dst[k] = '\0';
+}
+
+/* nvme-cli's Usage ("%6.2f %2sB / %6.2f %2sB", SI units) and Format (block
+ * size in binary units, rounded, plus metadata bytes) columns. */
+static void ns_usage_format(const struct nvme_ns *ns, char *usage, size_t usize, char *format,
+                            size_t fsize)
+{
+    char u[16], t[16];
+    const char *up = nvme_print_si(ns->id->nuse * ns->block_size, u, sizeof(u));
+    const char *tp = nvme_print_si(ns->nsze * ns->block_size, t, sizeof(t));
+    ksnprintf(usage, usize, "%6s %2sB / %6s %2sB", u, up, t, tp);
+    static const char *const bin[] = { "", "Ki", "Mi" };
+    uint64_t bs = ns->block_size;
+    unsigned b = 0;
+    while (b < 2 && bs >= 1024) {
+        bs = (bs + 512) / 1024;
+        b++;
+    }
+    ksnprintf(format, fsize, "%3llu %2sB + %2u B", (unsigned long long)bs, bin[b], ns->md_size);
 }
 
 static int cmd_list(const struct opts *o)
@@ -242,20 +264,8 @@ static int cmd_list(const struct opts *o)
                 json_object_end(&w);
                 continue;
             }
-            char u[16], t[16], usage[48], format[32];
-            const char *up = nvme_print_si(used, u, sizeof(u));
-            const char *tp = nvme_print_si(total, t, sizeof(t));
-            ksnprintf(usage, sizeof(usage), "%6s %2sB / %6s %2sB", u, up, t, tp);
-            /* block size in binary units, rounded to the nearest */
-            static const char *const bin[] = { "", "Ki", "Mi" };
-            uint64_t bs = ns->block_size;
-            unsigned b = 0;
-            while (b < 2 && bs >= 1024) {
-                bs = (bs + 512) / 1024;
-                b++;
-            }
-            ksnprintf(format, sizeof(format), "%3llu %2sB + %2u B", (unsigned long long)bs, bin[b],
-                      ns->md_size);
+            char usage[48], format[32];
+            ns_usage_format(ns, usage, sizeof(usage), format, sizeof(format));
             kprintf("%-21s %-21s %-20s %-40s %-9u %-26s %-16s %-8s\n", node, generic, sn, mn,
                     ns->nsid, usage, format, fr);
         }
@@ -265,6 +275,85 @@ static int cmd_list(const struct opts *o)
         json_object_end(&w);
         kprintf("\n");
     }
+    return 0;
+}
+
+/* list -v: nvme-cli's three tables (subsystems, controllers, namespaces).
+ * Controllers with the same SUBNQN form one subsystem; subsystems are
+ * numbered in the order their first controller attached, as Linux does when
+ * it finds them at boot. */
+static unsigned subsystem_of(struct nvme_ctrlr *c, struct nvme_ctrlr **first)
+{
+    unsigned n = 0;
+    for (struct nvme_ctrlr *p = nvme_ctrlr_first(); p; p = nvme_ctrlr_next(p)) {
+        bool seen = false;
+        for (struct nvme_ctrlr *q = nvme_ctrlr_first(); q != p; q = nvme_ctrlr_next(q))
+            if (strncmp(q->id->subnqn, p->id->subnqn, sizeof(p->id->subnqn)) == 0)
+                seen = true;
+        if (seen)
+            continue;
+        if (strncmp(c->id->subnqn, p->id->subnqn, sizeof(c->id->subnqn)) == 0) {
+            *first = p;
+            return n;
+        }
+        n++;
+    }
+    *first = c;
+    return n;
+}
+
+static int cmd_list_verbose(void)
+{
+    kprintf("%-16s %-96s %-.16s\n", "Subsystem", "Subsystem-NQN", "Controllers");
+    kprintf("---------------- %.96s ----------------\n", DASHES DASHES);
+    for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c)) {
+        struct nvme_ctrlr *first;
+        unsigned sub = subsystem_of(c, &first);
+        if (first != c)
+            continue;
+        char name[24];
+        ksnprintf(name, sizeof(name), "nvme-subsys%u", sub);
+        kprintf("%-16s %-96.*s ", name, (int)sizeof(c->id->subnqn), c->id->subnqn);
+        for (struct nvme_ctrlr *p = c; p; p = nvme_ctrlr_next(p)) {
+            struct nvme_ctrlr *f;
+            if (subsystem_of(p, &f) == sub)
+                kprintf("%s%s", p == c ? "" : ", ", p->name);
+        }
+        kprintf("\n");
+    }
+    kprintf("\n%-8s %-20s %-40s %-8s %-6s %-14s %-12s %-16s\n", "Device", "SN", "MN", "FR",
+            "TxPort", "Address", "Subsystem", "Namespaces");
+    kprintf("-------- -------------------- %.40s -------- ------ -------------- ------------ "
+            "----------------\n", DASHES);
+    for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c)) {
+        char sn[21], mn[41], fr[9], addr[16], sub[24];
+        struct nvme_ctrlr *first;
+        const struct pci_device *pd = c->platform;
+        trimmed(sn, c->id->sn, sizeof(c->id->sn));
+        trimmed(mn, c->id->mn, sizeof(c->id->mn));
+        trimmed(fr, c->id->fr, sizeof(c->id->fr));
+        /* Linux's sysfs form of the PCI address: always with the segment */
+        ksnprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", pd->segment, pd->bus, pd->dev,
+                  pd->func);
+        ksnprintf(sub, sizeof(sub), "nvme-subsys%u", subsystem_of(c, &first));
+        kprintf("%-8s %-20s %-40s %-8s %-6s %-14s %-12s ", c->name, sn, mn, fr, "pcie", addr, sub);
+        for (struct nvme_ns *ns = c->namespaces; ns; ns = ns->next)
+            kprintf("%s%sn%u", ns == c->namespaces ? "" : ", ", c->name, ns->nsid);
+        kprintf("\n");
+    }
+    kprintf("\n%-12s %-12s %-8s %-26s %-16s %-16s\n", "Device", "Generic", "NSID", "Usage",
+            "Format", "Controllers");
+    kprintf("------------ ------------ -------- -------------------------- ---------------- "
+            "----------------\n");
+    for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c))
+        for (struct nvme_ns *ns = c->namespaces; ns; ns = ns->next) {
+            char node[32], generic[32], usage[48], format[32];
+            ksnprintf(node, sizeof(node), "/dev/%sn%u", c->name, ns->nsid);
+            ksnprintf(generic, sizeof(generic), "/dev/ng%un%u", c->index, ns->nsid);
+            ns_usage_format(ns, usage, sizeof(usage), format, sizeof(format));
+            kprintf("%-12s %-12s %-8x %-26s %-16s %s\n", node, generic, ns->nsid, usage, format,
+                    c->name);
+        }
     return 0;
 }
 
@@ -522,10 +611,10 @@ static int cmd_nvme(int argc, char **argv)
     if (!subs[k].needs_dev) {
         if (o.dev != NULL)
             return shell_error(-EINVAL, "nvme list: unexpected argument '%s'", o.dev);
-        if (o.verbose)
-            return shell_error(-EINVAL, "nvme list: -v (subsystem and controller tables) is "
+        if (o.verbose && o.json)
+            return shell_error(-EINVAL, "nvme list: -v -o json (hosts, subsystems, paths) is "
                                "not implemented; see docs/shell.md");
-        return cmd_list(&o);
+        return o.verbose ? cmd_list_verbose() : cmd_list(&o);
     }
     struct dev d;
     if (dev_arg(sub, o.dev, &d) != 0)
@@ -546,7 +635,7 @@ static int cmd_nvme(int argc, char **argv)
     }
 }
 SHELL_COMMAND(nvme, "nvme",
-              "list [-o json] | id-ctrl DEV [-o json] [-v] | id-ns DEV [-n NSID] [-o json] [-H] "
+              "list [-v] [-o json] | id-ctrl DEV [-o json] [-v] | id-ns DEV [-n NSID] [-o json] [-H] "
               "[-v] | smart-log DEV [-n NSID] [-o json] [-H] | error-log DEV [-e N] [-o json] | "
               "get-feature DEV [-f FID] [-n NSID] [-s SEL] [-c CDW11] [-l LEN] [-H] | "
               "reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off | "

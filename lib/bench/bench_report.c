@@ -348,72 +348,104 @@ static void j_f6(struct json_writer *j, const char *key, uint64_t v_x1000)
     json_raw(j, key, buf);
 }
 
-static void j_lat(struct json_writer *j, const char *key, const struct bench_lat *l)
-{
-    json_object_begin(j, key);
-    json_u64(j, "min", bench_lat_min(l));
-    json_u64(j, "max", l->max);
-    j_x1000(j, "mean", bench_lat_mean_x1000(l));
-    j_x1000(j, "stddev", bench_lat_stddev_x1000(l));
-    json_u64(j, "N", l->n);
-}
+typedef void (*j_num_fn)(struct json_writer *j, const char *key, uint64_t v_x1000);
 
-static void json_dir(const struct bench_job *job, struct json_writer *j, unsigned d)
+/* fio's per-direction counts: io_bytes ... drop_ios; num prints iops. */
+static void j_dir_counts(struct json_writer *j, const struct bench_job *job,
+                         const struct bench_dir_stats *s, j_num_fn num)
 {
-    const struct bench_dir_stats *s = &job->res.dir[d];
-    const struct bench_opts *o = &job->o;
     uint64_t rt = s->runtime_ticks, hz = job->clock.tsc_hz;
-    uint64_t bw_bytes = bench_muldiv(s->bytes, hz, rt);
-
-    json_object_begin(j, dir_name[d]);
+    uint64_t bw_bytes = rt ? bench_muldiv(s->bytes, hz, rt) : 0;
     json_u64(j, "io_bytes", s->bytes);
     json_u64(j, "io_kbytes", s->bytes / 1024);
     json_u64(j, "bw_bytes", bw_bytes);
     json_u64(j, "bw", bw_bytes / 1024);
-    j_x1000(j, "iops", rt ? bench_muldiv(s->ios * 1000, hz, rt) : 0);
+    num(j, "iops", rt ? bench_muldiv(s->ios * 1000, hz, rt) : 0);
     json_u64(j, "runtime", bench_ticks_to_ns(&job->clock, rt) / NS_PER_MS);
     json_u64(j, "total_ios", s->ios);
     json_u64(j, "short_ios", 0);
     json_u64(j, "drop_ios", 0);
-    json_u64(j, "errors", s->errors);
-    j_lat(j, "slat_ns", &s->slat);
-    json_object_end(j);
-    j_lat(j, "clat_ns", &s->clat);
+}
+
+/* fio's per-direction interval statistics: bw_min ... iops_samples. */
+static void j_dir_rates(struct json_writer *j, const struct bench_dir_stats *s, j_num_fn num)
+{
+    const struct bench_lat *bw = &s->bw_samples, *io = &s->iops_samples;
+    json_u64(j, "bw_min", bench_lat_min(bw));
+    json_u64(j, "bw_max", bw->max);
+    num(j, "bw_agg", bw->n ? 100000 : 0); /* one job: all of the group's bandwidth */
+    num(j, "bw_mean", bench_lat_mean_x1000(bw));
+    num(j, "bw_dev", bench_lat_stddev_x1000(bw));
+    json_u64(j, "bw_samples", bw->n);
+    json_u64(j, "iops_min", bench_lat_min(io));
+    json_u64(j, "iops_max", io->max);
+    num(j, "iops_mean", bench_lat_mean_x1000(io));
+    num(j, "iops_stddev", bench_lat_stddev_x1000(io));
+    json_u64(j, "iops_samples", io->n);
+}
+
+/* "percentile": {"99.000000": ns, ...} and fio json+'s "bins": bucket
+ * value (ns) -> count, non-empty buckets only. */
+static void j_percentiles(struct json_writer *j, const struct bench_job *job,
+                          const struct bench_lat *l, const uint64_t *hist)
+{
+    const struct bench_opts *o = &job->o;
     uint64_t pv[BENCH_PERCENTILES_MAX];
-    bench_hist_percentiles(s->hist, s->clat.n, s->clat.min, s->clat.max, o->percentiles,
-                           o->npercentiles, pv);
+    bench_hist_percentiles(hist, l->n, l->min, l->max, o->percentiles, o->npercentiles, pv);
     json_object_begin(j, "percentile");
     for (unsigned i = 0; i < o->npercentiles; i++) {
         char key[24];
         ksnprintf(key, sizeof(key), "%u.%06u", o->percentiles[i] / 1000000,
                   o->percentiles[i] % 1000000);
-        json_u64(j, key, s->clat.n ? pv[i] : 0);
+        json_u64(j, key, l->n ? pv[i] : 0);
     }
     json_object_end(j);
-    if (o->json_bins) {
-        /* fio json+: bucket value (ns) -> count, non-empty buckets only. */
-        json_object_begin(j, "bins");
-        for (unsigned i = 0; i < BENCH_HIST_NR; i++)
-            if (s->hist[i]) {
-                char key[24];
-                ksnprintf(key, sizeof(key), "%llu", (unsigned long long)bench_hist_bucket_value(i));
-                json_u64(j, key, s->hist[i]);
-            }
-        json_object_end(j);
-    }
+}
+
+static void j_bins(struct json_writer *j, const uint64_t *hist)
+{
+    json_object_begin(j, "bins");
+    for (unsigned i = 0; i < BENCH_HIST_NR; i++)
+        if (hist[i]) {
+            char key[24];
+            ksnprintf(key, sizeof(key), "%llu", (unsigned long long)bench_hist_bucket_value(i));
+            json_u64(j, key, hist[i]);
+        }
     json_object_end(j);
-    const struct bench_lat *bw = &s->bw_samples, *io = &s->iops_samples;
-    json_u64(j, "bw_min", bench_lat_min(bw));
-    json_u64(j, "bw_max", bw->max);
-    j_x1000(j, "bw_agg", bw->n ? 100000 : 0);
-    j_x1000(j, "bw_mean", bench_lat_mean_x1000(bw));
-    j_x1000(j, "bw_dev", bench_lat_stddev_x1000(bw));
-    json_u64(j, "bw_samples", bw->n);
-    json_u64(j, "iops_min", bench_lat_min(io));
-    json_u64(j, "iops_max", io->max);
-    j_x1000(j, "iops_mean", bench_lat_mean_x1000(io));
-    j_x1000(j, "iops_stddev", bench_lat_stddev_x1000(io));
-    json_u64(j, "iops_samples", io->n);
+}
+
+/* Opens key with fio's min/max/mean/stddev/N; the caller closes it. */
+static void j_lat_num(struct json_writer *j, const char *key, const struct bench_lat *l,
+                      j_num_fn num)
+{
+    json_object_begin(j, key);
+    json_u64(j, "min", bench_lat_min(l));
+    json_u64(j, "max", l->max);
+    num(j, "mean", bench_lat_mean_x1000(l));
+    num(j, "stddev", bench_lat_stddev_x1000(l));
+    json_u64(j, "N", l->n);
+}
+
+static void j_lat(struct json_writer *j, const char *key, const struct bench_lat *l)
+{
+    j_lat_num(j, key, l, j_x1000);
+}
+
+static void json_dir(const struct bench_job *job, struct json_writer *j, unsigned d)
+{
+    const struct bench_dir_stats *s = &job->res.dir[d];
+
+    json_object_begin(j, dir_name[d]);
+    j_dir_counts(j, job, s, j_x1000);
+    json_u64(j, "errors", s->errors);
+    j_lat(j, "slat_ns", &s->slat);
+    json_object_end(j);
+    j_lat(j, "clat_ns", &s->clat);
+    j_percentiles(j, job, &s->clat, s->hist);
+    if (job->o.json_bins)
+        j_bins(j, s->hist);
+    json_object_end(j);
+    j_dir_rates(j, s, j_x1000);
     json_object_end(j);
 }
 
@@ -564,35 +596,11 @@ static void print_json(const struct bench_job *job)
 static void fio_lat(struct json_writer *j, const char *key, const struct bench_lat *l,
                     const struct bench_job *job, const uint64_t *hist)
 {
-    json_object_begin(j, key);
-    json_u64(j, "min", bench_lat_min(l));
-    json_u64(j, "max", l->max);
-    j_f6(j, "mean", bench_lat_mean_x1000(l));
-    j_f6(j, "stddev", bench_lat_stddev_x1000(l));
-    json_u64(j, "N", l->n);
+    j_lat_num(j, key, l, j_f6);
     if (hist != NULL && l->n != 0) {
-        const struct bench_opts *o = &job->o;
-        uint64_t pv[BENCH_PERCENTILES_MAX];
-        bench_hist_percentiles(hist, l->n, l->min, l->max, o->percentiles, o->npercentiles, pv);
-        json_object_begin(j, "percentile");
-        for (unsigned i = 0; i < o->npercentiles; i++) {
-            char k[24];
-            ksnprintf(k, sizeof(k), "%u.%06u", o->percentiles[i] / 1000000,
-                      o->percentiles[i] % 1000000);
-            json_u64(j, k, pv[i]);
-        }
-        json_object_end(j);
-        if (o->output_format == BENCH_OUTPUT_JSONPLUS) {
-            json_object_begin(j, "bins"); /* bucket value (ns) -> count, non-empty only */
-            for (unsigned i = 0; i < BENCH_HIST_NR; i++)
-                if (hist[i]) {
-                    char k[24];
-                    ksnprintf(k, sizeof(k), "%llu",
-                              (unsigned long long)bench_hist_bucket_value(i));
-                    json_u64(j, k, hist[i]);
-                }
-            json_object_end(j);
-        }
+        j_percentiles(j, job, l, hist);
+        if (job->o.output_format == BENCH_OUTPUT_JSONPLUS)
+            j_bins(j, hist);
     }
     json_object_end(j);
 }
@@ -607,33 +615,12 @@ static void fio_dir(struct json_writer *j, const struct bench_job *job, const ch
     };
     if (s == NULL)
         s = &none;
-    uint64_t rt = s->runtime_ticks, hz = job->clock.tsc_hz;
-    uint64_t bw_bytes = rt ? bench_muldiv(s->bytes, hz, rt) : 0;
     json_object_begin(j, name);
-    json_u64(j, "io_bytes", s->bytes);
-    json_u64(j, "io_kbytes", s->bytes / 1024);
-    json_u64(j, "bw_bytes", bw_bytes);
-    json_u64(j, "bw", bw_bytes / 1024);
-    j_f6(j, "iops", rt ? bench_muldiv(s->ios * 1000, hz, rt) : 0);
-    json_u64(j, "runtime", bench_ticks_to_ns(&job->clock, rt) / NS_PER_MS);
-    json_u64(j, "total_ios", s->ios);
-    json_u64(j, "short_ios", 0);
-    json_u64(j, "drop_ios", 0);
+    j_dir_counts(j, job, s, j_f6);
     fio_lat(j, "slat_ns", &s->slat, job, NULL);
     fio_lat(j, "clat_ns", &s->clat, job, s->hist);
     fio_lat(j, "lat_ns", &s->clat, job, NULL);
-    const struct bench_lat *bw = &s->bw_samples, *io = &s->iops_samples;
-    json_u64(j, "bw_min", bench_lat_min(bw));
-    json_u64(j, "bw_max", bw->max);
-    j_f6(j, "bw_agg", bw->n ? 100000 : 0); /* one job: all of the group's bandwidth */
-    j_f6(j, "bw_mean", bench_lat_mean_x1000(bw));
-    j_f6(j, "bw_dev", bench_lat_stddev_x1000(bw));
-    json_u64(j, "bw_samples", bw->n);
-    json_u64(j, "iops_min", bench_lat_min(io));
-    json_u64(j, "iops_max", io->max);
-    j_f6(j, "iops_mean", bench_lat_mean_x1000(io));
-    j_f6(j, "iops_stddev", bench_lat_stddev_x1000(io));
-    json_u64(j, "iops_samples", io->n);
+    j_dir_rates(j, s, j_f6);
     json_object_end(j);
 }
 

@@ -332,7 +332,7 @@ def nvme_shell(ctx):
         check_re(r"^error: nvme get-feature: Get Features 0xc0 \(Unknown\): ",
                  m.command("nvme get-feature nvme0 -f 0xc0"))
         check_re(r"^\s+\"SerialNumber\":\"nvos0\",$", m.command("nvme list -o json"))
-        check_re(r"nvme list \[-o json\] .*rawloop NS \[QD\] \[MS\] +NVMe", m.command("help nvme"))
+        check_re(r"nvme list \[-v\] \[-o json\] .*rawloop NS \[QD\] \[MS\] +NVMe", m.command("help nvme"))
         # A reset in the middle: the block device keeps working.
         out = m.command("nvme reset nvme0")
         check_in("nvme0: reset complete", out)

@@ -46,6 +46,7 @@ PACKAGES = "nvme-cli linux-image-cloud-amd64 busybox-static"
 COMMANDS = [
     "nvme list",
     "nvme list -o json",
+    "nvme list -v",
     "nvme id-ctrl /dev/nvme0",
     "nvme id-ctrl /dev/nvme0 -o json",
     "nvme id-ctrl /dev/nvme0 -v",
