@@ -154,6 +154,11 @@ static struct fabrics_attrs fabrics(const struct nvme_id_ctrl *id)
 void nvme_print_id_ctrl(const struct nvme_id_ctrl *id, unsigned flags)
 {
     struct fabrics_attrs f = fabrics(id);
+#define H(name)                                                                            \
+    do {                                                                                   \
+        if (flags & NVME_PRINT_HUMAN)                                                      \
+            nvme_print_id_ctrl_human(id, name);                                            \
+    } while (0)
     kprintf("NVME Identify Controller:\n");
     kprintf("vid       : %#x\n", id->vid);
     kprintf("ssvid     : %#x\n", id->ssvid);
@@ -163,15 +168,19 @@ void nvme_print_id_ctrl(const struct nvme_id_ctrl *id, unsigned flags)
     kprintf("rab       : %u\n", id->rab);
     kprintf("ieee      : %02x%02x%02x\n", id->ieee[2], id->ieee[1], id->ieee[0]);
     kprintf("cmic      : %#x\n", id->cmic);
+    H("cmic");
     kprintf("mdts      : %u\n", id->mdts);
     kprintf("cntlid    : %#x\n", id->cntlid);
     kprintf("ver       : %#x\n", id->ver);
     kprintf("rtd3r     : %#x\n", id->rtd3r);
     kprintf("rtd3e     : %#x\n", id->rtd3e);
     kprintf("oaes      : %#x\n", id->oaes);
+    H("oaes");
     kprintf("ctratt    : %#x\n", id->ctratt);
+    H("ctratt");
     kprintf("rrls      : %#x\n", id->rrls);
     kprintf("cntrltype : %u\n", id->cntrltype);
+    H("cntrltype");
     kprintf("fguid     : ");
     print_uuid(id->fguid);
     kprintf("\n");
@@ -179,42 +188,63 @@ void nvme_print_id_ctrl(const struct nvme_id_ctrl *id, unsigned flags)
     kprintf("crdt2     : %u\n", id->crdt2);
     kprintf("crdt3     : %u\n", id->crdt3);
     kprintf("nvmsr     : %u\n", id->nvmsr);
+    H("nvmsr");
     kprintf("vwci      : %u\n", id->vwci);
+    H("vwci");
     kprintf("mec       : %u\n", id->mec);
+    H("mec");
     kprintf("oacs      : %#x\n", id->oacs);
+    H("oacs");
     kprintf("acl       : %u\n", id->acl);
     kprintf("aerl      : %u\n", id->aerl);
     kprintf("frmw      : %#x\n", id->frmw);
+    H("frmw");
     kprintf("lpa       : %#x\n", id->lpa);
+    H("lpa");
     kprintf("elpe      : %u\n", id->elpe);
+    H("elpe");
     kprintf("npss      : %u\n", id->npss);
+    H("npss");
     kprintf("avscc     : %#x\n", id->avscc);
+    H("avscc");
     kprintf("apsta     : %#x\n", id->apsta);
+    H("apsta");
     kprintf("wctemp    : %u\n", id->wctemp);
+    H("wctemp");
     kprintf("cctemp    : %u\n", id->cctemp);
+    H("cctemp");
     kprintf("mtfa      : %u\n", id->mtfa);
     kprintf("hmpre     : %u\n", id->hmpre);
     kprintf("hmmin     : %u\n", id->hmmin);
     kprintf("tnvmcap   : ");
     print_u128(id->tnvmcap);
-    kprintf("\nunvmcap   : ");
+    kprintf("\n");
+    H("tnvmcap");
+    kprintf("unvmcap   : ");
     print_u128(id->unvmcap);
     kprintf("\n");
+    H("unvmcap");
     kprintf("rpmbs     : %#x\n", id->rpmbs);
+    H("rpmbs");
     kprintf("edstt     : %u\n", id->edstt);
     kprintf("dsto      : %u\n", id->dsto);
     kprintf("fwug      : %u\n", id->fwug);
     kprintf("kas       : %u\n", id->kas);
     kprintf("hctma     : %#x\n", id->hctma);
+    H("hctma");
     kprintf("mntmt     : %u\n", id->mntmt);
+    H("mntmt");
     kprintf("mxtmt     : %u\n", id->mxtmt);
+    H("mxtmt");
     kprintf("sanicap   : %#x\n", id->sanicap);
+    H("sanicap");
     kprintf("hmminds   : %u\n", id->hmminds);
     kprintf("hmmaxd    : %u\n", id->hmmaxd);
     kprintf("nsetidmax : %u\n", id->nsetidmax);
     kprintf("endgidmax : %u\n", id->endgidmax);
     kprintf("anatt     : %u\n", id->anatt);
     kprintf("anacap    : %u\n", id->anacap);
+    H("anacap");
     kprintf("anagrpmax : %u\n", id->anagrpmax);
     kprintf("nanagrpid : %u\n", id->nanagrpid);
     kprintf("pels      : %u\n", id->pels);
@@ -223,20 +253,30 @@ void nvme_print_id_ctrl(const struct nvme_id_ctrl *id, unsigned flags)
     print_u128(id->megcap);
     kprintf("\n");
     kprintf("sqes      : %#x\n", id->sqes);
+    H("sqes");
     kprintf("cqes      : %#x\n", id->cqes);
+    H("cqes");
     kprintf("maxcmd    : %u\n", id->maxcmd);
     kprintf("nn        : %u\n", id->nn);
     kprintf("oncs      : %#x\n", id->oncs);
+    H("oncs");
     kprintf("fuses     : %#x\n", id->fuses);
+    H("fuses");
     kprintf("fna       : %#x\n", id->fna);
+    H("fna");
     kprintf("vwc       : %#x\n", id->vwc);
+    H("vwc");
     kprintf("awun      : %u\n", id->awun);
     kprintf("awupf     : %u\n", id->awupf);
     kprintf("icsvscc   : %u\n", id->icsvscc);
+    H("icsvscc");
     kprintf("nwpc      : %u\n", id->nwpc);
+    H("nwpc");
     kprintf("acwu      : %u\n", id->acwu);
     kprintf("ocfs      : %#x\n", id->cdfs); /* nvme-cli's name for bytes 534-535 */
+    H("ocfs");
     kprintf("sgls      : %#x\n", id->sgls);
+    H("sgls");
     kprintf("mnan      : %u\n", id->mnan);
     kprintf("maxdna    : ");
     print_u128(id->maxdna);
@@ -247,8 +287,10 @@ void nvme_print_id_ctrl(const struct nvme_id_ctrl *id, unsigned flags)
     kprintf("iorcsz    : %u\n", f.iorcsz);
     kprintf("icdoff    : %u\n", f.icdoff);
     kprintf("fcatt     : %#x\n", f.fcatt);
+    H("fcatt");
     kprintf("msdbd     : %u\n", f.msdbd);
     kprintf("ofcs      : %u\n", f.ofcs);
+    H("ofcs");
     print_power_states(id);
     if (flags & NVME_PRINT_VS) {
         kprintf("vs[]:\n");
@@ -371,6 +413,7 @@ static void human_dlfeat(uint8_t d)
     kprintf("  [2:0] : %#x\tBytes Read From a Deallocated Logical Block and its Metadata are %s\n",
             d & 7, (d & 7) < 3 ? val[d & 7] : "Reserved Value");
     kprintf("\n");
+#undef H
 }
 
 void nvme_print_id_ns(const struct nvme_id_ns *id, uint32_t nsid, unsigned flags)

@@ -27,6 +27,8 @@ static inline uint8_t nvme_print_id_ns_nulbaf(const struct nvme_id_ns *id)
 /* nvme_print.c: text */
 void nvme_print_id_ctrl(const struct nvme_id_ctrl *id, unsigned flags);
 void nvme_print_id_ns(const struct nvme_id_ns *id, uint32_t nsid, unsigned flags);
+/* nvme_print_ctrl.c: id-ctrl -H, the decode printed after field `name`. */
+void nvme_print_id_ctrl_human(const struct nvme_id_ctrl *id, const char *name);
 void nvme_print_smart_log(const struct nvme_smart_log *s, uint32_t nsid, const char *dev,
                           unsigned flags);
 void nvme_print_error_log(const struct nvme_error_log_entry *e, unsigned entries,

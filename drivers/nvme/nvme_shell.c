@@ -3,7 +3,7 @@
  * nvme-cli 2.x so that its users' commands and scripts work unchanged:
  *
  *   nvme list [-v] [-o json]                   one line per namespace (-v: three tables)
- *   nvme id-ctrl DEV [-o json] [-v]            Identify Controller
+ *   nvme id-ctrl DEV [-o json] [-H] [-v]       Identify Controller
  *   nvme id-ns DEV [-n NSID] [-o json] [-H] [-v]  Identify Namespace
  *   nvme smart-log DEV [-n NSID] [-o json] [-H]   SMART / Health Information (log 02h)
  *   nvme error-log DEV [-e N] [-o json]        Error Information (log 01h)
@@ -372,9 +372,6 @@ static int identify(struct nvme_ctrlr *c, uint8_t cns, uint32_t nsid, void *buf,
 
 static int cmd_id_ctrl(const struct dev *d, const struct opts *o)
 {
-    if (o->flags & NVME_PRINT_HUMAN)
-        return shell_error(-EINVAL, "nvme id-ctrl: -H (the bit-by-bit decode) is not "
-                           "implemented; see docs/shell.md");
     struct nvme_id_ctrl *id = (struct nvme_id_ctrl *)dma_buffer(4096);
     if (id == NULL)
         return shell_error(-ENOMEM, "nvme id-ctrl: out of memory");
@@ -635,8 +632,8 @@ static int cmd_nvme(int argc, char **argv)
     }
 }
 SHELL_COMMAND(nvme, "nvme",
-              "list [-v] [-o json] | id-ctrl DEV [-o json] [-v] | id-ns DEV [-n NSID] [-o json] [-H] "
-              "[-v] | smart-log DEV [-n NSID] [-o json] [-H] | error-log DEV [-e N] [-o json] | "
+              "list [-v] [-o json] | id-ctrl DEV [-o json] [-H] [-v] | "
+              "id-ns DEV [-n NSID] [-o json] [-H] [-v] | smart-log DEV [-n NSID] [-o json] [-H] | error-log DEV [-e N] [-o json] | "
               "get-feature DEV [-f FID] [-n NSID] [-s SEL] [-c CDW11] [-l LEN] [-H] | "
               "reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off | "
               "rawloop NS [QD] [MS]",

@@ -559,7 +559,8 @@ static void print_json(const struct bench_job *job)
     json_bool(&j, "driver_complete_measured", r->drv_complete_measured);
     if (r->drv_doorbell_measured) {
         uint64_t total = r->drv_submit_ticks + r->drv_complete_ticks;
-        j_x1000(&j, "driver_doorbell_cycles_per_io", ratio_x1000(r->drv_doorbell_ticks, r->drv_ios));
+        j_x1000(&j, "driver_doorbell_cycles_per_io",
+                ratio_x1000(r->drv_doorbell_ticks, r->drv_ios));
         j_x1000(&j, "driver_software_cycles_per_io",
                 ratio_x1000(total > r->drv_doorbell_ticks ? total - r->drv_doorbell_ticks : 0,
                             r->drv_ios));

@@ -50,6 +50,7 @@ COMMANDS = [
     "nvme id-ctrl /dev/nvme0",
     "nvme id-ctrl /dev/nvme0 -o json",
     "nvme id-ctrl /dev/nvme0 -v",
+    "nvme id-ctrl /dev/nvme0 -H",
     "nvme id-ns /dev/nvme0n1",
     "nvme id-ns /dev/nvme0n1 -o json",
     "nvme id-ns /dev/nvme0n1 -H",
@@ -291,7 +292,8 @@ def compare_json(cmd, a, b, path="", errors=None):
     errors = [] if errors is None else errors
     skip = json_skipped(cmd)
     if type(a) is not type(b):
-        errors.append(f"{path or '/'}: type {type(a).__name__} (Linux) vs {type(b).__name__} (nvos)")
+        errors.append(f"{path or '/'}: type {type(a).__name__} (Linux) vs "
+                      f"{type(b).__name__} (nvos)")
     elif isinstance(a, dict):
         if list(a) != list(b):
             errors.append(f"{path or '/'}: keys differ\n  Linux: {list(a)}\n  nvos:  {list(b)}")
