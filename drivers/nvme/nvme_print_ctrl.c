@@ -35,6 +35,17 @@ static void rsvd(const char *label, unsigned v)
         line(label, v, "Reserved");
 }
 
+/* Bits top..0 of v, one "Supported" line each, named by names[bit]. */
+static void sup_bits(unsigned v, int top, const char *const *names)
+{
+    for (int b = top; b >= 0; b--) {
+        char label[16];
+        ksnprintf(label, sizeof(label), "  [%d:%d]", b, b);
+        sup(label, BIT(v, b), names[b]);
+    }
+    kprintf("\n");
+}
+
 static void temp(uint16_t k, const char *what)
 {
     kprintf(" [15:0] : %ld\xc2\xb0" "C (%u Kelvin)\t%s\n\n", (long)k - 273, k, what);
@@ -88,12 +99,7 @@ static void ctratt(uint32_t c)
         kprintf(" [31:20] : %#x\tReserved\n", c >> 20);
     sup("  [19:19]", BIT(c, 19), "Flexible Data Placement ");
     rsvd("  [18:16]", (c >> 16) & 7);
-    for (int b = 15; b >= 0; b--) {
-        char label[16];
-        ksnprintf(label, sizeof(label), "  [%d:%d]", b, b);
-        sup(label, BIT(c, b), low[b]);
-    }
-    kprintf("\n");
+    sup_bits(c, 15, low);
 }
 
 static void cntrltype(uint8_t t)
@@ -143,12 +149,7 @@ static void oacs(uint16_t o)
     };
     if (o >> 11)
         kprintf(" [15:11] : %#x\tReserved\n", o >> 11);
-    for (int b = 10; b >= 0; b--) {
-        char label[16];
-        ksnprintf(label, sizeof(label), "  [%d:%d]", b, b);
-        sup(label, BIT(o, b), names[b]);
-    }
-    kprintf("\n");
+    sup_bits(o, 10, names);
 }
 
 static void frmw(uint8_t f)
@@ -232,12 +233,7 @@ static void oncs(uint16_t o)
     };
     if (o >> 9)
         kprintf(" [15:9] : %#x\tReserved\n", o >> 9);
-    for (int b = 8; b >= 0; b--) {
-        char label[16];
-        ksnprintf(label, sizeof(label), "  [%d:%d]", b, b);
-        sup(label, BIT(o, b), names[b]);
-    }
-    kprintf("\n");
+    sup_bits(o, 8, names);
 }
 
 static void fuses(uint16_t f)
