@@ -7,7 +7,11 @@ LOG is a raw serial console capture (or bench_host output): every line that
 is not a BENCH_JSON line is ignored, ANSI escapes and carriage returns are
 stripped, and the "BENCH_JSON {...}" may follow anything on its line (a
 prompt, a timestamp). A line whose JSON does not parse (a console that
-dropped characters) is reported and skipped.
+dropped characters) is reported and skipped. fio's documents are read too:
+the ones bench prints with output-format=json or json+ (between the lines
+BENCH_FIO_JSON_BEGIN and BENCH_FIO_JSON_END; a job already given by the
+BENCH_JSON line just before is not counted twice), and a LOG that is a whole
+fio --output-format=json/json+ file (real fio's, for comparison).
 
 Writes, into DIR (default bench-plots):
   NN-<job>-latency.png   per job: the completion-latency histogram (from
@@ -33,26 +37,81 @@ DIRS = ("read", "write")
 COLORS = {"read": "tab:blue", "write": "tab:orange"}
 
 
+FIO_BEGIN, FIO_END = "BENCH_FIO_JSON_BEGIN", "BENCH_FIO_JSON_END"
+
+
+def from_fio(doc):
+    """A fio JSON document's jobs, in BENCH_JSON's shape (the keys the plots use)."""
+    jobs = []
+    glob = doc.get("global options", {})
+    for j in doc.get("jobs", []):
+        opts = dict(glob, **j.get("job options", {}))
+        job = {"jobname": j.get("jobname", "job"), "rw": opts.get("rw"),
+               "device": opts.get("filename"), "target": "fio"}
+        for key in ("bs", "iodepth"):
+            try:
+                job[key] = int(opts[key])
+            except (KeyError, ValueError):
+                pass
+        for d in DIRS:
+            if isinstance(j.get(d), dict):
+                job[d] = j[d]
+        jobs.append(job)
+    return jobs
+
+
 def read_jobs(paths):
-    """The decoded BENCH_JSON objects of the logs, in order."""
+    """The decoded BENCH_JSON objects (and fio documents) of the logs, in order."""
     jobs = []
     for path in paths:
         stream = sys.stdin if path == "-" else open(path, encoding="utf-8", errors="replace")
         with stream:
-            for lineno, raw in enumerate(stream, 1):
-                line = ANSI.sub("", raw).replace("\r", "")
-                at = line.find(MARK)
-                if at < 0:
+            text_all = stream.read()
+        doc_lines, in_doc, paired = None, False, None
+        found = False
+        for lineno, raw in enumerate(text_all.split("\n"), 1):
+            line = ANSI.sub("", raw).replace("\r", "")
+            if line.strip() == FIO_BEGIN:
+                doc_lines, in_doc, found = [], True, True
+                continue
+            if in_doc:
+                if line.strip() != FIO_END:
+                    doc_lines.append(line)
                     continue
-                text = line[at + len(MARK):].strip()
+                in_doc = False
                 try:
-                    job = json.loads(text)
+                    fio_jobs = from_fio(json.loads("\n".join(doc_lines)))
                 except json.JSONDecodeError as e:
-                    print(f"bench_plot: {path}:{lineno}: skipping a damaged BENCH_JSON line ({e})",
+                    print(f"bench_plot: {path}:{lineno}: skipping a damaged fio document ({e})",
                           file=sys.stderr)
                     continue
-                if isinstance(job, dict) and "jobname" in job:
-                    jobs.append(job)
+                for fj in fio_jobs:
+                    if paired is not None and paired.get("jobname") == fj["jobname"]:
+                        paired = None  # the BENCH_JSON line before already has this job
+                        continue
+                    jobs.append(fj)
+                continue
+            at = line.find(MARK)
+            if at < 0:
+                continue
+            found = True
+            text = line[at + len(MARK):].strip()
+            try:
+                job = json.loads(text)
+            except json.JSONDecodeError as e:
+                print(f"bench_plot: {path}:{lineno}: skipping a damaged BENCH_JSON line ({e})",
+                      file=sys.stderr)
+                continue
+            if isinstance(job, dict) and "jobname" in job:
+                jobs.append(job)
+                paired = job
+        if not found and text_all.lstrip().startswith("{"):
+            try:
+                doc = json.loads(text_all)
+            except json.JSONDecodeError:
+                doc = None
+            if isinstance(doc, dict) and "jobs" in doc:
+                jobs += from_fio(doc)
     return jobs
 
 

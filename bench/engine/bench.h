@@ -100,7 +100,13 @@ struct bench_opts {
     unsigned npercentiles;
     uint32_t percentiles[BENCH_PERCENTILES_MAX]; /* percent x 10^6, ascending */
     bool json_bins;              /* histogram buckets in the JSON (fio json+ "bins") */
+    uint8_t output_format;       /* BENCH_OUTPUT_*: also print fio's JSON document */
 };
+
+/* output-format=: the summary and BENCH_JSON always; json and json+ add one
+ * document in fio's --output-format=json / json+ layout between the lines
+ * BENCH_FIO_JSON_BEGIN and BENCH_FIO_JSON_END (json+: with clat_ns bins). */
+enum { BENCH_OUTPUT_NORMAL, BENCH_OUTPUT_JSON, BENCH_OUTPUT_JSONPLUS };
 
 struct bench_plan {
     unsigned njobs;

@@ -46,7 +46,9 @@ static const char usage_text[] =
     "  progress=TIME   progress line period, 0 for none (default 1s)\n"
     "  batch_complete=N  completions reaped per poll (default iodepth)\n"
     "  percentile_list=P:P:...  clat percentiles (default fio's 17)\n"
-    "  json_bins=0     leave the histogram buckets out of BENCH_JSON\n";
+    "  json_bins=0     leave the histogram buckets out of BENCH_JSON\n"
+    "  output-format=normal|json|json+  also print fio's JSON document (json+: with\n"
+    "                  latency bins) between BENCH_FIO_JSON_BEGIN/END lines\n";
 
 const char *bench_usage(void)
 {
@@ -383,6 +385,15 @@ int bench_opts_set(struct bench_opts *o, const char *key, const char *v, char *e
     } else if (!strcmp(key, "percentile_list")) {
         rc = parse_percentile_list(o, v);
         hint = "up to 20 percentiles (0,100] separated by ':'";
+    } else if (!strcmp(key, "output-format") || !strcmp(key, "output_format")) {
+        static const char *const formats[] = { "normal", "json", "json+" };
+        rc = -EINVAL;
+        for (unsigned i = 0; i < 3; i++)
+            if (!strcmp(v, formats[i])) {
+                o->output_format = (uint8_t)i;
+                rc = 0;
+            }
+        hint = "normal, json or json+";
     } else if (!strcmp(key, "json_bins")) {
         rc = set_bool(&o->json_bins, v);
         hint = "0 or 1";

@@ -16,6 +16,7 @@
 #include "bench/engine/bench_internal.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
+#include "lib/json.h"
 
 static const char *const dir_name[BENCH_DIRS] = { "read", "write" };
 
@@ -319,275 +320,369 @@ static void print_verify(const struct bench_job *job)
                      (unsigned long long)(v->mismatches - v->nkept), job->o.verify_print);
 }
 
-/* ---- JSON ---- */
+/* ---- JSON (lib/json.h) ---- */
 
-struct json {
-    const struct bench_env *env;
-    bool comma;
-};
-
-static void j_key(struct json *j, const char *key)
+static void bench_sink(void *ctx, const char *s, size_t n)
 {
-    bench_printf(j->env, "%s", j->comma ? "," : "");
-    if (key)
-        bench_printf(j->env, "\"%s\":", key);
-    j->comma = false;
+    bench_printf((const struct bench_env *)ctx, "%.*s", (int)n, s);
 }
 
-static void j_u64(struct json *j, const char *key, uint64_t v)
+/* A fixed-point value with 3 decimals, or 6 as fio's "%f" prints them. */
+static void j_x1000(struct json_writer *j, const char *key, uint64_t v_x1000)
 {
-    j_key(j, key);
-    bench_printf(j->env, "%llu", (unsigned long long)v);
-    j->comma = true;
-}
-
-static void j_i64(struct json *j, const char *key, int64_t v)
-{
-    j_key(j, key);
-    bench_printf(j->env, "%lld", (long long)v);
-    j->comma = true;
-}
-
-static void j_x1000(struct json *j, const char *key, uint64_t v_x1000)
-{
-    char buf[32];
+    char buf[40];
     bench_fmt_x1000(buf, sizeof(buf), v_x1000, 3);
-    j_key(j, key);
-    bench_printf(j->env, "%s", buf);
-    j->comma = true;
+    json_raw(j, key, buf);
 }
 
-static void j_bool(struct json *j, const char *key, bool v)
+static void j_f6(struct json_writer *j, const char *key, uint64_t v_x1000)
 {
-    j_key(j, key);
-    bench_printf(j->env, "%s", v ? "true" : "false");
-    j->comma = true;
+    char buf[40];
+    bench_fmt_x1000(buf, sizeof(buf), v_x1000, 3);
+    size_t n = strlen(buf);
+    if (n + 4 <= sizeof(buf))
+        memcpy(buf + n, "000", 4);
+    json_raw(j, key, buf);
 }
 
-static void j_str(struct json *j, const char *key, const char *s)
-{
-    j_key(j, key);
-    bench_printf(j->env, "\"");
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            bench_printf(j->env, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
-            bench_printf(j->env, "\\u%04x", c);
-        else
-            bench_printf(j->env, "%c", c);
-    }
-    bench_printf(j->env, "\"");
-    j->comma = true;
-}
+typedef void (*j_num_fn)(struct json_writer *j, const char *key, uint64_t v_x1000);
 
-static void j_open(struct json *j, const char *key, char brace)
+/* fio's per-direction counts: io_bytes ... drop_ios; num prints iops. */
+static void j_dir_counts(struct json_writer *j, const struct bench_job *job,
+                         const struct bench_dir_stats *s, j_num_fn num)
 {
-    j_key(j, key);
-    bench_printf(j->env, "%c", brace);
-}
-
-static void j_close(struct json *j, char brace)
-{
-    bench_printf(j->env, "%c", brace);
-    j->comma = true;
-}
-
-static void j_lat(struct json *j, const char *key, const struct bench_lat *l)
-{
-    j_open(j, key, '{');
-    j_u64(j, "min", bench_lat_min(l));
-    j_u64(j, "max", l->max);
-    j_x1000(j, "mean", bench_lat_mean_x1000(l));
-    j_x1000(j, "stddev", bench_lat_stddev_x1000(l));
-    j_u64(j, "N", l->n);
-}
-
-static void json_dir(const struct bench_job *job, struct json *j, unsigned d)
-{
-    const struct bench_dir_stats *s = &job->res.dir[d];
-    const struct bench_opts *o = &job->o;
     uint64_t rt = s->runtime_ticks, hz = job->clock.tsc_hz;
-    uint64_t bw_bytes = bench_muldiv(s->bytes, hz, rt);
+    uint64_t bw_bytes = rt ? bench_muldiv(s->bytes, hz, rt) : 0;
+    json_u64(j, "io_bytes", s->bytes);
+    json_u64(j, "io_kbytes", s->bytes / 1024);
+    json_u64(j, "bw_bytes", bw_bytes);
+    json_u64(j, "bw", bw_bytes / 1024);
+    num(j, "iops", rt ? bench_muldiv(s->ios * 1000, hz, rt) : 0);
+    json_u64(j, "runtime", bench_ticks_to_ns(&job->clock, rt) / NSEC_PER_MSEC);
+    json_u64(j, "total_ios", s->ios);
+    json_u64(j, "short_ios", 0);
+    json_u64(j, "drop_ios", 0);
+}
 
-    j_open(j, dir_name[d], '{');
-    j_u64(j, "io_bytes", s->bytes);
-    j_u64(j, "io_kbytes", s->bytes / 1024);
-    j_u64(j, "bw_bytes", bw_bytes);
-    j_u64(j, "bw", bw_bytes / 1024);
-    j_x1000(j, "iops", rt ? bench_muldiv(s->ios * 1000, hz, rt) : 0);
-    j_u64(j, "runtime", bench_ticks_to_ns(&job->clock, rt) / NSEC_PER_MSEC);
-    j_u64(j, "total_ios", s->ios);
-    j_u64(j, "short_ios", 0);
-    j_u64(j, "drop_ios", 0);
-    j_u64(j, "errors", s->errors);
-    j_lat(j, "slat_ns", &s->slat);
-    j_close(j, '}');
-    j_lat(j, "clat_ns", &s->clat);
+/* fio's per-direction interval statistics: bw_min ... iops_samples. */
+static void j_dir_rates(struct json_writer *j, const struct bench_dir_stats *s, j_num_fn num)
+{
+    const struct bench_lat *bw = &s->bw_samples, *io = &s->iops_samples;
+    json_u64(j, "bw_min", bench_lat_min(bw));
+    json_u64(j, "bw_max", bw->max);
+    num(j, "bw_agg", bw->n ? 100000 : 0); /* one job: all of the group's bandwidth */
+    num(j, "bw_mean", bench_lat_mean_x1000(bw));
+    num(j, "bw_dev", bench_lat_stddev_x1000(bw));
+    json_u64(j, "bw_samples", bw->n);
+    json_u64(j, "iops_min", bench_lat_min(io));
+    json_u64(j, "iops_max", io->max);
+    num(j, "iops_mean", bench_lat_mean_x1000(io));
+    num(j, "iops_stddev", bench_lat_stddev_x1000(io));
+    json_u64(j, "iops_samples", io->n);
+}
+
+/* "percentile": {"99.000000": ns, ...} and fio json+'s "bins": bucket
+ * value (ns) -> count, non-empty buckets only. */
+static void j_percentiles(struct json_writer *j, const struct bench_job *job,
+                          const struct bench_lat *l, const uint64_t *hist)
+{
+    const struct bench_opts *o = &job->o;
     uint64_t pv[BENCH_PERCENTILES_MAX];
-    bench_hist_percentiles(s->hist, s->clat.n, s->clat.min, s->clat.max, o->percentiles,
-                           o->npercentiles, pv);
-    j_open(j, "percentile", '{');
+    bench_hist_percentiles(hist, l->n, l->min, l->max, o->percentiles, o->npercentiles, pv);
+    json_object_begin(j, "percentile");
     for (unsigned i = 0; i < o->npercentiles; i++) {
         char key[24];
         ksnprintf(key, sizeof(key), "%u.%06u", o->percentiles[i] / 1000000,
                   o->percentiles[i] % 1000000);
-        j_u64(j, key, s->clat.n ? pv[i] : 0);
+        json_u64(j, key, l->n ? pv[i] : 0);
     }
-    j_close(j, '}');
-    if (o->json_bins) {
-        /* fio json+: bucket value (ns) -> count, non-empty buckets only. */
-        j_open(j, "bins", '{');
-        for (unsigned i = 0; i < BENCH_HIST_NR; i++)
-            if (s->hist[i]) {
-                char key[24];
-                ksnprintf(key, sizeof(key), "%llu", (unsigned long long)bench_hist_bucket_value(i));
-                j_u64(j, key, s->hist[i]);
-            }
-        j_close(j, '}');
-    }
-    j_close(j, '}');
-    const struct bench_lat *bw = &s->bw_samples, *io = &s->iops_samples;
-    j_u64(j, "bw_min", bench_lat_min(bw));
-    j_u64(j, "bw_max", bw->max);
-    j_x1000(j, "bw_agg", bw->n ? 100000 : 0);
-    j_x1000(j, "bw_mean", bench_lat_mean_x1000(bw));
-    j_x1000(j, "bw_dev", bench_lat_stddev_x1000(bw));
-    j_u64(j, "bw_samples", bw->n);
-    j_u64(j, "iops_min", bench_lat_min(io));
-    j_u64(j, "iops_max", io->max);
-    j_x1000(j, "iops_mean", bench_lat_mean_x1000(io));
-    j_x1000(j, "iops_stddev", bench_lat_stddev_x1000(io));
-    j_u64(j, "iops_samples", io->n);
-    j_close(j, '}');
+    json_object_end(j);
 }
 
-static void json_verify(const struct bench_job *job, struct json *j)
+static void j_bins(struct json_writer *j, const uint64_t *hist)
+{
+    json_object_begin(j, "bins");
+    for (unsigned i = 0; i < BENCH_HIST_NR; i++)
+        if (hist[i]) {
+            char key[24];
+            ksnprintf(key, sizeof(key), "%llu", (unsigned long long)bench_hist_bucket_value(i));
+            json_u64(j, key, hist[i]);
+        }
+    json_object_end(j);
+}
+
+/* Opens key with fio's min/max/mean/stddev/N; the caller closes it. */
+static void j_lat_num(struct json_writer *j, const char *key, const struct bench_lat *l,
+                      j_num_fn num)
+{
+    json_object_begin(j, key);
+    json_u64(j, "min", bench_lat_min(l));
+    json_u64(j, "max", l->max);
+    num(j, "mean", bench_lat_mean_x1000(l));
+    num(j, "stddev", bench_lat_stddev_x1000(l));
+    json_u64(j, "N", l->n);
+}
+
+static void j_lat(struct json_writer *j, const char *key, const struct bench_lat *l)
+{
+    j_lat_num(j, key, l, j_x1000);
+}
+
+static void json_dir(const struct bench_job *job, struct json_writer *j, unsigned d)
+{
+    const struct bench_dir_stats *s = &job->res.dir[d];
+
+    json_object_begin(j, dir_name[d]);
+    j_dir_counts(j, job, s, j_x1000);
+    json_u64(j, "errors", s->errors);
+    j_lat(j, "slat_ns", &s->slat);
+    json_object_end(j);
+    j_lat(j, "clat_ns", &s->clat);
+    j_percentiles(j, job, &s->clat, s->hist);
+    if (job->o.json_bins)
+        j_bins(j, s->hist);
+    json_object_end(j);
+    j_dir_rates(j, s, j_x1000);
+    json_object_end(j);
+}
+
+static void json_verify(const struct bench_job *job, struct json_writer *j)
 {
     const struct bench_verify_stats *v = &job->res.verify;
-    j_open(j, "verify", '{');
-    j_bool(j, "enabled", job->verify);
+    json_object_begin(j, "verify");
+    json_bool(j, "enabled", job->verify);
     if (!job->verify) {
-        j_close(j, '}');
+        json_object_end(j);
         return;
     }
-    j_u64(j, "gen", v->gen);
-    j_str(j, "gen_check", job->writes || job->o.verify_gen_set ? "exact" : "any");
-    j_u64(j, "blocks_verified", v->blocks_checked);
-    j_u64(j, "blocks_ok", v->blocks_ok);
-    j_u64(j, "mismatches", v->mismatches);
+    json_u64(j, "gen", v->gen);
+    json_str(j, "gen_check", job->writes || job->o.verify_gen_set ? "exact" : "any");
+    json_u64(j, "blocks_verified", v->blocks_checked);
+    json_u64(j, "blocks_ok", v->blocks_ok);
+    json_u64(j, "mismatches", v->mismatches);
     for (unsigned c = 1; c < BENCH_VERIFY_NCLASSES; c++)
-        j_u64(j, bench_verify_class_name(c), v->by_class[c]);
-    j_u64(j, "skipped", v->skipped);
-    j_u64(j, "write_failed", v->write_failed);
-    j_open(j, "generations", '{');
+        json_u64(j, bench_verify_class_name(c), v->by_class[c]);
+    json_u64(j, "skipped", v->skipped);
+    json_u64(j, "write_failed", v->write_failed);
+    json_object_begin(j, "generations");
     for (unsigned i = 0; i < v->ngens; i++) {
         char key[16];
         ksnprintf(key, sizeof(key), "%u", v->gen_value[i]);
-        j_u64(j, key, v->gen_blocks[i]);
+        json_u64(j, key, v->gen_blocks[i]);
     }
-    j_close(j, '}');
-    j_u64(j, "other_generation_blocks", v->gen_other_blocks);
-    j_open(j, "first", '[');
+    json_object_end(j);
+    json_u64(j, "other_generation_blocks", v->gen_other_blocks);
+    json_array_begin(j, "first");
     for (unsigned i = 0; i < v->nkept; i++) {
         const struct bench_mismatch *m = &job->mism[i];
-        j_open(j, NULL, '{');
-        j_u64(j, "lba", m->lba);
-        j_str(j, "class", bench_verify_class_name((enum bench_verify_class)m->cls));
+        json_object_begin(j, NULL);
+        json_u64(j, "lba", m->lba);
+        json_str(j, "class", bench_verify_class_name((enum bench_verify_class)m->cls));
         if (!m->any_gen)
-            j_u64(j, "expected_gen", m->expect_gen);
+            json_u64(j, "expected_gen", m->expect_gen);
         if (m->cls == BENCH_VERIFY_GARBAGE) {
-            j_u64(j, "found_word0", m->found.word0);
+            json_u64(j, "found_word0", m->found.word0);
         } else if (m->cls != BENCH_VERIFY_ZEROED) {
-            j_u64(j, "found_lba", m->found.lba);
-            j_u64(j, "found_gen", m->found.gen);
+            json_u64(j, "found_lba", m->found.lba);
+            json_u64(j, "found_gen", m->found.gen);
         }
-        j_close(j, '}');
+        json_object_end(j);
     }
-    j_close(j, ']');
-    j_close(j, '}');
+    json_array_end(j);
+    json_object_end(j);
 }
 
-static void json_errors(const struct bench_job *job, struct json *j)
+static void json_errors(const struct bench_job *job, struct json_writer *j)
 {
     const struct bench_result *r = &job->res;
-    j_open(j, "io_errors", '{');
-    j_u64(j, "total", r->errors);
-    j_open(j, "first", '[');
+    json_object_begin(j, "io_errors");
+    json_u64(j, "total", r->errors);
+    json_array_begin(j, "first");
     for (unsigned i = 0; i < r->nerrors_kept; i++) {
         const struct bench_error *e = &r->err[i];
-        j_open(j, NULL, '{');
-        j_str(j, "op", dir_name[e->op]);
-        j_u64(j, "lba", e->lba);
-        j_u64(j, "count", e->count);
-        j_i64(j, "status", e->status);
-        j_str(j, "errno", errno_name(e->status));
-        j_u64(j, "device_status", e->device_status);
-        j_str(j, "desc", e->desc);
-        j_close(j, '}');
+        json_object_begin(j, NULL);
+        json_str(j, "op", dir_name[e->op]);
+        json_u64(j, "lba", e->lba);
+        json_u64(j, "count", e->count);
+        json_i64(j, "status", e->status);
+        json_str(j, "errno", errno_name(e->status));
+        json_u64(j, "device_status", e->device_status);
+        json_str(j, "desc", e->desc);
+        json_object_end(j);
     }
-    j_close(j, ']');
-    j_close(j, '}');
+    json_array_end(j);
+    json_object_end(j);
 }
 
 static void print_json(const struct bench_job *job)
 {
     const struct bench_result *r = &job->res;
     const struct bench_opts *o = &job->o;
-    struct json j = { job->env, false };
+    struct json_writer j;
 
+    json_init(&j, JSON_COMPACT, bench_sink, (void *)job->env);
     bench_printf(job->env, "BENCH_JSON ");
-    j_open(&j, NULL, '{');
-    j_str(&j, "jobname", o->name);
-    j_u64(&j, "groupid", 0);
-    j_u64(&j, "error", (uint64_t)(r->status < 0 ? -r->status : r->status));
-    j_str(&j, "status", r->status ? errno_name(r->status) : "ok");
-    j_str(&j, "stop", stop_name(r->stop));
-    j_u64(&j, "elapsed", bench_ticks_to_ns(&job->clock, r->elapsed_ticks) / NSEC_PER_SEC);
-    j_u64(&j, "elapsed_ns", bench_ticks_to_ns(&job->clock, r->elapsed_ticks));
-    j_str(&j, "device", job->t->name);
-    j_str(&j, "target", job->t->kind);
-    j_str(&j, "rw", bench_rw_name(o->rw));
-    j_u64(&j, "rwmixread", job->mixed ? o->rwmixread : o->rw == BENCH_RW_READ ||
+    json_object_begin(&j, NULL);
+    json_str(&j, "jobname", o->name);
+    json_u64(&j, "groupid", 0);
+    json_u64(&j, "error", (uint64_t)(r->status < 0 ? -r->status : r->status));
+    json_str(&j, "status", r->status ? errno_name(r->status) : "ok");
+    json_str(&j, "stop", stop_name(r->stop));
+    json_u64(&j, "elapsed", bench_ticks_to_ns(&job->clock, r->elapsed_ticks) / NSEC_PER_SEC);
+    json_u64(&j, "elapsed_ns", bench_ticks_to_ns(&job->clock, r->elapsed_ticks));
+    json_str(&j, "device", job->t->name);
+    json_str(&j, "target", job->t->kind);
+    json_str(&j, "rw", bench_rw_name(o->rw));
+    json_u64(&j, "rwmixread", job->mixed ? o->rwmixread : o->rw == BENCH_RW_READ ||
                                                               o->rw == BENCH_RW_RANDREAD
                                                           ? 100
                                                           : 0);
-    j_u64(&j, "bs", o->bs);
-    j_u64(&j, "iodepth", o->iodepth);
-    j_u64(&j, "queues", job->nqueues);
-    j_str(&j, "mode", bench_mode_name(job->mode));
-    j_u64(&j, "block_size", job->block_size);
-    j_u64(&j, "offset_lba", job->win_lba);
-    j_u64(&j, "size_lba", job->win_blocks);
-    j_u64(&j, "seed", o->seed);
-    j_bool(&j, "norandommap", o->norandommap);
-    j_u64(&j, "tsc_hz", job->clock.tsc_hz);
+    json_u64(&j, "bs", o->bs);
+    json_u64(&j, "iodepth", o->iodepth);
+    json_u64(&j, "queues", job->nqueues);
+    json_str(&j, "mode", bench_mode_name(job->mode));
+    json_u64(&j, "block_size", job->block_size);
+    json_u64(&j, "offset_lba", job->win_lba);
+    json_u64(&j, "size_lba", job->win_blocks);
+    json_u64(&j, "seed", o->seed);
+    json_bool(&j, "norandommap", o->norandommap);
+    json_u64(&j, "tsc_hz", job->clock.tsc_hz);
     json_dir(job, &j, BENCH_DIR_READ);
     json_dir(job, &j, BENCH_DIR_WRITE);
     j_x1000(&j, "driver_cycles_per_io",
             ratio_x1000(r->drv_submit_ticks + r->drv_complete_ticks, r->drv_ios));
     j_x1000(&j, "driver_submit_cycles_per_io", ratio_x1000(r->drv_submit_ticks, r->drv_ios));
     j_x1000(&j, "driver_complete_cycles_per_io", ratio_x1000(r->drv_complete_ticks, r->drv_ios));
-    j_bool(&j, "driver_complete_measured", r->drv_complete_measured);
+    json_bool(&j, "driver_complete_measured", r->drv_complete_measured);
     if (r->drv_doorbell_measured) {
         uint64_t total = r->drv_submit_ticks + r->drv_complete_ticks;
-        j_x1000(&j, "driver_doorbell_cycles_per_io", ratio_x1000(r->drv_doorbell_ticks, r->drv_ios));
+        j_x1000(&j, "driver_doorbell_cycles_per_io",
+                ratio_x1000(r->drv_doorbell_ticks, r->drv_ios));
         j_x1000(&j, "driver_software_cycles_per_io",
                 ratio_x1000(total > r->drv_doorbell_ticks ? total - r->drv_doorbell_ticks : 0,
                             r->drv_ios));
     }
-    j_u64(&j, "submits", r->submits);
-    j_u64(&j, "commits", r->commits);
+    json_u64(&j, "submits", r->submits);
+    json_u64(&j, "commits", r->commits);
     j_x1000(&j, "submits_per_commit", ratio_x1000(r->submits, r->commits));
-    j_u64(&j, "polls", r->polls);
-    j_u64(&j, "empty_polls", r->empty_polls);
+    json_u64(&j, "polls", r->polls);
+    json_u64(&j, "empty_polls", r->empty_polls);
     j_x1000(&j, "completions_per_poll", ratio_x1000(r->reaped, r->polls));
     j_x1000(&j, "empty_poll_cycles", ratio_x1000(r->empty_poll_ticks, r->empty_polls));
-    j_u64(&j, "in_flight_at_timeout", r->in_flight_at_timeout);
+    json_u64(&j, "in_flight_at_timeout", r->in_flight_at_timeout);
     json_errors(job, &j);
     json_verify(job, &j);
-    j_close(&j, '}');
+    json_object_end(&j);
     bench_printf(job->env, "\n");
+}
+
+/* ---- fio's document (output-format=json / json+) ----
+ *
+ * The layout of fio 3.33's stat.c: a header ("fio version", "global
+ * options"), "jobs" with one object per job holding "read", "write", "trim"
+ * (rw sections: io_bytes ... clat_ns, lat_ns, bw_*, iops_*) and "sync", then
+ * "disk_util" (nvos has no disk utilisation figures: an empty list). A clat_ns
+ * object carries "percentile" and, for json+, "bins" only when it has
+ * samples, as fio's add_ddir_lat_json does, so fio_jsonplus_clat2csv reads
+ * it. Floats are printed as fio's "%f" does (6 decimals). nvos measures
+ * completion latency from the submit call, so lat_ns (fio: submission +
+ * completion) has the same figures as clat_ns. fio's keys that nvos cannot
+ * fill honestly are left out: timestamps (no wall clock), CPU usage,
+ * context switches, page faults, the iodepth and latency distributions.
+ */
+
+static void fio_lat(struct json_writer *j, const char *key, const struct bench_lat *l,
+                    const struct bench_job *job, const uint64_t *hist)
+{
+    j_lat_num(j, key, l, j_f6);
+    if (hist != NULL && l->n != 0) {
+        j_percentiles(j, job, l, hist);
+        if (job->o.output_format == BENCH_OUTPUT_JSONPLUS)
+            j_bins(j, hist);
+    }
+    json_object_end(j);
+}
+
+/* One rw section; s is NULL for trim, which the benchmark never issues. */
+static void fio_dir(struct json_writer *j, const struct bench_job *job, const char *name,
+                    const struct bench_dir_stats *s)
+{
+    static const struct bench_dir_stats none = {
+        .clat = { .min = UINT64_MAX }, .slat = { .min = UINT64_MAX },
+        .iops_samples = { .min = UINT64_MAX }, .bw_samples = { .min = UINT64_MAX },
+    };
+    if (s == NULL)
+        s = &none;
+    json_object_begin(j, name);
+    j_dir_counts(j, job, s, j_f6);
+    fio_lat(j, "slat_ns", &s->slat, job, NULL);
+    fio_lat(j, "clat_ns", &s->clat, job, s->hist);
+    fio_lat(j, "lat_ns", &s->clat, job, NULL);
+    j_dir_rates(j, s, j_f6);
+    json_object_end(j);
+}
+
+static void fio_opt(struct json_writer *j, const char *key, uint64_t v)
+{
+    char buf[24];
+    ksnprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+    json_str(j, key, buf); /* fio's option values are strings */
+}
+
+static void print_fio_document(const struct bench_job *job)
+{
+    const struct bench_result *r = &job->res;
+    const struct bench_opts *o = &job->o;
+    struct json_writer j;
+    json_init(&j, JSON_FIO, bench_sink, (void *)job->env);
+    bench_printf(job->env, "BENCH_FIO_JSON_BEGIN\n");
+    json_object_begin(&j, NULL);
+    json_str(&j, "fio version", "nvos-bench");
+    json_object_begin(&j, "global options");
+    json_str(&j, "filename", job->t->name);
+    json_str(&j, "direct", "1");
+    json_object_end(&j);
+    json_array_begin(&j, "jobs");
+    json_object_begin(&j, NULL);
+    json_str(&j, "jobname", o->name);
+    json_u64(&j, "groupid", 0);
+    json_u64(&j, "error", (uint64_t)(r->status < 0 ? -r->status : r->status));
+    json_u64(&j, "eta", 0);
+    json_u64(&j, "elapsed", bench_ticks_to_ns(&job->clock, r->elapsed_ticks) / NSEC_PER_SEC);
+    json_object_begin(&j, "job options");
+    json_str(&j, "name", o->name);
+    json_str(&j, "rw", bench_rw_name(o->rw));
+    fio_opt(&j, "bs", o->bs);
+    fio_opt(&j, "iodepth", o->iodepth);
+    if (job->mixed)
+        fio_opt(&j, "rwmixread", o->rwmixread);
+    fio_opt(&j, "offset", job->win_lba * job->block_size);
+    fio_opt(&j, "size", window_bytes(job));
+    if (o->ios)
+        fio_opt(&j, "number_ios", o->ios);
+    if (o->runtime_ns)
+        fio_opt(&j, "runtime", o->runtime_ns / NSEC_PER_MSEC); /* fio: ms when suffixed so */
+    if (o->ramp_ns)
+        fio_opt(&j, "ramp_time", o->ramp_ns / NSEC_PER_MSEC);
+    fio_opt(&j, "randseed", o->seed);
+    if (o->norandommap)
+        fio_opt(&j, "norandommap", 1);
+    json_object_end(&j);
+    fio_dir(&j, job, "read", &r->dir[BENCH_DIR_READ]);
+    fio_dir(&j, job, "write", &r->dir[BENCH_DIR_WRITE]);
+    fio_dir(&j, job, "trim", NULL);
+    static const struct bench_lat no_sync = { .min = UINT64_MAX };
+    json_object_begin(&j, "sync");
+    json_u64(&j, "total_ios", 0);
+    fio_lat(&j, "lat_ns", &no_sync, job, NULL);
+    json_object_end(&j);
+    json_u64(&j, "job_runtime", bench_ticks_to_ns(&job->clock, r->elapsed_ticks) / NSEC_PER_MSEC);
+    json_object_end(&j);
+    json_array_end(&j);
+    json_array_begin(&j, "disk_util");
+    json_array_end(&j);
+    json_object_end(&j);
+    bench_printf(job->env, "\nBENCH_FIO_JSON_END\n");
 }
 
 void bench_job_report(const struct bench_job *job)
@@ -610,4 +705,6 @@ void bench_job_report(const struct bench_job *job)
     if (job->verify)
         print_verify(job);
     print_json(job);
+    if (job->o.output_format != BENCH_OUTPUT_NORMAL)
+        print_fio_document(job);
 }

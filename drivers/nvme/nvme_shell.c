@@ -1,54 +1,182 @@
 /*
- * drivers/nvme/nvme_shell.c - the "nvme" shell command, with field names
- * and layouts after nvme-cli (docs/shell.md lists them):
+ * drivers/nvme/nvme_shell.c - the "nvme" shell command, spelled like
+ * nvme-cli 2.x so that its users' commands and scripts work unchanged:
  *
- *   nvme list                       one line per namespace
- *   nvme id-ctrl CTRL               Identify Controller
- *   nvme id-ns NS                   Identify Namespace (NS: nvme0n1)
- *   nvme smart-log CTRL             SMART / Health Information (log 02h)
- *   nvme error-log CTRL             Error Information (log 01h)
- *   nvme get-feature CTRL FID       Get Features, current value
- *   nvme reset CTRL                 controller reset and recovery
- *   nvme trace on|off               the teaching trace
- *   nvme queues CTRL                queue pairs and their counters
+ *   nvme list [-v] [-o json]                   one line per namespace (-v: three tables)
+ *   nvme id-ctrl DEV [-o json] [-H] [-v]       Identify Controller
+ *   nvme id-ns DEV [-n NSID] [-o json] [-H] [-v]  Identify Namespace
+ *   nvme smart-log DEV [-n NSID] [-o json] [-H]   SMART / Health Information (log 02h)
+ *   nvme error-log DEV [-e N] [-o json]        Error Information (log 01h)
+ *   nvme get-feature DEV [-f FID] [-n NSID] [-s SEL] [-c CDW11] [-l LEN] [-H]
+ *   nvme reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off
+ *   nvme rawloop NS [QD] [MS]                  the emulator's floor (nvme_bench.h)
+ *
+ * DEV is nvos's name (nvme0, nvme0n1) or nvme-cli's (/dev/nvme0, /dev/nvme0n1,
+ * /dev/ng0n1: the generic character device is the same namespace). Options
+ * take nvme-cli's short and long forms (-f 7, -f7, --feature-id=7,
+ * --feature-id 7) before or after DEV. The output is nvme_print*.c's.
  */
 #include <string.h>
 
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
+#include "drivers/nvme/nvme_print.h"
 #include "drivers/nvme/nvme_rawloop.h"
 #include "drivers/nvme/nvme_status.h"
+#include "drivers/pci/pci.h"
 #include "kernel/kernel.h"
-#include "kernel/mm/heap.h"
 #include "kernel/shell/shell.h"
 #include "lib/errno.h"
+#include "lib/json.h"
 #include "lib/parse.h"
 
-static struct nvme_ctrlr *ctrlr_arg(const char *name)
+/* ---- nvme-cli's options ---- */
+
+struct opts {
+    const char *dev;       /* the one positional argument */
+    bool json;             /* -o json */
+    unsigned flags;        /* NVME_PRINT_HUMAN, NVME_PRINT_VS */
+    bool verbose;          /* list -v */
+    bool has_fid, has_nsid, has_entries;
+    uint32_t fid, nsid, sel, cdw11, entries, data_len;
+};
+
+struct opt_def {
+    char letter;
+    const char *name;
+    bool value;
+};
+
+static const struct opt_def opt_defs[] = {
+    { 'o', "output-format", true }, { 'H', "human-readable", false },
+    { 'v', "verbose", false },      { 'v', "vendor-specific", false },
+    { 'f', "feature-id", true },    { 'n', "namespace-id", true },
+    { 's', "sel", true },           { 'c', "cdw11", true },
+    { 'e', "log-entries", true },   { 'l', "data-len", true },
+};
+
+static int set_opt(const char *sub, struct opts *o, char letter, const char *v)
 {
-    struct nvme_ctrlr *c = nvme_ctrlr_by_name(name);
-    if (c == NULL)
-        shell_error(-ENODEV, "nvme: no controller '%s' (see 'nvme list')", name);
-    return c;
+    uint32_t n = 0;
+    if (letter != 'o' && v != NULL && parse_u32(v, &n) != 0)
+        return shell_error(-EINVAL, "nvme %s: bad number '%s' for -%c", sub, v, letter);
+    switch (letter) {
+    case 'o':
+        if (strcmp(v, "json") == 0)
+            o->json = true;
+        else if (strcmp(v, "normal") == 0)
+            o->json = false;
+        else
+            return shell_error(-EINVAL, "nvme %s: output format '%s' is not normal|json "
+                               "(binary is not written to a console)", sub, v);
+        return 0;
+    case 'H': o->flags |= NVME_PRINT_HUMAN; return 0;
+    case 'v': o->verbose = true; o->flags |= NVME_PRINT_VS; return 0;
+    case 'f':
+        if (n > 0xff)
+            return shell_error(-EINVAL, "nvme %s: feature id %#x is not 0..0xff", sub, n);
+        o->fid = n;
+        o->has_fid = true;
+        return 0;
+    case 'n': o->nsid = n; o->has_nsid = true; return 0;
+    case 's':
+        if (n > 8 || (n > 3 && n != 8))
+            return shell_error(-EINVAL, "nvme %s: invalid 'select' param:%u", sub, n);
+        o->sel = n;
+        return 0;
+    case 'c': o->cdw11 = n; return 0;
+    case 'e':
+        if (n == 0)
+            return shell_error(-EINVAL, "nvme %s: non-zero log-entries is required param", sub);
+        o->entries = n;
+        o->has_entries = true;
+        return 0;
+    case 'l': o->data_len = n; return 0;
+    }
+    return -EINVAL;
 }
 
-/* "nvme0n1" -> controller and namespace. */
-static struct nvme_ns *ns_arg(const char *name)
+/* Parses argv[2..] against the letters in allowed; at most one positional. */
+static int parse_opts(int argc, char **argv, const char *allowed, struct opts *o)
 {
+    const char *sub = argv[1];
+    memset(o, 0, sizeof(*o));
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const struct opt_def *d = NULL;
+        const char *v = NULL;
+        if (a[0] != '-' || a[1] == '\0') {
+            if (o->dev != NULL)
+                return shell_error(-EINVAL, "nvme %s: unexpected argument '%s'", sub, a);
+            o->dev = a;
+            continue;
+        }
+        if (a[1] == '-') {
+            const char *eq = strchr(a + 2, '=');
+            size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+            for (unsigned k = 0; k < ARRAY_SIZE(opt_defs); k++)
+                if (strlen(opt_defs[k].name) == len && strncmp(opt_defs[k].name, a + 2, len) == 0)
+                    d = &opt_defs[k];
+            v = eq ? eq + 1 : NULL;
+        } else {
+            for (unsigned k = 0; k < ARRAY_SIZE(opt_defs); k++)
+                if (opt_defs[k].letter == a[1])
+                    d = &opt_defs[k];
+            v = a[2] ? a + 2 : NULL;
+        }
+        if (d == NULL || strchr(allowed, d->letter) == NULL)
+            return shell_error(-EINVAL, "nvme %s: unrecognized option '%s'", sub, a);
+        if (d->value && v == NULL) {
+            if (i + 1 >= argc)
+                return shell_error(-EINVAL, "nvme %s: option '%s' requires an argument", sub, a);
+            v = argv[++i];
+        } else if (!d->value && v != NULL) {
+            return shell_error(-EINVAL, "nvme %s: option '%s' takes no argument", sub, a);
+        }
+        int err = set_opt(sub, o, d->letter, v);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
+/* ---- devices ---- */
+
+struct dev {
+    struct nvme_ctrlr *c;
+    uint32_t nsid;      /* 0: the controller itself */
+    char name[24];      /* nvme-cli's dev->name: the base name as given */
+};
+
+/* nvme0, nvme0n1, /dev/nvme0, /dev/nvme0n1, ng0n1, /dev/ng0n1. */
+static int dev_arg(const char *sub, const char *s, struct dev *d)
+{
+    if (s == NULL)
+        return shell_error(-EINVAL, "nvme %s: a device is required (e.g. /dev/nvme0)", sub);
+    const char *base = strncmp(s, "/dev/", 5) == 0 ? s + 5 : s;
+    char canon[24];
+    if (strncmp(base, "ng", 2) == 0)
+        ksnprintf(canon, sizeof(canon), "nvme%s", base + 2);
+    else
+        ksnprintf(canon, sizeof(canon), "%s", base);
+    ksnprintf(d->name, sizeof(d->name), "%s", base);
     for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c)) {
         size_t n = strlen(c->name);
-        uint32_t nsid;
-        if (strncmp(name, c->name, n) == 0 && name[n] == 'n' && parse_u32(name + n + 1, &nsid) == 0) {
-            struct nvme_ns *ns = nvme_ctrlr_get_ns(c, nsid);
-            if (ns)
-                return ns;
-        }
+        if (strncmp(canon, c->name, n) != 0)
+            continue;
+        d->c = c;
+        d->nsid = 0;
+        if (canon[n] == '\0' && strncmp(base, "ng", 2) != 0)
+            return 0;
+        if (canon[n] == 'n' && parse_u32(canon + n + 1, &d->nsid) == 0 && d->nsid != 0 &&
+            nvme_ctrlr_get_ns(c, d->nsid) != NULL)
+            return 0;
     }
-    shell_error(-ENODEV, "nvme: no namespace '%s' (see 'nvme list')", name);
-    return NULL;
+    return shell_error(-ENODEV, "nvme %s: no device '%s' (see 'nvme list')", sub, s);
 }
 
-/* Reports a failed admin command as the one error line. */
+/* Reports a failed admin command as the one error line, with nvme-cli's
+ * "NVMe status" value (DNR, SCT and SC as in the CQE's Status Field). */
 static int cmd_failed(const char *what, const struct nvme_cpl *cpl)
 {
     char status[96] = "";
@@ -58,281 +186,326 @@ static int cmd_failed(const char *what, const struct nvme_cpl *cpl)
                        errno_name(cpl->err));
 }
 
+static uint8_t *dma_buffer(size_t size)
+{
+    nvme_phys_t phys;
+    return nvme_env_dma_alloc(size, &phys);
+}
+
+/* ---- list ---- */
+
+#define DASHES "----------------------------------------------------------------"
+
 static void trimmed(char *dst, const char *src, size_t n)
 {
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-    while (n > 0 && (dst[n - 1] == ' ' || dst[n - 1] == '\0'))
-        dst[--n] = '\0';
+    size_t k = 0;
+    while (k < n && src[k] != '\0')
+        k++;
+    memcpy(dst, src, k);
+    while (k > 0 && dst[k - 1] == ' ')
+        k--;
+    dst[k] = '\0';
 }
 
-/* nvme-cli's "123.46  MB": decimal units, rounded to two decimals. */
-static void si_size(char *buf, size_t size, uint64_t bytes)
+/* nvme-cli's Usage ("%6.2f %2sB / %6.2f %2sB", SI units) and Format (block
+ * size in binary units, rounded, plus metadata bytes) columns. */
+static void ns_usage_format(const struct nvme_ns *ns, char *usage, size_t usize, char *format,
+                            size_t fsize)
 {
-    static const char *units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
-    unsigned u = 0;
-    uint64_t div = 1;
-    while (bytes / div >= 1000 && u < 5) {
-        div *= 1000;
-        u++;
+    char u[16], t[16];
+    const char *up = nvme_print_si(ns->id->nuse * ns->block_size, u, sizeof(u));
+    const char *tp = nvme_print_si(ns->nsze * ns->block_size, t, sizeof(t));
+    ksnprintf(usage, usize, "%6s %2sB / %6s %2sB", u, up, t, tp);
+    static const char *const bin[] = { "", "Ki", "Mi" };
+    uint64_t bs = ns->block_size;
+    unsigned b = 0;
+    while (b < 2 && bs >= 1024) {
+        bs = (bs + 512) / 1024;
+        b++;
     }
-    /* hundredths, rounded half up */
-    uint64_t h = div >= 100 ? (bytes + div / 200) / (div / 100) : bytes * 100;
-    ksnprintf(buf, size, "%3llu.%02llu %3s", (unsigned long long)(h / 100),
-              (unsigned long long)(h % 100), units[u]);
+    ksnprintf(format, fsize, "%3llu %2sB + %2u B", (unsigned long long)bs, bin[b], ns->md_size);
 }
 
-static int cmd_list(void)
+static int cmd_list(const struct opts *o)
 {
-    kprintf("%-21s %-20s %-40s %-9s %-26s %-16s %-8s\n", "Node", "SN", "Model", "Namespace",
-            "Usage", "Format", "FW Rev");
-    kprintf("--------------------- -------------------- ---------------------------------------- "
-            "--------- -------------------------- ---------------- --------\n");
+    struct json_writer w;
+    if (o->json) {
+        nvme_print_json_begin(&w);
+        json_object_begin(&w, NULL);
+        json_array_begin(&w, "Devices");
+    } else {
+        kprintf("%-21s %-21s %-20s %-40s %-9s %-26s %-16s %-8s\n", "Node", "Generic", "SN",
+                "Model", "Namespace", "Usage", "Format", "FW Rev");
+        kprintf("--------------------- --------------------- -------------------- "
+                "---------------------------------------- --------- "
+                "-------------------------- ---------------- --------\n");
+    }
     for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c)) {
         char sn[21], mn[41], fr[9];
         trimmed(sn, c->id->sn, sizeof(c->id->sn));
         trimmed(mn, c->id->mn, sizeof(c->id->mn));
         trimmed(fr, c->id->fr, sizeof(c->id->fr));
         for (struct nvme_ns *ns = c->namespaces; ns; ns = ns->next) {
-            char node[24], used[16], total[16], usage[32], format[20];
-            ksnprintf(node, sizeof(node), "%sn%u", c->name, ns->nsid);
-            si_size(used, sizeof(used), ns->id->nuse * ns->block_size);
-            si_size(total, sizeof(total), ns->nsze * ns->block_size);
-            ksnprintf(usage, sizeof(usage), "%s / %s", used, total);
-            ksnprintf(format, sizeof(format), "%-4u B + %2u B", ns->block_size, ns->md_size);
-            kprintf("%-21s %-20s %-40s %-9u %-26s %-16s %-8s\n", node, sn, mn, ns->nsid, usage,
-                    format, fr);
+            char node[32], generic[32];
+            uint64_t used = ns->id->nuse * ns->block_size, total = ns->nsze * ns->block_size;
+            ksnprintf(node, sizeof(node), "/dev/%sn%u", c->name, ns->nsid);
+            ksnprintf(generic, sizeof(generic), "/dev/ng%un%u", c->index, ns->nsid);
+            if (o->json) {
+                json_object_begin(&w, NULL);
+                json_u64(&w, "NameSpace", ns->nsid);
+                json_str(&w, "DevicePath", node);
+                json_str(&w, "Firmware", fr);
+                json_str(&w, "ModelNumber", mn);
+                json_str(&w, "SerialNumber", sn);
+                json_u64(&w, "UsedBytes", used);
+                json_u64(&w, "MaximumLBA", ns->nsze);
+                json_u64(&w, "PhysicalSize", total);
+                json_u64(&w, "SectorSize", ns->block_size);
+                json_object_end(&w);
+                continue;
+            }
+            char usage[48], format[32];
+            ns_usage_format(ns, usage, sizeof(usage), format, sizeof(format));
+            kprintf("%-21s %-21s %-20s %-40s %-9u %-26s %-16s %-8s\n", node, generic, sn, mn,
+                    ns->nsid, usage, format, fr);
         }
+    }
+    if (o->json) {
+        json_array_end(&w);
+        json_object_end(&w);
+        kprintf("\n");
     }
     return 0;
 }
 
-static int cmd_id_ctrl(struct nvme_ctrlr *c)
+/* list -v: nvme-cli's three tables (subsystems, controllers, namespaces).
+ * Controllers with the same SUBNQN form one subsystem; subsystems are
+ * numbered in the order their first controller attached, as Linux does when
+ * it finds them at boot. */
+static unsigned subsystem_of(struct nvme_ctrlr *c, struct nvme_ctrlr **first)
 {
-    const struct nvme_id_ctrl *id = c->id;
-    char sn[21], mn[41], fr[9], subnqn[257];
-    trimmed(sn, id->sn, sizeof(id->sn));
-    trimmed(mn, id->mn, sizeof(id->mn));
-    trimmed(fr, id->fr, sizeof(id->fr));
-    trimmed(subnqn, (const char *)id->subnqn, sizeof(id->subnqn));
-    kprintf("NVME Identify Controller:\n");
-    kprintf("vid       : %#x\n", id->vid);
-    kprintf("ssvid     : %#x\n", id->ssvid);
-    kprintf("sn        : %s\n", sn);
-    kprintf("mn        : %s\n", mn);
-    kprintf("fr        : %s\n", fr);
-    kprintf("rab       : %u\n", id->rab);
-    kprintf("ieee      : %02x%02x%02x\n", id->ieee[2], id->ieee[1], id->ieee[0]);
-    kprintf("cmic      : %#x\n", id->cmic);
-    kprintf("mdts      : %u\n", id->mdts);
-    kprintf("cntlid    : %#x\n", id->cntlid);
-    kprintf("ver       : %#x\n", id->ver);
-    kprintf("rtd3r     : %#x\n", id->rtd3r);
-    kprintf("rtd3e     : %#x\n", id->rtd3e);
-    kprintf("oaes      : %#x\n", id->oaes);
-    kprintf("ctratt    : %#x\n", id->ctratt);
-    kprintf("cntrltype : %u\n", id->cntrltype);
-    kprintf("oacs      : %#x\n", id->oacs);
-    kprintf("acl       : %u\n", id->acl);
-    kprintf("aerl      : %u\n", id->aerl);
-    kprintf("frmw      : %#x\n", id->frmw);
-    kprintf("lpa       : %#x\n", id->lpa);
-    kprintf("elpe      : %u\n", id->elpe);
-    kprintf("npss      : %u\n", id->npss);
-    kprintf("wctemp    : %u\n", id->wctemp);
-    kprintf("cctemp    : %u\n", id->cctemp);
-    kprintf("kas       : %u\n", id->kas);
-    kprintf("sqes      : %#x\n", id->sqes);
-    kprintf("cqes      : %#x\n", id->cqes);
-    kprintf("maxcmd    : %u\n", id->maxcmd);
-    kprintf("nn        : %u\n", id->nn);
-    kprintf("oncs      : %#x\n", id->oncs);
-    kprintf("fuses     : %#x\n", id->fuses);
-    kprintf("fna       : %#x\n", id->fna);
-    kprintf("vwc       : %#x\n", id->vwc);
-    kprintf("awun      : %u\n", id->awun);
-    kprintf("awupf     : %u\n", id->awupf);
-    kprintf("sgls      : %#x\n", id->sgls);
-    kprintf("subnqn    : %s\n", subnqn);
-    for (unsigned i = 0; i <= id->npss && i < 32; i++) {
-        const struct nvme_psd *p = &id->psd[i];
-        kprintf("ps %4u : mp:%u.%02uW %soperational enlat:%u exlat:%u rrt:%u rrl:%u rwt:%u rwl:%u\n",
-                i, p->mp / 100, p->mp % 100, (p->flags & NVME_PSD_FLAGS_NOPS) ? "non-" : "",
-                p->enlat, p->exlat, p->rrt, p->rrl, p->rwt, p->rwl);
-    }
-    return 0;
-}
-
-static int cmd_id_ns(struct nvme_ns *ns)
-{
-    const struct nvme_id_ns *id = ns->id;
-    kprintf("NVME Identify Namespace %u:\n", ns->nsid);
-    kprintf("nsze    : %#llx\n", (unsigned long long)id->nsze);
-    kprintf("ncap    : %#llx\n", (unsigned long long)id->ncap);
-    kprintf("nuse    : %#llx\n", (unsigned long long)id->nuse);
-    kprintf("nsfeat  : %#x\n", id->nsfeat);
-    kprintf("nlbaf   : %u\n", id->nlbaf);
-    kprintf("flbas   : %#x\n", id->flbas);
-    kprintf("mc      : %#x\n", id->mc);
-    kprintf("dpc     : %#x\n", id->dpc);
-    kprintf("dps     : %#x\n", id->dps);
-    kprintf("nmic    : %#x\n", id->nmic);
-    kprintf("rescap  : %#x\n", id->rescap);
-    kprintf("fpi     : %#x\n", id->fpi);
-    kprintf("dlfeat  : %u\n", id->dlfeat);
-    kprintf("nawun   : %u\n", id->nawun);
-    kprintf("nawupf  : %u\n", id->nawupf);
-    kprintf("nacwu   : %u\n", id->nacwu);
-    kprintf("noiob   : %u\n", id->noiob);
-    kprintf("npwg    : %u\n", id->npwg);
-    kprintf("npwa    : %u\n", id->npwa);
-    kprintf("npdg    : %u\n", id->npdg);
-    kprintf("npda    : %u\n", id->npda);
-    kprintf("nows    : %u\n", id->nows);
-    kprintf("nsattr  : %u\n", id->nsattr);
-    kprintf("nguid   : ");
-    for (unsigned i = 0; i < 16; i++)
-        kprintf("%02x", id->nguid[i]);
-    kprintf("\neui64   : ");
-    for (unsigned i = 0; i < 8; i++)
-        kprintf("%02x", id->eui64[i]);
-    kprintf("\n");
-    for (unsigned i = 0; i <= id->nlbaf && i < 64; i++)
-        kprintf("lbaf %2u : ms:%-3u lbads:%-2u rp:%u%s\n", i, id->lbaf[i].ms, id->lbaf[i].lbads,
-                id->lbaf[i].rp & NVME_LBAF_RP_MASK, i == ns->lbaf ? " (in use)" : "");
-    return 0;
-}
-
-static uint8_t *log_buffer(size_t size)
-{
-    nvme_phys_t phys;
-    return nvme_env_dma_alloc(size, &phys);
-}
-
-/* A 128-bit little-endian counter, printed in decimal (no 128-bit division
- * in the kernel: repeated division of 32-bit limbs by 10). */
-static void print_u128(const uint8_t le[16])
-{
-    uint32_t limb[4];
-    memcpy(limb, le, 16);
-    char digits[40];
-    int n = 0;
-    do {
-        uint64_t rem = 0;
-        for (int i = 3; i >= 0; i--) {
-            uint64_t cur = (rem << 32) | limb[i];
-            limb[i] = (uint32_t)(cur / 10);
-            rem = cur % 10;
+    unsigned n = 0;
+    for (struct nvme_ctrlr *p = nvme_ctrlr_first(); p; p = nvme_ctrlr_next(p)) {
+        bool seen = false;
+        for (struct nvme_ctrlr *q = nvme_ctrlr_first(); q != p; q = nvme_ctrlr_next(q))
+            if (strncmp(q->id->subnqn, p->id->subnqn, sizeof(p->id->subnqn)) == 0)
+                seen = true;
+        if (seen)
+            continue;
+        if (strncmp(c->id->subnqn, p->id->subnqn, sizeof(c->id->subnqn)) == 0) {
+            *first = p;
+            return n;
         }
-        digits[n++] = (char)('0' + rem);
-    } while ((limb[0] | limb[1] | limb[2] | limb[3]) != 0 && n < 39);
-    while (n > 0)
-        kprintf("%c", digits[--n]);
+        n++;
+    }
+    *first = c;
+    return n;
 }
 
-static int cmd_smart_log(struct nvme_ctrlr *c)
+static int cmd_list_verbose(void)
 {
-    struct nvme_smart_log *s = (struct nvme_smart_log *)log_buffer(sizeof(*s));
+    kprintf("%-16s %-96s %-.16s\n", "Subsystem", "Subsystem-NQN", "Controllers");
+    kprintf("---------------- %.96s ----------------\n", DASHES DASHES);
+    for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c)) {
+        struct nvme_ctrlr *first;
+        unsigned sub = subsystem_of(c, &first);
+        if (first != c)
+            continue;
+        char name[24];
+        ksnprintf(name, sizeof(name), "nvme-subsys%u", sub);
+        kprintf("%-16s %-96.*s ", name, (int)sizeof(c->id->subnqn), c->id->subnqn);
+        for (struct nvme_ctrlr *p = c; p; p = nvme_ctrlr_next(p)) {
+            struct nvme_ctrlr *f;
+            if (subsystem_of(p, &f) == sub)
+                kprintf("%s%s", p == c ? "" : ", ", p->name);
+        }
+        kprintf("\n");
+    }
+    kprintf("\n%-8s %-20s %-40s %-8s %-6s %-14s %-12s %-16s\n", "Device", "SN", "MN", "FR",
+            "TxPort", "Address", "Subsystem", "Namespaces");
+    kprintf("-------- -------------------- %.40s -------- ------ -------------- ------------ "
+            "----------------\n", DASHES);
+    for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c)) {
+        char sn[21], mn[41], fr[9], addr[16], sub[24];
+        struct nvme_ctrlr *first;
+        const struct pci_device *pd = c->platform;
+        trimmed(sn, c->id->sn, sizeof(c->id->sn));
+        trimmed(mn, c->id->mn, sizeof(c->id->mn));
+        trimmed(fr, c->id->fr, sizeof(c->id->fr));
+        /* Linux's sysfs form of the PCI address: always with the segment */
+        ksnprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", pd->segment, pd->bus, pd->dev,
+                  pd->func);
+        ksnprintf(sub, sizeof(sub), "nvme-subsys%u", subsystem_of(c, &first));
+        kprintf("%-8s %-20s %-40s %-8s %-6s %-14s %-12s ", c->name, sn, mn, fr, "pcie", addr, sub);
+        for (struct nvme_ns *ns = c->namespaces; ns; ns = ns->next)
+            kprintf("%s%sn%u", ns == c->namespaces ? "" : ", ", c->name, ns->nsid);
+        kprintf("\n");
+    }
+    kprintf("\n%-12s %-12s %-8s %-26s %-16s %-16s\n", "Device", "Generic", "NSID", "Usage",
+            "Format", "Controllers");
+    kprintf("------------ ------------ -------- -------------------------- ---------------- "
+            "----------------\n");
+    for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c))
+        for (struct nvme_ns *ns = c->namespaces; ns; ns = ns->next) {
+            char node[32], generic[32], usage[48], format[32];
+            ksnprintf(node, sizeof(node), "/dev/%sn%u", c->name, ns->nsid);
+            ksnprintf(generic, sizeof(generic), "/dev/ng%un%u", c->index, ns->nsid);
+            ns_usage_format(ns, usage, sizeof(usage), format, sizeof(format));
+            kprintf("%-12s %-12s %-8x %-26s %-16s %s\n", node, generic, ns->nsid, usage, format,
+                    c->name);
+        }
+    return 0;
+}
+
+/* ---- identify ---- */
+
+static int identify(struct nvme_ctrlr *c, uint8_t cns, uint32_t nsid, void *buf,
+                    const char *what)
+{
+    struct nvme_sqe cmd;
+    struct nvme_cpl cpl;
+    nvme_cmd_identify(&cmd, cns, 0, nsid);
+    if (nvme_admin_sync(c, &cmd, buf, 4096, &cpl) != 0)
+        return cmd_failed(what, &cpl);
+    return 0;
+}
+
+static int cmd_id_ctrl(const struct dev *d, const struct opts *o)
+{
+    struct nvme_id_ctrl *id = (struct nvme_id_ctrl *)dma_buffer(4096);
+    if (id == NULL)
+        return shell_error(-ENOMEM, "nvme id-ctrl: out of memory");
+    int err = identify(d->c, NVME_CNS_CTRL, 0, id, "nvme id-ctrl: Identify Controller");
+    if (err == 0) {
+        if (o->json)
+            nvme_print_id_ctrl_json(id);
+        else
+            nvme_print_id_ctrl(id, o->flags);
+    }
+    nvme_env_dma_free(id, 4096);
+    return err;
+}
+
+static int cmd_id_ns(const struct dev *d, const struct opts *o)
+{
+    uint32_t nsid = o->has_nsid ? o->nsid : d->nsid;
+    if (nsid == 0)
+        return shell_error(-EINVAL, "nvme id-ns: %s is a controller: give a namespace "
+                           "(/dev/%sn1) or -n NSID", d->name, d->c->name);
+    struct nvme_id_ns *id = (struct nvme_id_ns *)dma_buffer(4096);
+    if (id == NULL)
+        return shell_error(-ENOMEM, "nvme id-ns: out of memory");
+    char what[64];
+    ksnprintf(what, sizeof(what), "nvme id-ns: Identify Namespace %u", nsid);
+    int err = identify(d->c, NVME_CNS_NS, nsid, id, what);
+    if (err == 0) {
+        if (o->json)
+            nvme_print_id_ns_json(id);
+        else
+            nvme_print_id_ns(id, nsid, o->flags);
+    }
+    nvme_env_dma_free(id, 4096);
+    return err;
+}
+
+/* ---- log pages ---- */
+
+static int cmd_smart_log(const struct dev *d, const struct opts *o)
+{
+    uint32_t nsid = o->has_nsid ? o->nsid : NVME_NSID_ALL;
+    struct nvme_smart_log *s = (struct nvme_smart_log *)dma_buffer(sizeof(*s));
     struct nvme_cpl cpl;
     if (s == NULL)
         return shell_error(-ENOMEM, "nvme smart-log: out of memory");
-    int err = nvme_get_log_page(c, NVME_NSID_ALL, NVME_LOG_SMART, s, sizeof(*s), &cpl);
-    if (err) {
-        nvme_env_dma_free(s, sizeof(*s));
-        return cmd_failed("nvme smart-log: Get Log Page (SMART / Health Information)", &cpl);
+    int err = nvme_get_log_page(d->c, nsid, NVME_LOG_SMART, s, sizeof(*s), &cpl);
+    if (err == 0) {
+        if (o->json)
+            nvme_print_smart_log_json(s, o->flags);
+        else
+            nvme_print_smart_log(s, nsid, d->name, o->flags);
+    } else {
+        err = cmd_failed("nvme smart-log: Get Log Page (SMART / Health Information)", &cpl);
     }
-    unsigned kelvin = s->temperature;
-    kprintf("Smart Log for NVME device:%s namespace-id:ffffffff\n", c->name);
-    kprintf("%-41s: %#x\n", "critical_warning", s->critical_warning);
-    kprintf("%-41s: %d C (%u Kelvin)\n", "temperature", (int)kelvin - 273, kelvin);
-    kprintf("%-41s: %u%%\n", "available_spare", s->avail_spare);
-    kprintf("%-41s: %u%%\n", "available_spare_threshold", s->avail_spare_thresh);
-    kprintf("%-41s: %u%%\n", "percentage_used", s->percent_used);
-    kprintf("%-41s: %u\n", "endurance group critical warning summary", s->endgrp_crit_warning);
-    static const struct {
-        const char *name;
-        size_t off;
-    } counters[] = {
-        { "data_units_read", offsetof(struct nvme_smart_log, data_units_read) },
-        { "data_units_written", offsetof(struct nvme_smart_log, data_units_written) },
-        { "host_read_commands", offsetof(struct nvme_smart_log, host_reads) },
-        { "host_write_commands", offsetof(struct nvme_smart_log, host_writes) },
-        { "controller_busy_time", offsetof(struct nvme_smart_log, ctrl_busy_time) },
-        { "power_cycles", offsetof(struct nvme_smart_log, power_cycles) },
-        { "power_on_hours", offsetof(struct nvme_smart_log, power_on_hours) },
-        { "unsafe_shutdowns", offsetof(struct nvme_smart_log, unsafe_shutdowns) },
-        { "media_errors", offsetof(struct nvme_smart_log, media_errors) },
-        { "num_err_log_entries", offsetof(struct nvme_smart_log, num_err_log_entries) },
-    };
-    for (unsigned i = 0; i < ARRAY_SIZE(counters); i++) {
-        kprintf("%-41s: ", counters[i].name);
-        print_u128((const uint8_t *)s + counters[i].off);
-        kprintf("\n");
-    }
-    kprintf("%-41s: %u\n", "Warning Temperature Time", s->warning_temp_time);
-    kprintf("%-41s: %u\n", "Critical Composite Temperature Time", s->critical_temp_time);
     nvme_env_dma_free(s, sizeof(*s));
-    return 0;
+    return err;
 }
 
-static int cmd_error_log(struct nvme_ctrlr *c)
+static int cmd_error_log(const struct dev *d, const struct opts *o)
 {
-    unsigned entries = (unsigned)c->id->elpe + 1;
-    if (entries > 64)
-        entries = 64;
+    /* nvme-cli: min(-e, ELPE + 1), -e defaulting to 64 */
+    unsigned entries = o->has_entries ? o->entries : 64;
+    if (entries > (unsigned)d->c->id->elpe + 1)
+        entries = (unsigned)d->c->id->elpe + 1;
     size_t size = entries * sizeof(struct nvme_error_log_entry);
-    struct nvme_error_log_entry *e = (struct nvme_error_log_entry *)log_buffer(size);
+    struct nvme_error_log_entry *e = (struct nvme_error_log_entry *)dma_buffer(size);
     struct nvme_cpl cpl;
     if (e == NULL)
         return shell_error(-ENOMEM, "nvme error-log: out of memory");
-    int err = nvme_get_log_page(c, NVME_NSID_ALL, NVME_LOG_ERROR, e, (uint32_t)size, &cpl);
-    if (err) {
-        nvme_env_dma_free(e, size);
-        return cmd_failed("nvme error-log: Get Log Page (Error Information)", &cpl);
-    }
-    kprintf("Error Log Entries for device:%s entries:%u\n", c->name, entries);
-    kprintf(".................\n");
-    for (unsigned i = 0; i < entries; i++) {
-        char status[96];
-        nvme_status_format(e[i].status, status, sizeof(status));
-        kprintf(" Entry[%2u]\n", i);
-        kprintf(".................\n");
-        kprintf("error_count     : %llu\n", (unsigned long long)e[i].error_count);
-        kprintf("sqid            : %u\n", e[i].sqid);
-        kprintf("cmdid           : %#x\n", e[i].cid);
-        kprintf("status_field    : %#x (%s)\n", e[i].status >> 1, status);
-        kprintf("phase_tag       : %u\n", e[i].status & 1);
-        kprintf("parm_err_loc    : %#x\n", e[i].pel);
-        kprintf("lba             : %#llx\n", (unsigned long long)e[i].lba);
-        kprintf("nsid            : %#x\n", e[i].nsid);
-        kprintf("vs              : %u\n", e[i].vsia);
-        kprintf("trtype          : %u\n", e[i].trtype);
-        kprintf("csi             : %#llx\n", (unsigned long long)e[i].csi);
-        kprintf(".................\n");
+    int err = nvme_get_log_page(d->c, NVME_NSID_ALL, NVME_LOG_ERROR, e, (uint32_t)size, &cpl);
+    if (err == 0) {
+        if (o->json)
+            nvme_print_error_log_json(e, entries);
+        else
+            nvme_print_error_log(e, entries, d->name);
+    } else {
+        err = cmd_failed("nvme error-log: Get Log Page (Error Information)", &cpl);
     }
     nvme_env_dma_free(e, size);
-    return 0;
+    return err;
 }
 
-static int cmd_get_feature(struct nvme_ctrlr *c, const char *fid_s)
+/* ---- features ---- */
+
+/* One Get Features; *invalid is set when the device answered Invalid Field
+ * in Command (the feature is not supported), which a listing skips. */
+static int get_one_feature(const struct dev *d, const struct opts *o, uint8_t fid, bool quiet,
+                           bool *invalid)
 {
-    uint32_t fid;
-    if (parse_u32(fid_s, &fid) != 0 || fid > 0xFF)
-        return shell_error(-EINVAL, "nvme get-feature: bad feature id '%s'", fid_s);
-    struct nvme_cpl cpl;
-    uint8_t *buf = log_buffer(4096);
+    uint32_t nsid = o->has_nsid ? o->nsid : d->nsid ? d->nsid : NVME_NSID_ALL;
+    uint32_t len = o->data_len ? o->data_len : nvme_print_feature_data_len(fid);
+    if (o->sel == 3)
+        len = 0; /* supported capabilities come in Dword 0 only */
+    if (len > 65536)
+        return shell_error(-EINVAL, "nvme get-feature: data-len %u is over 64 KiB", len);
+    uint8_t *buf = dma_buffer(len ? len : 4096);
     if (buf == NULL)
         return shell_error(-ENOMEM, "nvme get-feature: out of memory");
-    int err = nvme_get_feature(c, (uint8_t)fid, NVME_FEAT_SEL_CURRENT, 0, 0, buf, 4096, &cpl);
-    nvme_env_dma_free(buf, 4096);
-    if (err) {
-        char what[80];
+    memset(buf, 0, len ? len : 4096);
+    struct nvme_cpl cpl;
+    /* "Changed" (8) is nvme-cli's: current and default differ. */
+    uint8_t sel = o->sel == 8 ? NVME_FEAT_SEL_CURRENT : (uint8_t)o->sel;
+    int err = nvme_get_feature(d->c, fid, sel, o->cdw11, nsid, len ? buf : NULL, len, &cpl);
+    *invalid = err != 0 && NVME_GET((unsigned)cpl.cqe.status, STATUS_SCT) == 0 &&
+               NVME_GET((unsigned)cpl.cqe.status, STATUS_SC) == NVME_SC_INVALID_FIELD;
+    bool show = err == 0;
+    if (err == 0 && o->sel == 8) {
+        struct nvme_cpl def;
+        if (nvme_get_feature(d->c, fid, NVME_FEAT_SEL_DEFAULT, o->cdw11, nsid, NULL, 0, &def) == 0)
+            show = def.cqe.dw0 != cpl.cqe.dw0;
+    }
+    if (show)
+        nvme_print_feature(fid, (uint8_t)o->sel, cpl.cqe.dw0, len ? buf : NULL, len, o->flags);
+    nvme_env_dma_free(buf, len ? len : 4096);
+    if (err != 0 && !(quiet && *invalid)) {
+        char what[96];
         ksnprintf(what, sizeof(what), "nvme get-feature: Get Features %#04x (%s)", fid,
-                  nvme_feature_name((uint8_t)fid));
+                  nvme_print_feature_name(fid));
         return cmd_failed(what, &cpl);
     }
-    kprintf("get-feature:%#04x (%s), Current value:%#010x\n", fid, nvme_feature_name((uint8_t)fid),
-            cpl.cqe.dw0);
+    return err;
+}
+
+static int cmd_get_feature(const struct dev *d, const struct opts *o)
+{
+    bool invalid;
+    if (o->has_fid && o->fid != 0)
+        return get_one_feature(d, o, (uint8_t)o->fid, false, &invalid);
+    /* No -f: every feature the device answers, skipping the unsupported ones. */
+    for (unsigned fid = 1; fid <= 0xff; fid++) {
+        int err = get_one_feature(d, o, (uint8_t)fid, true, &invalid);
+        if (err && !invalid)
+            return err;
+    }
     return 0;
 }
 
@@ -365,9 +538,12 @@ static int cmd_queues(struct nvme_ctrlr *c)
 static int cmd_rawloop(int argc, char **argv)
 {
     uint64_t qd = 1, ms = 2000, iops = 0;
-    struct nvme_ns *ns = ns_arg(argv[2]);
-    if (ns == NULL)
+    struct dev d;
+    if (dev_arg("rawloop", argv[2], &d) != 0)
         return -ENODEV;
+    struct nvme_ns *ns = d.nsid ? nvme_ctrlr_get_ns(d.c, d.nsid) : NULL;
+    if (ns == NULL)
+        return shell_error(-EINVAL, "nvme rawloop: %s is not a namespace", argv[2]);
     if ((argc > 3 && (parse_u64(argv[3], &qd) != 0 || qd == 0 || qd > 1024)) ||
         (argc > 4 && (parse_u64(argv[4], &ms) != 0 || ms == 0 || ms > 600000)))
         return shell_usage("nvme");
@@ -385,8 +561,6 @@ static int cmd_nvme(int argc, char **argv)
     if (argc < 2)
         return shell_usage("nvme");
     const char *sub = argv[1];
-    if (strcmp(sub, "list") == 0 && argc == 2)
-        return cmd_list();
     if (strcmp(sub, "trace") == 0 && argc == 3) {
         bool on;
         if (parse_bool(argv[2], &on) != 0)
@@ -396,51 +570,72 @@ static int cmd_nvme(int argc, char **argv)
         kprintf("nvme: trace %s\n", on ? "on" : "off");
         return 0;
     }
-    if (argc < 3)
-        return shell_usage("nvme");
-    if (strcmp(sub, "rawloop") == 0 && argc <= 5)
+    if (strcmp(sub, "rawloop") == 0 && argc >= 3 && argc <= 5)
         return cmd_rawloop(argc, argv);
-    if (strcmp(sub, "id-ns") == 0 && argc == 3) {
-        struct nvme_ns *ns = ns_arg(argv[2]);
-        return ns ? cmd_id_ns(ns) : -ENODEV;
-    }
-    struct nvme_ctrlr *c = ctrlr_arg(argv[2]);
-    if (c == NULL)
-        return -ENODEV;
-    if (strcmp(sub, "get-feature") == 0 && argc == 4)
-        return cmd_get_feature(c, argv[3]);
-    if (strcmp(sub, "timeout") == 0 && argc == 5) {
+    static const struct {
+        const char *name;
+        const char *opts;
+        bool needs_dev;
+    } subs[] = {
+        { "list", "ov", false },           { "id-ctrl", "oHv", true },
+        { "id-ns", "noHv", true },         { "smart-log", "noH", true },
+        { "error-log", "eo", true },       { "get-feature", "fnscHl", true },
+        { "queues", "", true },            { "reset", "", true },
+    };
+    unsigned k = 0;
+    while (k < ARRAY_SIZE(subs) && strcmp(subs[k].name, sub) != 0)
+        k++;
+    if (k == ARRAY_SIZE(subs)) {
+        if (strcmp(sub, "timeout") != 0 || argc != 5)
+            return shell_usage("nvme");
+        struct dev d;
         uint64_t ms;
         bool admin = strcmp(argv[3], "admin") == 0;
+        if (dev_arg(sub, argv[2], &d) != 0)
+            return -ENODEV;
         if ((!admin && strcmp(argv[3], "io") != 0) || parse_u64(argv[4], &ms) != 0 || ms == 0 ||
             ms > 3600000)
             return shell_usage("nvme");
-        nvme_ctrlr_set_timeout(c, admin, ms * 1000000ull);
-        kprintf("%s: %s command timeout %llu ms\n", c->name, admin ? "admin" : "I/O",
+        nvme_ctrlr_set_timeout(d.c, admin, ms * 1000000ull);
+        kprintf("%s: %s command timeout %llu ms\n", d.c->name, admin ? "admin" : "I/O",
                 (unsigned long long)ms);
         return 0;
     }
-    if (argc != 3)
-        return shell_usage("nvme");
-    if (strcmp(sub, "id-ctrl") == 0)
-        return cmd_id_ctrl(c);
-    if (strcmp(sub, "smart-log") == 0)
-        return cmd_smart_log(c);
-    if (strcmp(sub, "error-log") == 0)
-        return cmd_error_log(c);
-    if (strcmp(sub, "queues") == 0)
-        return cmd_queues(c);
-    if (strcmp(sub, "reset") == 0) {
-        int err = nvme_ctrlr_reset(c);
+    struct opts o;
+    int err = parse_opts(argc, argv, subs[k].opts, &o);
+    if (err)
+        return err;
+    if (!subs[k].needs_dev) {
+        if (o.dev != NULL)
+            return shell_error(-EINVAL, "nvme list: unexpected argument '%s'", o.dev);
+        if (o.verbose && o.json)
+            return shell_error(-EINVAL, "nvme list: -v -o json (hosts, subsystems, paths) is "
+                               "not implemented; see docs/shell.md");
+        return o.verbose ? cmd_list_verbose() : cmd_list(&o);
+    }
+    struct dev d;
+    if (dev_arg(sub, o.dev, &d) != 0)
+        return -ENODEV;
+    switch (k) {
+    case 1: return cmd_id_ctrl(&d, &o);
+    case 2: return cmd_id_ns(&d, &o);
+    case 3: return cmd_smart_log(&d, &o);
+    case 4: return cmd_error_log(&d, &o);
+    case 5: return cmd_get_feature(&d, &o);
+    case 6: return cmd_queues(d.c);
+    default:
+        err = nvme_ctrlr_reset(d.c);
         if (err)
-            return shell_error(err, "nvme reset %s: %s", c->name, errno_name(err));
-        kprintf("%s: reset complete\n", c->name);
+            return shell_error(err, "nvme reset %s: %s", d.c->name, errno_name(err));
+        kprintf("%s: reset complete\n", d.c->name);
         return 0;
     }
-    return shell_usage("nvme");
 }
 SHELL_COMMAND(nvme, "nvme",
-              "list | id-ctrl CTRL | id-ns NS | smart-log CTRL | error-log CTRL | "
-              "get-feature CTRL FID | reset CTRL | queues CTRL | timeout CTRL admin|io MS | "
-              "trace on|off | rawloop NS [QD] [MS]",
-              "NVMe controllers and namespaces (nvme-cli style)", cmd_nvme);
+              "list [-v] [-o json] | id-ctrl DEV [-o json] [-H] [-v] | "
+              "id-ns DEV [-n NSID] [-o json] [-H] [-v] | smart-log DEV [-n NSID] [-o json] [-H] | error-log DEV [-e N] [-o json] | "
+              "get-feature DEV [-f FID] [-n NSID] [-s SEL] [-c CDW11] [-l LEN] [-H] | "
+              "reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off | "
+              "rawloop NS [QD] [MS]",
+              "NVMe controllers and namespaces, as nvme-cli 2.x (DEV: nvme0, /dev/nvme0n1...)",
+              cmd_nvme);

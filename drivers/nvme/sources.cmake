@@ -7,4 +7,5 @@ nvos_module(
         nvme_ns_cmd.c nvme_trace.c
     KERNEL
         nvme_pci.c nvme_block.c nvme_shell.c nvme_rawloop.c
+        nvme_print.c nvme_print_feat.c nvme_print_ctrl.c nvme_print_json.c
 )

@@ -211,9 +211,10 @@ static int cmd_help(int argc, char **argv)
     for (const struct shell_command *c = __shell_commands_start; c < __shell_commands_end; c++) {
         if (argc == 2 && strcmp(argv[1], c->name) != 0)
             continue;
-        char head[64];
-        ksnprintf(head, sizeof(head), "%s %s", c->name, c->usage);
-        kprintf("  %-34s %s\n", head, c->help);
+        /* The whole usage, however long: pad it to the help column, or
+         * start the help on the same line after one space if it is wider. */
+        int len = (int)(strlen(c->name) + 1 + strlen(c->usage));
+        kprintf("  %s %s%*s %s\n", c->name, c->usage, len < 34 ? 34 - len : 0, "", c->help);
     }
     return 0;
 }

@@ -14,9 +14,13 @@ Cases:
                 torn writes, a zeroed and a garbage block, counted exactly.
   plot          tools/bench_plot.py on a raw console log (noise, ANSI escapes,
                 a damaged line): one latency PNG per job and iops-vs-iodepth.
-  freestanding  every bench/engine/*.c and bench/bench_target_block.c compile
-                with the kernel's flags and reference nothing but lib/ and the
-                block layer (no libgcc
+  fio_jsonplus  output-format=json+ prints fio's document between markers;
+                fio's own fio_jsonplus_clat2csv (Debian's fio package; a
+                missing tool is a failure) converts it and --validate accepts
+                it, for a mixed randrw job and a read-only job; bins only where
+                there are samples, read/write/trim, disk_util []; bench_plot
+                reads a log of fio documents alone and does not count a job
+                twice when both forms are there.
                 helpers such as __udivti3, no floating point).
 Python standard library only, except "plot", which runs the tool (matplotlib).
 """
@@ -226,11 +230,116 @@ ALLOWED = {
     # lib/
     "memcpy", "memmove", "memset", "memcmp", "strlen", "strnlen", "strcmp", "strncmp",
     "strchr", "ksnprintf", "kvsnprintf", "kvformat", "errno_name", "parse_u64", "parse_u32",
-    "parse_size", "parse_bool",
+    "parse_size", "parse_bool", "json_init", "json_object_begin", "json_object_end",
+    "json_array_begin", "json_array_end", "json_u64", "json_i64", "json_bool", "json_str",
+    "json_raw",
     # drivers/block/block.h
     "block_submit", "block_poll", "block_describe_status", "block_is_polled", "block_set_polled",
     "block_clocks",
 }
+
+
+FIO_BEGIN, FIO_END = "BENCH_FIO_JSON_BEGIN", "BENCH_FIO_JSON_END"
+
+
+def fio_docs(text):
+    """The documents between the markers, decoded."""
+    docs = []
+    for m in re.finditer(FIO_BEGIN + r"\n(.*?)\n" + FIO_END + r"\n", text, re.S):
+        docs.append(json.loads(m.group(1)))
+    return docs
+
+
+def check_fio_doc(doc, dirs_with_io):
+    check(isinstance(doc.get("fio version"), str), "fio version")
+    check(isinstance(doc.get("global options"), dict), "global options")
+    check(doc.get("disk_util") == [], f"disk_util is an empty list: {doc.get('disk_util')}")
+    jobs = doc.get("jobs", [])
+    check(len(jobs) == 1, f"one job in the document, got {len(jobs)}")
+    for job in jobs:
+        for d in ("read", "write", "trim"):
+            check(isinstance(job.get(d), dict), f"job has a {d} section")
+            sec = job.get(d, {})
+            for lat in ("slat_ns", "clat_ns", "lat_ns"):
+                check(lat in sec, f"{d}.{lat}")
+            clat = sec.get("clat_ns", {})
+            if d in dirs_with_io:
+                check(sec["total_ios"] > 0 and clat.get("N") == sec["total_ios"],
+                      f"{d}: I/O counted in clat_ns")
+                bins = clat.get("bins", {})
+                check(bins and sum(bins.values()) == clat["N"], f"{d}: bins sum to N")
+                check(all(k.isdigit() for k in bins), f"{d}: bin keys are ns values")
+            else:
+                check(sec["total_ios"] == 0, f"{d}: no I/O")
+                check("bins" not in clat and "percentile" not in clat,
+                      f"{d}: no bins or percentiles without samples: {clat}")
+            check("bins" not in sec.get("slat_ns", {}) and "bins" not in sec.get("lat_ns", {}),
+                  f"{d}: bins only in clat_ns")
+        check(isinstance(job.get("sync"), dict), "sync section")
+
+
+def case_fio_jsonplus(a):
+    tool = shutil.which("fio_jsonplus_clat2csv")
+    check(tool is not None, "fio_jsonplus_clat2csv on PATH (Debian package fio; "
+                            "tools/nvos deps installs it)")
+    if tool is None:
+        return
+    log_all = []
+    for name, args, dirs in (
+            ("randrw", ["rw=randrw", "rwmixread=70", "bs=4k", "iodepth=8", "ios=4000"],
+             ("read", "write")),
+            ("read", ["rw=read", "bs=8k", "iodepth=4", "ios=2000"], ("read",))):
+        out = run_host(["--latency", "uniform:20us:300us", "--"] + args +
+                       [f"name={name}", "output-format=json+"], a.bench_host)
+        log_all.append(out)
+        check(len(jsons(out)) == 1, f"{name}: the BENCH_JSON line is still printed")
+        docs = fio_docs(out)
+        check(len(docs) == 1, f"{name}: one fio document between the markers, got {len(docs)}")
+        if not docs:
+            continue
+        check_fio_doc(docs[0], dirs)
+        src = os.path.join(a.work, f"{name}.json")
+        with open(src, "w") as f:
+            json.dump(docs[0], f)
+        dest = os.path.join(a.work, f"{name}.csv")
+        for extra in ([], ["--validate"]):
+            p = subprocess.run([a.python, tool, src, dest] + extra, capture_output=True,
+                               text=True, timeout=120)
+            check(p.returncode == 0, f"{name}: fio_jsonplus_clat2csv {' '.join(extra)} exit "
+                                     f"{p.returncode}:\n{p.stdout}{p.stderr}")
+        if extra and p.returncode == 0:
+            check("validated" in p.stdout, f"{name}: --validate says validated: {p.stdout}")
+        with open(os.path.join(a.work, f"{name}_job0.csv")) as f:
+            rows = [r.split(",") for r in f.read().splitlines()[1:] if r.strip()]
+        cols = [c.strip() for c in open(os.path.join(a.work, f"{name}_job0.csv")).readline()
+                .split(",")]
+        for d in ("read", "write"):
+            i = cols.index(f"{d}_clat_ns_count")
+            total = sum(int(r[i]) for r in rows if r[i].strip())
+            want = docs[0]["jobs"][0][d]["total_ios"]
+            check(total == want, f"{name}: CSV {d} counts {total}, the job did {want}")
+    # output-format=json: the same document without bins.
+    out = run_host(["--", "rw=randread", "ios=500", "output-format=json"], a.bench_host)
+    docs = fio_docs(out)
+    check(len(docs) == 1 and "bins" not in docs[0]["jobs"][0]["read"]["clat_ns"]
+          and "percentile" in docs[0]["jobs"][0]["read"]["clat_ns"], "json: percentiles, no bins")
+    run_host(["--", "output-format=xml"], a.bench_host, expect_rc=1)
+    # bench_plot: fio documents alone, and both forms without double counting.
+    tool_plot = os.path.join(a.root, "tools", "bench_plot.py")
+    both = os.path.join(a.work, "both.log")
+    only = os.path.join(a.work, "only-fio.log")
+    with open(both, "w") as f:
+        f.write("".join(log_all))
+    with open(only, "w") as f:
+        f.write("".join(re.sub(r"^.*BENCH_JSON .*\n", "", t, flags=re.M) for t in log_all))
+    for log, what in ((both, "both forms"), (only, "fio documents only")):
+        outdir = os.path.join(a.work, "plots-" + os.path.basename(log))
+        shutil.rmtree(outdir, ignore_errors=True)
+        p = subprocess.run([a.python, tool_plot, log, "-o", outdir], capture_output=True,
+                           text=True, timeout=300)
+        check(p.returncode == 0, f"bench_plot on {what}: exit {p.returncode}: {p.stderr}")
+        pngs = [x for x in p.stdout.split() if x.endswith("-latency.png")]
+        check(len(pngs) == 2, f"bench_plot on {what}: 2 latency plots, got {pngs}")
 
 
 def case_freestanding(a):
@@ -272,7 +381,8 @@ def case_freestanding(a):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["json", "persist", "plot", "freestanding"])
+    ap.add_argument("case", choices=["json", "persist", "plot", "fio_jsonplus",
+                                        "freestanding"])
     ap.add_argument("--root", required=True)
     ap.add_argument("--bench-host")
     ap.add_argument("--work", required=True)
@@ -282,7 +392,7 @@ def main():
     a.work = os.path.join(a.work, a.case)
     os.makedirs(a.work, exist_ok=True)
     {"json": case_json, "persist": case_persist, "plot": case_plot,
-     "freestanding": case_freestanding}[a.case](a)
+     "fio_jsonplus": case_fio_jsonplus, "freestanding": case_freestanding}[a.case](a)
     if FAILURES:
         print(f"{len(FAILURES)} checks failed", file=sys.stderr)
         return 1

@@ -5,6 +5,7 @@
 # two agree.
 set(NVOS_HOST_UNITS
     printf
+    json
     args
     parse
     memmap
@@ -34,6 +35,7 @@ set(NVOS_HOST_UNITS
     bench_cli_json
     bench_cli_persist
     bench_plot
+    bench_fio_jsonplus
     bench_freestanding
     fat_corrupt
     part_images

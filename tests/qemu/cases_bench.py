@@ -270,3 +270,37 @@ def matrix_tool(ctx):
     for backend in ("null", "file"):
         check(os.path.getsize(os.path.join(out, f"plots-{backend}", "iops-vs-iodepth.png")) > 1000,
               "plot")
+
+
+@case("bench.fio-jsonplus", timeout=200)
+def fio_jsonplus(ctx):
+    """output-format=json+ in the kernel: fio's own fio_jsonplus_clat2csv reads
+    and --validate accepts the document of a mixed job on the NVMe driver."""
+    import shutil
+    import subprocess
+    tool = shutil.which("fio_jsonplus_clat2csv")
+    check(tool is not None, "fio_jsonplus_clat2csv missing: install Debian's fio "
+                            "(tools/nvos deps does)")
+    path = blank(ctx, "disk")
+    with ctx.machine(boot="kernel", disks=[Disk(path)]) as m:
+        m.wait_prompt()
+        out = m.command("bench target=nvme dev=nvme0n1 rw=randrw rwmixread=60 bs=4k iodepth=8 "
+                        "ios=3000 output-format=json+", timeout=120)
+        m.poweroff()
+    check(len(bench_json(out)) == 1, "BENCH_JSON still printed")
+    mm = re.search(r"^BENCH_FIO_JSON_BEGIN\n(.*?)\nBENCH_FIO_JSON_END$", out, re.M | re.S)
+    check(mm is not None, f"no fio document between the markers:\n{out}")
+    doc = json.loads(mm.group(1))
+    job = doc["jobs"][0]
+    check(doc["disk_util"] == [] and "global options" in doc, "document header/footer")
+    for d in ("read", "write"):
+        check(sum(job[d]["clat_ns"]["bins"].values()) == job[d]["total_ios"] > 0, f"{d} bins")
+    check("bins" not in job["trim"]["clat_ns"], "no bins without samples")
+    src = os.path.join(ctx.logdir, f"{ctx.name}.json")
+    with open(src, "w") as f:
+        f.write(mm.group(1))
+    dest = os.path.join(ctx.logdir, f"{ctx.name}.csv")
+    for extra in ([], ["--validate"]):
+        p = subprocess.run([tool, src, dest] + extra, capture_output=True, text=True, timeout=60)
+        check(p.returncode == 0, f"fio_jsonplus_clat2csv {extra}: {p.stdout}{p.stderr}")
+    check("validated" in p.stdout, f"--validate: {p.stdout}")

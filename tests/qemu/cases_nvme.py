@@ -73,7 +73,8 @@ def make_data_case(boot, machine):
         with ctx.machine(boot=boot, machine=machine, disks=[Disk(path)]) as m:
             m.wait_prompt()
             out = m.command("nvme list")
-            check_re(r"^nvme0n1 +nvos0 +QEMU NVMe Ctrl +1 +67\.11 +MB / +67\.11 +MB +512 +B \+ +0 B",
+            check_re(r"^/dev/nvme0n1 +/dev/ng0n1 +nvos0 +QEMU NVMe Ctrl +1 +67\.11 +MB / +67\.11 +MB "
+                     r"+512 +B \+ +0 B +7\.2",
                      out, "nvme list")
             check_re(r"^nvme0n1 +67108864 +512 +524288$", m.command("blk list"), "blk list")
             check_hashes(m, original, "nvme0n1", 512, RANGES_512)
@@ -117,7 +118,7 @@ def nvme_4k(ctx):
     fills = [(1, 1, 3), (10, 200, 4), (1000, 300, 5)]  # 300 x 4 KiB > MDTS (512 KiB)
     with ctx.machine(disks=[disk]) as m:
         m.wait_prompt()
-        check_re(r"^nvme0n1 .* 4096 +B \+ +0 B", m.command("nvme list"), "nvme list")
+        check_re(r"^/dev/nvme0n1 .* 4 KiB \+ +0 B", m.command("nvme list"), "nvme list")
         check_re(r"^nvme0n1 +67108864 +4096 +524288$", m.command("blk list"), "blk list")
         check_hashes(m, original, "nvme0n1", 4096, [(0, 1), (3, 2), (100, 128), (500, 1000)])
         m.command("blk offset 1024")
@@ -294,10 +295,13 @@ def nvme_shell(ctx):
     path = image(ctx, "disk")
     with ctx.machine(disks=[Disk(path)]) as m:
         m.wait_prompt()
+        # nvme-cli 2.x: strings untrimmed, two-line power states (docs/shell.md)
         out = m.command("nvme id-ctrl nvme0")
-        for line in (r"^NVME Identify Controller:$", r"^vid +: 0x1b36$", r"^sn +: nvos0$",
-                     r"^mn +: QEMU NVMe Ctrl$", r"^mdts +: 7$", r"^nn +: 256$", r"^sqes +: 0x66$",
-                     r"^cqes +: 0x44$", r"^oncs +: 0x15d$", r"^ps +0 : mp:25\.00W operational"):
+        for line in (r"^NVME Identify Controller:$", r"^vid +: 0x1b36$", r"^sn +: nvos0 {15}$",
+                     r"^mn +: QEMU NVMe Ctrl {26}$", r"^fr +: 7\.2\.\d+ *$", r"^rrls +: 0$", r"^mdts +: 7$", r"^nn +: 256$", r"^sqes +: 0x66$",
+                     r"^cqes +: 0x44$", r"^oncs +: 0x15d$", r"^subnqn +: nqn\.2019-08\.org\.qemu:nvos0$",
+                     r"^ps +0 : mp:25\.00W operational enlat:16 exlat:4 rrt:0 rrl:0$",
+                     r"^ +rwt:0 rwl:0 idle_power:- active_power:-$"):
             check_re(line, out, "nvme id-ctrl")
         out = m.command("nvme id-ns nvme0n1")
         for line in (r"^NVME Identify Namespace 1:$", r"^nsze +: 0x20000$", r"^nlbaf +: 7$",
@@ -306,18 +310,29 @@ def nvme_shell(ctx):
             check_re(line, out, "nvme id-ns")
         out = m.command("nvme smart-log nvme0")
         check_re(r"^Smart Log for NVME device:nvme0 namespace-id:ffffffff$", out)
-        check_re(r"^temperature +: 50 C \(323 Kelvin\)$", out, "smart-log")
-        check_re(r"^host_read_commands +: \d+$", out, "smart-log")
+        check_re(r"^temperature\s+: 50\u00b0C \(323 Kelvin\)$", out, "smart-log")
+        check_re(r"^host_read_commands\s+: [1-9]\d*$", out, "smart-log")
+        check_re(r"^endurance group critical warning summary: 0$", out, "smart-log")
         out = m.command("nvme error-log nvme0")
         check_re(r"^Error Log Entries for device:nvme0 entries:\d+$", out)
-        check_re(r"^error_count +: 0$", out, "error-log")
-        out = m.command("nvme get-feature nvme0 7")
+        check_re(r"^error_count\s+: 0$", out, "error-log")
+        check_re(r"^phase_tag\s+: 0$", out, "error-log")
+        out = m.command("nvme get-feature /dev/nvme0 -f 7")
         check_re(r"^get-feature:0x07 \(Number of Queues\), Current value:0x003f003f$", out)
-        out = m.command("nvme get-feature nvme0 0x0f")
+        out = m.command("nvme get-feature nvme0 --feature-id=0x0f")
         check_re(r"^error: nvme get-feature: Get Features 0x0f \(Keep Alive Timer\): "
                  r"Invalid Field in Command \(sct=0x0 sc=0x02 dnr=1\) EOPNOTSUPP$", out)
         out = m.command("nvme id-ns nvme0n9")
-        check_re(r"^error: nvme: no namespace 'nvme0n9'", out)
+        check_re(r"^error: nvme id-ns: no device 'nvme0n9'", out)
+        # Zero prints as nvme-cli prints it (not 0000000000); unknown ids are "Unknown".
+        check_re(r"^get-feature:0x05 \(Error Recovery\), Current value:00000000$",
+                 m.command("nvme get-feature /dev/nvme0n1 -f 5"))
+        out = m.command("nvme get-feature nvme0 -f 7 -H")
+        check_re(r"^\tNumber of IO Completion Queues Allocated \(NCQA\): 64$", out)
+        check_re(r"^error: nvme get-feature: Get Features 0xc0 \(Unknown\): ",
+                 m.command("nvme get-feature nvme0 -f 0xc0"))
+        check_re(r"^\s+\"SerialNumber\":\"nvos0\",$", m.command("nvme list -o json"))
+        check_re(r"nvme list \[-v\] \[-o json\] .*rawloop NS \[QD\] \[MS\] +NVMe", m.command("help nvme"))
         # A reset in the middle: the block device keeps working.
         out = m.command("nvme reset nvme0")
         check_in("nvme0: reset complete", out)
@@ -335,7 +350,7 @@ def nvme_metadata(ctx):
                  r"with metadata interleaved", m.buf, "boot log")
         check(not re.search(r"^nvme0n1 ", m.command("blk list"), re.M),
               "a metadata namespace was published as a block device")
-        check_re(r"^nvme0n1 .* 512 +B \+ +8 B", m.command("nvme list"), "nvme list")
+        check_re(r"^/dev/nvme0n1 .* 512 +B \+ +8 B", m.command("nvme list"), "nvme list")
         check_status(m.poweroff(), 0)
 
 

@@ -16,7 +16,7 @@ def trace_matches(ctx):
         m.wait_prompt()
         for cmd in ("blk fill nvme0n1 100 3000 7", "blk sha256 nvme0n1 0 2100",
                     "blk offset 4092", "blk sha256 nvme0n1 5 9", "nvme smart-log nvme0",
-                    "nvme get-feature nvme0 7", "blk zero nvme0n1 0 8", "blk flush nvme0n1"):
+                    "nvme get-feature nvme0 -f 7", "blk zero nvme0n1 0 8", "blk flush nvme0n1"):
             m.command(cmd)
         check_status(m.poweroff(), 0)
         console = m.buf

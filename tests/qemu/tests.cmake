@@ -50,3 +50,11 @@ foreach(line ${KBD_CASES})
     set_tests_properties(qemu.${name} PROPERTIES
         TIMEOUT ${timeout} LABELS qemu ENVIRONMENT "NVOS_BUILD=${CMAKE_BINARY_DIR}")
 endforeach()
+# nvme-cli fidelity: Linux (Debian's kernel + nvme-cli) and nvos on the same
+# QEMU device, outputs compared field by field. A self-contained script, not a
+# cases_*.py case: it boots two different guests.
+add_test(NAME qemu.nvmecli.compare
+         COMMAND ${Python3_EXECUTABLE} ${NVOS_ROOT}/tests/qemu/nvmecli_compare.py)
+set_tests_properties(qemu.nvmecli.compare PROPERTIES
+    TIMEOUT 300 LABELS qemu COST 3
+    ENVIRONMENT "NVOS_BUILD=${CMAKE_BINARY_DIR}")
