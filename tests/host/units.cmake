@@ -38,5 +38,6 @@ set(NVOS_HOST_UNITS
     fat_corrupt
     part_images
     text_oracles
+    fat_findings
     fuzz_fat
 )
