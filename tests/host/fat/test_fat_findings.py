@@ -14,15 +14,21 @@ mdir) and fsck.fat -n, which share no code with us:
     extracts naÏve.txt, so there only the bytes are compared);
   - a boot-sector label of non-ASCII characters: info prints all 11 (mtools
     reads only the root directory's label entry, so no oracle here);
+  - a random differential: random trees (names of random case and length,
+    8.3 or not, Latin-1 letters, nesting, sizes around the cluster size) put
+    on FAT12, FAT16 and FAT32 volumes by mtools; our manifest must equal the
+    host tree and mdir's names, mcopy -s's bytes, fsck.fat -n must find the
+    volume clean; the seed is printed (--seed repeats a run);
   - a file of 4 GiB - 1 bytes on a sparse FAT32 image: cat prints all of it
     (the buffer of "size + 1" bytes wrapped to 0 and overflowed). Only
     stamps at known offsets are compared, so the test reads 4 GiB once.
 
-usage: test_fat_findings.py --nvfat PATH --work DIR
+usage: test_fat_findings.py --nvfat PATH --work DIR [--seed N]
 """
 
 import argparse
 import os
+import random
 import struct
 import subprocess
 import sys
@@ -119,6 +125,76 @@ def label(nv, work):
     ck.true("boot sector label of 11 non-ASCII characters", "label ░▒▓│┤╣║╗╝┐└\n" in info, info)
 
 
+# Letters mtools writes in short names (code page 850) and in long names.
+# No "~": mtools 4.0.32 then writes long names whose checksum does not match
+# their short name (fsck.fat -n: "Wrong checksum for long file name"; we
+# show the short name, as fatgen103 says) or cannot find the directory again.
+NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_- " \
+             "éèüöäïçñåæøÉÜÖÄÏÇÑÅ"
+
+
+def random_name(rng, taken):
+    while True:
+        kind = rng.random()
+        if kind < 0.3:  # fits 8.3: upper, lower or mixed case
+            base = "".join(rng.choice(NAME_CHARS.replace(" ", ""))
+                           for _ in range(rng.randint(1, 8)))
+            ext = "".join(rng.choice("abcXYZ019éÉ") for _ in range(rng.randint(0, 3)))
+            name = base + ("." + ext if ext else "")
+            case = rng.random()
+            name = name.upper() if case < 0.3 else name.lower() if case < 0.6 else name
+        else:
+            name = "".join(rng.choice(NAME_CHARS) for _ in range(rng.randint(1, 40)))
+            if rng.random() < 0.5:
+                name += "." + "".join(rng.choice(NAME_CHARS[:26]) for _ in range(rng.randint(1, 5)))
+        name = name.strip(" .")
+        if name and name.casefold() not in taken and name.upper() not in taken:
+            taken.add(name.casefold())
+            taken.add(name.upper())
+            return name
+
+
+def random_differential(nv, work, seed):
+    rng = random.Random(seed)
+    print(f"random differential: seed {seed}", flush=True)
+    for fat, kib, opts in (("FAT12", 2048, ["-F", "12"]), ("FAT16", 16384, ["-F", "16"]),
+                           ("FAT32", 34816, ["-F", "32", "-s", "1"])):
+        path = os.path.join(work, f"random-{fat}.img")
+        fatimg.mkfs(path, kib, opts)
+        tree, dirs, names = fatimg.Tree(), [""], {"": set()}
+        cluster = {"FAT12": 2048, "FAT16": 2048, "FAT32": 512}[fat]
+        for i in range(rng.randint(20, 40)):
+            parent = rng.choice(dirs)
+            name = random_name(rng, names[parent])
+            full = f"{parent}/{name}" if parent else name
+            if rng.random() < 0.2 and full.count("/") < 4:
+                tree.mkdir(full)
+                dirs.append(full)
+                names[full] = set()
+            else:
+                size = rng.choice((0, 1, cluster - 1, cluster, cluster + 1, rng.randint(2, 20000)))
+                tree.add(full, rand_bytes(rng.getrandbits(32), size))
+        vol = Volume(path)
+        fatimg.mtools_populate(vol, tree, path + ".src")
+        rows = nv.manifest(vol)
+        ours = sorted([(r[0], r[1], r[2], r[5]) for r in rows], key=lambda r: r[3].encode())
+        ck.diff(f"random {fat}: manifest vs host tree", ours, tree.manifest())
+        # mcopy 4.0.32 lower-cases A-Z only when it extracts a short name
+        # with NT flags; mdir and we lower-case every letter: compare paths
+        # without case here, and names exactly against mdir below.
+        fold = lambda rs: sorted((r[0], r[1], r[2], r[3].casefold()) for r in rs)  # noqa: E731
+        ck.diff(f"random {fat}: manifest vs mcopy -s", fold(ours),
+                fold(fatimg.mcopy_extract(vol, path + ".extract")))
+        # mdir's "Directory for" headers have the mcopy rule too (ØZ.Y with
+        # NT flags is "Øz.y" there and "øz.y" in its listing): the directory
+        # part without case, each entry's own name exactly.
+        mdir = {(d.casefold(), long or short) for d, short, _, _, long in fatimg.mdir_listing(vol)}
+        want = {(os.path.dirname(r[5]).casefold(), os.path.basename(r[5])) for r in rows}
+        ck.diff(f"random {fat}: names vs mdir", want, mdir)
+        rc, out = fatimg.fsck_fat(path)
+        ck.true(f"random {fat}: fsck.fat -n clean", rc == 0, out)
+
+
 STAMPS = (0, 1 << 20, (1 << 31) + 12345, (1 << 32) - 1 - 32)
 
 
@@ -168,14 +244,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--nvfat", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--seed", type=int, default=None)
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     nv = fatimg.Nvfat(a.nvfat)
-    for case in (empty_volume, short_names, label, four_gib):
+    seed = a.seed if a.seed is not None else random.SystemRandom().getrandbits(32)
+    for case in (empty_volume, short_names, label, four_gib,
+                 lambda nv, work: random_differential(nv, work, seed)):
         try:
             case(nv, a.work)
         except fatimg.TestFailure as e:
-            ck.true(case.__name__, False, str(e))
+            ck.true(getattr(case, "__name__", "random_differential"), False, str(e))
     ck.exit()
 
 
