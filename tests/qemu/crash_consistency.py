@@ -271,6 +271,26 @@ def durable_units(writes):
     return range(min(writes, UNITS))  # writes 0..W-1 went to units w mod UNITS
 
 
+def nvos_verify(g, durable, gen):
+    """What the previous boot left, read by nvos: every block intact, of a
+    generation 1..gen; the first `durable` units of generation gen exactly.
+    Returns (blocks verified, mismatches, generations seen, good)."""
+    cmd = (f"bench dev=nvme0n1 rw=read bs={BS} verify=1 progress=0 iodepth=4 "
+           f"name=all offset={OFFSET} size={UNITS * BS}")
+    if durable:
+        cmd += f" name=durable offset={OFFSET} size={durable * BS} verify_gen={gen}"
+    out = g.command(cmd, 120)
+    jobs = all_json(out)
+    blocks = sum(x["verify"]["blocks_verified"] for x in jobs)
+    mism = sum(x["verify"]["mismatches"] for x in jobs)
+    gens = {int(x) for x in jobs[0]["verify"]["generations"]} if jobs else set()
+    good = (len(jobs) == (2 if durable else 1) and mism == 0 and gens and min(gens) >= 1
+            and max(gens) <= gen)
+    if not good:
+        print(out[-3000:])
+    return blocks, mism, gens, good
+
+
 def odirect_ok(path):
     try:
         fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
@@ -352,14 +372,7 @@ def main():
         g = Guest(kernel, image, a.cache, log)
         try:
             g.expect(r"(^|\n)" + re.escape(PROMPT), 120)
-            # What the previous boot left, read by nvos: everything any
-            # generation so far; its durable units its generation exactly.
-            cmd = (f"bench dev=nvme0n1 rw=read bs={BS} verify=1 progress=0 iodepth=4 "
-                   f"name=all offset={OFFSET} size={UNITS * BS}")
-            if prev_durable:
-                cmd += (f" name=durable offset={OFFSET} size={prev_durable * BS} "
-                        f"verify_gen={gen - 1}")
-            verify_out = g.command(cmd, 120)
+            nvos_blocks, nvos_mism, gens, nvos_good = nvos_verify(g, prev_durable, gen - 1)
             # The write job, killed part-way.
             g.send(f"bench dev=nvme0n1 rw=write {window} verify=1 verify_gen={gen} "
                    f"fsync={fsync} iodepth={depth} mode={mode} runtime=120s do_verify=0 "
@@ -368,13 +381,6 @@ def main():
             time.sleep(delay)
         finally:
             g.kill()
-        # nvos's verdict on the previous state.
-        jobs = all_json(verify_out)
-        nvos_blocks = sum(x["verify"]["blocks_verified"] for x in jobs)
-        nvos_mism = sum(x["verify"]["mismatches"] for x in jobs)
-        gens = {int(x) for x in jobs[0]["verify"]["generations"]} if jobs else set()
-        nvos_bad = (len(jobs) != (2 if prev_durable else 1) or nvos_mism or
-                    not gens or min(gens) < 1 or max(gens) > gen - 1)
         # What this boot made durable, as far as the console got it out.
         flushes = [(int(n), int(w), int(gg)) for n, w, gg in FLUSH_LINE.findall(
             g.buf[g.pos:])]
@@ -391,7 +397,7 @@ def main():
                   f"{'all found' if not missed else 'MISSED ' + '; '.join(missed)}", flush=True)
             failures += bool(missed)
         landed = counts["newest"] - min(durable, UNITS) * BLOCKS_PER_UNIT
-        ok = not (counts["lost"] or counts["torn"] or counts["foreign"] or nvos_bad)
+        ok = nvos_good and not (counts["lost"] or counts["torn"] or counts["foreign"])
         failures += not ok
         for key in ("blocks", "lost", "torn", "foreign"):
             totals[key] += counts[key]
@@ -410,27 +416,18 @@ def main():
               f"{'' if ok else '  <-- FAIL'}", flush=True)
         for line in bad:
             print("    " + line)
-        if nvos_bad:
-            print(verify_out[-3000:])
         prev_durable = min(durable, UNITS)
 
     # The last boot's state, read by nvos too.
     g = Guest(kernel, image, a.cache, log)
     try:
         g.expect(r"(^|\n)" + re.escape(PROMPT), 120)
-        cmd = (f"bench dev=nvme0n1 rw=read bs={BS} verify=1 progress=0 iodepth=4 "
-               f"name=all offset={OFFSET} size={UNITS * BS}")
-        if prev_durable:
-            cmd += (f" name=durable offset={OFFSET} size={prev_durable * BS} "
-                    f"verify_gen={a.boots + 1}")
-        out = g.command(cmd, 120)
+        nvos_blocks, nvos_mism, _, nvos_good = nvos_verify(g, prev_durable, a.boots + 1)
     finally:
         g.kill()
-    jobs = all_json(out)
-    last_mism = sum(x["verify"]["mismatches"] for x in jobs)
-    totals["nvos_blocks"] += sum(x["verify"]["blocks_verified"] for x in jobs)
-    totals["nvos_mismatches"] += last_mism
-    failures += last_mism != 0 or not jobs
+    totals["nvos_blocks"] += nvos_blocks
+    totals["nvos_mismatches"] += nvos_mism
+    failures += not nvos_good
     log.close()
     print(f"crash consistency, {tag}, seed 0x{seed:08x}: {a.boots} kills at "
           f"{min(delays):.2f}..{max(delays):.2f} s (mean {sum(delays) / len(delays):.2f} s), "
