@@ -16,7 +16,10 @@
  * FAT_MAX_DIR_ENTRIES entries; a file's chain must reach the clusters its
  * size needs without coming back to one of them. A chain that goes on past
  * that point is searched for a cycle with Brent's algorithm (constant
- * memory, a bounded number of steps), so the message can say where it loops.
+ * memory), so the message can say where it loops; for a file the search
+ * stops after 4 x its clusters + 8 steps, enough to find any loop back into
+ * them, so a small file chained through the rest of a large volume is not
+ * walked to the end (fat.h).
  */
 #include <string.h>
 
