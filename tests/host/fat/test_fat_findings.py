@@ -259,8 +259,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except fatimg.TestFailure as e:
-        print(f"FAIL {e}")
-        sys.exit(1)
+    main()  # each case catches its own TestFailure
