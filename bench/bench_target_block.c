@@ -21,7 +21,9 @@ static int block_target_submit(struct bench_target *t, unsigned q, struct bench_
 {
     (void)q;
     struct block_request *req = bench_io_priv(io);
-    req->op = io->op == BENCH_OP_WRITE ? BLOCK_OP_WRITE : BLOCK_OP_READ;
+    req->op = io->op == BENCH_OP_WRITE   ? BLOCK_OP_WRITE
+              : io->op == BENCH_OP_FLUSH ? BLOCK_OP_FLUSH
+                                         : BLOCK_OP_READ;
     req->flags = 0;
     req->lba = io->lba;
     req->count = io->count;
@@ -117,5 +119,6 @@ void bench_block_target_init(struct bench_target *t, struct block_device *dev)
     t->modes = switchable ? BENCH_MODE_BIT(BENCH_MODE_POLL) | BENCH_MODE_BIT(BENCH_MODE_IRQ)
                           : BENCH_MODE_BIT(t->default_mode);
     t->read_only = g->read_only;
+    t->can_flush = true; /* the block layer takes BLOCK_OP_FLUSH on every device */
     t->io_priv_size = sizeof(struct block_request);
 }

@@ -101,6 +101,7 @@ struct bench_opts {
     uint32_t percentiles[BENCH_PERCENTILES_MAX]; /* percent x 10^6, ascending */
     bool json_bins;              /* histogram buckets in the JSON (fio json+ "bins") */
     uint8_t output_format;       /* BENCH_OUTPUT_*: also print fio's JSON document */
+    uint32_t fsync;              /* fsync=N: a Flush after every N writes (0: none) */
 };
 
 /* output-format=: the summary and BENCH_JSON always; json and json+ add one
@@ -132,7 +133,9 @@ const char *bench_usage(void);
 /* ------------------------------------------------------------------------ */
 /* Targets: what the engine submits I/O to. */
 
-enum bench_op { BENCH_OP_READ = 0, BENCH_OP_WRITE = 1 };
+/* BENCH_OP_FLUSH (fsync=N) reaches only targets with can_flush: lba, count
+ * and buf are 0; the device makes every write completed before it durable. */
+enum bench_op { BENCH_OP_READ = 0, BENCH_OP_WRITE = 1, BENCH_OP_FLUSH = 2 };
 
 struct bench_job;
 
@@ -233,6 +236,7 @@ struct bench_target {
     unsigned modes;             /* BENCH_MODE_BIT(POLL) | BENCH_MODE_BIT(IRQ) supported */
     enum bench_mode default_mode;
     bool read_only;
+    bool can_flush;             /* submit takes BENCH_OP_FLUSH (fsync=N) */
     size_t io_priv_size;        /* bytes of bench_io_priv() per I/O */
     uintptr_t priv[4];          /* the target's own small state */
 };
@@ -358,6 +362,8 @@ struct bench_result {
     uint64_t empty_poll_ticks;    /* time in polls that found nothing: waiting */
     unsigned in_flight_at_timeout;
     uint64_t errors;
+    uint64_t flushes;             /* fsync=N: Flushes completed without error */
+    uint64_t durable_writes;      /* writes completed before the last of them was issued */
     unsigned nerrors_kept;
     struct bench_error err[BENCH_ERRORS_KEPT];
     struct bench_verify_stats verify;

@@ -173,7 +173,8 @@ static void record_error(struct bench_job *job, struct bench_io *io, int status,
                          uint32_t device_status, bool from_device)
 {
     struct bench_result *r = &job->res;
-    r->dir[io->op].errors++;
+    if (io->op < BENCH_DIRS)
+        r->dir[io->op].errors++;
     r->errors++;
     if (r->nerrors_kept < BENCH_ERRORS_KEPT) {
         struct bench_error *e = &r->err[r->nerrors_kept++];
@@ -189,7 +190,7 @@ static void record_error(struct bench_job *job, struct bench_io *io, int status,
             ksnprintf(e->desc, sizeof(e->desc), "rejected by the target at submission");
     }
     unsigned cls = io->op == BENCH_OP_READ ? BENCH_COE_READ : BENCH_COE_WRITE;
-    if (!(job->o.continue_on_error & cls) && !job->stopping) {
+    if ((io->op == BENCH_OP_FLUSH || !(job->o.continue_on_error & cls)) && !job->stopping) {
         job->stopping = true;
         job->res.stop = BENCH_STOP_ERROR;
     }
@@ -275,6 +276,7 @@ static inline void pop_retry(struct bench_job *job, struct bench_queue *q)
 }
 
 enum issue_result {
+    BARRIER,  /* fsync: a Flush is due first; slot keeps what it has */
     ISSUED,   /* the target took it */
     NO_MORE,  /* the phase has nothing more to issue; slot free */
     REFUSED,  /* -EAGAIN: slot keeps its prepared I/O for a retry */
@@ -293,6 +295,13 @@ static enum issue_result issue(struct bench_job *job, unsigned qi, struct bench_
     struct bench_target *t = job->t;
 
     if (!(io->flags & BENCH_IO_PREPARED)) {
+        /* fsync: nothing new until the Flush is done; refused I/Os, generated
+         * before it was due, still go, so that the Flush covers a prefix of
+         * the generated writes. */
+        if (unlikely(job->flush_wanted)) {
+            *t_after = now(job);
+            return BARRIER;
+        }
         bool measured = !job->ramping;
         if (job->gen_done || (measured && job->issued >= job->issue_limit) ||
             !next_io(job, io)) {
@@ -314,6 +323,9 @@ static enum issue_result issue(struct bench_job *job, unsigned qi, struct bench_
         io->flags &= (uint8_t)~BENCH_IO_PREPARED;
         q->uncommitted++;
         job->res.submits++;
+        if (unlikely(job->o.fsync) && io->op == BENCH_OP_WRITE &&
+            ++job->since_flush >= job->o.fsync)
+            job->flush_wanted = true;
         if (io->flags & BENCH_IO_MEASURED)
             bench_lat_add(&job->res.dir[io->op].slat, bench_ticks_to_ns(&job->clock, t1 - t0));
         return ISSUED;
@@ -357,7 +369,7 @@ static void refill(struct bench_job *job, unsigned qi)
         if (r != ISSUED)
             push_idle(q, io);
     }
-    while (q->nidle && !job->stopping && !job->gen_done) {
+    while (q->nidle && !job->stopping && !job->gen_done && !job->flush_wanted) {
         struct bench_io *io = q->idle[--q->nidle];
         enum issue_result r = issue(job, qi, io, &t);
         if (r == ISSUED)
@@ -372,7 +384,82 @@ static void refill(struct bench_job *job, unsigned qi)
 
 static inline bool refill_wanted(const struct bench_job *job, const struct bench_queue *q)
 {
-    return !job->stopping && (q->nretry || (q->nidle && !job->gen_done));
+    return !job->stopping && (q->nretry || (q->nidle && !job->gen_done && !job->flush_wanted));
+}
+
+/* fsync: the Flush's completion. What it covered is durable; I/O resumes. */
+static void flush_complete(struct bench_job *job, struct bench_io *io, int status,
+                           uint32_t device_status, uint64_t t_enter)
+{
+    job->queue[io->queue].inflight--;
+    job->inflight--;
+    job->completions++;
+    job->last_completion_tsc = t_enter;
+    job->flush_inflight = false;
+    if (status) {
+        record_error(job, io, status, device_status, true);
+        job->flush_wanted = false;
+        return;
+    }
+    job->res.flushes++;
+    job->res.durable_writes = job->flush_covers;
+    job->since_flush = 0;
+    job->flush_wanted = false;
+}
+
+/*
+ * fsync: issues the Flush once every write generated before it has been
+ * issued and has completed
+ * (called from the main loops; irq mode: with interrupts off). A job stopped
+ * by an error, a timeout or Ctrl-C drops it; one that reached its end
+ * (runtime, ios, one pass) still flushes.
+ */
+static void flush_step(struct bench_job *job)
+{
+    struct bench_io *io = job->flush_io;
+
+    if (likely(!job->flush_wanted) || job->flush_inflight || job->inflight)
+        return;
+    if (job->stopping && job->res.stop != BENCH_STOP_DONE) {
+        job->flush_wanted = false;
+        return;
+    }
+    if (job->nretry && !job->stopping)
+        return; /* refused writes go first (a stopping job never sends them) */
+    io->op = BENCH_OP_FLUSH;
+    io->flags = 0;
+    io->lba = 0;
+    io->count = 0;
+    job->flush_covers = job->writes_ok;
+    job->queue[0].inflight++;
+    job->inflight++;
+    job->flush_inflight = true;
+    uint64_t t0 = now(job);
+    io->submit_tsc = t0;
+    int rc = job->t->ops->submit(job->t, 0, io);
+    job->res.drv_submit_ticks += now(job) - t0;
+    if (rc == 0) {
+        job->queue[0].uncommitted++;
+        return;
+    }
+    job->queue[0].inflight--;
+    job->inflight--;
+    job->flush_inflight = false;
+    if (rc == -EAGAIN)
+        return; /* again from the next pass of the loop */
+    record_error(job, io, rc, 0, false);
+    job->flush_wanted = false;
+}
+
+/* fsync: one line per completed Flush, from the main loop. */
+static void flush_report(struct bench_job *job)
+{
+    if (likely(job->flushes_printed == job->res.flushes))
+        return;
+    job->flushes_printed = job->res.flushes;
+    bench_printf(job->env, "bench: flush %llu done: %llu writes durable (gen %u)\n",
+                 (unsigned long long)job->res.flushes,
+                 (unsigned long long)job->res.durable_writes, job->res.verify.gen);
 }
 
 void bench_io_complete(struct bench_io *io, int status, uint32_t device_status,
@@ -382,6 +469,11 @@ void bench_io_complete(struct bench_io *io, int status, uint32_t device_status,
     struct bench_queue *q = &job->queue[io->queue];
     uint64_t t_enter = now(job);
 
+    if (unlikely(io->op == BENCH_OP_FLUSH)) {
+        flush_complete(job, io, status, device_status, t_enter);
+        return;
+    }
+
     if (!complete_tsc)
         complete_tsc = t_enter;
     q->inflight--;
@@ -390,6 +482,7 @@ void bench_io_complete(struct bench_io *io, int status, uint32_t device_status,
     job->last_completion_tsc = t_enter;
 
     if (likely(status == 0)) {
+        job->writes_ok += io->op == BENCH_OP_WRITE;
         if (likely(io->flags & BENCH_IO_MEASURED)) {
             struct bench_dir_stats *d = &job->res.dir[io->op];
             uint64_t ticks = complete_tsc > io->submit_tsc ? complete_tsc - io->submit_tsc : 0;
@@ -437,7 +530,8 @@ void bench_io_complete(struct bench_io *io, int status, uint32_t device_status,
 /* The phase is over when nothing is in flight and nothing more will be issued. */
 static bool finished(const struct bench_job *job)
 {
-    return job->inflight == 0 && (job->stopping || (job->gen_done && job->nretry == 0));
+    return job->inflight == 0 && !job->flush_wanted &&
+           (job->stopping || (job->gen_done && job->nretry == 0));
 }
 
 struct progress {
@@ -586,6 +680,8 @@ static void loop_poll(struct bench_job *job)
     struct bench_target *t = job->t;
     for (;;) {
         uint64_t tnow = 0;
+        if (unlikely(job->flush_wanted))
+            flush_step(job);
         for (unsigned qi = 0; qi < job->nqueues; qi++) {
             struct bench_queue *q = &job->queue[qi];
             top_up(job, qi);
@@ -608,6 +704,8 @@ static void loop_poll(struct bench_job *job)
                 commit(job, qi);
             tnow = t1;
         }
+        if (unlikely(job->o.fsync))
+            flush_report(job);
         if (finished(job))
             return;
         if (!tnow)
@@ -629,6 +727,8 @@ static void loop_irq(struct bench_job *job)
         struct progress p = { 0 };
         bool hung = false;
         unsigned long flags = env->irq_save(env->ctx);
+        if (unlikely(job->flush_wanted))
+            flush_step(job);
         for (unsigned qi = 0; qi < job->nqueues; qi++)
             top_up(job, qi);
         uint64_t tnow = now(job);
@@ -640,6 +740,8 @@ static void loop_irq(struct bench_job *job)
         if (!done)
             env->poll_idle(env->ctx);
         env->irq_restore(env->ctx, flags);
+        if (unlikely(job->o.fsync))
+            flush_report(job);
         print_progress(job, &p);
         if (done)
             return;
@@ -786,6 +888,8 @@ static void free_job(struct bench_job *job)
     }
     if (job->idle_mem)
         env->free(env->ctx, job->idle_mem, 2 * job->nslots * sizeof(*job->idle_mem), false);
+    if (job->flush_io)
+        env->free(env->ctx, job->flush_io, job->stride, false);
     if (job->written)
         env->free(env->ctx, job->written, job->written_words * sizeof(uint64_t), false);
     if (job->mism)
@@ -870,6 +974,8 @@ struct bench_job *bench_job_create(const struct bench_env *env, struct bench_tar
                   o->rw == BENCH_RW_RW || o->rw == BENCH_RW_RANDRW;
     if (writes && t->read_only)
         FAIL(-EROFS, "%s is read-only", t->name);
+    if (writes && o->fsync && !t->can_flush)
+        FAIL(-EOPNOTSUPP, "fsync=%u: target %s on %s cannot flush", o->fsync, t->kind, t->name);
     if (writes && env->check_write_window) {
         char reason[192] = "";
         int rc = env->check_write_window(env->ctx, t, off, len, reason,
@@ -933,6 +1039,13 @@ struct bench_job *bench_job_create(const struct bench_env *env, struct bench_tar
     if (!job->slots)
         FAIL(-ENOMEM, "out of memory for %u I/O slots", job->nslots);
     memset(job->slots, 0, job->nslots * job->stride); /* free_job reads io->buf */
+    if (o->fsync && writes) {
+        job->flush_io = env_alloc(env, job->stride, 64, false);
+        if (!job->flush_io)
+            FAIL(-ENOMEM, "out of memory for the Flush slot");
+        memset(job->flush_io, 0, job->stride);
+        job->flush_io->job = job;
+    }
     /* Per queue: iodepth idle pointers, then iodepth retry pointers. */
     job->idle_mem = env_alloc(env, 2 * job->nslots * sizeof(*job->idle_mem), 8, false);
     if (!job->idle_mem)

@@ -68,6 +68,18 @@ struct bench_job {
     uint64_t cb_ticks;      /* time inside bench_io_complete during the current poll */
     uint64_t cb_ticks_all;  /* ... over the whole job (mode=irq: all in interrupt context) */
     struct bench_target_clocks clocks0; /* the target's clocks when the job started */
+
+    /* fsync=N: after N writes are issued no more I/O goes out; when all have
+     * completed a Flush is issued on queue 0, and when it has completed the
+     * engine prints what it made durable and goes on (fio's fsync=, as a
+     * barrier). */
+    struct bench_io *flush_io;  /* its own slot, outside the queues */
+    uint32_t since_flush;       /* writes issued since the last Flush */
+    bool flush_wanted;          /* a Flush is due: issue nothing else */
+    bool flush_inflight;
+    uint64_t writes_ok;         /* writes completed without error */
+    uint64_t flush_covers;      /* writes_ok when the Flush in flight was issued */
+    uint64_t flushes_printed;
     bool abandoned;
 
     /* Time, TSC ticks. */

@@ -40,6 +40,7 @@ static const char usage_text[] =
     "  do_verify=0     write jobs: skip the read-back pass\n"
     "  verify_fatal=1  stop at the first mismatch\n"
     "  verify_print=N  mismatches printed in full (default 10)\n"
+    "  fsync=N         write jobs: a Flush after every N writes, a line when done\n"
     "  continue_on_error=none|read|write|io  keep going after failed I/Os\n"
     "  force=1         write even inside a partition that holds a file system\n"
     "  io_timeout=TIME give up when nothing completes for TIME (default 10s)\n"
@@ -332,6 +333,9 @@ int bench_opts_set(struct bench_opts *o, const char *key, const char *v, char *e
     } else if (!strcmp(key, "norandommap")) {
         rc = set_bool(&o->norandommap, v);
         hint = "0 or 1";
+    } else if (!strcmp(key, "fsync")) {
+        rc = set_u32_range(&o->fsync, v, 0, 1u << 30);
+        hint = "a write count, 0 for none";
     } else if (!strcmp(key, "verify")) {
         rc = set_bool(&o->verify, v);
         hint = "0 or 1 (the stamp is LBA + generation + checksum)";

@@ -19,6 +19,7 @@
 #include "lib/json.h"
 
 static const char *const dir_name[BENCH_DIRS] = { "read", "write" };
+static const char *const op_name[] = { "read", "write", "flush" }; /* enum bench_op */
 
 static const char *stop_name(enum bench_stop s)
 {
@@ -237,7 +238,7 @@ static void print_errors(const struct bench_job *job)
                                              : "");
     for (unsigned i = 0; i < r->nerrors_kept; i++) {
         const struct bench_error *e = &r->err[i];
-        bench_printf(env, "    %s lba %llu+%u: %s%s%s\n", dir_name[e->op],
+        bench_printf(env, "    %s lba %llu+%u: %s%s%s\n", op_name[e->op],
                      (unsigned long long)e->lba, e->count, errno_name(e->status),
                      e->desc[0] ? ": " : "", e->desc);
     }
@@ -501,7 +502,7 @@ static void json_errors(const struct bench_job *job, struct json_writer *j)
     for (unsigned i = 0; i < r->nerrors_kept; i++) {
         const struct bench_error *e = &r->err[i];
         json_object_begin(j, NULL);
-        json_str(j, "op", dir_name[e->op]);
+        json_str(j, "op", op_name[e->op]);
         json_u64(j, "lba", e->lba);
         json_u64(j, "count", e->count);
         json_i64(j, "status", e->status);
@@ -570,6 +571,9 @@ static void print_json(const struct bench_job *job)
     j_x1000(&j, "completions_per_poll", ratio_x1000(r->reaped, r->polls));
     j_x1000(&j, "empty_poll_cycles", ratio_x1000(r->empty_poll_ticks, r->empty_polls));
     json_u64(&j, "in_flight_at_timeout", r->in_flight_at_timeout);
+    json_u64(&j, "fsync", job->o.fsync);
+    json_u64(&j, "flushes", r->flushes);
+    json_u64(&j, "durable_writes", r->durable_writes);
     json_errors(job, &j);
     json_verify(job, &j);
     json_object_end(&j);
@@ -701,6 +705,10 @@ void bench_job_report(const struct bench_job *job)
         if (r->dir[d].ios || r->dir[d].errors || r->dir[d].runtime_ticks)
             print_dir(job, d);
     print_driver(job);
+    if (job->o.fsync && job->writes)
+        bench_printf(env, "  flush: %llu Flushes (fsync=%u), %llu writes durable at the last\n",
+                     (unsigned long long)r->flushes, job->o.fsync,
+                     (unsigned long long)r->durable_writes);
     print_errors(job);
     if (job->verify)
         print_verify(job);

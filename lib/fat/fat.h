@@ -10,9 +10,11 @@
  *     FAT12 and FAT16 are told apart by cluster count ("FAT Type
  *     Determination"); BS_FilSysType is never consulted;
  *   - VFAT long names (fatgen103 "FAT Long Directory Entries") as UTF-8,
- *     surrogate pairs included; Windows NT's lower-case flags in DIR_NTRes
- *     for short names; short names decoded as code page 850, as mtools and
- *     dosfstools write them by default;
+ *     surrogate pairs included; short names decoded as code page 850, as
+ *     mtools and dosfstools write them by default; Windows NT's lower-case
+ *     flags in DIR_NTRes lower-case every letter of code page 850 that has a
+ *     lower-case form there (NAÏVE.TXT with 0x18 is naïve.txt, as Linux with
+ *     shortname=mixed and mtools' mdir show it), not only A-Z;
  *   - FAT32 with mirroring disabled (BPB_ExtFlags bit 7) reads the active
  *     FAT; otherwise FAT 0.
  *
@@ -26,7 +28,10 @@
  *     loop, located with Brent's algorithm); reads then never return data
  *     from a damaged chain. A chain that goes on past the size without
  *     looping back into it is read like Linux and Windows read it, up to the
- *     size. fat_opendir() checks directory chains: they must end within
+ *     size; what lies past the size is looked at only as far as a loop back
+ *     into the file could hide: at most 4 x the file's clusters + 8 FAT
+ *     entries (and never more than 4 x the volume's clusters + 8), so a small
+ *     file chained through the rest of a large volume opens in a few reads. fat_opendir() checks directory chains: they must end within
  *     FAT_MAX_DIR_ENTRIES entries. The cost is reading 1.5, 2 or 4 bytes of
  *     FAT per cluster, once;
  *   - contiguous clusters are read with one read() per run (split only at
@@ -58,7 +63,6 @@
 #define FAT_NAME_MAX 768         /* 255 UTF-16 units as UTF-8 (<= 3 bytes each) + NUL */
 #define FAT_SHORT_NAME_MAX 40    /* "NAME.EXT", 11 CP850 characters as UTF-8 + '.' + NUL */
 #define FAT_LABEL_MAX 36         /* 11 CP850 characters as UTF-8 + NUL */
-#define FAT_PATH_MAX 1024        /* longest path fat_lookup and friends accept, bytes */
 #define FAT_MSG_MAX 192          /* fat_last_error() line, with its NUL */
 #define FAT_SHOW_MAX 96          /* how much of a path handles keep for messages */
 #define FAT_MAX_DIR_ENTRIES 65536u /* FatFs's limit: 2 MiB of directory */
@@ -173,7 +177,7 @@ struct fat_volume {
     uint32_t eoc_min;            /* first end-of-chain value; eoc_min - 1 is BAD */
     uint32_t free_clusters;      /* FSInfo's, if trusted, else FAT_FREE_UNKNOWN */
     uint32_t volume_id;
-    char bpb_label[12];
+    char bpb_label[FAT_LABEL_MAX]; /* BS_VolLab as UTF-8: up to 3 bytes a character */
     char oem_name[9];
     char error[FAT_MSG_MAX];
     char warning[FAT_MSG_MAX];   /* non-fatal findings of fat_mount, "; "-separated */
@@ -181,6 +185,7 @@ struct fat_volume {
     struct fat_cache_window win[FAT_CACHE_WINDOWS];
     struct fat_dir scratch;      /* fat_lookup's iterator */
     struct fat_dirent lookup;    /* fat_open's and fat_opendir's lookup result */
+    struct fat_dirent caseless;  /* fat_lookup: the first match without regard to case */
     _Alignas(16) uint8_t cache[FAT_CACHE_WINDOWS][FAT_CACHE_WINDOW_SIZE];
     _Alignas(16) uint8_t bounce[BLKREAD_MAX_BLOCK];
 };
@@ -211,8 +216,12 @@ int fat_count_free(struct fat_volume *v, uint32_t *free_clusters);
 
 /*
  * Finds path ("/a/b/c"; the leading '/' is optional, "." and ".." work,
- * repeated '/' are ignored) comparing each component without regard to case
- * (utf_fold, lib/utf.h) with the long and the short name of each entry.
+ * repeated '/' are ignored; no limit on its length, only on each name's)
+ * comparing each component with the long and the short name of each entry:
+ * an exact match wins; otherwise the first entry equal without regard to
+ * case (utf_fold, lib/utf.h). So on a volume holding both "Readme.txt" and
+ * "README.TXT" (valid on disk, though Windows would not make them) each
+ * spelling finds its own file, and "readme.txt" the first of the two.
  * "/" gives the root directory (name "/", is_dir, first_cluster 0 on
  * FAT12/16 and BPB_RootClus on FAT32).
  */

@@ -51,13 +51,32 @@ static uint8_t short_name_checksum(const uint8_t *name)
     return sum;
 }
 
-/* "BASE.EXT" from the 11 stored bytes; with nt_case, lower-cased as
- * DIR_NTRes says (ASCII letters only, as Windows does). */
+/* The character code page 850 byte b stands for, lower-cased when it has a
+ * lower-case form in code page 850 too: Ï (0xD8) gives ï (0x8B), while µ
+ * and ß, already lower case, stay (utf_fold would turn µ into Greek mu). */
+static uint32_t cp850_lower(uint8_t b)
+{
+    uint32_t cp = cp850_to_unicode(b), low = utf_fold(cp);
+
+    if (low == cp)
+        return cp;
+    if (low < 0x80)
+        return low;
+    for (unsigned k = 0x80; k < 0x100; k++)
+        if (cp850_to_unicode((uint8_t)k) == low)
+            return low;
+    return cp;
+}
+
+/* "BASE.EXT" from the 11 stored bytes; with nt_case, the base and the
+ * extension lower-cased as DIR_NTRes says. Windows NT (RtlDowncaseUnicode
+ * on the OEM-decoded name), Linux (shortname=mixed: the code page's
+ * charset2lower) and mtools all lower-case every letter, not only A-Z. */
 static void short_name_text(const uint8_t *raw, uint8_t ntres, bool nt_case, char *out,
                             size_t size)
 {
-    uint8_t name[12];
-    size_t n = 0, base = 8, ext = 3;
+    size_t n = 0, base = 8, ext = 3, len = 0;
+    uint32_t name[12];
 
     while (base && raw[base - 1] == ' ')
         base--;
@@ -65,20 +84,26 @@ static void short_name_text(const uint8_t *raw, uint8_t ntres, bool nt_case, cha
         ext--;
     for (size_t i = 0; i < base; i++) {
         uint8_t c = (i == 0 && raw[0] == DIR_NAME_KANJI_E5) ? 0xE5 : raw[i];
-        if (nt_case && (ntres & DIR_NTRES_LOWER_BASE) && c >= 'A' && c <= 'Z')
-            c += 'a' - 'A';
-        name[n++] = c;
+        name[n++] = nt_case && (ntres & DIR_NTRES_LOWER_BASE) ? cp850_lower(c)
+                                                               : cp850_to_unicode(c);
     }
     if (ext) {
         name[n++] = '.';
         for (size_t i = 0; i < ext; i++) {
             uint8_t c = raw[8 + i];
-            if (nt_case && (ntres & DIR_NTRES_LOWER_EXT) && c >= 'A' && c <= 'Z')
-                c += 'a' - 'A';
-            name[n++] = c;
+            name[n++] = nt_case && (ntres & DIR_NTRES_LOWER_EXT) ? cp850_lower(c)
+                                                                  : cp850_to_unicode(c);
         }
     }
-    fat_oem_text(name, n, out, size);
+    for (size_t i = 0; i < n; i++) {
+        char enc[UTF8_MAX_BYTES];
+        size_t k = utf8_encode(name[i], enc);
+        if (len + k >= size)
+            break;
+        memcpy(out + len, enc, k);
+        len += k;
+    }
+    out[len] = '\0';
 }
 
 /* fatgen103 "Date and Time Formats". */
@@ -316,15 +341,47 @@ static void root_dirent(const struct fat_volume *v, struct fat_dirent *e)
     e->first_cluster = v->root_cluster;
 }
 
+static bool name_is(const char *name, size_t name_len, const char *s)
+{
+    return strlen(s) == name_len && memcmp(name, s, name_len) == 0;
+}
+
+/*
+ * The entry of the open directory v->scratch called name: the first whose
+ * long or short name is name exactly, else the first equal to it without
+ * regard to case. 1 with *out filled, 0 if none, or -errno. An exact match
+ * ends the search; a caseless one reads on to the end of the directory.
+ */
+static int find_in_dir(struct fat_volume *v, const char *name, size_t name_len,
+                       struct fat_dirent *out)
+{
+    bool caseless = false;
+    int rc;
+
+    while ((rc = fat_readdir(&v->scratch, out)) == 1) {
+        if (name_is(name, name_len, out->name) || name_is(name, name_len, out->short_name))
+            return 1;
+        if (!caseless && (utf8_equal_fold(name, name_len, out->name, strlen(out->name)) ||
+                          utf8_equal_fold(name, name_len, out->short_name,
+                                          strlen(out->short_name)))) {
+            v->caseless = *out;
+            caseless = true;
+        }
+    }
+    if (rc < 0)
+        return rc;
+    if (caseless)
+        *out = v->caseless;
+    return caseless;
+}
+
 int fat_lookup(struct fat_volume *v, const char *path, struct fat_dirent *out)
 {
-    size_t len = strnlen(path, FAT_PATH_MAX + 1);
+    size_t len = strlen(path);
     const char *p = path;
     char show[FAT_SHOW_MAX];
     int rc;
 
-    if (len > FAT_PATH_MAX)
-        return fat_fail(v, -ENAMETOOLONG, "path is longer than %u bytes", FAT_PATH_MAX);
     root_dirent(v, out);
     for (;;) {
         const char *name;
@@ -356,17 +413,12 @@ int fat_lookup(struct fat_volume *v, const char *path, struct fat_dirent *out)
         rc = opendir_entry(v, &v->scratch, out, path, dir_len);
         if (rc)
             return rc;
-        for (;;) {
-            rc = fat_readdir(&v->scratch, out);
-            if (rc < 0)
-                return rc;
-            if (rc == 0) {
-                fat_show_path(show, path, (size_t)(p - path));
-                return fat_fail(v, -ENOENT, "no such file or directory: %s", show);
-            }
-            if (utf8_equal_fold(name, name_len, out->name, strlen(out->name)) ||
-                utf8_equal_fold(name, name_len, out->short_name, strlen(out->short_name)))
-                break;
+        rc = find_in_dir(v, name, name_len, out);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            fat_show_path(show, path, (size_t)(p - path));
+            return fat_fail(v, -ENOENT, "no such file or directory: %s", show);
         }
     }
     if (len && path[len - 1] == '/' && !out->is_dir) {

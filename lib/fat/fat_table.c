@@ -16,7 +16,10 @@
  * FAT_MAX_DIR_ENTRIES entries; a file's chain must reach the clusters its
  * size needs without coming back to one of them. A chain that goes on past
  * that point is searched for a cycle with Brent's algorithm (constant
- * memory, a bounded number of steps), so the message can say where it loops.
+ * memory), so the message can say where it loops; for a file the search
+ * stops after 4 x its clusters + 8 steps, enough to find any loop back into
+ * them, so a small file chained through the rest of a large volume is not
+ * walked to the end (fat.h).
  */
 #include <string.h>
 
@@ -117,16 +120,20 @@ static uint32_t next_link(struct fat_volume *v, uint32_t c, int *rc)
 }
 
 /*
- * Brent's cycle detection from first. Returns 1 with *closing (the cluster
- * whose link goes back), *target (where it goes) and *repeat (the position
- * in the chain, from 0, where target comes round again), 0 if the chain ends,
- * or a read error. A cycle with a tail of mu and a length of lambda is found
- * within about 2(mu + lambda) steps; both are at most the cluster count.
+ * Brent's cycle detection from first, looking for a cycle that closes within
+ * the first span clusters of the chain (mu + lambda <= span). Returns 1 with
+ * *closing (the cluster whose link goes back), *target (where it goes) and
+ * *repeat (the position in the chain, from 0, where target comes round
+ * again), 0 if the chain ends or no such cycle exists, or a read error.
+ * Brent's hare meets the tortoise once the power of two reaches both lambda
+ * and mu + 1, at position < 2 max(lambda, mu + 1) + lambda <= 3 span + 2; the
+ * walk stops after 4 span + 8 steps, so a cycle that closes later (or a chain
+ * that merely runs on) costs no more than that.
  */
-static int find_loop(struct fat_volume *v, uint32_t first, uint32_t *closing, uint32_t *target,
-                     uint32_t *repeat)
+static int find_loop(struct fat_volume *v, uint32_t first, uint32_t span, uint32_t *closing,
+                     uint32_t *target, uint32_t *repeat)
 {
-    uint64_t budget = 4ull * v->cluster_count + 8;
+    uint64_t budget = 4ull * span + 8;
     uint32_t power = 1, lambda = 1, tortoise = first, hare, mu = 0;
     int rc = 0;
 
@@ -207,7 +214,11 @@ int fat_chain_check(struct fat_volume *v, const char *what, uint32_t first, uint
                                          "2..%u",
                             what, c, value, v->max_cluster);
         if (n == limit) {
-            rc = find_loop(v, first, &closing, &target, &repeat);
+            /* A file: only a loop back within its own clusters matters
+             * (below), so the search is bounded by the file's size, not by
+             * the rest of the chain; a directory: by the volume. */
+            rc = find_loop(v, first, clusters ? clusters : v->cluster_count, &closing, &target,
+                           &repeat);
             if (rc < 0)
                 return rc;
             /* A file's data is only wrong if a cluster comes round again

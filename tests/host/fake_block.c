@@ -60,6 +60,8 @@ static const struct fake_fault *find_fault(struct fake_block *fb, enum fake_faul
 {
     for (unsigned i = 0; i < fb->nfaults; i++) {
         const struct fake_fault *f = &fb->faults[i];
+        if (f->kind == kind && req->op == BLOCK_OP_FLUSH && f->op == BLOCK_OP_FLUSH)
+            return f;
         if (f->kind == kind && covers(req, f->lba) && (f->op < 0 || f->op == (int)req->op))
             return f;
     }
@@ -99,6 +101,11 @@ static int fake_submit(struct block_device *dev, struct block_request *req)
     fb->pending[i].submit_tsc = fake_tsc;
     fb->pending[i].ready_tsc = fake_tsc + model_latency(fb);
     fb->pending[i].seq = fb->seq++;
+    if (req->op == BLOCK_OP_FLUSH) {
+        fb->flushes++;
+        fb->flushes_with_inflight += fb->inflight != 0;
+        fb->writes_at_flush = fb->writes;
+    }
     if (fb->lba_log && fb->lba_log_len < fb->lba_log_cap) {
         fb->op_log[fb->lba_log_len] = (uint8_t)req->op;
         fb->lba_log[fb->lba_log_len++] = req->lba;

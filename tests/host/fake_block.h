@@ -78,7 +78,8 @@ enum fake_fault_kind {
 struct fake_fault {
     enum fake_fault_kind kind;
     uint64_t lba;
-    int op;                  /* BLOCK_OP_READ/WRITE, or -1 for both (STATUS, REJECT) */
+    int op;                  /* BLOCK_OP_READ/WRITE, or -1 for both (STATUS, REJECT);
+                                BLOCK_OP_FLUSH: every flush, whatever lba */
     uint32_t device_status;
     uint64_t target_lba;
 };
@@ -109,6 +110,9 @@ struct fake_block {
     /* Observations for tests. */
     uint64_t submits, eagains, completions, polls, empty_polls, interrupts, mode_switches;
     uint64_t reads, writes, read_blocks, written_blocks;
+    uint64_t flushes;               /* flush requests accepted */
+    uint64_t flushes_with_inflight; /* ... while other requests were in flight */
+    uint64_t writes_at_flush;       /* writes completed when the last flush was accepted */
     unsigned max_inflight;
     uint64_t polls_below_max;  /* polls entered with fewer than max_inflight in flight */
     uint32_t *read_count;      /* per block, when track_blocks */

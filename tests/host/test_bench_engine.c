@@ -466,6 +466,93 @@ static void test_io_errors(void)
     teardown();
 }
 
+/* fsync=N: a Flush after every N writes, issued with nothing else in flight,
+ * a line per completed Flush naming the writes it made durable; irq mode
+ * too; a failed Flush stops the job; targets that cannot flush refuse. */
+static void test_fsync(void)
+{
+    setup(base_cfg());
+    /* 1024 blocks / 4k = 128 writes, iodepth 8: 16 Flushes of 8. */
+    CHECK_EQ(run("rw=write bs=4k iodepth=8 fsync=8 verify=1 verify_gen=3"), 0);
+    CHECK_EQ(R.flushes, 16);
+    CHECK_EQ(R.durable_writes, 128);
+    CHECK_EQ(fb->flushes, 16);
+    CHECK_EQ(fb->flushes_with_inflight, 0);
+    CHECK_EQ(fb->writes_at_flush, 128);
+    unsigned since = 0, bad = 0;
+    for (size_t i = 0; i < fb->lba_log_len; i++) {
+        if (fb->op_log[i] == BLOCK_OP_FLUSH) {
+            bad += since != 8;
+            since = 0;
+        } else if (fb->op_log[i] == BLOCK_OP_WRITE) {
+            since++;
+        }
+    }
+    CHECK_EQ(bad, 0);
+    CHECK(out_has("bench: flush 1 done: 8 writes durable (gen 3)\n"));
+    CHECK(out_has("bench: flush 16 done: 128 writes durable (gen 3)\n"));
+    CHECK_EQ(count_lines_with("bench: flush "), 16);
+    CHECK(out_has("  flush: 16 Flushes (fsync=8), 128 writes durable at the last"));
+    CHECK(out_has("\"fsync\":8,\"flushes\":16,\"durable_writes\":128"));
+    CHECK_EQ(R.verify.mismatches, 0);
+
+    /* Not a multiple: 128 writes, fsync=5: 25 Flushes, the last after 125. */
+    host_env_clear_output(&h);
+    fb->flushes = fb->flushes_with_inflight = 0;
+    CHECK_EQ(run("rw=randwrite bs=4k iodepth=4 fsync=5"), 0);
+    CHECK_EQ(R.flushes, 25);
+    CHECK_EQ(R.durable_writes, 125);
+    CHECK_EQ(fb->flushes_with_inflight, 0);
+    /* With refused submissions (-EAGAIN) the writes a Flush covers are still
+     * the first ones generated: sequential LBAs 0.., no holes. */
+    fb->eagain_every = 3;
+    fb->lba_log_len = 0;
+    CHECK_EQ(run("rw=write bs=4k iodepth=8 fsync=4"), 0);
+    CHECK_EQ(R.durable_writes, 128);
+    uint64_t max_lba = 0, nwritten = 0;
+    unsigned holes = 0;
+    for (size_t i = 0; i < fb->lba_log_len; i++) {
+        if (fb->op_log[i] == BLOCK_OP_WRITE) {
+            nwritten++;
+            if (fb->lba_log[i] + 8 > max_lba)
+                max_lba = fb->lba_log[i] + 8;
+        } else if (fb->op_log[i] == BLOCK_OP_FLUSH) {
+            holes += max_lba != nwritten * 8;
+        }
+    }
+    CHECK_EQ(holes, 0);
+    CHECK(fb->eagains > 0);
+    fb->eagain_every = 0;
+    /* A read job ignores it. */
+    CHECK_EQ(run("rw=read bs=4k iodepth=4 fsync=5"), 0);
+    CHECK_EQ(R.flushes, 0);
+    teardown();
+
+    /* mode=irq: the same barrier, the line printed from the main loop. */
+    struct fake_block_config c = base_cfg();
+    c.interrupt_driven = true;
+    setup(c);
+    CHECK_EQ(run("rw=write bs=4k iodepth=8 fsync=16 mode=irq"), 0);
+    CHECK_EQ(R.flushes, 8);
+    CHECK_EQ(fb->flushes_with_inflight, 0);
+    CHECK(out_has("bench: flush 8 done: 128 writes durable (gen 1)\n"));
+    teardown();
+
+    /* A failed Flush is an error of the job, whatever continue_on_error. */
+    setup(base_cfg());
+    struct fake_fault f = { .kind = FAKE_FAULT_STATUS, .op = BLOCK_OP_FLUSH,
+                            .device_status = 0x006 };
+    fake_block_add_fault(fb, &f);
+    CHECK_EQ(run("rw=write bs=4k iodepth=4 fsync=4 continue_on_error=io"), -EIO);
+    CHECK_EQ(R.flushes, 0);
+    CHECK_EQ(R.errors, 1);
+    CHECK_EQ(R.stop, BENCH_STOP_ERROR);
+    CHECK_EQ(R.err[0].op, BENCH_OP_FLUSH);
+    CHECK(out_has("    flush lba 0+0: EIO"));
+    CHECK(!out_has("bench: flush 1 done"));
+    teardown();
+}
+
 static void test_eagain(void)
 {
     setup(base_cfg());
@@ -721,6 +808,10 @@ static void test_multiqueue(void)
     CHECK(out_has("\"target\":\"mq\""));
     CHECK_EQ(run("queues=5"), -ERANGE);
     CHECK_EQ(run("iodepth=33"), -ERANGE);
+    /* This target has no Flush: fsync= on a write job is refused, not sent as a read. */
+    CHECK_EQ(run("rw=write fsync=4 force=1"), -EOPNOTSUPP);
+    CHECK_STR_EQ(why, "fsync=4: target mq on mq0 cannot flush");
+    CHECK_EQ(run("rw=read fsync=4 ios=10"), 0);
     teardown();
 }
 
@@ -826,6 +917,7 @@ int main(void)
     test_driver_cycles();
     test_target_clocks();
     test_io_errors();
+    test_fsync();
     test_eagain();
     test_hang();
     test_interrupted();

@@ -689,11 +689,13 @@ static void test_names(struct fat_volume *v)
     CHECK_EQ(fat_lookup(v, "/readme/", &x), -ENOTDIR);
     CHECK_STR_EQ(fat_last_error(v), "/readme is not a directory");
     CHECK_EQ(fat_lookup(v, "/my label", &x), -ENOENT); /* labels are not entries */
-    char long_path[FAT_PATH_MAX + 2];
+    /* A 1025-byte name is refused for its name, no longer for the path's
+     * length (issue 11: paths have no limit; test_findings). */
+    char long_path[1024 + 2];
     memset(long_path, 'a', sizeof(long_path) - 1);
     long_path[sizeof(long_path) - 1] = '\0';
     CHECK_EQ(fat_lookup(v, long_path, &x), -ENAMETOOLONG);
-    CHECK_STR_EQ(fat_last_error(v), "path is longer than 1024 bytes");
+    CHECK(strncmp(fat_last_error(v), "name too long in ...aaaa", 24) == 0);
     long_path[FAT_NAME_MAX + 1] = '\0';
     CHECK_EQ(fat_lookup(v, long_path, &x), -ENAMETOOLONG);
     struct fat_dir d;
@@ -1072,6 +1074,201 @@ static void test_reads(struct fat_volume *v)
     img_free(&im);
 }
 
+/* ---- issue 11 findings (a differential against mtools and fsck.fat) ---- */
+
+/* Reads the whole file at path and compares it with want[n]. */
+static void expect_content(struct fat_volume *v, const char *path, const uint8_t *want, size_t n)
+{
+    static uint8_t got[8192];
+    struct fat_file f;
+
+    int rc = fat_open(v, &f, path);
+
+    CHECK_EQ(rc, 0);
+    if (rc)
+        return;
+    CHECK_EQ(fat_read(&f, 0, got, sizeof(got)), (int64_t)n);
+    CHECK(memcmp(got, want, n) == 0);
+}
+
+static void test_findings(struct fat_volume *v)
+{
+    struct img im = { 0 };
+    struct fat_statfs st;
+    struct fat_dirent x;
+    struct fat_file f;
+    uint8_t a[600], b[700];
+    size_t n;
+    uint16_t *u;
+
+    /* 1. A boot-sector label of 11 characters that are not ASCII: CP850
+     * 0xB0 is U+2591, 3 bytes of UTF-8 each; all 11 must come back. */
+    img_make(&im, 16, 512, 1, 5000, 512, 512);
+    memset(im.data + 43, 0xB0, 11);
+    CHECK_EQ(mount(v, &im), 0);
+    CHECK_EQ(fat_statfs(v, &st), 0);
+    CHECK_EQ(strlen(st.label), 33);
+    CHECK_STR_EQ(st.label, "\xE2\x96\x91\xE2\x96\x91\xE2\x96\x91\xE2\x96\x91\xE2\x96\x91\xE2\x96"
+                           "\x91\xE2\x96\x91\xE2\x96\x91\xE2\x96\x91\xE2\x96\x91\xE2\x96\x91");
+    /* The same on FAT32, and "é" (0x82) mixed with ASCII. */
+    img_make(&im, 32, 512, 1, 200, 0, 512);
+    memcpy(im.data + 71, "\x82T\x82 \x82T\x82  \x82\x82", 11);
+    CHECK_EQ(mount(v, &im), 0);
+    CHECK_EQ(fat_statfs(v, &st), 0);
+    CHECK_STR_EQ(st.label, "\xC3\xA9T\xC3\xA9 \xC3\xA9T\xC3\xA9  \xC3\xA9\xC3\xA9");
+
+    /* 2. Names that differ only in case, both valid on disk: "Readme.txt"
+     * (a long name over README~1.TXT) and the plain short "README.TXT". An
+     * exact match wins wherever it is; a caseless match is the first. */
+    for (int order = 0; order < 2; order++) {
+        uint32_t i = 0, c_long = order ? 20 : 10, c_short = order ? 10 : 20;
+        img_make(&im, 16, 512, 4, 5000, 512, 512);
+        fill(a, sizeof(a), 11);
+        fill(b, sizeof(b), 12);
+        put_data(&im, &c_long, 1, a, sizeof(a));
+        put_data(&im, &c_short, 1, b, sizeof(b));
+        if (order)
+            sfn(slot(&im, 0, i++), "README  TXT", 0x20, 0, c_short, sizeof(b));
+        u = ascii_units("Readme.txt", &n);
+        sfn(slot(&im, 0, i + 1), "README~1TXT", 0x20, 0, c_long, sizeof(a));
+        i += lfn(&im, 0, i, u, n, slot(&im, 0, i + 1)) + 1;
+        if (!order)
+            sfn(slot(&im, 0, i++), "README  TXT", 0x20, 0, c_short, sizeof(b));
+        CHECK_EQ(mount(v, &im), 0);
+        CHECK_EQ(fat_lookup(v, "/README.TXT", &x), 0);
+        CHECK_STR_EQ(x.name, "README.TXT");
+        CHECK_EQ(x.first_cluster, c_short);
+        expect_content(v, "/README.TXT", b, sizeof(b));
+        CHECK_EQ(fat_lookup(v, "/Readme.txt", &x), 0);
+        CHECK_STR_EQ(x.name, "Readme.txt");
+        expect_content(v, "/Readme.txt", a, sizeof(a));
+        CHECK_EQ(fat_lookup(v, "/README~1.TXT", &x), 0);
+        CHECK_STR_EQ(x.name, "Readme.txt");
+        CHECK_EQ(fat_lookup(v, "/readme.txt", &x), 0); /* no exact match: the first */
+        CHECK_STR_EQ(x.name, order ? "README.TXT" : "Readme.txt");
+        CHECK_EQ(fat_lookup(v, "/readme.txt/", &x), -ENOTDIR);
+    }
+
+    /* 3. Paths longer than 1024 bytes on a valid volume: six directories
+     * of 200-character long names, 1212 bytes in all; and "." repeated. */
+    img_make(&im, 16, 512, 4, 5000, 512, 512); /* 64 entries per cluster */
+    static char deep[2048];
+    char name[201];
+    size_t len = 0;
+    uint32_t dir = 0;
+    slot(&im, 0, 0)[0] = 0xE5; /* the root has no "." and "..": free entries */
+    slot(&im, 0, 1)[0] = 0xE5;
+    for (uint32_t level = 0; level < 6; level++) {
+        uint32_t c = 100 + level;
+        char sname[12];
+        memset(name, 'a' + (char)level, 200);
+        name[200] = '\0';
+        snprintf(sname, sizeof(sname), "LEVEL~%u    ", level);
+        sname[11] = '\0';
+        u = ascii_units(name, &n);
+        sfn(slot(&im, dir, 18), sname, 0x10, 0, c, 0); /* after "." and ".." */
+        lfn(&im, dir, 2, u, n, slot(&im, dir, 18));
+        fat_set(&im, c, eoc(&im));
+        sfn(slot(&im, c, 0), ".          ", 0x10, 0, c, 0);
+        sfn(slot(&im, c, 1), "..         ", 0x10, 0, dir, 0);
+        len += (size_t)snprintf(deep + len, sizeof(deep) - len, "/%s", name);
+        dir = c;
+    }
+    fill(a, 100, 13);
+    uint32_t c_leaf = 200;
+    put_data(&im, &c_leaf, 1, a, 100);
+    sfn(slot(&im, dir, 2), "LEAF    TXT", 0x20, 0x18, c_leaf, 100);
+    len += (size_t)snprintf(deep + len, sizeof(deep) - len, "/leaf.txt");
+    CHECK(len > 1024);
+    CHECK_EQ(mount(v, &im), 0);
+    CHECK_EQ(fat_lookup(v, deep, &x), 0);
+    CHECK_STR_EQ(x.name, "leaf.txt");
+    expect_content(v, deep, a, 100);
+    deep[0] = '\0';
+    for (int k = 0; k < 700; k++)
+        strcat(deep, "/.");
+    strcat(deep, "/LEVEL~0");
+    CHECK_EQ(fat_lookup(v, deep, &x), 0);
+    CHECK(x.is_dir);
+    CHECK_EQ(x.first_cluster, 100);
+    /* A single name longer than a long name can be stays refused. */
+    memset(deep, 'a', 800);
+    deep[800] = '\0';
+    CHECK_EQ(fat_lookup(v, deep, &x), -ENAMETOOLONG);
+
+    /* 4. A one-cluster file whose chain runs on through 100000 more
+     * clusters: opening it reads a bounded part of the FAT, not the whole
+     * chain; the data up to the size is read as Linux and Windows read it. */
+    img_make(&im, 32, 512, 1, 100100, 0, 512);
+    for (uint32_t c = 3; c < 100090; c++)
+        fat_set(&im, c, c + 1);
+    fat_set(&im, 100090, eoc(&im));
+    fill(a, 100, 14);
+    memcpy(clus(&im, 3), a, 100);
+    sfn(slot(&im, 0, 0), "RUNON   BIN", 0x20, 0, 3, 100);
+    CHECK_EQ(mount(v, &im), 0);
+    im.reads = 0;
+    im.blocks_read = 0;
+    CHECK_EQ(fat_open(v, &f, "/runon.bin"), 0);
+    printf("open of a 1-cluster file chained through 100000 clusters: %d reads, %llu blocks\n",
+           im.reads, (unsigned long long)im.blocks_read);
+    CHECK(im.reads <= 4);
+    CHECK(im.blocks_read <= 4 * (FAT_CACHE_WINDOW_SIZE / 512));
+    CHECK_EQ(f.cluster_count, 1);
+    expect_content(v, "/runon.bin", a, 100);
+    /* The same run-on chain looping back far past the size: still opens,
+     * still cheaply. */
+    fat_set(&im, 100090, 50000);
+    CHECK_EQ(mount(v, &im), 0);
+    im.reads = 0;
+    CHECK_EQ(fat_open(v, &f, "/runon.bin"), 0);
+    CHECK(im.reads <= 4);
+    img_free(&im);
+    /* Every loop that comes back within a file's own clusters is still
+     * found with the bounded search: a 40-cluster file, cluster j linking
+     * back to cluster i for every i <= j < 39; j = 39 (the last) is fine. */
+    img_make(&im, 16, 512, 1, 5000, 512, 512);
+    sfn(slot(&im, 0, 0), "LOOP    BIN", 0x20, 0, 10, 40 * 512);
+    int missed = 0, refused = 0;
+    for (uint32_t j = 0; j < 40; j++) {
+        for (uint32_t i = 0; i <= j; i++) {
+            for (uint32_t c = 10; c < 50; c++)
+                fat_set(&im, c, c + 1 < 50 ? c + 1 : eoc(&im));
+            fat_set(&im, 10 + j, 10 + i);
+            CHECK_EQ(mount(v, &im), 0);
+            int rc = fat_open(v, &f, "/loop.bin");
+            if (j < 39 && rc != -EUCLEAN)
+                missed++;
+            if (j == 39 && rc != 0)
+                refused++;
+        }
+    }
+    CHECK_EQ(missed, 0);
+    CHECK_EQ(refused, 0);
+    img_free(&im);
+
+    /* 5. The NT lower-case flags lower-case every letter of the short name,
+     * not only A-Z: "NAÏVE.TXT" (CP850 0xD8) with 0x18 reads "naïve.txt",
+     * as Linux (shortname=mixed, codepage 850) and mdir show it. Characters
+     * without a lower-case form in code page 850 stay (µ, ß, box drawing). */
+    img_make(&im, 16, 512, 1, 5000, 512, 512);
+    sfn(slot(&im, 0, 0), "NA\xD8VE   TXT", 0x20, 0x18, 0, 0);
+    sfn(slot(&im, 0, 1), "\x80\x90\x8E\x99\x9A X \xE6\xE1\xB0", 0x20, 0x18, 0, 0);
+    sfn(slot(&im, 0, 2), "\xB5\xD2\xB7 \xD4\xD6  \xE0\xE9\xED", 0x20, 0x08, 0, 0);
+    CHECK_EQ(mount(v, &im), 0);
+    static struct fat_dirent e[8];
+    CHECK_EQ(readdir_all(v, "/", e, 8), 3);
+    CHECK_STR_EQ(e[0].name, "na\xC3\xAFve.txt");
+    CHECK_STR_EQ(e[0].short_name, "NA\xC3\x8FVE.TXT");
+    /* Ç É Ä Ö Ü (space) X . µ ß ░ */
+    CHECK_STR_EQ(e[1].name, "\xC3\xA7\xC3\xA9\xC3\xA4\xC3\xB6\xC3\xBC x.\xC2\xB5\xC3\x9F\xE2\x96\x91");
+    /* Á Ê À (space) È Í Ó Ú Ý, base only */
+    CHECK_STR_EQ(e[2].name, "\xC3\xA1\xC3\xAA\xC3\xA0 \xC3\xA8\xC3\xAD.\xC3\x93\xC3\x9A\xC3\x9D");
+    CHECK_EQ(fat_lookup(v, "/NA\xC3\x8FVE.TXT", &x), 0);
+    CHECK_STR_EQ(x.name, "na\xC3\xAFve.txt");
+    img_free(&im);
+}
+
 int main(void)
 {
     struct fat_volume *v = calloc(1, sizeof(*v)); /* 16-byte aligned, as documented */
@@ -1083,6 +1280,7 @@ int main(void)
     test_big_dirs(v);
     test_chains(v);
     test_reads(v);
+    test_findings(v);
     free(v);
     return check_exit();
 }

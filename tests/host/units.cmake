@@ -40,6 +40,7 @@ set(NVOS_HOST_UNITS
     fat_corrupt
     part_images
     text_oracles
+    fat_findings
     fuzz_fat
     layers
     kbd

@@ -21,8 +21,11 @@ def image(ctx, name, size=64 * MIB, seed=None):
     os.makedirs(ctx.images, exist_ok=True)
     golden = os.path.join(ctx.images, f"random-{size // MIB}m-{seed or 'nvos'}.img")
     if not os.path.exists(golden):
-        nvosdisk.random_image(golden + ".tmp", size, seed or "nvos")
-        os.replace(golden + ".tmp", golden)
+        # Cases run in parallel: each writes its own temporary file and
+        # renames it (atomic), so none reads or replaces a half-written one.
+        tmp = f"{golden}.{os.getpid()}.tmp"
+        nvosdisk.random_image(tmp, size, seed or "nvos")
+        os.replace(tmp, golden)
     path = os.path.join(ctx.images, f"{ctx.name}.{name}.img")
     shutil.copyfile(golden, path)
     return path

@@ -28,6 +28,7 @@
 
 #define VIRTUAL_SIZE (8u << 20)
 #define MAX_DEPTH 6
+#define FUZZ_PATH_MAX 1024 /* paths the fuzzer builds; lib/fat has no limit */
 #define MAX_ENTRIES 400
 #define MAX_READ (64u << 10)
 
@@ -54,7 +55,7 @@ static struct fat_dir dirs[MAX_DEPTH];
 static struct fat_dirent ent, found;
 static struct fat_file file;
 static _Alignas(64) uint8_t buf[MAX_READ + 8];
-static char path[MAX_DEPTH][FAT_PATH_MAX];
+static char path[MAX_DEPTH][FUZZ_PATH_MAX];
 
 static void check(int cond)
 {
@@ -99,9 +100,9 @@ static void walk(void)
         if (strcmp(ent.name, ".") == 0 || strcmp(ent.name, "..") == 0)
             continue;
         size_t plen = strlen(path[depth]), nlen = strlen(ent.name);
-        if (plen + 1 + nlen + 1 > FAT_PATH_MAX)
+        if (plen + 1 + nlen + 1 > FUZZ_PATH_MAX)
             continue;
-        char tmp[FAT_PATH_MAX];
+        char tmp[FUZZ_PATH_MAX];
         memcpy(tmp, path[depth], plen);
         tmp[plen] = '/';
         memcpy(tmp + plen + 1, ent.name, nlen + 1);

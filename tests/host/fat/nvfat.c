@@ -14,7 +14,7 @@
  *                     and its short-name form all look up the same entry (for
  *                     every entry among a directory's first 256, a sample after)
  *   ls PATH           one directory: attributes, size, dates, short and long name
- *   cat PATH          the file's bytes to stdout, in one fat_read
+ *   cat PATH          the file's bytes to stdout, in one fat_read per 64 MiB
  *   free              fat_count_free
  *   sha256 FILE, crc32 FILE   a host file through lib/sha256 and lib/crc32
  *   fold              "cp fold(cp)" for U+0000..U+04FF (lib/utf)
@@ -157,79 +157,111 @@ static int cmd_free(void)
 
 /* ---- reading files ---- */
 
-#define CHUNK (1u << 20)
+/*
+ * Files are read in windows of WINDOW bytes (the whole file when it is
+ * smaller), each with one fat_read, so memory stays bounded whatever the size
+ * (a 4 GiB - 1 file once wrapped "size + 1" to a 0-byte buffer) and -s still
+ * counts what a plain read of a file up to WINDOW costs.
+ */
+#define WINDOW (64u << 20)
 
-/* Reads f whole into a buffer (at most limit bytes), checking that reading
- * it in uneven pieces gives the same bytes. */
-static int read_whole(struct fat_file *f, uint8_t **out)
+typedef int (*window_fn)(void *ctx, const uint8_t *data, size_t n, uint64_t pos);
+
+/* Calls fn for each window of f in order; 0 or -errno. */
+static int for_each_window(struct fat_file *f, window_fn fn, void *ctx)
 {
-    uint8_t *all = xmalloc(f->size + 1), *again = xmalloc(f->size + 1);
-    int64_t n = fat_read(f, 0, all, f->size);
-    static const size_t pieces[] = { 1, 7, 512, 513, 4095, 65536, 300001 };
+    size_t cap = f->size < WINDOW ? (size_t)f->size : WINDOW;
+    uint8_t *buf = xmalloc(cap + 1);
+    uint64_t pos = 0;
     int rc = 0;
 
-    if (n < 0) {
-        rc = (int)n;
-        goto out;
-    }
-    if ((uint64_t)n != f->size) {
-        fprintf(stderr, "short read: %" PRId64 " of %u\n", n, f->size);
-        rc = -EIO;
-        goto out;
-    }
-    /* Uneven pieces, starting at an odd offset, only for small files and a
-     * sample of big ones (the sanitizers make byte-sized reads slow). */
-    for (size_t k = 0; k < sizeof(pieces) / sizeof(pieces[0]); k++) {
-        size_t piece = pieces[k];
-        uint64_t pos = 0;
-        if (f->size / piece > 4096)
-            continue;
-        memset(again, 0xA5, f->size);
-        while (pos < f->size) {
-            int64_t got = fat_read(f, pos, again + pos, piece);
-            if (got <= 0) {
-                rc = got < 0 ? (int)got : -EIO;
-                goto out;
-            }
-            pos += (uint64_t)got;
-        }
-        if (memcmp(all, again, f->size) != 0) {
-            fprintf(stderr, "piecewise read (%zu) differs\n", piece);
+    while (pos < f->size && !rc) {
+        size_t want = f->size - pos < cap ? (size_t)(f->size - pos) : cap;
+        int64_t n = fat_read(f, pos, buf, want);
+        if (n < 0) {
+            rc = (int)n;
+        } else if ((uint64_t)n != want) {
+            fprintf(stderr, "short read: %" PRId64 " of %zu at %" PRIu64 "\n", n, want, pos);
             rc = -EIO;
-            goto out;
+        } else {
+            rc = fn(ctx, buf, want, pos);
+            pos += want;
         }
     }
-    if (fat_read(f, f->size, again, 1) != 0 || fat_read(f, (uint64_t)f->size + 100, again, 1) != 0)
-        rc = -EIO;
-out:
-    free(again);
-    if (rc) {
-        free(all);
-        return rc;
+    free(buf);
+    return rc;
+}
+
+struct digest_ctx {
+    struct fat_file *f;
+    struct sha256_ctx sha;
+    uint8_t *again;
+};
+
+/* Hashes a window, checking that reading it again in uneven pieces, from an
+ * odd offset on, gives the same bytes: only for small files and a sample of
+ * big ones (the sanitizers make byte-sized reads slow). */
+static int digest_window(void *ctx, const uint8_t *data, size_t n, uint64_t pos)
+{
+    static const size_t pieces[] = { 1, 7, 512, 513, 4095, 65536, 300001 };
+    struct digest_ctx *d = ctx;
+
+    sha256_update(&d->sha, data, n);
+    for (size_t k = 0; k < sizeof(pieces) / sizeof(pieces[0]); k++) {
+        size_t piece = pieces[k], at = 0;
+        if (d->f->size / piece > 4096)
+            continue;
+        memset(d->again, 0xA5, n);
+        while (at < n) {
+            size_t take = n - at < piece ? n - at : piece;
+            int64_t got = fat_read(d->f, pos + at, d->again + at, take);
+            if (got <= 0)
+                return got < 0 ? (int)got : -EIO;
+            at += (size_t)got;
+        }
+        if (memcmp(data, d->again, n) != 0) {
+            fprintf(stderr, "piecewise read (%zu) differs\n", piece);
+            return -EIO;
+        }
     }
-    *out = all;
     return 0;
 }
 
-/* One fat_read of the whole file, so that -s counts what a plain read costs. */
+/* The SHA-256 of f, read whole and checked piecewise (see above). */
+static int digest_file(struct fat_file *f, uint8_t digest[SHA256_DIGEST_SIZE])
+{
+    struct digest_ctx d = { .f = f };
+    uint8_t probe;
+    int rc;
+
+    d.again = xmalloc((f->size < WINDOW ? (size_t)f->size : WINDOW) + 1);
+    sha256_init(&d.sha);
+    rc = for_each_window(f, digest_window, &d);
+    free(d.again);
+    if (rc)
+        return rc;
+    if (fat_read(f, f->size, &probe, 1) != 0 || fat_read(f, (uint64_t)f->size + 100, &probe, 1) != 0)
+        return -EIO;
+    sha256_final(&d.sha, digest);
+    return 0;
+}
+
+static int write_window(void *ctx, const uint8_t *data, size_t n, uint64_t pos)
+{
+    (void)ctx;
+    (void)pos;
+    return fwrite(data, 1, n, stdout) == n ? 0 : -EIO;
+}
+
+/* The file's bytes to stdout. */
 static int cmd_cat(const char *path)
 {
     struct fat_file f;
-    uint8_t *data;
-    int64_t n;
     int rc = fat_open(vol, &f, path);
 
-    if (rc)
-        return fat_fail_exit(rc);
-    data = xmalloc(f.size + 1);
-    n = fat_read(&f, 0, data, f.size);
-    if (n < 0) {
-        free(data);
-        return fat_fail_exit((int)n);
-    }
-    fwrite(data, 1, (size_t)n, stdout);
-    free(data);
-    return 0;
+    if (!rc)
+        rc = for_each_window(&f, write_window, NULL);
+    return rc ? fat_fail_exit(rc) : 0;
 }
 
 /* ---- ls ---- */
@@ -334,7 +366,9 @@ static int walk(const struct fat_dirent *dir_entry, const char *path, const char
     }
     rc = fat_opendir_entry(vol, d, dir_entry, path);
     while (rc == 0 && (rc = fat_readdir(d, e)) == 1) {
-        size_t plen = strlen(path) + strlen(e->name) + 2, slen = strlen(short_path) + 16;
+        /* A short name is up to 34 bytes of UTF-8 (11 CP850 characters). */
+        size_t plen = strlen(path) + strlen(e->name) + 2;
+        size_t slen = strlen(short_path) + strlen(e->short_name) + 2;
         char *child = malloc(plen), *short_child = malloc(slen);
         char *text;
 
@@ -358,14 +392,12 @@ static int walk(const struct fat_dirent *dir_entry, const char *path, const char
             rc = walk(e, child, short_child, depth + 1);
         } else if (!rc) {
             struct fat_file f;
-            uint8_t *data, digest[SHA256_DIGEST_SIZE];
+            uint8_t digest[SHA256_DIGEST_SIZE];
             char hex[SHA256_HEX_SIZE];
             rc = fat_open_entry(vol, &f, e, child);
             if (!rc)
-                rc = read_whole(&f, &data);
+                rc = digest_file(&f, digest);
             if (!rc) {
-                sha256(data, f.size, digest);
-                free(data);
                 if (asprintf(&text, "file\t%u\t%s\t%c\t%s\t%s", e->size, sha256_hex(digest, hex),
                              e->has_long_name ? 'L' : '-', short_child, child) < 0)
                     abort();
@@ -391,7 +423,8 @@ static int cmd_manifest(void)
     free(root);
     if (rc < 0)
         return fat_fail_exit(rc);
-    qsort(lines, nlines, sizeof(*lines), by_path);
+    if (nlines) /* an empty volume has no array: qsort's pointer must not be NULL */
+        qsort(lines, nlines, sizeof(*lines), by_path);
     for (size_t i = 0; i < nlines; i++) {
         printf("%s\n", lines[i].text);
         free(lines[i].path);

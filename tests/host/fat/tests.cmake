@@ -5,7 +5,7 @@
 #
 #   crc32 sha256 utf blkread part fat   C unit tests (host_test)
 #   fat_images fat_corrupt part_images  Python drivers that make images with
-#   text_oracles                        mkfs.fat, mtools, sfdisk and sgdisk
+#   text_oracles fat_findings           mkfs.fat, mtools, sfdisk and sgdisk
 #                                       and check nvfat against them
 #   fuzz_fat                            libFuzzer, 45 s (needs clang)
 
@@ -47,6 +47,7 @@ host_script_test(fat_images SCRIPT tests/host/fat/test_fat_images.py TIMEOUT 300
 host_script_test(fat_corrupt SCRIPT tests/host/fat/test_fat_corrupt.py TIMEOUT 120)
 host_script_test(part_images SCRIPT tests/host/fat/test_part_images.py TIMEOUT 120)
 host_script_test(text_oracles SCRIPT tests/host/fat/test_text_oracles.py TIMEOUT 120)
+host_script_test(fat_findings SCRIPT tests/host/fat/test_fat_findings.py TIMEOUT 180)
 
 # fuzz_fat: a libFuzzer target over lib/part and lib/fat, run for 45 s from
 # seeds made at test time. libFuzzer needs clang, while this project may be
