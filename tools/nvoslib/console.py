@@ -94,6 +94,7 @@ class CleanSpawn(_CleanText, pexpect.spawn):
         self._clean_init(stream)
         super().__init__(argv[0], argv[1:], echo=False, encoding="utf-8",
                          codec_errors="replace", **kw)
+        self.delaybeforesend = None  # pexpect's 50 ms per send is for terminals that echo
 
 
 class CleanFdSpawn(_CleanText, pexpect.fdpexpect.fdspawn):
@@ -102,6 +103,7 @@ class CleanFdSpawn(_CleanText, pexpect.fdpexpect.fdspawn):
     def __init__(self, fd, stream=None, **kw):
         self._clean_init(stream)
         super().__init__(fd, encoding="utf-8", codec_errors="replace", **kw)
+        self.delaybeforesend = None
 
 
 class Ready:

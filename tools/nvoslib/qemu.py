@@ -78,7 +78,8 @@ def build_dir():
 class Machine(Console):
     def __init__(self, boot="kernel", machine="q35", disks=(), cmdline="", memory="512",
                  extra=(), timeout=120, log=None, trace_file=None, accel=None,
-                 kernel=None, iso=None, esp=None, controllers=None, stream=None, prefix=()):
+                 kernel=None, iso=None, esp=None, controllers=None, stream=None, prefix=(),
+                 reboot=False):
         if boot not in BOOTS:
             raise QemuError(f"unknown boot path '{boot}' (one of {', '.join(BOOTS)})")
         self.boot = boot
@@ -99,6 +100,7 @@ class Machine(Console):
         super().__init__()
         self.stream = stream  # file to echo all output to, as it arrives
         self.prefix = list(prefix)  # e.g. ["taskset", "-c", "1"]: run QEMU under this
+        self.reboot = reboot  # False: a guest reboot ends QEMU (-no-reboot)
         self.tmpdir = None
         self.cmd = None
         self.exit_status = None
@@ -109,8 +111,10 @@ class Machine(Console):
              "-m", str(self.memory), "-display", "none",
              # signal=off: a Ctrl-C typed to the guest must not stop QEMU.
              "-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console",
-             "-monitor", "none", "-nic", "none", "-no-reboot",
+             "-monitor", "none", "-nic", "none",
              "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+        if not self.reboot:
+            a.append("-no-reboot")
         if self.boot == "kernel":
             a += ["-kernel", self.kernel]
             if self.cmdline:
