@@ -7,7 +7,7 @@
  *       --always --dirty --tags` of the tree the kernel was built from
  *       (build/generated/nvos_version.h, rewritten at every build by
  *       tools/cmake/version.cmake), "unknown" outside git. <method> is
- *       multiboot1, multiboot2 or uefi.
+ *       multiboot1, multiboot2 or UEFI, as bootinfo says.
  *   rc=<N>
  *       with boot option shell.rc=1, or after "set rc on", every command line
  *       (typed or a boot command) ends with this line: 0 when every command
@@ -28,20 +28,6 @@
 
 static bool rc_lines;
 
-static const char *boot_method(uint32_t method)
-{
-    switch (method) {
-    case BOOT_METHOD_MULTIBOOT1:
-        return "multiboot1";
-    case BOOT_METHOD_MULTIBOOT2:
-        return "multiboot2";
-    case BOOT_METHOD_UEFI:
-        return "uefi";
-    default:
-        return "unknown";
-    }
-}
-
 void shell_rig_start(void)
 {
     static bool announced;
@@ -51,7 +37,7 @@ void shell_rig_start(void)
     announced = true;
     if (!console_at_line_start())
         console_write("\n", 1);
-    kprintf("READY nvos %s boot=%s\n", NVOS_VERSION, boot_method(boot_info->method));
+    kprintf("READY nvos %s boot=%s\n", NVOS_VERSION, boot_method_name(boot_info->method));
 }
 
 void shell_rig_line_done(bool failed)

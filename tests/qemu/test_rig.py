@@ -8,8 +8,11 @@ is written there.
 """
 import os
 import re
+import select
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 import yaml
@@ -91,7 +94,8 @@ def test_ready_once_per_boot(nvos):
 def test_rc_lines(nvos):
     cmdline = 'shell.rc=1 run="echo boot; nosuchcommand"'
     with nvos.machine(boot="kernel", disks=[nvos.blank_disk()], cmdline=cmdline) as m:
-        m.wait_ready(rc=False)
+        m.wait_ready(rc=False)  # the prompt before the first boot command
+        m.expect(r"\nrc=1\nnvos> ")  # after the last one
         # shell.rc=1: boot commands end with their rc line too.
         assert "nvos> echo boot\nboot\nrc=0\n" in m.buf, m.buf
         assert ("nvos> nosuchcommand\nerror: unknown command 'nosuchcommand' (try 'help')\n"
@@ -194,6 +198,56 @@ def test_docs_python_example(nvos, name):
     p = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=200,
                        env=env, cwd=ROOT)
     assert p.returncode == 0, f"{script} failed:\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
+
+
+def read_line_matching(stream, pattern, timeout):
+    """The first line of a text pipe matching pattern, within timeout seconds."""
+    end = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < end:
+        ready, _, _ = select.select([stream], [], [], max(0.0, end - time.monotonic()))
+        if not ready:
+            break
+        line = stream.readline()
+        if not line:
+            break
+        seen.append(line)
+        m = re.search(pattern, line)
+        if m:
+            return m
+    pytest.fail(f"no line matching {pattern!r} within {timeout} s:\n{''.join(seen)}")
+
+
+@pytest.mark.case("rig.docs-example-on-pty.{name}", timeout=240)
+@pytest.mark.parametrize("name", ["nvoslib", "testpy"])
+def test_docs_example_on_pty(nvos, name):
+    """The examples' serial-device path: QEMU's serial port on a pty (as a
+    USB serial adapter would be), the guest paused until the example has
+    opened the device, then run as a rig would run it on a board."""
+    m = nvos.machine(disks=[Disk(os.path.join(nvos.build, "disk.img"), snapshot=True)])
+    args = m.qemu_args()
+    args[args.index("-chardev") + 1] = "pty,id=console"
+    args[args.index("-monitor") + 1] = "stdio"
+    script = os.path.join(nvos.logdir, f"{nvos.name}.py")
+    with open(script, "w") as f:
+        f.write(rig_examples()[name] + "\n")
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "tools"), NVOS_BUILD=nvos.build)
+    qemu = subprocess.Popen(args + ["-S"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        pty = read_line_matching(qemu.stdout, r"char device redirected to (/dev/pts/\d+)", 30)[1]
+        example = subprocess.Popen([sys.executable, script, pty], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
+        read_line_matching(example.stdout, r"waiting for READY on ", 30)
+        # QEMU looks for a reader on its pty once a second and drops output until then.
+        time.sleep(1.5)
+        qemu.stdin.write("cont\n")
+        qemu.stdin.flush()
+        out, _ = example.communicate(timeout=180)
+        assert example.returncode == 0, f"{script} {pty} failed:\n{out[-3000:]}"
+    finally:
+        os.killpg(qemu.pid, signal.SIGKILL)
+        qemu.wait()
 
 
 @pytest.mark.case("rig.docs-example.lava", timeout=180)

@@ -169,13 +169,11 @@ class Console:
             raise ConsoleError(f"the machine rebooted (a second READY line) while waiting for "
                                f"{rx.pattern!r}; last output:\n{self.tail()}")
         if i == 1:
+            line = self.spawn.match.group(1)
             # Let the rest of the report arrive, for the message.
-            try:
-                self.spawn.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=self._timeout(2))
-            except Exception:
-                pass
-            raise ConsoleError(f"the machine failed while waiting for {rx.pattern!r}: "
-                               f"{self.spawn.match.group(1)}\nlast output:\n{self.tail()}")
+            self.spawn.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=self._timeout(2))
+            raise ConsoleError(f"the machine failed while waiting for {rx.pattern!r}: {line}\n"
+                               f"last output:\n{self.tail()}")
         return self.spawn.match
 
     # ---- input ----------------------------------------------------------------

@@ -29,7 +29,7 @@ OVMF_CANDIDATES = ["/usr/share/ovmf/OVMF.fd", "/usr/share/qemu/OVMF.fd"]
 BOOTS = ("kernel", "grub-bios", "grub-uefi", "uefi")
 # What the kernel's READY line says for each boot path (boot=<method>).
 BOOT_METHOD = {"kernel": "multiboot1", "grub-bios": "multiboot2", "grub-uefi": "multiboot2",
-               "uefi": "uefi"}
+               "uefi": "UEFI"}
 QEMU_PANIC_STATUS = 2 * 0x70 + 1
 QEMU_EXCEPTION_STATUS = 2 * 0x71 + 1
 
