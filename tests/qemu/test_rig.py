@@ -21,7 +21,7 @@ from nvoslib.console import FIFO_CHUNK, CommandFailed
 from nvoslib.qemu import ROOT, Disk, status_of
 
 SELFTESTS = ["printf_formats", "heap_alloc_free", "page_alloc_free", "clock_monotonic",
-             "pci_config_space", "nvme_controller_ready", "nvme_identify_controller",
+             "pci_config_space", "uart_no_input_lost", "nvme_controller_ready", "nvme_identify_controller",
              "block_reads_agree"]
 NEEDS_NVME = {"nvme_controller_ready", "nvme_identify_controller", "block_reads_agree"}
 KTAP_RESULT = re.compile(r"^(ok|not ok) (\d+) (\S+)(?: # (\w+)(?: (.*))?)?$")
@@ -174,6 +174,8 @@ def test_echo_fifo_bursts(nvos):
         m.send("echo " + words + "\r")  # all at once
         m.expect(re.escape("echo " + words) + "\n")
         m.expect(re.escape(words) + "\nrc=0\nnvos> ")
+        out = m.check("selftest uart_no_input_lost")
+        assert re.search(r"^ok 1 uart_no_input_lost$", out, re.M), out
         assert m.poweroff(0) == status_of(0)
 
 
