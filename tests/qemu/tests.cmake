@@ -32,7 +32,8 @@ execute_process(
 if(NOT list_result EQUAL 0)
     message(FATAL_ERROR "pytest --list-cases failed:\n${list_output}")
 endif()
-file(GLOB QEMU_TEST_FILES ${NVOS_ROOT}/tests/qemu/*.py ${NVOS_ROOT}/tests/qemu/pytest.ini)
+# CONFIGURE_DEPENDS: a new test file re-lists the cases at the next build.
+file(GLOB QEMU_TEST_FILES CONFIGURE_DEPENDS ${NVOS_ROOT}/tests/qemu/*.py ${NVOS_ROOT}/tests/qemu/pytest.ini)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${QEMU_TEST_FILES})
 file(STRINGS ${QEMU_CASE_LIST} QEMU_CASES)
 foreach(line ${QEMU_CASES})
