@@ -6,9 +6,11 @@ Every test is marked with its case name and ctest properties:
     @pytest.mark.case("boot.{boot}.{machine}", timeout=120, setup="lspci_{machine}")
     @pytest.mark.parametrize("boot,machine", ...)
     def test_boot(nvos, boot, machine):
-        with nvos.machine(boot=boot, machine=machine) as m:
-            m.wait_ready()
-            assert "..." in m.command("lspci")
+        with nvos.machine(boot=boot, machine=machine, disks=[nvos.blank_disk()]) as m:
+            m.wait_ready()                  # READY, the prompt, rc lines on
+            out, rc = m.run("lspci")        # or m.check("lspci"): raises unless rc=0
+            assert rc == 0 and "1b36:0010" in out, out
+            assert m.poweroff(0) == status_of(0)   # nvoslib.qemu.status_of
 
 The name is formatted with the test's parameters. `pytest --list-cases FILE`
 writes one line per test, "name|timeout|setup|requires|cost|nodeid", which
