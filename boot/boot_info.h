@@ -30,6 +30,21 @@ enum boot_method {
     BOOT_METHOD_UEFI = 3,
 };
 
+/* How the shell and the boot log name a boot method (bootinfo, READY). */
+static inline const char *boot_method_name(uint32_t method)
+{
+    switch (method) {
+    case BOOT_METHOD_MULTIBOOT1:
+        return "multiboot1";
+    case BOOT_METHOD_MULTIBOOT2:
+        return "multiboot2";
+    case BOOT_METHOD_UEFI:
+        return "UEFI";
+    default:
+        return "unknown";
+    }
+}
+
 enum boot_mem_type {
     BOOT_MEM_USABLE = 1,       /* free RAM */
     BOOT_MEM_RESERVED = 2,     /* firmware, ROM, holes: never touch */

@@ -30,26 +30,12 @@
 
 const struct boot_info *boot_info;
 
-static const char *method_name(uint32_t m)
-{
-    switch (m) {
-    case BOOT_METHOD_MULTIBOOT1:
-        return "multiboot1";
-    case BOOT_METHOD_MULTIBOOT2:
-        return "multiboot2";
-    case BOOT_METHOD_UEFI:
-        return "UEFI";
-    default:
-        return "unknown";
-    }
-}
-
 void kernel_main(struct boot_info *bi, int boot_parse_error)
 {
     boot_info = bi;
 
     uart_init();             /* COM1: everything below can report */
-    kprintf("\nnvos: booted by %s (%s)\n", method_name(bi->method),
+    kprintf("\nnvos: booted by %s (%s)\n", boot_method_name(bi->method),
             bi->loader_name[0] ? bi->loader_name : "loader did not say");
     if (boot_parse_error)
         kprintf("nvos: the loader's boot information was malformed (%s); using what was read\n",

@@ -10,5 +10,5 @@ nvos_module(
         acpi/acpi_kernel.c acpi/acpi_shell.c
         time/clock.c
         irq/irq.c
-        shell/shell.c shell/system_shell.c
+        shell/shell.c shell/system_shell.c shell/rig.c shell/selftest.c
 )

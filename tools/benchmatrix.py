@@ -39,8 +39,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-from nvosqemu import Disk, Machine, build_dir  # noqa: E402
+from nvoslib.qemu import Disk, Machine, build_dir
 
 FILE_IMAGE_SIZE = 1 << 30
 RAWLOOP_DEPTHS = (1, 32)

@@ -7,16 +7,14 @@ reads: a "TABLE <sig> <phys> <len>" line, then hex lines. Re-run after a QEMU
 or firmware upgrade:  tools/capture_acpi.py
 """
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import nvosqemu  # noqa: E402
+from nvoslib import qemu
 
-OUT = os.path.join(nvosqemu.ROOT, "tests", "host", "data", "acpi")
+OUT = os.path.join(qemu.ROOT, "tests", "host", "data", "acpi")
 
 
 def capture(boot, machine, name):
-    with nvosqemu.Machine(boot=boot, machine=machine, memory=512) as m:
+    with qemu.Machine(boot=boot, machine=machine, memory=512) as m:
         m.wait_prompt()
         out = m.command("acpi dump", timeout=60)
         m.poweroff(0)

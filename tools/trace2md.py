@@ -15,10 +15,9 @@ import re
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import nvosqemu  # noqa: E402
+from nvoslib import qemu
 
-ROOT = nvosqemu.ROOT
+ROOT = qemu.ROOT
 
 # What each step is for, in the words of this project. Keyed by the step
 # title nvos prints ("step N/13 <title> [reference]").
@@ -124,7 +123,7 @@ def main():
         with open(disk, "wb") as f:
             f.truncate(64 << 20)
         qlog = os.path.join(tmp, "qemu.trace")
-        with nvosqemu.Machine(boot="kernel", machine="q35", disks=[nvosqemu.Disk(disk)],
+        with qemu.Machine(boot="kernel", machine="q35", disks=[qemu.Disk(disk)],
                               cmdline="nvme.trace=1", trace_file=qlog) as m:
             m.wait_prompt()
             io_start = len(m.buf)

@@ -3,5 +3,5 @@ nvos_module(
     HOST
         block.c # the host tests supply block_wait (tests/host/block_host.c)
     KERNEL
-        block_wait.c block_shell.c partition.c
+        block_wait.c block_shell.c block_selftest.c partition.c
 )

@@ -6,6 +6,6 @@ nvos_module(
         nvme_cmd.c nvme_status.c nvme_prp.c nvme_mmio.c nvme_qpair.c nvme_ctrlr.c nvme_ns.c
         nvme_ns_cmd.c nvme_trace.c
     KERNEL
-        nvme_pci.c nvme_block.c nvme_shell.c nvme_rawloop.c
+        nvme_pci.c nvme_block.c nvme_shell.c nvme_selftest.c nvme_rawloop.c
         nvme_print.c nvme_print_feat.c nvme_print_ctrl.c nvme_print_json.c
 )

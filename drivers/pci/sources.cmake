@@ -3,5 +3,5 @@ nvos_module(
     HOST
         pci_decode.c
     KERNEL
-        pci.c pci_shell.c
+        pci.c pci_shell.c pci_selftest.c
 )

@@ -8,7 +8,9 @@
  *     character, all bytes of it; Ctrl-U erases the line; Ctrl-C abandons it;
  *     escape sequences (arrow keys) are read and ignored;
  *   - the prompt "nvos> " is printed at the start of a line whenever the
- *     shell is ready for input, never before.
+ *     shell is ready for input, never before;
+ *   - the rig contract (rig.c, docs/rig.md): a READY line once per boot, and
+ *     with rc lines on, "rc=<N>" after every command line.
  * Lines are split into commands at unquoted ';' and into words by the rules
  * of lib/args.h.
  */
@@ -174,6 +176,7 @@ void shell_run(const char *boot_commands)
 {
     static char line[LINE_MAX];
 
+    shell_rig_start();
     if (boot_commands != NULL && *boot_commands != '\0') {
         /* Each boot command appears after a prompt, exactly as if typed. */
         const char *next = boot_commands;
@@ -187,19 +190,24 @@ void shell_run(const char *boot_commands)
             if (n >= sizeof(line)) {
                 shell_error(-E2BIG, "boot command longer than %d bytes", LINE_MAX - 1);
                 failures++;
+                shell_rig_line_done(true);
                 continue;
             }
             memcpy(line, start, n);
             line[n] = '\0';
             prompt();
             kprintf("%s\n", line);
+            unsigned before = failures;
             shell_execute_line(line);
+            shell_rig_line_done(failures != before);
         }
     }
     for (;;) {
         prompt();
         read_line(line, sizeof(line));
+        unsigned before = failures;
         shell_execute_line(line);
+        shell_rig_line_done(failures != before);
     }
 }
 

@@ -39,6 +39,12 @@ int shell_execute_line(const char *line);
 /* Runs the boot-time commands (run=...), then reads and runs lines forever. */
 _Noreturn void shell_run(const char *boot_commands);
 
+/* The rig contract (rig.c, docs/rig.md). shell_rig_start prints the READY
+ * line (once per boot) and reads shell.rc; shell_rig_line_done prints
+ * "rc=<N>" after a command line when rc lines are on. */
+void shell_rig_start(void);
+void shell_rig_line_done(bool failed);
+
 /* Number of commands that have failed since boot (for "poweroff"'s default). */
 unsigned shell_failure_count(void);
 

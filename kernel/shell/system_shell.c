@@ -145,8 +145,7 @@ static int cmd_bootinfo(int argc, char **argv)
     if (argc != 1)
         return shell_usage("bootinfo");
     const struct boot_info *bi = boot_info;
-    static const char *methods[] = { "?", "multiboot1", "multiboot2", "UEFI" };
-    kprintf("method: %s\n", bi->method <= 3 ? methods[bi->method] : "?");
+    kprintf("method: %s\n", boot_method_name(bi->method));
     kprintf("loader: %s\n", bi->loader_name[0] ? bi->loader_name : "(not given)");
     kprintf("cmdline: %s\n", bi->cmdline);
     kprintf("kernel: %#llx-%#llx\n", (unsigned long long)bi->kernel_phys_start,

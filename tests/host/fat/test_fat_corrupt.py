@@ -22,9 +22,8 @@ import struct
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fatimg  # noqa: E402
-from fatimg import Tree, Volume, rand_bytes  # noqa: E402
+import fatimg
+from fatimg import Tree, Volume, rand_bytes
 
 ck = fatimg.Checker()
 

@@ -16,9 +16,8 @@ import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fatimg  # noqa: E402
-from fatimg import Tree, Volume  # noqa: E402
+import fatimg
+from fatimg import Tree, Volume
 
 # Control byte bits, as fuzz_fat.c reads them.
 BLOCK_4096, EXACT_SIZE = 0x01, 0x20

@@ -26,9 +26,8 @@ import shutil
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fatimg  # noqa: E402
-from fatimg import Tree, Volume, basic_tree, rand_bytes, unicode_tree  # noqa: E402
+import fatimg
+from fatimg import Tree, Volume, basic_tree, rand_bytes, unicode_tree
 
 ck = fatimg.Checker()
 

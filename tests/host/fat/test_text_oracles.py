@@ -22,8 +22,7 @@ import sys
 import zlib
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fatimg  # noqa: E402
+import fatimg
 
 FOLDED = [(0x0000, 0x017F), (0x0370, 0x03FF), (0x0400, 0x04FF)]
 

@@ -1,4 +1,4 @@
-"""nvmetrace - reduce the two traces of one NVMe session to comparable events.
+"""nvoslib.nvmetrace - reduce the two traces of one NVMe session to comparable events.
 
 nvos's own trace (nvme.trace=1 on its console) and QEMU's record of what the
 emulated device received (-trace 'pci_nvme_*' -D FILE) describe the same

@@ -1,4 +1,4 @@
-"""nvosdisk - host-side helpers for checking what nvos did to a disk image.
+"""nvoslib.disk - host-side helpers for checking what nvos did to a disk image.
 
     random_image(path, size_bytes, seed)     deterministic random content
     sha256_range(path, lba, count, bs)       what "blk sha256" must print

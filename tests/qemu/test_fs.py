@@ -1,4 +1,4 @@
-"""QEMU cases: partitions and the FAT reader on the NVMe disk.
+"""QEMU tests: partitions and the FAT reader on the NVMe disk.
 
 Disks are generated at test time with the real tools (mkfs.fat, mtools,
 sfdisk; GPTs with 4096-byte blocks by tests/host/fat/fatimg.write_gpt, which
@@ -11,14 +11,12 @@ import json
 import os
 import re
 import shutil
-import sys
 
-from harness import case, check, check_in, check_re
-from nvosqemu import Disk
+import fatimg
+import pytest
+from fatimg import Tree, Volume, rand_bytes
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host", "fat"))
-import fatimg  # noqa: E402
-from fatimg import Tree, Volume, rand_bytes  # noqa: E402
+from nvoslib.qemu import Disk
 
 MIB = 1 << 20
 BASIC_DATA = "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7"
@@ -80,16 +78,16 @@ def tree_json(tree):
             "files": {p: [len(b), hashlib.sha256(b).hexdigest()] for p, b in tree.files.items()}}
 
 
-def gpt_disk(ctx, block):
+def gpt_disk(nvos, block):
     """A GPT disk: p1 FAT32 (a large tree, a fragmented file), p2 FAT16.
     Built once per block size; returns (image path, layout)."""
-    os.makedirs(ctx.images, exist_ok=True)
-    path = os.path.join(ctx.images, f"fs-gpt-{block}.img")
+    os.makedirs(nvos.images, exist_ok=True)
+    path = os.path.join(nvos.images, f"fs-gpt-{block}.img")
     meta = path + ".json"
     if os.path.exists(path) and os.path.exists(meta):
         with open(meta) as f:
             return path, json.load(f)
-    work = os.path.join(ctx.images, f"fs-gpt-{block}.{os.getpid()}.work")
+    work = os.path.join(nvos.images, f"fs-gpt-{block}.{os.getpid()}.work")
     os.makedirs(work, exist_ok=True)
     # FAT32 wants >= 65525 clusters for mtools: 512-byte clusters on 512-byte
     # sectors, 4 KiB clusters (272 MiB) on 4096-byte sectors.
@@ -130,6 +128,10 @@ def gpt_disk(ctx, block):
     return path, layout
 
 
+def has(pattern, text):
+    return re.search(pattern, text, re.M) is not None
+
+
 LS_LINE = re.compile(r"^([d-]) +(\d+)  (.*)$")
 
 
@@ -143,7 +145,7 @@ def check_volume(m, spec, tree):
             mm = LS_LINE.match(line)
             if mm:
                 got[mm.group(3)] = (mm.group(1) == "d", int(mm.group(2)))
-        check_re(r"^\d+ file\(s\), \d+ dir\(s\), \d+ bytes$", out, f"ls {d}")
+        assert has(r"^\d+ file\(s\), \d+ dir\(s\), \d+ bytes$", out), out
         want = {}
         prefix = d + "/" if d else ""
         for p, (size, _) in tree["files"].items():
@@ -152,88 +154,83 @@ def check_volume(m, spec, tree):
         for sub in tree["dirs"]:
             if sub.startswith(prefix) and "/" not in sub[len(prefix):] and sub != d:
                 want[sub[len(prefix):]] = (True, 0)
-        check(got == want, f"ls {spec} /{d}: differs from the host\n"
-                           f"only nvos: {sorted(set(got.items()) - set(want.items()))}\n"
-                           f"only host: {sorted(set(want.items()) - set(got.items()))}")
+        assert got == want, (f"ls {spec} /{d}: differs from the host\n"
+                             f"only nvos: {sorted(set(got.items()) - set(want.items()))}\n"
+                             f"only host: {sorted(set(want.items()) - set(got.items()))}")
     for p, (size, sha) in sorted(tree["files"].items()):
         out = m.command(f"sha256 {spec} {quote('/' + p)}", timeout=120)
         mm = re.search(r"^([0-9a-f]{64})  (.*)$", out, re.M)
-        check(mm is not None, f"sha256 {spec} /{p}: no hash\n{out}")
-        check(mm.group(1) == sha, f"sha256 {spec} /{p}: {mm.group(1)}, host says {sha}")
-
-
-def make_gpt_case(boot, block):
-    @case(f"fs.gpt.{boot}.{block}", timeout=600, cost=2)
-    def run(ctx):
-        path, layout = gpt_disk(ctx, block)
-        disk = Disk(path, block_size=block, snapshot=True)
-        with ctx.machine(boot=boot, disks=[disk], timeout=600) as m:
-            m.wait_prompt()
-            out = m.command("part nvme0n1")
-            check_re(rf"^nvme0n1: gpt, \d+ blocks of {block} bytes", out, "part")
-            for i, (first, last) in enumerate(layout["parts"], 1):
-                check_re(rf"^ +{i} +{first} +{last} +{last - first + 1} ", out, "part")
-            check_in("Microsoft basic data", out, "part")
-            check_in("EFI System", out, "part")
-            out = m.command("blk list")
-            check_re(r"^nvme0n1p1 ", out, "blk list")
-            check_re(r"^nvme0n1p2 ", out, "blk list")
-            for i in (1, 2):
-                out = m.command(f"fsinfo nvme0n1:{i}")
-                check_in(f"type: {layout['types'][i - 1]}", out, "fsinfo")
-                check_in(f"label: {layout['labels'][i - 1]}", out, "fsinfo")
-                check_in(f"sector size: {block}", out, "fsinfo")
-            # DEV alone is its first FAT partition; a partition's own name works too.
-            a = m.command("ls nvme0n1 /")
-            check(a == m.command("ls nvme0n1:1 /") == m.command("ls nvme0n1p1 /"),
-                  "nvme0n1, nvme0n1:1 and nvme0n1p1 list differently")
-            check_volume(m, "nvme0n1:1", layout["trees"][0])
-            check_volume(m, "nvme0n1p2", layout["trees"][1])
-            # Case-insensitive lookup, long and short names, stat of a fragmented file.
-            out = m.command("stat nvme0n1:1 /FRAG/FRAG.BIN")
-            check_re(r"^clusters: \d+ in (at least )?\d+ extent\(s\)$", out, "stat")
-            ext = int(re.search(r"in (?:at least )?(\d+) extent", out).group(1))
-            check(ext > 1, f"frag.bin should be fragmented:\n{out}")
-            out = m.command("cat nvme0n1:1 /hello.txt")
-            check(out.strip() == "hello, world", f"cat: {out!r}")
-            out = m.command('cat nvme0n1:1 "/ünïcödé FAÇADE.TXT"')
-            check(out.strip() == "Ünïcödé façade", f"cat (case folding): {out!r}")
-            # Ctrl-C typed ahead stops a long file command between pieces.
-            m.send('sha256 nvme0n1:1 "/big/three MiB.bin"\r\x03')
-            out = m.expect(r"\nnvos> ")
-            check_re(r"error: nvme0n1p1: /big/three MiB\.bin: interrupted at byte 1048576 of "
-                     r"3145851", m.buf, "Ctrl-C")
-            # fsbench on the largest file: both sides read it, a JSON line says how fast.
-            out = m.command('fsbench nvme0n1:1 "/big/three MiB.bin" chunk=1m rounds=3',
-                            timeout=120)
-            mm = re.search(r"^FSBENCH_JSON (\{.*\})$", out, re.M)
-            check(mm is not None, f"fsbench printed no JSON:\n{out}")
-            fb = json.loads(mm.group(1))
-            check(fb["bytes"] == 3 * MIB + 123 and fb["rounds"] == 3 and fb["ratio"] > 0,
-                  f"fsbench: {fb}")
-            m.poweroff()
-    return run
+        assert mm is not None, f"sha256 {spec} /{p}: no hash\n{out}"
+        assert mm.group(1) == sha, f"sha256 {spec} /{p}: {mm.group(1)}, host says {sha}"
 
 
 # Both ways nvos boots: multiboot (QEMU's -kernel, and GRUB's multiboot2 from
 # the ISO) and UEFI (BOOTX64.EFI under OVMF).
-for b in ("kernel", "grub-bios", "uefi"):
-    for bs in (512, 4096):
-        make_gpt_case(b, bs)
+@pytest.mark.case("fs.gpt.{boot}.{block}", timeout=600, cost=2)
+@pytest.mark.parametrize("block", (512, 4096))
+@pytest.mark.parametrize("boot", ("kernel", "grub-bios", "uefi"))
+def test_gpt(nvos, boot, block):
+    path, layout = gpt_disk(nvos, block)
+    disk = Disk(path, block_size=block, snapshot=True)
+    with nvos.machine(boot=boot, disks=[disk], timeout=600) as m:
+        m.wait_ready()
+        out = m.command("part nvme0n1")
+        assert has(rf"^nvme0n1: gpt, \d+ blocks of {block} bytes", out), out
+        for i, (first, last) in enumerate(layout["parts"], 1):
+            assert has(rf"^ +{i} +{first} +{last} +{last - first + 1} ", out), out
+        assert "Microsoft basic data" in out, out
+        assert "EFI System" in out, out
+        out = m.command("blk list")
+        assert has(r"^nvme0n1p1 ", out), out
+        assert has(r"^nvme0n1p2 ", out), out
+        for i in (1, 2):
+            out = m.command(f"fsinfo nvme0n1:{i}")
+            assert f"type: {layout['types'][i - 1]}" in out, out
+            assert f"label: {layout['labels'][i - 1]}" in out, out
+            assert f"sector size: {block}" in out, out
+        # DEV alone is its first FAT partition; a partition's own name works too.
+        a = m.command("ls nvme0n1 /")
+        assert a == m.command("ls nvme0n1:1 /") == m.command("ls nvme0n1p1 /"), \
+            "nvme0n1, nvme0n1:1 and nvme0n1p1 list differently"
+        check_volume(m, "nvme0n1:1", layout["trees"][0])
+        check_volume(m, "nvme0n1p2", layout["trees"][1])
+        # Case-insensitive lookup, long and short names, stat of a fragmented file.
+        out = m.command("stat nvme0n1:1 /FRAG/FRAG.BIN")
+        assert has(r"^clusters: \d+ in (at least )?\d+ extent\(s\)$", out), out
+        ext = int(re.search(r"in (?:at least )?(\d+) extent", out).group(1))
+        assert ext > 1, f"frag.bin should be fragmented:\n{out}"
+        out = m.command("cat nvme0n1:1 /hello.txt")
+        assert out.strip() == "hello, world", f"cat: {out!r}"
+        out = m.command('cat nvme0n1:1 "/ünïcödé FAÇADE.TXT"')
+        assert out.strip() == "Ünïcödé façade", f"cat (case folding): {out!r}"
+        # Ctrl-C typed ahead stops a long file command between pieces.
+        m.send('sha256 nvme0n1:1 "/big/three MiB.bin"\r\x03')
+        m.expect(r"\nnvos> ")
+        assert has(r"error: nvme0n1p1: /big/three MiB\.bin: interrupted at byte 1048576 of "
+                   r"3145851", m.buf), m.tail()
+        # fsbench on the largest file: both sides read it, a JSON line says how fast.
+        out = m.command('fsbench nvme0n1:1 "/big/three MiB.bin" chunk=1m rounds=3',
+                        timeout=120)
+        mm = re.search(r"^FSBENCH_JSON (\{.*\})$", out, re.M)
+        assert mm is not None, f"fsbench printed no JSON:\n{out}"
+        fb = json.loads(mm.group(1))
+        assert fb["bytes"] == 3 * MIB + 123 and fb["rounds"] == 3 and fb["ratio"] > 0, \
+            f"fsbench: {fb}"
+        m.poweroff()
 
 
-@case("fs.mbr-logical-and-errors", timeout=300)
-def mbr_logical(ctx):
+@pytest.mark.case("fs.mbr-logical-and-errors", timeout=300)
+def test_mbr_logical_and_errors(nvos):
     """An MBR with a primary and two logical FAT partitions; then the errors."""
-    os.makedirs(ctx.images, exist_ok=True)
-    work = os.path.join(ctx.images, f"{ctx.name}.work")
+    os.makedirs(nvos.images, exist_ok=True)
+    work = os.path.join(nvos.images, f"{nvos.name}.work")
     os.makedirs(work, exist_ok=True)
     v1, t1 = make_volume(work, "p1", 8 * 1024, ["-F", "16", "-s", "1", "-n", "PRIMARY"], fill_tree_small)
     v5, t5 = make_volume(work, "p5", 4 * 1024, ["-F", "12", "-n", "LOGICAL5"],
                          lambda t, c: t.add("five.txt", b"five\n"))
     v6, t6 = make_volume(work, "p6", 40 * 1024, ["-F", "32", "-s", "1", "-n", "LOGICAL6"],
                          lambda t, c: t.add("six/six.txt", b"six\n"))
-    path = os.path.join(ctx.images, f"{ctx.name}.img")
+    path = os.path.join(nvos.images, f"{nvos.name}.img")
     with open(path, "wb") as f:
         f.truncate(64 * MIB)
     # sfdisk: 1 primary FAT16, 2 extended, 5 and 6 logical (FAT12, FAT32 LBA).
@@ -248,18 +245,20 @@ def mbr_logical(ctx):
     copy_sparse(v1, path, starts[1] * 512)
     copy_sparse(v5, path, starts[5] * 512)
     copy_sparse(v6, path, starts[6] * 512)
-    with ctx.machine(boot="kernel", disks=[Disk(path)]) as m:
-        m.wait_prompt()
+    with nvos.machine(boot="kernel", disks=[Disk(path)]) as m:
+        m.wait_ready()
         out = m.command("part nvme0n1")
-        check_re(r"^nvme0n1: mbr, ", out, "part")
-        check_re(r"^ +2 .*\[extended\]", out, "part")
-        check_re(r"^ +5 .*\[logical\]", out, "part")
-        check_re(r"^ +6 .*\[logical\]", out, "part")
+        assert has(r"^nvme0n1: mbr, ", out), out
+        assert has(r"^ +2 .*\[extended\]", out), out
+        assert has(r"^ +5 .*\[logical\]", out), out
+        assert has(r"^ +6 .*\[logical\]", out), out
         check_volume(m, "nvme0n1:1", tree_json(t1))
         check_volume(m, "nvme0n1:5", tree_json(t5))
         check_volume(m, "nvme0n1p6", tree_json(t6))
-        check_in("type: FAT12", m.command("fsinfo nvme0n1:5"), "fsinfo 5")
-        check_in("type: FAT32", m.command("fsinfo nvme0n1:6"), "fsinfo 6")
+        out = m.command("fsinfo nvme0n1:5")
+        assert "type: FAT12" in out, out
+        out = m.command("fsinfo nvme0n1:6")
+        assert "type: FAT32" in out, out
         # Errors: one line each, starting "error:", and the shell goes on.
         for cmd, pattern in [
             ("ls nvme0n1:2", r"^error: nvme0n1: partition 2 is an extended partition"),
@@ -273,22 +272,23 @@ def mbr_logical(ctx):
             ("sha256 nvme0n1", r"^error: usage: sha256 "),
             ("part nvme0n1p1", r"^error: nvme0n1p1 is a partition of nvme0n1"),
         ]:
-            out = m.command(cmd)
-            check_re(pattern, out, cmd)
-            check(len(out.strip().splitlines()) == 1, f"{cmd}: more than one line:\n{out}")
+            out, rc = m.run(cmd)
+            assert has(pattern, out), out
+            assert rc == 1, f"{cmd}: rc={rc}, expected 1"
+            assert len(out.strip().splitlines()) == 1, f"{cmd}: more than one line:\n{out}"
         # Benchmark writes stay out of the MBR and the boot loader gap after it.
         out = m.command("bench dev=nvme0n1 rw=write offset=512 size=4k")
-        check_re(r"^bench: job 'bench': refusing to write LBAs 1\.\.8 of nvme0n1: nvme0n1: blocks "
-                 r"0-2047 hold the MBR and the gap before the first partition", out, "MBR gap")
+        assert has(r"^bench: job 'bench': refusing to write LBAs 1\.\.8 of nvme0n1: nvme0n1: "
+                   r"blocks 0-2047 hold the MBR and the gap before the first partition", out), out
         m.poweroff()
 
 
-@case("fs.corrupt-volume", timeout=200)
-def corrupt_volume(ctx):
+@pytest.mark.case("fs.corrupt-volume", timeout=200)
+def test_corrupt_volume(nvos):
     """A volume whose file chain loops: the read fails with a message naming the
     file and the cluster, the rest of the volume stays readable."""
-    os.makedirs(ctx.images, exist_ok=True)
-    work = os.path.join(ctx.images, f"{ctx.name}.work")
+    os.makedirs(nvos.images, exist_ok=True)
+    work = os.path.join(nvos.images, f"{nvos.name}.work")
     os.makedirs(work, exist_ok=True)
     vol, tree = make_volume(work, "v", 8 * 1024, ["-F", "16", "-s", "1", "-n", "BROKEN"],
                             lambda t, c: (t.add("good.txt", b"good\n"),
@@ -300,14 +300,14 @@ def corrupt_volume(ctx):
         img.set_entry(chain[1], chain[0])  # the second cluster points back to the first
     finally:
         img.close()
-    with ctx.machine(boot="kernel", disks=[Disk(vol)]) as m:
-        m.wait_prompt()
+    with nvos.machine(boot="kernel", disks=[Disk(vol)]) as m:
+        m.wait_ready()
         out = m.command("part nvme0n1")
-        check_re(r"^nvme0n1: no partition table, .*a whole-disk file system: FAT$", out,
-                 "part (a superfloppy)")
+        assert has(r"^nvme0n1: no partition table, .*a whole-disk file system: FAT$", out), \
+            f"part (a superfloppy):\n{out}"
         out = m.command("sha256 nvme0n1 /loop.bin")
-        check_re(r"^error: nvme0n1: .*loop", out, "sha256 of a looping chain")
-        check_in(str(chain[0]), out, "the message names the cluster")
+        assert has(r"^error: nvme0n1: .*loop", out), out
+        assert str(chain[0]) in out, f"the message names the cluster:\n{out}"
         out = m.command("sha256 nvme0n1 /good.txt")
-        check_in(hashlib.sha256(b"good\n").hexdigest(), out, "the rest still reads")
+        assert hashlib.sha256(b"good\n").hexdigest() in out, out
         m.poweroff()
