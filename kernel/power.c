@@ -14,6 +14,7 @@
 #include "kernel/arch/x86.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/vmm.h"
+#include "kernel/smp/smp.h"
 #include "kernel/time/clock.h"
 
 #define DEBUG_EXIT_PORT 0xF4
@@ -63,6 +64,7 @@ static noreturn void halt_forever(void)
 void machine_stop(uint32_t code)
 {
     cpu_cli();
+    smp_stop_others();
     debug_exit(code);
     kprintf("nvos: stopped (exit code %u); the machine is halted\n", code);
     halt_forever();
@@ -87,6 +89,7 @@ static void acpi_poweroff(void)
 
 void machine_poweroff(uint32_t code)
 {
+    smp_stop_others(); /* no AP may touch a device while it is shut down */
     power_run_shutdown_hooks();
     cpu_cli();
     debug_exit(code);
@@ -98,6 +101,7 @@ void machine_poweroff(uint32_t code)
 void machine_reboot(void)
 {
     const struct acpi_info *a = acpi_get();
+    smp_stop_others();
     power_run_shutdown_hooks();
     cpu_cli();
     if (a != NULL && a->reset_supported) {

@@ -103,6 +103,8 @@ class Machine:
              "-m", str(self.memory), "-display", "none", "-serial", "stdio",
              "-monitor", "none", "-nic", "none", "-no-reboot",
              "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+        if os.environ.get("NVOS_SMP"):  # e.g. NVOS_SMP=4: every run with 4 CPUs
+            a += ["-smp", os.environ["NVOS_SMP"]]
         if self.boot == "kernel":
             a += ["-kernel", self.kernel]
             if self.cmdline:
