@@ -1,8 +1,9 @@
 /*
- * kernel/smp/smp_shell.c - "cpus" (one line per CPU) and "smp test" (every
+ * kernel/smp/smp_shell.c - "cpus" (one line per CPU), "smp test" (every
  * CPU at once: a shared spinlock-protected counter, untorn console lines,
- * each CPU's own local APIC timer, per-CPU identity). Output formats are in
- * docs/shell.md.
+ * each CPU's own local APIC timer, per-CPU identity) and "smp panic CPU" (a
+ * test aid: that CPU panics while all others print, and the panic report
+ * must come out whole). Output formats are in docs/shell.md.
  */
 #include <string.h>
 
@@ -232,8 +233,54 @@ static int smp_test(uint32_t iterations)
     return 0;
 }
 
+/* ---- smp panic CPU: a panic on one CPU while the others print ----------- */
+
+#define CHATTER_NS (3 * NSEC_PER_SEC)
+static struct smp_call panic_calls[SMP_MAX_CPUS];
+
+static void chatter(void *arg)
+{
+    (void)arg;
+    struct deadline d = deadline_in_ns(CHATTER_NS);
+    for (unsigned n = 0; !deadline_passed(d); n++)
+        kprintf("smp panic: cpu %u still printing (%u)\n", this_cpu_index(), n);
+}
+
+static void panic_here(void *arg)
+{
+    (void)arg;
+    udelay(20000); /* let the others get going */
+    panic("deliberate panic on CPU %u", this_cpu_index());
+}
+
+static int smp_panic(unsigned target)
+{
+    unsigned me = this_cpu_index();
+    if (target >= smp_cpu_count() || READ_ONCE(percpu_of(target)->state) != CPU_ONLINE)
+        return shell_error(-ENODEV, "smp panic: CPU %u is not online", target);
+    if (target == me)
+        panic_here(NULL);
+    for (unsigned i = 0; i < smp_cpu_count(); i++) {
+        if (i == me || i == target || READ_ONCE(percpu_of(i)->state) != CPU_ONLINE)
+            continue;
+        smp_call_post(i, &panic_calls[i], chatter, NULL);
+    }
+    int err = smp_call_post(target, &panic_calls[target], panic_here, NULL);
+    if (err)
+        return shell_error(err, "smp panic: cannot post to CPU %u", target);
+    chatter(NULL); /* this CPU prints too, until the panic stops it */
+    return shell_error(-EIO, "smp panic: CPU %u did not stop this CPU within %llu s", target,
+                       (unsigned long long)(CHATTER_NS / NSEC_PER_SEC));
+}
+
 static int cmd_smp(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "panic") == 0) {
+        uint32_t cpu;
+        if (parse_u32(argv[2], &cpu) != 0)
+            return shell_error(-EINVAL, "smp panic: CPU must be a number");
+        return smp_panic(cpu);
+    }
     if (argc >= 2 && strcmp(argv[1], "test") == 0 && argc <= 3) {
         uint32_t iterations = 20000;
         if (argc == 3 && (parse_u32(argv[2], &iterations) != 0 || iterations == 0 ||
@@ -243,6 +290,6 @@ static int cmd_smp(int argc, char **argv)
     }
     return shell_usage("smp");
 }
-SHELL_COMMAND(smp, "smp", "test [ITERATIONS]",
-              "run work on every CPU at once: shared lock, console lines, local timers",
+SHELL_COMMAND(smp, "smp", "test [ITERATIONS] | panic CPU",
+              "run work on every CPU at once (lock, console, timers); panic on one CPU",
               cmd_smp);

@@ -18,6 +18,7 @@ import cases_nvme  # noqa: E402,F401
 import cases_trace  # noqa: E402,F401
 import cases_fs  # noqa: E402,F401
 import cases_bench  # noqa: E402,F401
+import cases_smp  # noqa: E402,F401
 
 
 def main():
