@@ -4,6 +4,7 @@
  * quoted as lib/args.h describes. Options in use:
  *   run="cmd; cmd"      shell commands to run at boot, as if typed
  *   nvme.trace=1        print every NVMe register access and queue entry
+ *   smp=0, smp.timeout_ms=N, smp.test_hang=N, apic.x2apic=1  (kernel/smp/smp.h)
  *   (drivers document their own: grep for cmdline_get in the source)
  */
 #ifndef NVOS_KERNEL_CMDLINE_H

@@ -76,14 +76,23 @@ static struct {
     uint32_t iterations;
     struct spinlock lock;
     uint64_t counter;       /* only ever changed under lock */
+    uint32_t cpu0_calls;    /* calls from the other CPUs that ran on CPU 0 */
     struct {
         uint32_t index, apic_id;
         bool timer_fired;
+        bool call_failed;   /* its call to CPU 0 failed */
         uint64_t spin_ns;
     } result[SMP_MAX_CPUS];
 } t;
 static struct smp_call calls[SMP_MAX_CPUS];
 static bool calls_stuck; /* a previous run timed out with calls still running */
+
+static void count_on_cpu0(void *arg)
+{
+    (void)arg;
+    if (this_cpu_index() == 0)
+        __atomic_fetch_add(&t.cpu0_calls, 1, __ATOMIC_RELAXED);
+}
 
 static void test_on_cpu(void *arg)
 {
@@ -127,7 +136,11 @@ static void test_on_cpu(void *arg)
     irq_restore(on);
     t.result[me].timer_fired = READ_ONCE(this_cpu()->ticks) != ticks;
 
-    /* 4. Who am I, by %gs and by the APIC. */
+    /* 4. A call the other way: CPU 0 runs it in its IPI handler. */
+    if (me != 0 && smp_call_on(0, count_on_cpu0, NULL) != 0)
+        t.result[me].call_failed = true;
+
+    /* 5. Who am I, by %gs and by the APIC. */
     t.result[me].index = me;
     t.result[me].apic_id = lapic_id();
 }
@@ -210,6 +223,10 @@ static int smp_test(uint32_t iterations)
                     t.result[i].index, t.result[i].apic_id, p->apic_id);
             failed++;
         }
+        if (t.result[i].call_failed) {
+            kprintf("smp test: CPU %u: its call to CPU 0 failed\n", i);
+            failed++;
+        }
         if (t.result[i].timer_fired)
             timers++;
         else {
@@ -225,6 +242,10 @@ static int smp_test(uint32_t iterations)
     kprintf("smp test: this_cpu() %llu.%03llu ns, global load %llu.%03llu ns\n",
             (unsigned long long)(gs_ps / 1000), (unsigned long long)(gs_ps % 1000),
             (unsigned long long)(global_ps / 1000), (unsigned long long)(global_ps % 1000));
+    if (me == 0 && t.cpu0_calls != online - 1) {
+        kprintf("smp test: %u of %u calls to CPU 0 ran there\n", t.cpu0_calls, online - 1);
+        failed++;
+    }
     if (t.counter != want)
         return shell_error(-EIO, "smp test: the counter lost %lld increments",
                            (long long)(want - t.counter));
