@@ -8,8 +8,8 @@
  * SMP: one lock (out_lock) covers the outputs, the log and the line state,
  * so a kprintf from one CPU is never torn by another's; another (in_lock)
  * covers the input ring and the source list. Both are taken with interrupts
- * off. A CPU printing a panic has stopped the others (kernel/smp) and takes
- * no lock at all: the CPU it stopped may have held one.
+ * off. A CPU that has stopped the others (a panic, power-off: kernel/smp)
+ * takes no lock at all: a CPU it stopped may have held one.
  */
 #include "kernel/console.h"
 
@@ -40,14 +40,14 @@ static struct spinlock in_lock = SPINLOCK_INIT("console input");
 bool console_lock(void)
 {
     bool on = irq_save();
-    if (!smp_this_cpu_panicking())
+    if (!smp_this_cpu_alone())
         spin_lock(&out_lock);
     return on;
 }
 
 void console_unlock(bool irqs_were_on)
 {
-    if (!smp_this_cpu_panicking())
+    if (!smp_this_cpu_alone())
         spin_unlock(&out_lock);
     irq_restore(irqs_were_on);
 }

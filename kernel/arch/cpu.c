@@ -293,12 +293,12 @@ void trap_dispatch(struct trap_frame *f)
     kprintf("\nFATAL: unexpected exception %llu (%s), error code 0x%llx\n",
             (unsigned long long)f->vector, exception_names[f->vector],
             (unsigned long long)f->error_code);
-    if (smp_cpu_count() > 1)
-        kprintf("  on CPU %u (APIC id %u)\n", this_cpu_index(), this_cpu()->apic_id);
     if (f->vector == 14)
         print_pf_error(f->error_code);
     if (f->vector == 8)
         kprintf("  (a double fault from kernel code is usually a stack overflow)\n");
+    if (smp_cpu_count() > 1)
+        kprintf("  on CPU %u (APIC id %u)\n", this_cpu_index(), this_cpu()->apic_id);
     cpu_dump_frame(f);
     kprintf("  backtrace (resolve with: addr2line -e build/nvos.elf ADDR):\n");
     kprintf("    %016llx\n", (unsigned long long)f->rip);

@@ -28,7 +28,7 @@
 
 #define IST_STACK_SIZE (16 * 1024)
 #define DEFAULT_START_TIMEOUT_MS 2000
-#define STOP_TIMEOUT_NS (100 * NSEC_PER_MSEC)
+#define STOP_TIMEOUT_NS NSEC_PER_SEC /* an idle vCPU thread may wait long for a host core */
 #define CALL_TIMEOUT_NS NSEC_PER_SEC
 #define NO_CPU 0xFFFFFFFFu
 #define PTE_P 0x1ull
@@ -42,6 +42,7 @@ static struct percpu cpus[SMP_MAX_CPUS];
 static unsigned cpu_count = 1;
 static uint32_t panic_cpu = NO_CPU;
 static bool stop_requested;
+static uint32_t stopper_cpu = NO_CPU; /* the CPU that stopped the others */
 
 /* Set by smp_init for the APs' C entry. */
 static uint64_t kernel_cr3, kernel_cr0, kernel_cr4;
@@ -212,6 +213,9 @@ unsigned smp_stop_others(void)
 {
     unsigned me = this_cpu_index(), sent = 0;
     WRITE_ONCE(stop_requested, true);
+    uint32_t none = NO_CPU;
+    __atomic_compare_exchange_n(&stopper_cpu, &none, me, false, __ATOMIC_ACQ_REL,
+                                __ATOMIC_ACQUIRE);
     for (unsigned i = 0; i < cpu_count; i++) {
         if (i == me || READ_ONCE(cpus[i].state) != CPU_ONLINE)
             continue;
@@ -231,6 +235,12 @@ unsigned smp_stop_others(void)
     }
 }
 
+bool smp_this_cpu_alone(void)
+{
+    uint32_t me = this_cpu_index();
+    return READ_ONCE(panic_cpu) == me || READ_ONCE(stopper_cpu) == me;
+}
+
 bool smp_panic_enter(void)
 {
     uint32_t me = this_cpu_index(), none = NO_CPU;
@@ -242,11 +252,6 @@ bool smp_panic_enter(void)
     if (left)
         kprintf("\nsmp: %u CPU(s) did not stop for the panic\n", left);
     return true;
-}
-
-bool smp_this_cpu_panicking(void)
-{
-    return READ_ONCE(panic_cpu) == this_cpu_index();
 }
 
 /* ---- bring-up ------------------------------------------------------------- */

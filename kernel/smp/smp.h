@@ -63,7 +63,7 @@ int smp_call_wait(struct smp_call *c, uint64_t timeout_ns);
 int smp_call_on(unsigned cpu, void (*fn)(void *), void *arg);
 
 /*
- * Stops every other online CPU with an NMI and waits (100 ms at most) for
+ * Stops every other online CPU with an NMI and waits (1 s at most) for
  * them to park; returns how many did not. For panic, power-off and reset.
  */
 unsigned smp_stop_others(void);
@@ -74,8 +74,9 @@ unsigned smp_stop_others(void);
  * the others; returns true. A CPU that comes second parks itself for good.
  */
 bool smp_panic_enter(void);
-/* Is this CPU the one printing a panic? (The console then takes no lock.) */
-bool smp_this_cpu_panicking(void);
+/* Has this CPU stopped all the others (a panic, power-off, reset)? The
+ * console then takes no lock: a stopped CPU may have held it. */
+bool smp_this_cpu_alone(void);
 
 /* Called from trap_dispatch for an NMI: true if it was a stop request. */
 bool smp_handle_nmi(void);

@@ -149,7 +149,7 @@ static void test_on_cpu(void *arg)
 static struct percpu *global_ptr;
 static void measure_percpu(uint64_t *gs_ps, uint64_t *global_ps)
 {
-    const unsigned n = 1000000;
+    const unsigned n = 100000;
     uintptr_t sum = 0;
     global_ptr = this_cpu();
     uint64_t t0 = clock_ns();
