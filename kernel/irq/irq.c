@@ -441,7 +441,16 @@ int irq_route_isa(unsigned isa_irq, irq_handler_fn handler, void *ctx, const cha
 
 uint64_t irq_msi_address(void)
 {
-    return 0xFEE00000ull | ((uint64_t)lapic_id() << 12); /* physical destination */
+    return irq_msi_address_apic(lapic_id());
+}
+
+uint64_t irq_msi_address_apic(uint32_t apic_id)
+{
+    /* Destination ID in bits 19:12, physical mode; an x2APIC ID above 255
+     * would need interrupt remapping, which nvos does not set up. */
+    if (apic_id > 0xFF)
+        return 0;
+    return 0xFEE00000ull | ((uint64_t)apic_id << 12);
 }
 
 uint32_t irq_msi_data(int vector)

@@ -39,6 +39,9 @@ uint32_t irq_isa_to_gsi(unsigned isa_irq, enum irq_trigger *trigger, enum irq_po
 
 /* [Intel SDM Vol. 3A §11.11.1-2] MSI/MSI-X message for vector on this CPU. */
 uint64_t irq_msi_address(void);
+/* The same aimed at another CPU (percpu_of(i)->apic_id); 0 for an APIC ID
+ * above 255, which MSI cannot name without interrupt remapping. */
+uint64_t irq_msi_address_apic(uint32_t apic_id);
 uint32_t irq_msi_data(int vector);
 
 /* Called by trap_dispatch for vectors >= 32. */
