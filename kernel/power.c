@@ -6,6 +6,8 @@
  * §4.8.3.2.1, §7.4.2, §16.1.7]. Reset: the FADT reset register when it
  * offers one [§4.8.3.6], then the PCI reset control port 0xCF9, then the
  * 8042 keyboard controller's pulse-reset command, then a triple fault.
+ * Every path first stops the other CPUs (kernel/smp: an NMI parks them), so
+ * no AP touches a device while it is shut down or prints over the end.
  */
 #include "kernel/power.h"
 
