@@ -25,6 +25,7 @@
 #include "kernel/mm/pmm.h"
 #include "kernel/mm/vmm.h"
 #include "kernel/shell/shell.h"
+#include "kernel/smp/smp.h"
 #include "kernel/time/clock.h"
 #include "lib/errno.h"
 
@@ -34,6 +35,7 @@ void kernel_main(struct boot_info *bi, int boot_parse_error)
 {
     boot_info = bi;
 
+    smp_init_boot_cpu();     /* %gs: this_cpu() and spinlocks work from here */
     uart_init();             /* COM1: everything below can report */
     kprintf("\nnvos: booted by %s (%s)\n", boot_method_name(bi->method),
             bi->loader_name[0] ? bi->loader_name : "loader did not say");
@@ -53,6 +55,7 @@ void kernel_main(struct boot_info *bi, int boot_parse_error)
             (unsigned long long)(clock_tsc_hz() / 1000 % 1000), clock_source_name(),
             cpu_features.invariant_tsc ? ", invariant" : "");
     irq_init();              /* local APIC, I/O APICs, vector table */
+    smp_init();              /* start the other CPUs; they idle until called */
     uart_enable_rx_irq();    /* console input by interrupt */
     cpu_sti();
     pci_init();              /* enumerate every bus */

@@ -6,6 +6,7 @@
  *   nvme.trace=1        print every NVMe register access and queue entry
  *   kbd.layout=us|de    keyboard layout (docs/keyboards.md)
  *   i8042=off|force     xhci=off  xhci.irq=poll   (docs/keyboards.md)
+ *   smp=0, smp.timeout_ms=N, smp.test_hang=N, apic.x2apic=1  (kernel/smp/smp.h)
  *   (drivers document their own: grep for cmdline_get in the source)
  */
 #ifndef NVOS_KERNEL_CMDLINE_H

@@ -4,12 +4,20 @@
  * Everything printed goes to the 64 KiB log ("dmesg") and to each registered
  * output in registration order. Input from every source lands in one ring,
  * so the shell reads one stream whichever keyboard or line it came from.
+ *
+ * SMP: one lock (out_lock) covers the outputs, the log and the line state,
+ * so a kprintf from one CPU is never torn by another's; another (in_lock)
+ * covers the input ring and the source list. Both are taken with interrupts
+ * off. A CPU that has stopped the others (a panic, power-off: kernel/smp)
+ * takes no lock at all: a CPU it stopped may have held one.
  */
 #include "kernel/console.h"
 
 #include "kernel/arch/x86.h"
 #include "kernel/irq/irq.h"
 #include "kernel/kernel.h"
+#include "kernel/smp/smp.h"
+#include "kernel/smp/spinlock.h"
 #include "kernel/time/clock.h"
 
 #define LOG_SIZE (64 * 1024)
@@ -26,39 +34,56 @@ static uint32_t in_head, in_tail; /* head: written by producers; tail: by reader
 
 #define WAKE_NS (10 * NSEC_PER_MSEC) /* re-poll period while halted, for timeouts */
 
-void console_register_output(struct console_output *out)
+static struct spinlock out_lock = SPINLOCK_INIT("console output");
+static struct spinlock in_lock = SPINLOCK_INIT("console input");
+
+bool console_lock(void)
 {
     bool on = irq_save();
+    if (!smp_this_cpu_alone())
+        spin_lock(&out_lock);
+    return on;
+}
+
+void console_unlock(bool irqs_were_on)
+{
+    if (!smp_this_cpu_alone())
+        spin_unlock(&out_lock);
+    irq_restore(irqs_were_on);
+}
+
+void console_register_output(struct console_output *out)
+{
+    bool on = console_lock();
     struct console_output **p = &outputs;
     while (*p != NULL)
         p = &(*p)->next;
     out->next = NULL;
     *p = out;
-    irq_restore(on);
+    console_unlock(on);
 }
 
 void console_register_input(struct console_input_source *in)
 {
-    bool on = irq_save();
+    bool on = spin_lock_irqsave(&in_lock);
     struct console_input_source **p = &inputs;
     while (*p != NULL)
         p = &(*p)->next;
     in->next = NULL;
     *p = in;
-    irq_restore(on);
+    spin_unlock_irqrestore(&in_lock, on);
 }
 
 void console_write_unlogged(const char *s, size_t n)
 {
-    bool on = irq_save();
+    bool on = console_lock();
     for (struct console_output *o = outputs; o != NULL; o = o->next)
         o->write(o->ctx, s, n);
-    irq_restore(on);
+    console_unlock(on);
 }
 
-void console_write(const char *s, size_t n)
+void console_write_locked(const char *s, size_t n)
 {
-    bool on = irq_save();
     for (size_t i = 0; i < n; i++)
         log_buf[(log_pos + i) % LOG_SIZE] = s[i];
     log_pos += n;
@@ -66,20 +91,29 @@ void console_write(const char *s, size_t n)
         at_line_start = s[n - 1] == '\n';
     for (struct console_output *o = outputs; o != NULL; o = o->next)
         o->write(o->ctx, s, n);
-    irq_restore(on);
+}
+
+void console_write(const char *s, size_t n)
+{
+    bool on = console_lock();
+    console_write_locked(s, n);
+    console_unlock(on);
 }
 
 bool console_at_line_start(void)
 {
-    return at_line_start;
+    return READ_ONCE(at_line_start);
 }
 
 void console_log_replay(void (*out)(const char *s, size_t n))
 {
-    uint64_t start = log_pos > LOG_SIZE ? log_pos - LOG_SIZE : 0;
-    for (uint64_t p = start; p < log_pos;) {
+    /* The log may grow while it is replayed (out() prints, other CPUs
+     * print): replay what was there when it started. */
+    uint64_t end = READ_ONCE(log_pos);
+    uint64_t start = end > LOG_SIZE ? end - LOG_SIZE : 0;
+    for (uint64_t p = start; p < end;) {
         size_t off = p % LOG_SIZE;
-        size_t n = (size_t)MIN(log_pos - p, (uint64_t)(LOG_SIZE - off));
+        size_t n = (size_t)MIN(end - p, (uint64_t)(LOG_SIZE - off));
         out(log_buf + off, n);
         p += n;
     }
@@ -87,7 +121,7 @@ void console_log_replay(void (*out)(const char *s, size_t n))
 
 void console_input(const char *bytes, size_t n)
 {
-    bool on = irq_save();
+    bool on = spin_lock_irqsave(&in_lock);
     for (size_t i = 0; i < n; i++) {
         uint32_t next = (in_head + 1) % IN_SIZE;
         if (next == in_tail)
@@ -95,7 +129,7 @@ void console_input(const char *bytes, size_t n)
         in_buf[in_head] = (uint8_t)bytes[i];
         in_head = next;
     }
-    irq_restore(on);
+    spin_unlock_irqrestore(&in_lock, on);
 }
 
 static void poll_sources(void)
@@ -116,20 +150,20 @@ static bool any_needs_poll(void)
 int console_try_getc(void)
 {
     poll_sources();
-    bool on = irq_save();
+    bool on = spin_lock_irqsave(&in_lock);
     int c = -1;
     if (in_tail != in_head) {
         c = in_buf[in_tail];
         in_tail = (in_tail + 1) % IN_SIZE;
     }
-    irq_restore(on);
+    spin_unlock_irqrestore(&in_lock, on);
     return c;
 }
 
 bool console_ctrl_c(void)
 {
     poll_sources();
-    bool on = irq_save();
+    bool on = spin_lock_irqsave(&in_lock);
     bool found = false;
     for (uint32_t i = in_tail; i != in_head; i = (i + 1) % IN_SIZE) {
         if (in_buf[i] == 0x03) {
@@ -138,7 +172,7 @@ bool console_ctrl_c(void)
             break;
         }
     }
-    irq_restore(on);
+    spin_unlock_irqrestore(&in_lock, on);
     return found;
 }
 

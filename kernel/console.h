@@ -53,6 +53,14 @@ void console_write(const char *s, size_t n);
 /* Writes to every output without logging (dmesg replays the log with it). */
 void console_write_unlogged(const char *s, size_t n);
 
+/* Holds the console (interrupts off) across several writes, so that they
+ * reach the outputs as one piece even with other CPUs printing; returns
+ * whether interrupts were on. kprintf holds it for the whole call. */
+bool console_lock(void);
+void console_unlock(bool irqs_were_on);
+/* console_write() for a caller holding console_lock(). */
+void console_write_locked(const char *s, size_t n);
+
 /* Was the last character written a newline? */
 bool console_at_line_start(void);
 /* Replays the console log (the last 64 KiB printed) through out. */

@@ -4,6 +4,7 @@
 #include "kernel/arch/x86.h"
 #include "kernel/kernel.h"
 #include "kernel/power.h"
+#include "kernel/smp/smp.h"
 
 extern char kernel_stack_bottom[], kernel_stack_top[];
 
@@ -27,8 +28,9 @@ void backtrace_print(uint64_t rbp)
 
 void panic(const char *fmt, ...)
 {
-    static bool panicking;
+    static bool panicking; /* only the CPU that got past smp_panic_enter() */
     cpu_cli();
+    smp_panic_enter(); /* the other CPUs stop; this one owns the console */
     if (panicking)
         machine_stop(EXIT_CODE_PANIC); /* a panic while printing a panic */
     panicking = true;
@@ -37,7 +39,10 @@ void panic(const char *fmt, ...)
     va_start(ap, fmt);
     kprintf("\nPANIC: ");
     kvprintf(fmt, ap);
-    kprintf("\n  backtrace (resolve with: addr2line -e build/nvos.elf ADDR):\n");
+    kprintf("\n");
+    if (smp_cpu_count() > 1)
+        kprintf("  on CPU %u (APIC id %u)\n", this_cpu_index(), this_cpu()->apic_id);
+    kprintf("  backtrace (resolve with: addr2line -e build/nvos.elf ADDR):\n");
     va_end(ap);
     backtrace_print((uint64_t)__builtin_frame_address(0));
     machine_stop(EXIT_CODE_PANIC);

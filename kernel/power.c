@@ -6,6 +6,8 @@
  * §4.8.3.2.1, §7.4.2, §16.1.7]. Reset: the FADT reset register when it
  * offers one [§4.8.3.6], then the PCI reset control port 0xCF9, then the
  * 8042 keyboard controller's pulse-reset command, then a triple fault.
+ * Every path first stops the other CPUs (kernel/smp: an NMI parks them), so
+ * no AP touches a device while it is shut down or prints over the end.
  */
 #include "kernel/power.h"
 
@@ -14,6 +16,7 @@
 #include "kernel/arch/x86.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/vmm.h"
+#include "kernel/smp/smp.h"
 #include "kernel/time/clock.h"
 
 #define DEBUG_EXIT_PORT 0xF4
@@ -63,6 +66,7 @@ static noreturn void halt_forever(void)
 void machine_stop(uint32_t code)
 {
     cpu_cli();
+    smp_stop_others();
     debug_exit(code);
     kprintf("nvos: stopped (exit code %u); the machine is halted\n", code);
     halt_forever();
@@ -87,6 +91,7 @@ static void acpi_poweroff(void)
 
 void machine_poweroff(uint32_t code)
 {
+    smp_stop_others(); /* no AP may touch a device while it is shut down */
     power_run_shutdown_hooks();
     cpu_cli();
     debug_exit(code);
@@ -98,6 +103,7 @@ void machine_poweroff(uint32_t code)
 void machine_reboot(void)
 {
     const struct acpi_info *a = acpi_get();
+    smp_stop_others();
     power_run_shutdown_hooks();
     cpu_cli();
     if (a != NULL && a->reset_supported) {

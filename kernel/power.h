@@ -15,11 +15,13 @@
 #define EXIT_CODE_PANIC 0x70     /* QEMU status 225 */
 #define EXIT_CODE_EXCEPTION 0x71 /* QEMU status 227 */
 
-/* Runs the shutdown hooks, then powers off with exit code "code". */
+/* Stops the other CPUs, runs the shutdown hooks, then powers off with exit
+ * code "code". */
 _Noreturn void machine_poweroff(uint32_t code);
-/* Runs the shutdown hooks, then resets the machine. */
+/* Stops the other CPUs, runs the shutdown hooks, then resets the machine. */
 _Noreturn void machine_reboot(void);
-/* Stops after a fatal error: no hooks (their state is not trusted). */
+/* Stops after a fatal error: the other CPUs too, no hooks (their state is
+ * not trusted). */
 _Noreturn void machine_stop(uint32_t code);
 
 /* A driver's "put the device into a safe state" step; must be bounded in time. */

@@ -11,4 +11,5 @@ nvos_module(
         time/clock.c
         irq/irq.c
         shell/shell.c shell/system_shell.c shell/rig.c shell/selftest.c
+        smp/spinlock.c smp/smp.c smp/trampoline.S smp/smp_shell.c
 )

@@ -81,6 +81,31 @@ static const uint8_t *map_table(struct parser *ps, uint64_t phys, uint32_t *len_
     return t;
 }
 
+/*
+ * One processor entry of the MADT. Flags [ACPI 6.4 Table 5.23]: bit 0
+ * Enabled (usable now), bit 1 Online Capable (may be enabled later; only
+ * meaningful when Enabled is clear). An entry with neither is not a usable
+ * processor and is skipped; firmware may list a CPU as both a local APIC and
+ * an x2APIC entry, so an ID seen before is skipped too.
+ */
+static void add_cpu(struct parser *ps, uint32_t apic_id, uint32_t flags, bool x2apic_entry)
+{
+    struct acpi_info *o = ps->out;
+    if (!(flags & (ACPI_MADT_ENABLED | ACPI_MADT_ONLINE_CAPABLE)))
+        return;
+    for (unsigned i = 0; i < o->cpu_count; i++)
+        if (o->cpu_apic_ids[i] == apic_id)
+            return;
+    if (o->cpu_count >= ACPI_MAX_CPUS) {
+        warnf(ps, "MADT lists more than 64 CPUs; the rest are ignored");
+        return;
+    }
+    o->cpu_apic_ids[o->cpu_count] = apic_id;
+    o->cpu_flags[o->cpu_count] = (uint8_t)(flags & (ACPI_MADT_ENABLED | ACPI_MADT_ONLINE_CAPABLE));
+    o->cpu_x2apic_entry[o->cpu_count] = x2apic_entry;
+    o->cpu_count++;
+}
+
 static void parse_madt(struct parser *ps, const uint8_t *t, uint32_t len)
 {
     struct acpi_info *o = ps->out;
@@ -99,9 +124,9 @@ static void parse_madt(struct parser *ps, const uint8_t *t, uint32_t len)
         }
         const uint8_t *e = t + off;
         switch (type) {
-        case 0: /* Processor Local APIC */
-            if (elen >= 8 && (rd32(e + 4) & 3) && o->cpu_count < ACPI_MAX_CPUS)
-                o->cpu_apic_ids[o->cpu_count++] = e[3];
+        case 0: /* Processor Local APIC [§5.2.12.2] */
+            if (elen >= 8)
+                add_cpu(ps, e[3], rd32(e + 4), false);
             break;
         case 1: /* I/O APIC */
             if (elen >= 12 && o->ioapic_count < ACPI_MAX_IOAPICS) {
@@ -123,9 +148,9 @@ static void parse_madt(struct parser *ps, const uint8_t *t, uint32_t len)
             if (elen >= 12)
                 o->lapic_phys = rd64(e + 4);
             break;
-        case 9: /* Processor Local x2APIC */
-            if (elen >= 16 && (rd32(e + 8) & 3) && o->cpu_count < ACPI_MAX_CPUS)
-                o->cpu_apic_ids[o->cpu_count++] = rd32(e + 4);
+        case 9: /* Processor Local x2APIC [§5.2.12.12] */
+            if (elen >= 16)
+                add_cpu(ps, rd32(e + 4), rd32(e + 8), true);
             break;
         default:
             break;

@@ -50,8 +50,10 @@ struct acpi_info {
     bool have_madt;
     uint64_t lapic_phys;
     bool pcat_compat; /* legacy 8259 PICs present (must be masked) */
-    unsigned cpu_count;
+    unsigned cpu_count; /* processors that are enabled or online capable */
     uint32_t cpu_apic_ids[ACPI_MAX_CPUS];
+    uint8_t cpu_flags[ACPI_MAX_CPUS];      /* ACPI_MADT_ENABLED, ACPI_MADT_ONLINE_CAPABLE */
+    bool cpu_x2apic_entry[ACPI_MAX_CPUS];  /* from a Processor Local x2APIC entry */
     unsigned ioapic_count;
     struct {
         uint8_t id;
@@ -94,6 +96,9 @@ struct acpi_info {
     uint64_t hpet_phys; /* 0 if none */
 };
 
+/* [ACPI 6.4 Table 5.23] Local APIC / x2APIC flags */
+#define ACPI_MADT_ENABLED (1u << 0)
+#define ACPI_MADT_ONLINE_CAPABLE (1u << 1)
 #define ACPI_FADT_RESET_REG_SUP (1u << 10)
 #define ACPI_BOOT_ARCH_8042 (1u << 1)
 

@@ -37,6 +37,11 @@ static int cmd_acpi(int argc, char **argv)
         kprintf("MADT: local APIC %#llx, %u CPU(s), %u I/O APIC(s), %u override(s)%s\n",
                 (unsigned long long)a->lapic_phys, a->cpu_count, a->ioapic_count,
                 a->override_count, a->pcat_compat ? ", 8259 PICs present" : "");
+        for (unsigned i = 0; i < a->cpu_count; i++)
+            kprintf("  CPU APIC id %u%s%s%s\n", a->cpu_apic_ids[i],
+                    (a->cpu_flags[i] & ACPI_MADT_ENABLED) ? " enabled" : "",
+                    (a->cpu_flags[i] & ACPI_MADT_ONLINE_CAPABLE) ? " online-capable" : "",
+                    a->cpu_x2apic_entry[i] ? " (x2APIC entry)" : "");
         for (unsigned i = 0; i < a->override_count; i++)
             kprintf("  ISA IRQ %u -> GSI %u flags %#x\n", a->overrides[i].bus_irq,
                     a->overrides[i].gsi, a->overrides[i].flags);

@@ -6,8 +6,11 @@
  * holds one code and one data segment and the TSS exists for its interrupt
  * stack table, which gives the double fault, NMI and machine check known-good
  * stacks (a kernel stack overflow ends in a double fault, and must still be
- * reported). An exception nobody expects is a bug: it is described and the
- * machine stopped through panic's path.
+ * reported). Every CPU has its own GDT and TSS (a TSS descriptor is marked
+ * busy by "ltr", so it cannot be shared) and its own IST stacks; the IDT is
+ * one table for all, since its gates only name IST slots, which each CPU's
+ * TSS fills with its own stacks. An exception nobody expects is a bug: it is
+ * described and the machine stopped through panic's path.
  */
 #include "kernel/arch/cpu.h"
 
@@ -17,6 +20,8 @@
 #include "kernel/irq/irq.h"
 #include "kernel/kernel.h"
 #include "kernel/power.h"
+#include "kernel/smp/percpu.h"
+#include "kernel/smp/smp.h"
 
 struct cpu_features cpu_features;
 
@@ -66,16 +71,20 @@ struct descriptor_pointer {
 enum { IST_DOUBLE_FAULT = 1, IST_NMI = 2, IST_MACHINE_CHECK = 3 };
 #define IST_STACK_SIZE (16 * 1024)
 
-static struct {
-    uint64_t null;
-    uint64_t kcode;
-    uint64_t kdata;
-    struct gdt_tss_descriptor tss;
-} __attribute__((packed, aligned(16))) gdt;
+/* One CPU's descriptor tables. */
+struct cpu_tables {
+    struct {
+        uint64_t null;
+        uint64_t kcode;
+        uint64_t kdata;
+        struct gdt_tss_descriptor tss;
+    } __attribute__((packed, aligned(16))) gdt;
+    struct tss64 tss __attribute__((aligned(16)));
+};
 
-static struct tss64 tss __attribute__((aligned(16)));
+static struct cpu_tables tables[SMP_MAX_CPUS] __attribute__((aligned(64)));
 static struct idt_gate idt[256] __attribute__((aligned(16)));
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16))); /* CPU 0's */
 
 extern const uint64_t isr_stub_table[256];
 
@@ -169,29 +178,33 @@ static void set_gate(unsigned vec, uint64_t handler, uint8_t ist)
     idt[vec].reserved = 0;
 }
 
-void cpu_init(void)
+/* Fills and loads this CPU's GDT and TSS (t) and the shared IDT. */
+static void load_tables(struct cpu_tables *t, const uint64_t ist_top[3])
 {
-    probe_features();
+    struct tss64 *tss = &t->tss;
+    __typeof__(t->gdt) *gdt = &t->gdt;
+    uint64_t tss_base = (uint64_t)tss;
+    gdt->null = 0;
+    gdt->kcode = 0x00AF9A000000FFFFull; /* present, DPL 0, code, L=1 */
+    gdt->kdata = 0x00CF92000000FFFFull; /* present, DPL 0, data, writable */
+    gdt->tss.limit_low = sizeof(*tss) - 1;
+    gdt->tss.base_low = (uint16_t)tss_base;
+    gdt->tss.base_mid = (uint8_t)(tss_base >> 16);
+    gdt->tss.type_attr = 0x89; /* present, available 64-bit TSS */
+    gdt->tss.limit_flags = 0;
+    gdt->tss.base_high = (uint8_t)(tss_base >> 24);
+    gdt->tss.base_upper = (uint32_t)(tss_base >> 32);
+    gdt->tss.reserved = 0;
 
-    uint64_t tss_base = (uint64_t)&tss;
-    gdt.null = 0;
-    gdt.kcode = 0x00AF9A000000FFFFull; /* present, DPL 0, code, L=1 */
-    gdt.kdata = 0x00CF92000000FFFFull; /* present, DPL 0, data, writable */
-    gdt.tss.limit_low = sizeof(tss) - 1;
-    gdt.tss.base_low = (uint16_t)tss_base;
-    gdt.tss.base_mid = (uint8_t)(tss_base >> 16);
-    gdt.tss.type_attr = 0x89; /* present, available 64-bit TSS */
-    gdt.tss.limit_flags = 0;
-    gdt.tss.base_high = (uint8_t)(tss_base >> 24);
-    gdt.tss.base_upper = (uint32_t)(tss_base >> 32);
-    gdt.tss.reserved = 0;
+    tss->ist[IST_DOUBLE_FAULT - 1] = ist_top[0];
+    tss->ist[IST_NMI - 1] = ist_top[1];
+    tss->ist[IST_MACHINE_CHECK - 1] = ist_top[2];
+    tss->iomap_base = sizeof(*tss); /* no I/O permission bitmap */
 
-    tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(ist_stacks[0] + IST_STACK_SIZE);
-    tss.ist[IST_NMI - 1] = (uint64_t)(ist_stacks[1] + IST_STACK_SIZE);
-    tss.ist[IST_MACHINE_CHECK - 1] = (uint64_t)(ist_stacks[2] + IST_STACK_SIZE);
-    tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
-
-    struct descriptor_pointer gdtr = { sizeof(gdt) - 1, (uint64_t)&gdt };
+    /* Loading a null selector into GS clears its base on Intel CPUs: keep
+     * the per-CPU pointer (kernel/smp/percpu.h) across the reload. */
+    uint64_t gs_base = rdmsr(MSR_GS_BASE);
+    struct descriptor_pointer gdtr = { sizeof(*gdt) - 1, (uint64_t)gdt };
     __asm__ volatile("lgdt %0\n\t"
                      "pushq %1\n\t"
                      "leaq 1f(%%rip), %%rax\n\t"
@@ -208,15 +221,34 @@ void cpu_init(void)
                      :
                      : "m"(gdtr), "i"(SEL_KCODE), "i"(SEL_KDATA)
                      : "rax", "memory");
+    wrmsr(MSR_GS_BASE, gs_base);
     __asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
 
+    struct descriptor_pointer idtr = { sizeof(idt) - 1, (uint64_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+void cpu_init(void)
+{
+    probe_features();
     for (unsigned v = 0; v < 256; v++)
         set_gate(v, isr_stub_table[v], 0);
     idt[8].ist = IST_DOUBLE_FAULT;
     idt[2].ist = IST_NMI;
     idt[18].ist = IST_MACHINE_CHECK;
-    struct descriptor_pointer idtr = { sizeof(idt) - 1, (uint64_t)idt };
-    __asm__ volatile("lidt %0" : : "m"(idtr));
+    const uint64_t ist_top[3] = {
+        (uint64_t)(ist_stacks[0] + IST_STACK_SIZE),
+        (uint64_t)(ist_stacks[1] + IST_STACK_SIZE),
+        (uint64_t)(ist_stacks[2] + IST_STACK_SIZE),
+    };
+    load_tables(&tables[0], ist_top);
+}
+
+void cpu_init_ap(unsigned index, const uint64_t ist_top[3])
+{
+    if (cpu_features.nx)
+        wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+    load_tables(&tables[index], ist_top);
 }
 
 static void print_pf_error(uint64_t err)
@@ -252,9 +284,12 @@ void trap_dispatch(struct trap_frame *f)
         irq_dispatch((unsigned)f->vector);
         return;
     }
+    if (f->vector == 2 && smp_handle_nmi())
+        return; /* another CPU's stop request (does not return in fact) */
 
     /* An exception: nothing in the kernel expects one. */
     cpu_cli();
+    smp_panic_enter(); /* the other CPUs stop; this one owns the console */
     kprintf("\nFATAL: unexpected exception %llu (%s), error code 0x%llx\n",
             (unsigned long long)f->vector, exception_names[f->vector],
             (unsigned long long)f->error_code);
@@ -262,6 +297,8 @@ void trap_dispatch(struct trap_frame *f)
         print_pf_error(f->error_code);
     if (f->vector == 8)
         kprintf("  (a double fault from kernel code is usually a stack overflow)\n");
+    if (smp_cpu_count() > 1)
+        kprintf("  on CPU %u (APIC id %u)\n", this_cpu_index(), this_cpu()->apic_id);
     cpu_dump_frame(f);
     kprintf("  backtrace (resolve with: addr2line -e build/nvos.elf ADDR):\n");
     kprintf("    %016llx\n", (unsigned long long)f->rip);

@@ -20,11 +20,15 @@ struct trap_frame {
 #define VEC_DYNAMIC_FIRST 0x30 /* irq_alloc_vector() hands these out */
 #define VEC_DYNAMIC_LAST 0xEF
 #define VEC_LAPIC_TIMER 0xF0
+#define VEC_IPI_CALL 0xF2 /* kernel/smp: "run your queued calls" */
 #define VEC_LAPIC_ERROR 0xFE
 #define VEC_SPURIOUS 0xFF
 
 /* GDT, TSS (with IST stacks for #DF, NMI, #MC) and IDT; interrupts stay off. */
 void cpu_init(void);
+/* The same for application processor index (1 ..): its own GDT and TSS with
+ * the given IST stack tops (#DF, NMI, #MC), the shared IDT, EFER.NXE. */
+void cpu_init_ap(unsigned index, const uint64_t ist_top[3]);
 
 /* Name of exception vector v ("#PF page fault"), or NULL for v >= 32. */
 const char *cpu_exception_name(unsigned v);

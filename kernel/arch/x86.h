@@ -82,6 +82,10 @@ static inline uint64_t read_cr2(void)
     __asm__ volatile("mov %%cr2, %0" : "=r"(v));
     return v;
 }
+static inline void write_cr0(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
 static inline uint64_t read_cr3(void)
 {
     uint64_t v;
@@ -155,6 +159,7 @@ static inline void irq_restore(bool on)
 #define MSR_APIC_BASE 0x1Bu
 #define MSR_PAT 0x277u
 #define MSR_TSC_DEADLINE 0x6E0u
+#define MSR_GS_BASE 0xC0000101u
 
 #define EFER_NXE (1u << 11)
 

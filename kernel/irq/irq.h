@@ -1,9 +1,10 @@
 /*
  * kernel/irq/irq.h - interrupt vectors, the local APIC, the I/O APIC and MSI.
  *
- * One CPU, xAPIC mode. Vectors 0x30-0xEF are handed out by irq_alloc_vector()
- * to whoever asks (I/O APIC lines, MSI-X entries); each has one handler,
- * called with interrupts off, followed by the EOI.
+ * xAPIC or x2APIC mode, the same on every CPU. Vectors 0x30-0xEF are handed
+ * out by irq_alloc_vector() to whoever asks (I/O APIC lines, MSI-X entries);
+ * each has one handler, called with interrupts off on whichever CPU the
+ * interrupt was sent to (device interrupts: CPU 0), followed by the EOI.
  */
 #ifndef NVOS_KERNEL_IRQ_IRQ_H
 #define NVOS_KERNEL_IRQ_IRQ_H
@@ -15,6 +16,9 @@ typedef void (*irq_handler_fn)(void *ctx);
 
 /* Local APIC (enable, spurious vector, timer) and I/O APICs from the MADT. */
 int irq_init(void);
+
+/* Binds one of the fixed vectors (VEC_IPI_*) to a handler. */
+void irq_set_fixed_vector(int vector, irq_handler_fn handler, void *ctx, const char *name);
 
 /* A free vector bound to handler, or -ENOSPC. */
 int irq_alloc_vector(irq_handler_fn handler, void *ctx, const char *name);
@@ -35,6 +39,9 @@ uint32_t irq_isa_to_gsi(unsigned isa_irq, enum irq_trigger *trigger, enum irq_po
 
 /* [Intel SDM Vol. 3A §11.11.1-2] MSI/MSI-X message for vector on this CPU. */
 uint64_t irq_msi_address(void);
+/* The same aimed at another CPU (percpu_of(i)->apic_id); 0 for an APIC ID
+ * above 255, which MSI cannot name without interrupt remapping. */
+uint64_t irq_msi_address_apic(uint32_t apic_id);
 uint32_t irq_msi_data(int vector);
 
 /* Called by trap_dispatch for vectors >= 32. */
@@ -46,6 +53,16 @@ void irq_print_table(void);
 
 /* Local APIC timer: raise VEC_LAPIC_TIMER once, "ns" from now (0 = cancel). */
 void lapic_timer_oneshot(uint64_t ns);
+/* This CPU's local APIC ID (x2APIC: 32 bits). */
 uint32_t lapic_id(void);
+
+/* An AP's local APIC: same mode, vectors and timer divider as CPU 0's. */
+void lapic_init_ap(void);
+bool lapic_x2apic_mode(void);
+
+/* [SDM §11.6.1] Sends an IPI to one CPU by APIC ID (physical destination).
+ * 0, or -ETIMEDOUT when an xAPIC never reports the send accepted. */
+enum ipi_kind { IPI_FIXED, IPI_NMI, IPI_INIT, IPI_STARTUP };
+int lapic_send_ipi(uint32_t apic_id, enum ipi_kind kind, uint8_t vector);
 
 #endif

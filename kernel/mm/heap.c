@@ -12,6 +12,7 @@
 #include "kernel/arch/x86.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/vmm.h"
+#include "kernel/smp/spinlock.h"
 
 #define HEAP_MAGIC 0x6e766f7368656170ull /* "nvosheap" */
 #define MIN_CLASS_SHIFT 5                /* 32-byte blocks (16 of them header) */
@@ -30,6 +31,7 @@ struct free_block {
 };
 
 static struct free_block *free_lists[NCLASSES];
+static struct spinlock heap_lock = SPINLOCK_INIT("heap");
 
 static bool refill(unsigned cls)
 {
@@ -57,14 +59,14 @@ void *kmalloc(size_t size)
         unsigned cls = 0;
         while (((size_t)1 << (cls + MIN_CLASS_SHIFT)) < need)
             cls++;
-        bool on = irq_save();
+        bool on = spin_lock_irqsave(&heap_lock);
         if (free_lists[cls] == NULL && !refill(cls)) {
-            irq_restore(on);
+            spin_unlock_irqrestore(&heap_lock, on);
             return NULL;
         }
         h = (void *)free_lists[cls];
         free_lists[cls] = free_lists[cls]->next;
-        irq_restore(on);
+        spin_unlock_irqrestore(&heap_lock, on);
         h->class_shift = cls + MIN_CLASS_SHIFT;
         h->npages = 0;
     } else {
@@ -101,11 +103,11 @@ void kfree(void *p)
         return;
     }
     unsigned cls = h->class_shift - MIN_CLASS_SHIFT;
-    bool on = irq_save();
+    bool on = spin_lock_irqsave(&heap_lock);
     struct free_block *b = (void *)h;
     b->next = free_lists[cls];
     free_lists[cls] = b;
-    irq_restore(on);
+    spin_unlock_irqrestore(&heap_lock, on);
 }
 
 void *dma_alloc(size_t size, size_t align, phys_addr_t *phys)

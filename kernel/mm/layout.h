@@ -6,7 +6,9 @@
  *   0xffff800000000000 ..                     direct map: physical address p
  *                                              of RAM is at DIRECT_MAP_BASE + p
  *   0xffffc00000000000 ..                     MMIO window: device registers,
- *                                              mapped uncached on request
+ *                                              mapped uncached on request;
+ *                                              also the APs' stacks, each
+ *                                              above an unmapped guard page
  *   0xffffffff80000000 ..                     kernel image (-2 GiB, so that
  *                                              -mcmodel=kernel can address it)
  *

@@ -15,6 +15,7 @@
 #include "kernel/mm/layout.h"
 #include "kernel/mm/memmap.h"
 #include "kernel/mm/vmm.h"
+#include "kernel/smp/spinlock.h"
 
 #define MAX_RANGES 512
 #define LOW_MEMORY_LIMIT 0x100000
@@ -26,6 +27,8 @@ static uint64_t *bitmap;
 static uint64_t bitmap_frames; /* frames covered */
 static uint64_t free_frames, total_frames;
 static uint64_t search_hint;
+static uint64_t low_floor = LOW_MEMORY_LIMIT; /* pmm_alloc_low() hands out below this */
+static struct spinlock pmm_lock = SPINLOCK_INIT("pmm");
 
 static inline int bit_test(uint64_t f)
 {
@@ -131,7 +134,7 @@ phys_addr_t pmm_alloc(size_t npages, size_t align_pages)
 {
     if (npages == 0 || align_pages == 0 || (align_pages & (align_pages - 1)))
         return 0;
-    bool on = irq_save();
+    bool on = spin_lock_irqsave(&pmm_lock);
     uint64_t f = find_run(search_hint, bitmap_frames, npages, align_pages);
     if (f == 0)
         f = find_run(LOW_MEMORY_LIMIT / PAGE_SIZE, bitmap_frames, npages, align_pages);
@@ -141,8 +144,28 @@ phys_addr_t pmm_alloc(size_t npages, size_t align_pages)
         free_frames -= npages;
         search_hint = f + npages;
     }
-    irq_restore(on);
+    spin_unlock_irqrestore(&pmm_lock, on);
     return f * PAGE_SIZE;
+}
+
+phys_addr_t pmm_alloc_low(size_t npages)
+{
+    if (npages == 0)
+        return 0;
+    bool on = spin_lock_irqsave(&pmm_lock);
+    phys_addr_t best = 0;
+    for (size_t i = 0; i < range_count; i++) {
+        if (ranges[i].type != BOOT_MEM_USABLE)
+            continue;
+        uint64_t b = ALIGN_UP(MAX(ranges[i].base, (uint64_t)PAGE_SIZE), PAGE_SIZE);
+        uint64_t e = ALIGN_DOWN(MIN(ranges[i].end, low_floor), PAGE_SIZE);
+        if (e > b && e - b >= npages * PAGE_SIZE && e - npages * PAGE_SIZE > best)
+            best = e - npages * PAGE_SIZE; /* the top of the range: the highest fit */
+    }
+    if (best != 0)
+        low_floor = best;
+    spin_unlock_irqrestore(&pmm_lock, on);
+    return best;
 }
 
 void pmm_free(phys_addr_t phys, size_t npages)
@@ -150,7 +173,7 @@ void pmm_free(phys_addr_t phys, size_t npages)
     uint64_t f = phys / PAGE_SIZE;
     if (phys % PAGE_SIZE || f + npages > bitmap_frames)
         panic("pmm_free: bad range %llx+%zu pages", (unsigned long long)phys, npages);
-    bool on = irq_save();
+    bool on = spin_lock_irqsave(&pmm_lock);
     for (size_t k = 0; k < npages; k++) {
         if (!bit_test(f + k))
             panic("pmm_free: double free of frame %llx", (unsigned long long)(f + k) * PAGE_SIZE);
@@ -159,7 +182,7 @@ void pmm_free(phys_addr_t phys, size_t npages)
     free_frames += npages;
     if (f < search_hint)
         search_hint = f;
-    irq_restore(on);
+    spin_unlock_irqrestore(&pmm_lock, on);
 }
 
 uint64_t pmm_total_pages(void)

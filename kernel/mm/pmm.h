@@ -26,6 +26,14 @@ void pmm_release_loader_memory(void);
 phys_addr_t pmm_alloc(size_t npages, size_t align_pages);
 void pmm_free(phys_addr_t phys, size_t npages);
 
+/*
+ * npages of usable RAM below 1 MiB (never page 0), taken for good: for code
+ * that must run in real mode (the AP start-up trampoline). The bitmap never
+ * hands out the first megabyte, so these come straight from the memory map,
+ * highest first. 0 if the map has no such run.
+ */
+phys_addr_t pmm_alloc_low(size_t npages);
+
 uint64_t pmm_total_pages(void);
 uint64_t pmm_free_pages(void);
 

@@ -17,6 +17,7 @@
 #include "kernel/arch/x86.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/memmap.h"
+#include "kernel/smp/spinlock.h"
 
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
@@ -32,6 +33,7 @@ static phys_addr_t pml4_phys;
 static bool tables_direct;      /* new tables reached through the direct map yet? */
 static uint64_t mmio_next = MMIO_WINDOW_BASE;
 static struct vmm_stats stats;
+static struct spinlock vmm_lock = SPINLOCK_INIT("vmm");
 
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __kernel_end[];
@@ -168,13 +170,13 @@ void *vmm_map_phys(phys_addr_t phys, size_t size, enum vmm_cache cache)
     if (cache == VMM_UNCACHED)
         flags |= PTE_PCD | PTE_PWT;
 
-    bool on = irq_save();
+    bool on = spin_lock_irqsave(&vmm_lock);
     uint64_t va = mmio_next;
     /* Keep 2 MiB alignment relations so large regions can use large pages. */
     if (len >= LARGE_PAGE_SIZE)
         va = ALIGN_UP(va, LARGE_PAGE_SIZE) + (base % LARGE_PAGE_SIZE);
     if (va + len > MMIO_WINDOW_BASE + MMIO_WINDOW_SIZE) {
-        irq_restore(on);
+        spin_unlock_irqrestore(&vmm_lock, on);
         return NULL;
     }
     bool ok = map_range(va, base, len, flags);
@@ -182,8 +184,30 @@ void *vmm_map_phys(phys_addr_t phys, size_t size, enum vmm_cache cache)
         mmio_next = va + len;
         stats.mmio_window_used = mmio_next - MMIO_WINDOW_BASE;
     }
-    irq_restore(on);
+    spin_unlock_irqrestore(&vmm_lock, on);
     return ok ? (void *)(uintptr_t)(va + (phys - base)) : NULL;
+}
+
+void *vmm_alloc_stack(size_t size)
+{
+    size = ALIGN_UP(size, PAGE_SIZE);
+    phys_addr_t p = pmm_alloc(size / PAGE_SIZE, 1);
+    if (p == 0)
+        return NULL;
+    bool on = spin_lock_irqsave(&vmm_lock);
+    uint64_t va = mmio_next + PAGE_SIZE; /* the guard page stays unmapped */
+    bool ok = va + size <= MMIO_WINDOW_BASE + MMIO_WINDOW_SIZE &&
+              map_range(va, p, size, PTE_P | PTE_W | PTE_G | nx_bit());
+    if (ok) {
+        mmio_next = va + size;
+        stats.mmio_window_used = mmio_next - MMIO_WINDOW_BASE;
+    }
+    spin_unlock_irqrestore(&vmm_lock, on);
+    if (!ok) {
+        pmm_free(p, size / PAGE_SIZE);
+        return NULL;
+    }
+    return (void *)(uintptr_t)(va + size);
 }
 
 phys_addr_t virt_to_phys(const void *v)

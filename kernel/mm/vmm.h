@@ -34,6 +34,13 @@ static inline void *vmm_map_mmio(phys_addr_t phys, size_t size)
     return vmm_map_phys(phys, size, VMM_UNCACHED);
 }
 
+/*
+ * A kernel stack of size bytes (rounded up to pages) in the MMIO window,
+ * with an unmapped guard page below it so an overflow faults. Returns the
+ * top (the initial stack pointer), or NULL without memory. Never freed.
+ */
+void *vmm_alloc_stack(size_t size);
+
 /* RAM through the direct map. */
 static inline void *phys_to_virt(phys_addr_t p)
 {

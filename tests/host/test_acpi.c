@@ -1,7 +1,8 @@
 /*
  * Host test: kernel/acpi/acpi.c on the ACPI tables QEMU's SeaBIOS and OVMF
  * build (captured by tools/capture_acpi.py into tests/host/data/acpi/), on
- * damaged copies of them, and on synthetic \_S5 AML.
+ * damaged copies of them, on a synthetic MADT (processor entries) and on
+ * synthetic \_S5 AML.
  *
  * usage: test_acpi DATA_DIR
  */
@@ -192,6 +193,67 @@ static void check_capture(const char *dir, const char *name, bool xsdt, bool q35
     unload(&c);
 }
 
+/* Processor entries: flags, duplicates, x2APIC entries (a synthetic MADT in
+ * place of the captured one). */
+static void test_madt_cpus(const char *dir)
+{
+    struct capture c;
+    struct acpi_info a;
+    load(&c, dir, "seabios-q35");
+    struct table *apic = find(&c, "APIC");
+    CHECK(apic != NULL);
+    uint8_t m[44 + 5 * 8 + 2 * 16 + 12];
+    memset(m, 0, sizeof(m));
+    memcpy(m, apic->bytes, 44); /* header, local APIC address, flags */
+    m[4] = (uint8_t)sizeof(m);
+    m[5] = 0;
+    uint8_t *e = m + 44;
+    /* type 0 (Processor Local APIC): type, len, UID, APIC id, flags (32-bit) */
+    const uint8_t lapics[5][8] = {
+        { 0, 8, 0, 0, 1, 0, 0, 0 },   /* enabled */
+        { 0, 8, 1, 1, 0, 0, 0, 0 },   /* neither enabled nor online capable: skipped */
+        { 0, 8, 2, 2, 2, 0, 0, 0 },   /* online capable only */
+        { 0, 8, 3, 0, 1, 0, 0, 0 },   /* APIC id 0 again: skipped */
+        { 0, 8, 4, 7, 3, 0, 0, 0 },   /* enabled (online capable ignored) */
+    };
+    for (int i = 0; i < 5; i++, e += 8)
+        memcpy(e, lapics[i], 8);
+    /* type 9 (Processor Local x2APIC): type, len, reserved(2), id(4), flags(4), UID(4) */
+    const uint8_t x2[2][16] = {
+        { 9, 16, 0, 0, 0x2c, 0x01, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0 }, /* id 300, enabled */
+        { 9, 16, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0, 6, 0, 0, 0 },       /* id 7 again: skipped */
+    };
+    for (int i = 0; i < 2; i++, e += 16)
+        memcpy(e, x2[i], 16);
+    /* type 1 (I/O APIC) at 0xfec00000, GSI base 0 */
+    const uint8_t io[12] = { 1, 12, 0, 0, 0x00, 0x00, 0xc0, 0xfe, 0, 0, 0, 0 };
+    memcpy(e, io, 12);
+    uint8_t sum = 0;
+    m[9] = 0;
+    for (size_t i = 0; i < sizeof(m); i++)
+        sum = (uint8_t)(sum + m[i]);
+    m[9] = (uint8_t)-sum;
+    free(apic->bytes);
+    apic->bytes = malloc(sizeof(m));
+    memcpy(apic->bytes, m, sizeof(m));
+    apic->len = sizeof(m);
+
+    CHECK_EQ(parse(&c, &a), 0);
+    CHECK_EQ(c.warnings, 0);
+    CHECK_EQ(a.cpu_count, 4);
+    CHECK_EQ(a.cpu_apic_ids[0], 0);
+    CHECK_EQ(a.cpu_flags[0], ACPI_MADT_ENABLED);
+    CHECK_EQ(a.cpu_apic_ids[1], 2);
+    CHECK_EQ(a.cpu_flags[1], ACPI_MADT_ONLINE_CAPABLE);
+    CHECK_EQ(a.cpu_apic_ids[2], 7);
+    CHECK_EQ(a.cpu_flags[2], ACPI_MADT_ENABLED | ACPI_MADT_ONLINE_CAPABLE);
+    CHECK(!a.cpu_x2apic_entry[2]);
+    CHECK_EQ(a.cpu_apic_ids[3], 300);
+    CHECK(a.cpu_x2apic_entry[3]);
+    CHECK_EQ(a.ioapic_count, 1);
+    unload(&c);
+}
+
 static void test_s5(void)
 {
     uint8_t a, b;
@@ -224,6 +286,7 @@ int main(int argc, char **argv)
     check_capture(argv[1], "seabios-pc", false, false);
     check_capture(argv[1], "ovmf-q35", true, true);
     check_capture(argv[1], "ovmf-pc", true, false);
+    test_madt_cpus(argv[1]);
     test_s5();
     return check_exit();
 }

@@ -115,6 +115,8 @@ class Machine(Console):
              "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
         if not self.reboot:
             a.append("-no-reboot")
+        if os.environ.get("NVOS_SMP"):  # e.g. NVOS_SMP=4: every run with 4 CPUs
+            a += ["-smp", os.environ["NVOS_SMP"]]
         if self.boot == "kernel":
             a += ["-kernel", self.kernel]
             if self.cmdline:
