@@ -20,16 +20,4 @@
 int nvme_bench_target_init(struct bench_target *t, struct block_device *dev);
 void nvme_bench_target_fini(struct bench_target *t);
 
-/*
- * The floor the device (or emulator) sets, for comparison with bench: 4 KiB
- * random reads at queue depth qd for ms milliseconds on a polled queue pair
- * of its own, with SQEs written straight into the ring, one CQ and one SQ
- * doorbell per batch of completions, and none of the driver's bookkeeping
- * (no trackers, timeouts, retries, callbacks). *iops gets the rate. Reads
- * only. -ETIMEDOUT if the device stops completing (the pair and its buffers
- * are then left allocated).
- */
-struct nvme_ns;
-int nvme_bench_rawloop(struct nvme_ns *ns, unsigned qd, uint64_t ms, uint64_t *iops);
-
 #endif

@@ -15,9 +15,6 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 
-/* The CDW12 bits nvme_cmd_rw() passes through from its flags. */
-#define RW_FLAGS_MASK (NVME_RW_FUA | NVME_RW_LR | NVME_RW_PRINFO(NVME_RW_CDW12_PRINFO_MASK))
-
 /*
  * Every builder starts from an all-zero SQE: reserved fields must be zero.
  * Field by field rather than memset: the kernel is -ffreestanding, so memset
@@ -172,17 +169,6 @@ static void set_slba(struct nvme_sqe *sqe, uint64_t slba)
 {
     sqe->cdw10 = (uint32_t)slba;
     sqe->cdw11 = (uint32_t)(slba >> 32);
-}
-
-int nvme_cmd_rw(struct nvme_sqe *sqe, uint8_t opc, uint32_t nsid, uint64_t slba, uint32_t nlb,
-                uint32_t flags)
-{
-    sqe_init(sqe, opc, nsid);
-    if (nlb - 1u >= NVME_RW_MAX_BLOCKS) /* nlb == 0 wraps too */
-        return -EINVAL;
-    set_slba(sqe, slba);
-    sqe->cdw12 = NVME_SET(RW_CDW12_NLB, nlb - 1u) | (flags & RW_FLAGS_MASK);
-    return 0;
 }
 
 void nvme_cmd_flush(struct nvme_sqe *sqe, uint32_t nsid)

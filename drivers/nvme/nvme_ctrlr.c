@@ -21,6 +21,7 @@
  */
 #include <string.h>
 
+#include "drivers/nvme/nvme_bdev.h"
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_status.h"
@@ -61,7 +62,7 @@ static int wait_csts(struct nvme_ctrlr *c, uint32_t mask, uint32_t value, bool c
     char buf[96];
 
     for (;;) {
-        csts = c->ops->read32(c, NVME_REG_CSTS);
+        csts = nvme_rd32_quiet(c, NVME_REG_CSTS);
         reads++;
         if (csts == NVME_CSTS_GONE) {
             err = -ENODEV;
@@ -97,7 +98,7 @@ static int wait_csts(struct nvme_ctrlr *c, uint32_t mask, uint32_t value, bool c
 
 bool nvme_ctrlr_alive(struct nvme_ctrlr *c)
 {
-    uint32_t csts = c->ops->read32(c, NVME_REG_CSTS);
+    uint32_t csts = nvme_rd32_quiet(c, NVME_REG_CSTS);
     return csts != NVME_CSTS_GONE && !NVME_GET(csts, CSTS_CFS);
 }
 
@@ -146,20 +147,8 @@ static void admin_wait(struct nvme_ctrlr *c, struct sync_ctx *s)
 int nvme_ctrlr_cmd_admin_raw(struct nvme_ctrlr *c, const struct nvme_sqe *cmd, void *buf,
                              uint32_t len, nvme_cmd_cb cb, void *cb_arg)
 {
-    struct nvme_qpair *qp = &c->admin;
-    bool flags = nvme_qpair_lock(qp);
-    struct nvme_request *req = nvme_request_alloc(qp, cb, cb_arg);
-    int err = -EAGAIN;
-    if (req) {
-        req->cmd = *cmd;
-        req->payload = (buf && len) ? NVME_PAYLOAD_CONTIG : NVME_PAYLOAD_NONE;
-        req->buf = buf;
-        req->len = len;
-        req->no_timeout = cmd->opc == NVME_ADMIN_ASYNC_EVENT;
-        err = nvme_request_submit(qp, req);
-    }
-    nvme_qpair_unlock(qp, flags);
-    return err;
+    return nvme_qpair_submit_cmd(&c->admin, cmd, buf, len, cmd->opc == NVME_ADMIN_ASYNC_EVENT,
+                                 cb, cb_arg);
 }
 
 int32_t nvme_ctrlr_process_admin_completions(struct nvme_ctrlr *c)
@@ -739,7 +728,7 @@ static int step_enable_async_events(struct nvme_ctrlr *c)
 /* Publishes the namespaces as block devices (ours: only once I/O works). */
 static int step_register_namespaces(struct nvme_ctrlr *c)
 {
-    return nvme_ctrlr_register(c);
+    return nvme_bdev_publish(c);
 }
 
 struct init_step {
@@ -811,7 +800,7 @@ static int run_steps(struct nvme_ctrlr *c, bool reset)
         int err = s->fn(c);
         if (err) {
             char csts[96];
-            uint32_t v = c->ops->read32(c, NVME_REG_CSTS);
+            uint32_t v = nvme_rd32_quiet(c, NVME_REG_CSTS);
             kprintf("%s: step %zu/%zu (%s) failed: %s; CSTS %s\n", c->name, n, total, s->what,
                     errno_name(err), csts_string(v, csts, sizeof(csts)));
             if (!reset)
@@ -941,7 +930,7 @@ void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp, stru
         nvme_qpair_unlock(qp, flags);
         return;
     }
-    uint32_t csts = c->ops->read32(c, NVME_REG_CSTS);
+    uint32_t csts = nvme_rd32_quiet(c, NVME_REG_CSTS);
     if (csts == NVME_CSTS_GONE) {
         nvme_ctrlr_fail(c, "device gone (registers read all ones)");
         return;
@@ -1050,6 +1039,19 @@ uint32_t nvme_ctrlr_get_max_xfer_size(const struct nvme_ctrlr *c)
 uint32_t nvme_ctrlr_get_max_io_qpairs(const struct nvme_ctrlr *c)
 {
     return c->max_io_qpairs;
+}
+
+uint32_t nvme_ctrlr_get_free_io_qpairs(const struct nvme_ctrlr *c)
+{
+    uint32_t used = 0;
+    for (const struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+        used++;
+    return c->max_io_qpairs > used ? c->max_io_qpairs - used : 0;
+}
+
+uint32_t nvme_ctrlr_get_max_io_queue_size(const struct nvme_ctrlr *c)
+{
+    return c->io_queue_size_max;
 }
 
 struct nvme_ctrlr *nvme_ctrlr_first(void)

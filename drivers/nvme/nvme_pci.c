@@ -92,22 +92,16 @@ void nvme_env_before_reset(struct nvme_ctrlr *c)
 static void reap_irq_qpairs(struct nvme_ctrlr *c, int msix_index)
 {
     for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
-        if (qp->irq && (msix_index < 0 || qp->msix_index == (unsigned)msix_index)) {
-            uint64_t t0 = rdtsc();
-            qp->stats.interrupts++;
-            nvme_qpair_reap(qp, 0, false);
-            qp->stats.irq_tsc += rdtsc() - t0;
-        }
+        if (qp->irq && (msix_index < 0 || qp->msix_index == (unsigned)msix_index))
+            nvme_qpair_interrupt(qp);
 }
 
 static void msix_handler(void *ctx)
 {
     struct nvme_vector *v = ctx;
     struct nvme_ctrlr *c = v->c;
-    if (v->index == 0) {
-        c->admin.stats.interrupts++;
-        nvme_qpair_reap(&c->admin, 0, false);
-    }
+    if (v->index == 0)
+        nvme_qpair_interrupt(&c->admin);
     reap_irq_qpairs(c, (int)v->index);
 }
 
@@ -116,8 +110,7 @@ static void intx_handler(void *ctx)
     struct nvme_ctrlr *c = ctx;
     /* Level-triggered: the line drops once every CQ head has caught up,
      * which the reaping below does before the EOI. */
-    c->admin.stats.interrupts++;
-    nvme_qpair_reap(&c->admin, 0, false);
+    nvme_qpair_interrupt(&c->admin);
     reap_irq_qpairs(c, -1);
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "drivers/nvme/nvme_bdev.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
 #include "kernel/time/clock.h"
@@ -121,7 +122,7 @@ void nvme_env_before_reset(struct nvme_ctrlr *c)
 }
 
 /* The block layer is the kernel's; the host tests use the driver API. */
-int nvme_ctrlr_register(struct nvme_ctrlr *c)
+int nvme_bdev_publish(struct nvme_ctrlr *c)
 {
     (void)c;
     return 0;
