@@ -47,15 +47,16 @@ static const char *csts_string(uint32_t csts, char *buf, size_t size)
 }
 
 /*
- * Reads CSTS until (CSTS & mask) == value, for at most timeout_ns. All the
- * reads are traced as one line. Returns 0, -ENODEV (all ones: the device is
- * gone), -EIO (CSTS.CFS while waiting for readiness) or -ETIMEDOUT.
+ * Reads CSTS until (CSTS & mask) == value, for at most timeout_ns (the
+ * ready timeout, or the shutdown's). All the reads are traced as one line.
+ * Returns 0, -ENODEV (all ones: the device is gone), -EIO (CSTS.CFS while
+ * waiting for readiness) or -ETIMEDOUT.
  */
 static int wait_csts(struct nvme_ctrlr *c, uint32_t mask, uint32_t value, bool cfs_fatal,
-                     const char *until)
+                     uint64_t timeout_ns, const char *until)
 {
     uint64_t t0 = clock_ns();
-    struct deadline d = deadline_in_ns(c->ready_timeout_ns);
+    struct deadline d = deadline_in_ns(timeout_ns);
     unsigned reads = 0;
     uint32_t csts;
     int err;
@@ -91,7 +92,7 @@ static int wait_csts(struct nvme_ctrlr *c, uint32_t mask, uint32_t value, bool c
                 csts_string(csts, buf, sizeof(buf)));
     else if (err == -ETIMEDOUT)
         kprintf("%s: timed out after %llu ms waiting for %s (CSTS: %s)\n", c->name,
-                (unsigned long long)(c->ready_timeout_ns / NSEC_PER_MSEC), until,
+                (unsigned long long)(timeout_ns / NSEC_PER_MSEC), until,
                 csts_string(csts, buf, sizeof(buf)));
     return err;
 }
@@ -400,6 +401,18 @@ static void aer_cb(void *arg, const struct nvme_cpl *cpl)
 /* The initialization sequence                                              */
 /* ------------------------------------------------------------------------ */
 
+/* [PCIe Transport 1.0 §3.1] The registers are BAR0 (ours, not a spec
+ * step): memory decoding and bus mastering on, the BAR mapped. */
+static int step_map_registers(struct nvme_ctrlr *c)
+{
+    return nvme_env_map_registers(c);
+}
+
+static void undo_map_registers(struct nvme_ctrlr *c)
+{
+    nvme_env_unmap_registers(c);
+}
+
 /* Reads CAP and VS, derives doorbell stride, page size and the ready
  * timeout, and reports what firmware left behind. */
 static int step_read_capabilities(struct nvme_ctrlr *c)
@@ -484,13 +497,13 @@ static int step_disable_controller(struct nvme_ctrlr *c)
         return -ENODEV;
     if (NVME_GET(cc, CC_EN) && !NVME_GET(csts, CSTS_RDY) && !NVME_GET(csts, CSTS_CFS)) {
         int err = wait_csts(c, NVME_SET(CSTS_RDY, 1), NVME_SET(CSTS_RDY, 1), true,
-                            "RDY=1 (an earlier enable) before disabling");
+                            c->ready_timeout_ns, "RDY=1 (an earlier enable) before disabling");
         if (err == -ENODEV)
             return err; /* other failures: disable anyway */
     }
     if (NVME_GET(cc, CC_EN))
         nvme_wr32(c, NVME_REG_CC, cc & ~(uint32_t)NVME_SET(CC_EN, 1));
-    return wait_csts(c, NVME_SET(CSTS_RDY, 1), 0, false, "RDY=0");
+    return wait_csts(c, NVME_SET(CSTS_RDY, 1), 0, false, c->ready_timeout_ns, "RDY=0");
 }
 
 /*
@@ -516,6 +529,11 @@ static int step_configure_admin_queue(struct nvme_ctrlr *c)
     return 0;
 }
 
+static void undo_configure_admin_queue(struct nvme_ctrlr *c)
+{
+    nvme_qpair_destroy(&c->admin);
+}
+
 /* Interrupts before enabling (ours, not a spec step): QEMU delivers MSI-X
  * only for CQs created while MSI-X is enabled, and the admin CQ is created
  * by CC.EN=1. */
@@ -524,6 +542,11 @@ static int step_setup_interrupts(struct nvme_ctrlr *c)
     if (c->vectors == NULL && c->intx_vector == 0)
         return nvme_env_interrupts_setup(c);
     return 0;
+}
+
+static void undo_setup_interrupts(struct nvme_ctrlr *c)
+{
+    nvme_env_interrupts_teardown(c);
 }
 
 /*
@@ -555,12 +578,24 @@ static int step_enable_controller(struct nvme_ctrlr *c)
     return 0;
 }
 
+/* Leaves the controller disabled, never half-configured [§3.7.2]: it
+ * forgets the admin queue before the memory behind it goes. */
+static void undo_enable_controller(struct nvme_ctrlr *c)
+{
+    uint32_t cc = nvme_rd32(c, NVME_REG_CC);
+    if (cc == NVME_CSTS_GONE || !NVME_GET(cc, CC_EN))
+        return;
+    nvme_wr32(c, NVME_REG_CC, cc & ~(uint32_t)NVME_SET(CC_EN, 1));
+    wait_csts(c, NVME_SET(CSTS_RDY, 1), 0, false, c->ready_timeout_ns, "RDY=0 (undoing)");
+}
+
 /* [§3.5.1 step 6] "The host waits for the controller to indicate that the
  * controller is ready to process commands ... when CSTS.RDY is set to '1'."
  * CSTS.CFS during the wait means the configuration was refused. */
 static int step_wait_ready(struct nvme_ctrlr *c)
 {
-    return wait_csts(c, NVME_SET(CSTS_RDY, 1), NVME_SET(CSTS_RDY, 1), true, "RDY=1");
+    return wait_csts(c, NVME_SET(CSTS_RDY, 1), NVME_SET(CSTS_RDY, 1), true, c->ready_timeout_ns,
+                     "RDY=1");
 }
 
 static void copy_trimmed(char *dst, const char *src, size_t n)
@@ -570,6 +605,14 @@ static void copy_trimmed(char *dst, const char *src, size_t n)
     while (n > 0 && (dst[n - 1] == ' ' || dst[n - 1] == '\0'))
         dst[--n] = '\0';
 }
+
+static void undo_identify_controller(struct nvme_ctrlr *c)
+{
+    nvme_env_dma_free(c->id, sizeof(*c->id));
+    c->id = NULL;
+}
+
+static int check_identify_controller(struct nvme_ctrlr *c);
 
 /* [§3.5.1 step 7] "The host determines the configuration of the controller
  * by issuing the Identify command specifying the Identify Controller data
@@ -586,7 +629,15 @@ static int step_identify_controller(struct nvme_ctrlr *c)
     nvme_cmd_identify(&cmd, NVME_CNS_CTRL, 0, 0);
     if (nvme_admin_sync(c, &cmd, c->id, sizeof(*c->id), &cpl) != 0)
         return admin_failed(c, "Identify Controller", &cpl);
+    int err = check_identify_controller(c);
+    if (err)
+        undo_identify_controller(c);
+    return err;
+}
 
+/* What Identify Controller says: entry sizes, transfer limit, counts. */
+static int check_identify_controller(struct nvme_ctrlr *c)
+{
     const struct nvme_id_ctrl *id = c->id;
     /* The queue entry sizes we use must be within what it requires/allows. */
     if (NVME_GET(id->sqes, ID_QES_REQUIRED) > NVME_CC_IOSQES_64 ||
@@ -630,7 +681,10 @@ static int step_identify_controller(struct nvme_ctrlr *c)
  */
 static int step_identify_namespaces(struct nvme_ctrlr *c)
 {
-    return nvme_ns_identify_all(c);
+    int err = nvme_ns_identify_all(c);
+    if (err)
+        nvme_ns_free_all(c); /* the ones found before the failure */
+    return err;
 }
 
 /*
@@ -696,7 +750,7 @@ static int step_create_io_queues(struct nvme_ctrlr *c)
     nvme_ctrlr_get_default_io_qpair_opts(c, &o);
     struct nvme_qpair *first = nvme_ctrlr_alloc_io_qpair(c, &o);
     if (first == NULL)
-        return -ENOMEM;
+        return -ENOMEM; /* nothing created */
     c->block_qp_irq = c->block_qp_poll = first;
     if (o.interrupts && c->max_io_qpairs >= 2) {
         o.interrupts = false;
@@ -707,6 +761,17 @@ static int step_create_io_queues(struct nvme_ctrlr *c)
         }
     }
     return 0;
+}
+
+/* Deletes every I/O queue pair (on the device, while it still takes admin
+ * commands: the undo of enabling comes later). */
+static void undo_create_io_queues(struct nvme_ctrlr *c)
+{
+    while (c->io_qpairs) {
+        c->io_qpairs->outstanding = 0; /* never used: nothing in flight */
+        nvme_ctrlr_free_io_qpair(c->io_qpairs);
+    }
+    c->block_qp_irq = c->block_qp_poll = NULL;
 }
 
 /* [§3.5.1 step 12] "If the host desires asynchronous notification of
@@ -725,62 +790,64 @@ static int step_enable_async_events(struct nvme_ctrlr *c)
     return 0;
 }
 
-/* Publishes the namespaces as block devices (ours: only once I/O works). */
+/* Publishes the namespaces as block devices (ours: only once I/O works).
+ * A namespace that cannot be published is reported and the controller
+ * stays up: devices already registered keep using it (the block layer has
+ * no unregistering), and its admin side still serves "nvme" commands. */
 static int step_register_namespaces(struct nvme_ctrlr *c)
 {
-    return nvme_bdev_publish(c);
+    int err = nvme_bdev_publish(c);
+    if (err)
+        kprintf("%s: not every namespace was published as a block device (%s)\n", c->name,
+                errno_name(err));
+    return 0;
 }
 
+/*
+ * The sequence. Each step may have an undo, which takes back what the step
+ * set up once it has succeeded; a step that fails cleans up after itself.
+ * When step i fails during initialization, the undos of steps i-1 .. 0 run
+ * in that order, so adding a step means adding its row (and its undo), and
+ * nothing else. A reset reruns the on_reset rows and never unwinds: it
+ * fails the controller instead.
+ */
 struct init_step {
     const char *what;
-    const char *ref;
+    const char *ref;                   /* [NVMe Base 2.0 ...], or NULL: nvos's own */
     int (*fn)(struct nvme_ctrlr *c);
-    bool on_reset; /* also run when recovering from a reset */
+    void (*undo)(struct nvme_ctrlr *c); /* NULL: nothing to take back */
+    bool on_reset;                     /* also run when recovering from a reset */
 };
 
 static const struct init_step init_steps[] = {
-    { "read capabilities (CAP, VS)", "§3.1.3.1", step_read_capabilities, false },
+    { "map registers (BAR0)", NULL, step_map_registers, undo_map_registers, false },
+    { "read capabilities (CAP, VS)", "§3.1.3.1", step_read_capabilities, NULL, false },
     { "disable and wait for reset to finish (CC.EN=0, CSTS.RDY=0)", "§3.5.1 step 1",
-      step_disable_controller, true },
-    { "set up interrupts (MSI-X, INTx or polling)", "ours", step_setup_interrupts, true },
-    { "configure admin queue (AQA, ASQ, ACQ)", "§3.5.1 step 2", step_configure_admin_queue, true },
+      step_disable_controller, NULL, true },
+    { "set up interrupts (MSI-X, INTx or polling)", NULL, step_setup_interrupts,
+      undo_setup_interrupts, true },
+    { "configure admin queue (AQA, ASQ, ACQ)", "§3.5.1 step 2", step_configure_admin_queue,
+      undo_configure_admin_queue, true },
     { "select command set, page size, arbitration (CC)", "§3.5.1 steps 3-4", step_configure_cc,
-      true },
-    { "enable controller (CC.EN=1)", "§3.5.1 step 5", step_enable_controller, true },
-    { "wait for ready (CSTS.RDY=1)", "§3.5.1 step 6", step_wait_ready, true },
-    { "identify controller (CNS 01h)", "§3.5.1 step 7", step_identify_controller, false },
-    { "identify namespaces (CNS 02h, 00h)", "§3.5.1 step 8", step_identify_namespaces, false },
-    { "set number of queues (FID 07h)", "§3.5.1 step 9", step_set_number_of_queues, true },
+      NULL, true },
+    { "enable controller (CC.EN=1)", "§3.5.1 step 5", step_enable_controller,
+      undo_enable_controller, true },
+    { "wait for ready (CSTS.RDY=1)", "§3.5.1 step 6", step_wait_ready, NULL, true },
+    { "identify controller (CNS 01h)", "§3.5.1 step 7", step_identify_controller,
+      undo_identify_controller, false },
+    { "identify namespaces (CNS 02h, 00h)", "§3.5.1 step 8", step_identify_namespaces,
+      nvme_ns_free_all, false },
+    { "set number of queues (FID 07h)", "§3.5.1 step 9", step_set_number_of_queues, NULL, true },
     { "create I/O completion and submission queues", "§3.5.1 steps 10-11", step_create_io_queues,
-      true },
+      undo_create_io_queues, true },
+    /* No undo: the Asynchronous Event Request ends with the controller's
+     * disable, and its request with the admin queue. */
     { "enable asynchronous events (FID 0Bh, AER)", "§3.5.1 step 12", step_enable_async_events,
-      true },
-    { "publish namespaces as block devices", "ours", step_register_namespaces, false },
+      NULL, true },
+    { "publish namespaces as block devices", NULL, step_register_namespaces, NULL, false },
 };
 
 #define NSTEPS (sizeof(init_steps) / sizeof(init_steps[0]))
-
-/* Undoes what the completed steps set up (reverse order). */
-static void unwind(struct nvme_ctrlr *c, size_t done)
-{
-    if (done > 10) /* I/O queues exist */
-        while (c->io_qpairs) {
-            c->io_qpairs->outstanding = 0;
-            nvme_ctrlr_free_io_qpair(c->io_qpairs);
-        }
-    if (done > 8)
-        nvme_ns_free_all(c);
-    if (done > 1) {
-        /* Leave the controller disabled, never half-configured. */
-        uint32_t cc = c->ops->read32(c, NVME_REG_CC);
-        if (cc != 0xFFFFFFFFu && NVME_GET(cc, CC_EN)) {
-            c->ops->write32(c, NVME_REG_CC, cc & ~(uint32_t)NVME_SET(CC_EN, 1));
-            wait_csts(c, NVME_SET(CSTS_RDY, 1), 0, false, "RDY=0 (undoing)");
-        }
-    }
-    if (c->admin.sq)
-        nvme_qpair_destroy(&c->admin);
-}
 
 static int run_steps(struct nvme_ctrlr *c, bool reset)
 {
@@ -795,16 +862,19 @@ static int run_steps(struct nvme_ctrlr *c, bool reset)
         n++;
         if (c->trace || !reset)
             kprintf("%s: step %zu/%zu %s [%s%s]\n", c->name, n, total, s->what,
-                    strcmp(s->ref, "ours") == 0 ? "nvos" : "NVMe Base 2.0 ",
-                    strcmp(s->ref, "ours") == 0 ? "" : s->ref);
-        int err = s->fn(c);
+                    s->ref ? "NVMe Base 2.0 " : "nvos", s->ref ? s->ref : "");
+        int err = nvme_env_before_step(c, (unsigned)i);
+        if (err == 0)
+            err = s->fn(c);
         if (err) {
             char csts[96];
-            uint32_t v = nvme_rd32_quiet(c, NVME_REG_CSTS);
+            uint32_t v = c->regs ? nvme_rd32_quiet(c, NVME_REG_CSTS) : NVME_CSTS_GONE;
             kprintf("%s: step %zu/%zu (%s) failed: %s; CSTS %s\n", c->name, n, total, s->what,
                     errno_name(err), csts_string(v, csts, sizeof(csts)));
             if (!reset)
-                unwind(c, i);
+                for (size_t j = i; j-- > 0;)
+                    if (init_steps[j].undo)
+                        init_steps[j].undo(c);
             return err;
         }
     }
@@ -996,11 +1066,9 @@ void nvme_ctrlr_shutdown(struct nvme_ctrlr *c)
     uint32_t cc = nvme_rd32(c, NVME_REG_CC);
     cc = (cc & ~(uint32_t)NVME_SET(CC_SHN, NVME_CC_SHN_MASK)) | NVME_SET(CC_SHN, NVME_CC_SHN_NORMAL);
     nvme_wr32(c, NVME_REG_CC, cc);
-    uint64_t saved = c->ready_timeout_ns;
-    c->ready_timeout_ns = timeout;
     int err = wait_csts(c, NVME_SET(CSTS_SHST, NVME_CSTS_SHST_MASK),
-                        NVME_SET(CSTS_SHST, NVME_CSTS_SHST_COMPLETE), false, "SHST=complete");
-    c->ready_timeout_ns = saved;
+                        NVME_SET(CSTS_SHST, NVME_CSTS_SHST_COMPLETE), false, timeout,
+                        "SHST=complete");
     c->state = NVME_STATE_FAILED;
     c->failure = "shut down";
     if (err == 0)

@@ -229,6 +229,7 @@ struct nvme_ctrlr {
     uint8_t *msix_table;
     struct nvme_vector *vectors;
     int intx_vector;
+    uint32_t intx_gsi;
 
     /* Policy */
     uint64_t admin_timeout_ns;
@@ -300,9 +301,19 @@ void nvme_trace_doorbell(struct nvme_qpair *qp, bool sq, uint32_t value);
 const char *nvme_reg_name(uint32_t off);
 
 /* ---- environment (nvme_pci.c in the kernel, the model in host tests) ---- */
+/* Before init step "step" (its index in the table) runs: 0, or an error that
+ * fails the step without running it. The kernel's says 0; the host tests
+ * fail each step in turn with it, and fault injection can hook in here. */
+int nvme_env_before_step(struct nvme_ctrlr *c, unsigned step);
+/* Makes the registers reachable (c->regs, c->regs_size) and the device able
+ * to decode and master; the undo leaves it unable to master (no DMA). */
+int nvme_env_map_registers(struct nvme_ctrlr *c);
+void nvme_env_unmap_registers(struct nvme_ctrlr *c);
 /* Chooses and programs MSI-X, INTx or nothing; sets c->irq_mode. Runs before
  * CC.EN=1: QEMU only delivers MSI-X for CQs created while MSI-X is enabled. */
 int nvme_env_interrupts_setup(struct nvme_ctrlr *c);
+/* Undoes it: every vector and line unrouted and masked, c->irq_mode NONE. */
+void nvme_env_interrupts_teardown(struct nvme_ctrlr *c);
 /* Before a controller reset: restore what the transport needs (PCI memory
  * space and bus mastering: a controller that lost them raises CFS). */
 void nvme_env_before_reset(struct nvme_ctrlr *c);

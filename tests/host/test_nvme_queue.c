@@ -198,6 +198,50 @@ static void test_init_failures(void)
     tear_down(&m);
 }
 
+/*
+ * Each init step failed in turn (before it runs, through the environment's
+ * nvme_env_before_step): everything the earlier steps set up is undone -
+ * no allocation left (counted by the model's allocator seam), the
+ * controller disabled (CC.EN=0), interrupts unrouted, registers unmapped.
+ */
+static void test_init_unwind(void)
+{
+    unsigned step;
+    for (step = 1;; step++) {
+        struct nvme_model m;
+        model_init(&m);
+        m.fail_step = step;
+        long before = model_live_allocs;
+        int err = bring_up(&m);
+        if (err == 0) { /* past the last step: nothing failed */
+            tear_down(&m);
+            break;
+        }
+        CHECK_EQ(err, -EIO);
+        CHECK_EQ(ctrlr->state, NVME_STATE_FAILED);
+        CHECK_EQ(model_live_allocs, before);
+        CHECK_EQ(m.cc & 1, 0);
+        CHECK_EQ(m.irq_routed, 0);
+        CHECK(!m.mapped);
+        CHECK(ctrlr->io_qpairs == NULL && ctrlr->namespaces == NULL && ctrlr->id == NULL);
+        CHECK(ctrlr->admin.sq == NULL);
+        model_free(&m);
+    }
+    CHECK(step >= 14); /* the table's rows, each failed once */
+
+    /* Failures inside a step (never ready; Identify refused midway through
+     * the namespaces) leave nothing either. */
+    struct nvme_model m;
+    model_init(&m);
+    m.never_ready = true;
+    long before = model_live_allocs;
+    CHECK_EQ(bring_up(&m), -ETIMEDOUT);
+    CHECK_EQ(model_live_allocs, before);
+    CHECK_EQ(m.irq_routed, 0);
+    CHECK(!m.mapped);
+    model_free(&m);
+}
+
 /* ---- data ---- */
 
 static void test_data_random(void)
@@ -667,6 +711,7 @@ int main(void)
     test_init_from_enabled();
     test_init_transitioning();
     test_init_failures();
+    test_init_unwind();
     test_data_random();
     test_phase_wrap();
     test_out_of_order_and_bogus();
