@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "drivers/nvme/nvme_regs.h"
+#include "drivers/nvme/nvme_spec_id.h"
 #include "drivers/nvme/nvme_status.h" /* status decoding: nvme_status_format, _to_errno */
 
 struct nvme_ctrlr;

@@ -284,8 +284,17 @@ void nvme_ctrlr_set_trace(struct nvme_ctrlr *c, bool on);
 /* Per-command deadlines (nvme.admin_timeout_ms / nvme.io_timeout_ms, "nvme timeout"). */
 void nvme_ctrlr_set_timeout(struct nvme_ctrlr *c, bool admin, uint64_t ns);
 bool nvme_ctrlr_alive(struct nvme_ctrlr *c);
+
+/* ---- nvme_admin.c ---- */
 uint16_t nvme_alloc_qid(struct nvme_ctrlr *c);
 void nvme_free_qid(struct nvme_ctrlr *c, uint16_t qid);
+/* One-line report of a failed admin command ("what failed: status errno"); returns cpl->err. */
+int nvme_admin_failed(struct nvme_ctrlr *c, const char *what, const struct nvme_cpl *cpl);
+/* Creates qp's CQ, then its SQ, on the device; deletes them (SQ first). */
+int nvme_create_io_queues_on_device(struct nvme_ctrlr *c, struct nvme_qpair *qp);
+void nvme_delete_io_queues_on_device(struct nvme_ctrlr *c, struct nvme_qpair *qp);
+/* Asks for the next asynchronous event (one Asynchronous Event Request). */
+void nvme_aer_submit(struct nvme_ctrlr *c);
 
 /* ---- nvme_ns.c ---- */
 int nvme_ns_identify_all(struct nvme_ctrlr *c);
