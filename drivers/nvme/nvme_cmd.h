@@ -87,6 +87,33 @@ void nvme_cmd_async_event_request(struct nvme_sqe *sqe);
 
 /* ---- NVM I/O commands [NVM CS 1.0 §3.2], Flush [NVMe Base 2.0 §7.1] ---- */
 
+/*
+ * Every builder starts from an all-zero SQE (reserved fields must be zero)
+ * with its opcode and NSID. Field by field rather than memset: the kernel is
+ * -ffreestanding, so memset is a call (and a struct literal a rep stos) on
+ * the per-I/O path; inline, these are plain stores, and the ones a builder
+ * or its caller overwrite (CID, PRP1/PRP2) the compiler drops.
+ */
+static inline __attribute__((always_inline)) void nvme_sqe_init(struct nvme_sqe *sqe, uint8_t opc,
+                                                                uint32_t nsid)
+{
+    sqe->opc = opc;
+    sqe->flags = 0;
+    sqe->cid = 0;
+    sqe->nsid = nsid;
+    sqe->cdw2 = 0;
+    sqe->cdw3 = 0;
+    sqe->mptr = 0;
+    sqe->dptr.prp1 = 0;
+    sqe->dptr.prp2 = 0;
+    sqe->cdw10 = 0;
+    sqe->cdw11 = 0;
+    sqe->cdw12 = 0;
+    sqe->cdw13 = 0;
+    sqe->cdw14 = 0;
+    sqe->cdw15 = 0;
+}
+
 /* The CDW12 bits nvme_cmd_rw() passes through from its flags. */
 #define NVME_RW_FLAGS_MASK (NVME_RW_FUA | NVME_RW_LR | NVME_RW_PRINFO(NVME_RW_CDW12_PRINFO_MASK))
 
@@ -96,9 +123,7 @@ void nvme_cmd_async_event_request(struct nvme_sqe *sqe);
  * CDW12 bits: NVME_RW_FUA, NVME_RW_LR, NVME_RW_PRINFO(p). Other flag bits
  * are dropped. The one place a Read/Write SQE is filled: the I/O fast path,
  * the split children of large requests and the raw loop all call it, so it
- * is inline, and written field by field (a memset or a struct literal would
- * be a call or a rep stos on the per-I/O path; these are plain stores, and
- * the ones the caller overwrites - CID, PRP1/PRP2 - the compiler drops).
+ * is inline.
  */
 static inline __attribute__((always_inline)) int nvme_cmd_rw(struct nvme_sqe *sqe, uint8_t opc,
                                                              uint32_t nsid, uint64_t slba,
@@ -111,21 +136,10 @@ static inline __attribute__((always_inline)) int nvme_cmd_rw(struct nvme_sqe *sq
         flags = 0;
         err = -EINVAL;
     }
-    sqe->opc = opc;
-    sqe->flags = 0;
-    sqe->cid = 0;
-    sqe->nsid = nsid;
-    sqe->cdw2 = 0;
-    sqe->cdw3 = 0;
-    sqe->mptr = 0;
-    sqe->dptr.prp1 = 0;
-    sqe->dptr.prp2 = 0;
+    nvme_sqe_init(sqe, opc, nsid);
     sqe->cdw10 = (uint32_t)slba;
     sqe->cdw11 = (uint32_t)(slba >> 32);
     sqe->cdw12 = NVME_SET(RW_CDW12_NLB, nlb - 1u) | (flags & NVME_RW_FLAGS_MASK);
-    sqe->cdw13 = 0;
-    sqe->cdw14 = 0;
-    sqe->cdw15 = 0;
     return err;
 }
 

@@ -717,9 +717,9 @@ void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp, stru
         kprintf("%s: timeout on queue %u while %s: %s\n", c->name, qp->id,
                 c->state == NVME_STATE_INIT ? "initializing" : "resetting", what);
         qp->stats.timeouts++;
-        bool flags = nvme_qpair_lock(qp);
+        bool irq_was_on = nvme_qpair_lock(qp);
         nvme_tracker_fail(qp, tr, NVME_SC_ABORT_REQUESTED, -ETIMEDOUT);
-        nvme_qpair_unlock(qp, flags);
+        nvme_qpair_unlock(qp, irq_was_on);
         return;
     }
     uint32_t csts = nvme_rd32_quiet(c, NVME_REG_CSTS);
