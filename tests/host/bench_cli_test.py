@@ -228,7 +228,6 @@ ALLOWED = {
     "parse_size", "parse_bool",
     # drivers/block/block.h
     "block_submit", "block_poll", "block_describe_status", "block_is_polled", "block_set_polled",
-    "block_clocks",
 }
 
 
