@@ -18,7 +18,7 @@
 
 /* Checks the arguments, then takes the one LBA entry (nvme_internal.h);
  * inlined into each public call, so that the payload kind folds away. */
-static inline __attribute__((always_inline)) int
+static NVME_ALWAYS_INLINE int
 ns_submit(struct nvme_ns *ns, struct nvme_qpair *qp, uint8_t opc, void *buf, uint64_t lba,
           uint32_t lba_count, nvme_cmd_cb cb, void *cb_arg, uint32_t io_flags,
           const struct nvme_lba_payload *x)

@@ -120,8 +120,7 @@ static inline void request_free(struct nvme_qpair *qp, struct nvme_request *req)
 }
 
 /* A doorbell write, timed only when a benchmark asked for clocks. */
-static inline __attribute__((always_inline)) void ring_doorbell(struct nvme_qpair *qp,
-                                                                uint32_t *db, uint32_t value)
+static NVME_ALWAYS_INLINE void ring_doorbell(struct nvme_qpair *qp, uint32_t *db, uint32_t value)
 {
     if (unlikely(qp->clocks)) {
         uint64_t t0 = rdtsc();
@@ -132,7 +131,7 @@ static inline __attribute__((always_inline)) void ring_doorbell(struct nvme_qpai
     }
 }
 
-static inline __attribute__((always_inline)) void ring_sq(struct nvme_qpair *qp)
+static NVME_ALWAYS_INLINE void ring_sq(struct nvme_qpair *qp)
 {
     if (qp->sq_tail == qp->sq_db_tail)
         return;
@@ -214,9 +213,8 @@ static inline int map_payload(struct nvme_qpair *qp, struct nvme_request *req,
 }
 
 /* Builds and submits the next command of req into tr. */
-static inline __attribute__((always_inline)) int submit_child(struct nvme_qpair *qp,
-                                                              struct nvme_request *req,
-                                                              struct nvme_tracker *tr)
+static NVME_ALWAYS_INLINE int submit_child(struct nvme_qpair *qp, struct nvme_request *req,
+                                           struct nvme_tracker *tr)
 {
     struct nvme_sqe *sqe = &tr->sqe;
     uint32_t len = req->len, offset = req->bytes_done;
@@ -268,8 +266,7 @@ static struct nvme_tracker *tracker_get(struct nvme_qpair *qp)
     return tr;
 }
 
-static inline __attribute__((always_inline)) void tracker_put(struct nvme_qpair *qp,
-                                                             struct nvme_tracker *tr)
+static NVME_ALWAYS_INLINE void tracker_put(struct nvme_qpair *qp, struct nvme_tracker *tr)
 {
     tr->active = false;
     tr->gen = (uint8_t)((tr->gen + 1) & NVME_CID_GEN_MASK);
@@ -279,8 +276,7 @@ static inline __attribute__((always_inline)) void tracker_put(struct nvme_qpair 
 }
 
 /* Submits as many of the request's remaining commands as trackers allow. */
-static inline __attribute__((always_inline)) int submit_more(struct nvme_qpair *qp,
-                                                             struct nvme_request *req)
+static NVME_ALWAYS_INLINE int submit_more(struct nvme_qpair *qp, struct nvme_request *req)
 {
     do {
         struct nvme_tracker *tr = tracker_get(qp);
@@ -296,8 +292,7 @@ static inline __attribute__((always_inline)) int submit_more(struct nvme_qpair *
     return 0;
 }
 
-static inline __attribute__((always_inline)) int request_submit(struct nvme_qpair *qp,
-                                                                 struct nvme_request *req)
+static NVME_ALWAYS_INLINE int request_submit(struct nvme_qpair *qp, struct nvme_request *req)
 {
     if (unlikely(qp->ctrlr->state == NVME_STATE_FAILED)) {
         request_free(qp, req);
@@ -372,8 +367,7 @@ int nvme_qpair_submit_cmd(struct nvme_qpair *qp, const struct nvme_sqe *cmd, voi
 }
 
 /* The request's last command is done: free it, then tell the caller. */
-static inline __attribute__((always_inline)) void request_complete(struct nvme_qpair *qp,
-                                                                  struct nvme_request *req)
+static NVME_ALWAYS_INLINE void request_complete(struct nvme_qpair *qp, struct nvme_request *req)
 {
     nvme_cmd_cb cb = req->cb;
     void *arg = req->cb_arg;
@@ -435,8 +429,7 @@ static void report_bogus(struct nvme_qpair *qp, const struct nvme_cqe *cqe, cons
 }
 
 /* Handles one completion entry. */
-static inline __attribute__((always_inline)) void handle_cqe(struct nvme_qpair *qp,
-                                                             const struct nvme_cqe *cqe)
+static NVME_ALWAYS_INLINE void handle_cqe(struct nvme_qpair *qp, const struct nvme_cqe *cqe)
 {
     unsigned index = cqe->cid & NVME_CID_INDEX_MASK;
     unsigned gen = (unsigned)cqe->cid >> NVME_CID_INDEX_BITS;
@@ -499,8 +492,7 @@ static inline __attribute__((always_inline)) void handle_cqe(struct nvme_qpair *
     child_done(qp, tr, cqe, nvme_status_to_errno(status));
 }
 
-static inline __attribute__((always_inline)) int32_t reap(struct nvme_qpair *qp, uint32_t max,
-                                                          bool check_timeouts)
+static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
     uint32_t n = 0;
