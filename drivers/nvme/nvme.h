@@ -109,6 +109,11 @@ bool nvme_qpair_in_batch(const struct nvme_qpair *qp);
 uint32_t nvme_qpair_outstanding(const struct nvme_qpair *qp);
 bool nvme_qpair_is_interrupt_driven(const struct nvme_qpair *qp);
 uint16_t nvme_qpair_id(const struct nvme_qpair *qp);
+/* The caller promises that interrupts are off whenever it calls into this
+ * interrupt-driven pair from thread context (a benchmark's main loop that
+ * waits for interrupts with them masked): the pair then skips masking them
+ * itself around each call. Off by default. */
+void nvme_qpair_set_caller_masks_irq(struct nvme_qpair *qp, bool on);
 /* Benchmark accounting, off by default: with clocks on the pair reads the
  * TSC around each of its doorbell writes and around its interrupt handling
  * (callbacks included), and get_clocks returns the cumulative ticks. Off,

@@ -121,6 +121,9 @@ static int nb_start(struct bench_target *t, unsigned nqueues, unsigned iodepth,
         b->batch_open[q] = false;
         b->nqueues = q + 1;
         nvme_qpair_set_clocks(b->qp[q], true); /* for nb_clocks: this job's pairs only */
+        /* mode=irq: the engine calls in with interrupts masked (its main loop
+         * holds env->irq_save; completions resubmit from the handler). */
+        nvme_qpair_set_caller_masks_irq(b->qp[q], o.interrupts);
     }
     return 0;
 }

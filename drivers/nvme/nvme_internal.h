@@ -127,6 +127,8 @@ struct nvme_qpair {
     uint16_t id;               /* 0: admin */
     uint16_t size;             /* entries in the SQ and in the CQ */
     bool irq;                  /* completions by interrupt */
+    bool lock_irq;             /* irq, unless the caller keeps interrupts off itself
+                                * (nvme_qpair_set_caller_masks_irq) */
     bool created;              /* exists on the device */
     uint16_t msix_index;       /* IV given at creation */
 
@@ -343,12 +345,12 @@ void nvme_env_dma_free(void *p, size_t size);
  * state changes with interrupts off. Polled pairs need nothing. */
 static inline bool nvme_qpair_lock(struct nvme_qpair *qp)
 {
-    return qp->irq ? nvme_env_irq_save() : false;
+    return qp->lock_irq ? nvme_env_irq_save() : false;
 }
 
 static inline void nvme_qpair_unlock(struct nvme_qpair *qp, bool irq_was_on)
 {
-    if (qp->irq)
+    if (qp->lock_irq)
         nvme_env_irq_restore(irq_was_on);
 }
 

@@ -44,6 +44,7 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     qp->id = id;
     qp->size = size;
     qp->irq = irq;
+    qp->lock_irq = irq;
     /* One slot always stays empty: a full SQ has tail + 1 == head. */
     qp->ntrackers = (uint16_t)(size - 1);
 
@@ -647,6 +648,11 @@ void nvme_qpair_batch_end(struct nvme_qpair *qp)
 bool nvme_qpair_in_batch(const struct nvme_qpair *qp)
 {
     return qp->batch_depth > 0;
+}
+
+void nvme_qpair_set_caller_masks_irq(struct nvme_qpair *qp, bool on)
+{
+    qp->lock_irq = qp->irq && !on;
 }
 
 void nvme_qpair_set_clocks(struct nvme_qpair *qp, bool on)
