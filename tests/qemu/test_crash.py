@@ -38,7 +38,7 @@ QEMU runs under nvoslib (Machine, killed with Machine.kill()). The kill
 points are drawn from a seed printed at the start; repeat a run with
 NVOS_CRASH_SEED=0x... (and NVOS_CRASH_BOOTS=N for another number of kills).
 cache=none is skipped (ctest: exit 77) where the file system of the test
-images refuses O_DIRECT (tmpfs does).
+images refuses O_DIRECT (tmpfs did before Linux 6.6).
 """
 
 import json
