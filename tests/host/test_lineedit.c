@@ -20,6 +20,7 @@ static void record(void *ctx, const char *s, size_t n)
 
 static char buf[16];
 static struct lineedit le;
+static enum lineedit_result feed(const char *s, size_t n);
 
 static void start(size_t cap)
 {
@@ -178,6 +179,22 @@ static void overflow(void)
     CHECK_STR_EQ(buf, "ok");
     CHECK_EQ(FEED("abcdefgh\x03"), LINEEDIT_CANCEL);
     CHECK_EQ(FEED("ok\r"), LINEEDIT_LINE);
+    echoed_len = 0;
+    /* A 1 MiB line into a 1024-byte buffer: 1023 bytes echoed, one bell,
+     * refused at its end, and the next line works. */
+    static char big[1024];
+    lineedit_init(&le, big, sizeof(big), record, NULL);
+    echoed_len = 0;
+    enum lineedit_result r = LINEEDIT_MORE;
+    for (size_t i = 0; i < (1u << 20) && r == LINEEDIT_MORE; i++)
+        r = lineedit_feed(&le, 'x');
+    CHECK_EQ(r, LINEEDIT_MORE);
+    CHECK_EQ(le.len, sizeof(big) - 1);
+    CHECK_EQ(echoed_len, sizeof(big)); /* 1023 x and a bell */
+    CHECK_EQ(echoed[sizeof(big) - 1], '\a');
+    CHECK_EQ(lineedit_feed(&le, '\r'), LINEEDIT_TOO_LONG);
+    CHECK_EQ(FEED("echo ok\r"), LINEEDIT_LINE);
+    CHECK_STR_EQ(big, "echo ok");
     echoed_len = 0;
     /* A one-byte buffer holds only the empty line. */
     start(1);
