@@ -118,10 +118,10 @@ static void utf8_byte(struct lineedit *le, uint8_t b)
         size_t n = le->utf8_have;
         le->utf8_have = 0;
         le->utf8_need = 0;
-        if (used == n)
+        if (used == n && cp >= 0xA0)
             insert(le, le->utf8, n);
         else
-            echo(le, "\a", 1); /* overlong, surrogate or above U+10FFFF */
+            echo(le, "\a", 1); /* overlong, surrogate, above U+10FFFF, or a C1 control */
         return;
     }
     drop_utf8(le); /* a lead byte or a lone continuation ends any partial one */

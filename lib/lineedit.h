@@ -8,7 +8,8 @@
  *   - a line ends at CR, LF or CRLF (the LF right after a CR is swallowed);
  *   - printable ASCII and tab (stored as a space) are echoed once; UTF-8 is
  *     stored and echoed a whole character at a time, once it is complete and
- *     valid (no overlong forms, surrogates or values above U+10FFFF); invalid
+ *     valid (no overlong forms, surrogates or values above U+10FFFF) and not
+ *     a C1 control (U+0080..U+009F, which a terminal may act on); invalid
  *     or truncated sequences are dropped with a bell, so the line is always
  *     valid UTF-8 and what the terminal shows is what is stored;
  *   - BS or DEL erases one character (all its bytes); Ctrl-U erases the line;

@@ -15,7 +15,7 @@
  *   - a terminal fed the echo shows exactly the stored line after every
  *     byte (so echo happens once, and erasing erases what was shown);
  *   - the line is always shorter than its buffer, NUL-terminated at len,
- *     valid UTF-8 with no control characters;
+ *     valid UTF-8 with no control characters (C0, DEL or C1);
  *   - the commands of a completed line cover it exactly, each ending at ';'
  *     or the end; every word lies inside its command and argc is within the
  *     limit (or -E2BIG / -EINVAL).
@@ -98,6 +98,7 @@ static void check_line(const struct lineedit *le)
         size_t used = utf8_decode(le->buf + i, le->len - i, &cp);
         REQUIRE(used >= 1 && i + used <= le->len);
         REQUIRE(c < 0x80 || used > 1); /* a multi-byte character, never U+FFFD for junk */
+        REQUIRE(c < 0x80 || cp >= 0xA0);  /* and no C1 control */
         i += used;
     }
 }

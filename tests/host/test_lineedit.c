@@ -103,6 +103,11 @@ static void utf8(void)
     CHECK_STR_EQ(buf, "abcdef");
     /* \xc0 and \xaf: two bells (C0 never starts a character). */
     CHECK(echo_is("a\ab\ac\a\ad\ae\af\n"));
+    /* C1 controls (U+009B is a one-byte CSI to some terminals) are dropped;
+     * U+00A0 is the first character kept. */
+    CHECK_EQ(FEED("\xc2\x9b" "1m\xc2\x80\xc2\xa0\r"), LINEEDIT_LINE);
+    CHECK_STR_EQ(buf, "1m\xc2\xa0");
+    CHECK(echo_is("\a1m\a\xc2\xa0\n"));
     /* A character cut short by ASCII, by a new lead byte, by CR. */
     CHECK_EQ(FEED("\xe6\x97" "x\xe6\xc3\x9c\xe6\r"), LINEEDIT_LINE);
     CHECK_STR_EQ(buf, "x\xc3\x9c");

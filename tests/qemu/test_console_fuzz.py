@@ -89,7 +89,8 @@ def test_hostile_console_input(nvos):
     seed = int(os.environ.get("NVOS_CONSOLE_SEED", "0"), 0) or random.SystemRandom().getrandbits(32)
     print(f"console fuzz seed {seed:#x} (repeat with NVOS_CONSOLE_SEED={seed:#x})", flush=True)
     rng = random.Random(seed)
-    with nvos.machine(boot="kernel", disks=[nvos.blank_disk()]) as m:
+    with nvos.machine(boot="kernel", disks=[nvos.blank_disk()],
+                      timeout=120 + LONG_LINE // 5000) as m:
         m.wait_ready()  # rc lines on
         times = {}
 
