@@ -1,5 +1,6 @@
 /*
- * kernel/shell/shell.c - line editor and command dispatcher.
+ * kernel/shell/shell.c - the command dispatcher, and the loop that reads lines
+ * with the line editor (lib/lineedit) and runs them.
  *
  * Input rules, for people and for scripts alike (lib/lineedit.h has them all):
  *   - a line ends at CR, LF or CRLF (the LF right after a CR is swallowed);
