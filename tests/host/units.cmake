@@ -7,6 +7,8 @@ set(NVOS_HOST_UNITS
     printf
     json
     args
+    lineedit
+    fuzz_console
     parse
     memmap
     acpi
