@@ -65,6 +65,7 @@ void machine_stop(uint32_t code)
     cpu_cli();
     debug_exit(code);
     kprintf("nvos: stopped (exit code %u); the machine is halted\n", code);
+    console_flush(true);
     halt_forever();
 }
 

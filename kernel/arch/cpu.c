@@ -255,6 +255,7 @@ void trap_dispatch(struct trap_frame *f)
 
     /* An exception: nothing in the kernel expects one. */
     cpu_cli();
+    console_panic(); /* screens draw directly from here on */
     kprintf("\nFATAL: unexpected exception %llu (%s), error code 0x%llx\n",
             (unsigned long long)f->vector, exception_names[f->vector],
             (unsigned long long)f->error_code);
