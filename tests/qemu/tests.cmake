@@ -30,3 +30,27 @@ foreach(line ${QEMU_CASES})
         set_tests_properties(qemu.${name} PROPERTIES FIXTURES_REQUIRED ${requires})
     endif()
 endforeach()
+
+# Screen console (issue 10): tests/qemu/console_screen.py boots with no serial
+# port and checks the screen through QMP screendump (pixels against Unifont,
+# and OCR). Registered as qemu.console.<case>. The script runs under the
+# system Python (Debian's python3-numpy, python3-pil) when the configured one
+# lacks them.
+execute_process(
+    COMMAND ${Python3_EXECUTABLE} ${NVOS_ROOT}/tests/qemu/console_screen.py --list
+    OUTPUT_VARIABLE SCREEN_CASES OUTPUT_STRIP_TRAILING_WHITESPACE
+    RESULT_VARIABLE SCREEN_LIST_RESULT)
+if(NOT SCREEN_LIST_RESULT EQUAL 0)
+    message(FATAL_ERROR "tests/qemu/console_screen.py --list failed")
+endif()
+string(REPLACE "\n" ";" SCREEN_CASES "${SCREEN_CASES}")
+foreach(line ${SCREEN_CASES})
+    string(REPLACE "|" ";" fields "${line}")
+    list(GET fields 0 name)
+    list(GET fields 1 timeout)
+    add_test(NAME qemu.console.${name}
+             COMMAND ${Python3_EXECUTABLE} ${NVOS_ROOT}/tests/qemu/console_screen.py ${name})
+    set_tests_properties(qemu.console.${name} PROPERTIES
+        TIMEOUT ${timeout} LABELS qemu COST 2
+        ENVIRONMENT "NVOS_BUILD=${CMAKE_BINARY_DIR}")
+endforeach()
