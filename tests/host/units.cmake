@@ -39,4 +39,6 @@ set(NVOS_HOST_UNITS
     part_images
     text_oracles
     fuzz_fat
+    vt
+    font
 )

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""tools/screen_figures.py - the screen console's figures for the README.
+
+Boots the UEFI path with the demo disk (build/disk.img) twice per round:
+serial only (-vga none: no display, so no screen console) and serial plus
+the framebuffer console, and times the same commands in both through
+`uptime` (kernel TSC) around each: sha256 and cat of /big.bin (64 MiB) and a
+2-second randread bench (IOPS). Then `screen bench` at 1280x800 and
+3840x2160 (OVMF GOP mode chosen with the loader's video= option on a QEMU VGA
+with xres/yres). Prints a Markdown table.
+
+    tools/screen_figures.py [ROUNDS]
+"""
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "qemu"))
+import console_screen as cs  # noqa: E402  (re-execs under /usr/bin/python3 if needed)
+
+BUILD = cs.nvosqemu.build_dir()
+DISK = os.path.join(BUILD, "disk.img")
+JOB = "bench dev=nvme0n1 rw=randread bs=4k iodepth=32 mode=irq runtime=2 target=nvme json_bins=0"
+SCRIPT = ("uptime; sha256 nvme0n1:1 /big.bin; uptime; cat nvme0n1:1 /big.bin; uptime; "
+          + JOB + "; poweroff 0")
+
+
+def run(cmdline, extra, timeout=900):
+    log = os.path.join(BUILD, "test-logs", "screen-figures.serial")
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    if os.path.exists(log):
+        os.unlink(log)
+    scr = cs.Screen("uefi", cmdline=cmdline, disk=DISK, extra=extra, serial_log=log,
+                    memory="1024")
+    try:
+        deadline = time.time() + timeout
+        while scr.proc.poll() is None and time.time() < deadline:
+            time.sleep(1)
+    finally:
+        scr.close()
+    with open(log, errors="replace") as f:
+        return f.read()
+
+
+def seconds(out):
+    return [float(m) for m in re.findall(r"^uptime: (\d+\.\d+) s", out, re.M)]
+
+
+def costs(out):
+    t = seconds(out)
+    iops = re.search(r"read: IOPS=([\d.]+k?)", out)
+    if len(t) < 3 or not iops:
+        raise SystemExit("run incomplete:\n" + out[-3000:])
+    v = iops.group(1)
+    n = float(v[:-1]) * 1000 if v.endswith("k") else float(v)
+    return t[1] - t[0], t[2] - t[1], n
+
+
+def main():
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+    serial, screen = [], []
+    for _ in range(rounds):
+        serial.append(costs(run(f'run="{SCRIPT}"', ["-vga", "none"])))
+        screen.append(costs(run(f'run="{SCRIPT}"', [])))
+    rows = []
+    for i, name in enumerate(("sha256 /big.bin (s)", "cat /big.bin (s)", "bench randread 4k qd32 (IOPS)")):
+        a = min(r[i] for r in serial) if i < 2 else max(r[i] for r in serial)
+        b = min(r[i] for r in screen) if i < 2 else max(r[i] for r in screen)
+        rows.append((name, a, b, (b - a) / a * 100))
+    print("| | serial only | serial + screen | difference |")
+    print("|---|---|---|---|")
+    for name, a, b, d in rows:
+        print(f"| {name} | {a:.3f} | {b:.3f} | {d:+.1f} % |")
+    for res, extra in (("1280x800", []),
+                       ("3840x2160", ["-vga", "none", "-device",
+                                      "VGA,xres=3840,yres=2160,vgamem_mb=64"])):
+        out = run(f'video={res} run="screen bench 5000; poweroff 0"', extra)
+        m = re.search(r"^screen bench: .*$", out, re.M)
+        print(m.group(0) if m else "screen bench did not run:\n" + out[-2000:])
+
+
+if __name__ == "__main__":
+    main()
