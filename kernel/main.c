@@ -54,7 +54,8 @@ void kernel_main(struct boot_info *bi, int boot_parse_error)
     vmm_init(bi);            /* own page tables: image W^X, direct map, MMIO window */
     pmm_release_loader_memory(); /* the loader's tables are no longer in use */
     screen_console_init(bi); /* framebuffer or VGA text: the boot log so far, then everything */
-    acpi_init(bi);           /* MADT, MCFG, FADT, HPET */
+    acpi_init(bi);           /* MADT, MCFG, FADT, HPET, SPCR */
+    uart_spcr_init(acpi_get()); /* the firmware's serial console, if not COM1 */
     clock_init();            /* TSC frequency */
     kprintf("clock: TSC %llu.%03llu MHz (calibrated against %s)%s\n",
             (unsigned long long)(clock_tsc_hz() / 1000000),

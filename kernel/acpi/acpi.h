@@ -92,7 +92,17 @@ struct acpi_info {
 
     /* HPET [IA-PC HPET 1.0a §3.2.4] */
     uint64_t hpet_phys; /* 0 if none */
+
+    /* SPCR: the firmware's serial console [Microsoft "Serial Port Console
+     * Redirection Table" rev. 1.08, Table 3] */
+    bool have_spcr;
+    uint8_t spcr_interface; /* 0 = 16550, 1 = 16450, 0x12 = 16550 with GAS width */
+    struct acpi_gas spcr_base;
+    uint32_t spcr_baud;     /* 0: as the firmware left it */
 };
+#define ACPI_SPCR_16550 0x00
+#define ACPI_SPCR_16450 0x01
+#define ACPI_SPCR_16550_GAS 0x12
 
 #define ACPI_FADT_RESET_REG_SUP (1u << 10)
 #define ACPI_BOOT_ARCH_8042 (1u << 1)

@@ -166,7 +166,7 @@ class Screen:
     """A QEMU machine with no serial port (unless serial_log), driven over QMP."""
 
     def __init__(self, boot, cmdline="", disk=None, debug_exit=True, extra=(), memory="512",
-                 serial_log=None, name="screen"):
+                 serial_log=None, serial_ring=False, name="screen"):
         self.tmp = tempfile.mkdtemp(prefix="nvos-screen-")
         disks = [nvosqemu.Disk(disk, snapshot=True)] if disk else []
         m = nvosqemu.Machine(boot=boot, cmdline=cmdline, disks=disks, memory=memory,
@@ -175,6 +175,11 @@ class Screen:
         args = m.qemu_args()
         i = args.index("-serial")
         args[i + 1] = f"file:{serial_log}" if serial_log else "none"
+        if serial_ring:
+            # A COM1 whose output QEMU keeps in memory (read with ring_read):
+            # a file backend costs one write() per byte, which would dominate.
+            args[i + 1] = "chardev:ser"
+            args += ["-chardev", "ringbuf,id=ser,size=16M"]
         if not debug_exit:
             i = args.index("isa-debug-exit,iobase=0xf4,iosize=0x04")
             del args[i - 1:i + 1]
@@ -222,6 +227,12 @@ class Screen:
                 return r["return"]
             if "error" in r:
                 raise Failure(f"QMP {cmd}: {r['error']}")
+
+    def ring_read(self):
+        """What COM1 printed since the last call (serial_ring machines)."""
+        import base64
+        data = self.qmp("ringbuf-read", device="ser", size=16 << 20, format="base64")
+        return base64.b64decode(data)
 
     def dump(self, path=None):
         path = path or os.path.join(self.tmp, "dump.ppm")
