@@ -393,21 +393,25 @@ def prompt_kernel(tmpdir):
 def kanji(tmpdir):
     """ls of a directory holding 漢字.txt draws both characters with Unifont's glyphs."""
     disk = test_disk(tmpdir)
-    with Screen("uefi", cmdline='run="ls nvme0n1 /kanji"', disk=disk) as scr:
+    with Screen("uefi", cmdline='run="ls nvme0n1 /kanji -l; cat nvme0n1 /kanji/漢字.txt"',
+                disk=disk) as scr:
         img, scale = wait_text(scr, "漢字.txt", 180)
         wait_text(scr, PROMPT, 30, scale, count=2)
         img = scr.dump()
-        # Each glyph on its own, at the position the listing puts it.
-        pos = find_text(img, "漢字.txt", scale)
+        # The listing's line (size 7: "漢字\n"), each glyph on its own where
+        # the listing puts it; the typed command line holds the name too.
+        pos = find_text(img, "7  漢字.txt", scale)
         if len(pos) != 1:
-            raise Failure(f"漢字.txt found {len(pos)} times")
-        row, col = pos[0]
+            raise Failure(f"the listing line '7  漢字.txt' found {len(pos)} times:\n"
+                          + screen_text(img, scale))
+        row, col = pos[0][0], pos[0][1] + 3
         for i, ch in enumerate("漢字"):
             if (row, col + 2 * i) not in find_text(img, ch, scale):
                 raise Failure(f"{ch} (U+{ord(ch):04X}) is not drawn with its Unifont glyph")
-        text = screen_text(img, scale)
-        if "漢字.txt" not in text:
-            raise Failure("decoding the screen did not give 漢字.txt:\n" + text)
+        lines = decode(img, scale)
+        if "漢字" not in lines:
+            raise Failure("cat of 漢字.txt did not draw its contents on a line:\n"
+                          + "\n".join(lines))
         save_artifact(img, "console.kanji.png")
 
 
