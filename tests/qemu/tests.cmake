@@ -1,16 +1,21 @@
 # QEMU tests: one ctest test per case in tests/qemu/cases_*.py (listed by
 # run.py --list at configure time). Each runs under its own timeout; fixtures
 # order the cases that compare results of others. Labels: "qemu".
-execute_process(
-    COMMAND ${Python3_EXECUTABLE} ${NVOS_ROOT}/tests/qemu/run.py --list
-    OUTPUT_VARIABLE QEMU_CASES OUTPUT_STRIP_TRAILING_WHITESPACE
-    RESULT_VARIABLE QEMU_LIST_RESULT)
-if(NOT QEMU_LIST_RESULT EQUAL 0)
-    message(FATAL_ERROR "tests/qemu/run.py --list failed")
-endif()
+# qemu_list_cases(SCRIPT VAR): VAR = the "name|timeout|..." lines SCRIPT --list prints.
+function(qemu_list_cases script var)
+    execute_process(
+        COMMAND ${Python3_EXECUTABLE} ${NVOS_ROOT}/tests/qemu/${script} --list
+        OUTPUT_VARIABLE out OUTPUT_STRIP_TRAILING_WHITESPACE
+        RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "tests/qemu/${script} --list failed")
+    endif()
+    string(REPLACE "\n" ";" out "${out}")
+    set(${var} "${out}" PARENT_SCOPE)
+endfunction()
+qemu_list_cases(run.py QEMU_CASES)
 file(GLOB QEMU_CASE_FILES ${NVOS_ROOT}/tests/qemu/*.py)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${QEMU_CASE_FILES})
-string(REPLACE "\n" ";" QEMU_CASES "${QEMU_CASES}")
 foreach(line ${QEMU_CASES})
     string(REPLACE "|" ";" fields "${line}")
     list(GET fields 0 name)
@@ -36,14 +41,7 @@ endforeach()
 # and OCR). Registered as qemu.console.<case>. The script runs under the
 # system Python (Debian's python3-numpy, python3-pil) when the configured one
 # lacks them.
-execute_process(
-    COMMAND ${Python3_EXECUTABLE} ${NVOS_ROOT}/tests/qemu/console_screen.py --list
-    OUTPUT_VARIABLE SCREEN_CASES OUTPUT_STRIP_TRAILING_WHITESPACE
-    RESULT_VARIABLE SCREEN_LIST_RESULT)
-if(NOT SCREEN_LIST_RESULT EQUAL 0)
-    message(FATAL_ERROR "tests/qemu/console_screen.py --list failed")
-endif()
-string(REPLACE "\n" ";" SCREEN_CASES "${SCREEN_CASES}")
+qemu_list_cases(console_screen.py SCREEN_CASES)
 foreach(line ${SCREEN_CASES})
     string(REPLACE "|" ";" fields "${line}")
     list(GET fields 0 name)
