@@ -49,8 +49,16 @@ static void put_pixels(uint8_t *dst, const uint32_t *src, unsigned n, unsigned b
 {
     switch (bpp) {
     case 4: {
+        /* Two pixels per store where aligned: under emulation every store to
+         * video memory is a slow path, and on hardware it is no worse. */
+        unsigned i = 0;
+        if (((uintptr_t)dst & 7) == 0) {
+            uint64_t *d = (uint64_t *)dst;
+            for (; i + 1 < n; i += 2)
+                d[i / 2] = (uint64_t)src[i] | (uint64_t)src[i + 1] << 32;
+        }
         uint32_t *d = (uint32_t *)dst;
-        for (unsigned i = 0; i < n; i++)
+        for (; i < n; i++)
             d[i] = src[i];
         break;
     }
@@ -70,6 +78,40 @@ static void put_pixels(uint8_t *dst, const uint32_t *src, unsigned n, unsigned b
     }
 }
 
+/*
+ * 32-bit pixels at scale 1 or 2, the common case: 64-bit stores of two
+ * pixels, chosen from a four-entry table by two bits of the glyph row
+ * (scale 1) or by one bit (scale 2).
+ */
+static void draw_cell_fast(struct screen *s, unsigned row, unsigned col, struct font_glyph g,
+                           uint32_t fg, uint32_t bg)
+{
+    /* Index: left pixel's bit << 1 | right pixel's bit; the left pixel is
+     * the lower address, so the low half of the little-endian store. */
+    const uint64_t pair[4] = {
+        (uint64_t)bg << 32 | bg, (uint64_t)fg << 32 | bg,
+        (uint64_t)bg << 32 | fg, (uint64_t)fg << 32 | fg,
+    };
+    unsigned scale = s->scale, bits_w = FONT_NARROW_WIDTH * g.cells;
+    uint8_t *dst = s->base + (size_t)row * FONT_HEIGHT * scale * s->pitch +
+                   (size_t)col * FONT_NARROW_WIDTH * scale * 4;
+    for (unsigned gy = 0; gy < FONT_HEIGHT; gy++) {
+        unsigned bits = g.cells == 2 ? (unsigned)g.bits[2 * gy] << 8 | g.bits[2 * gy + 1]
+                                     : g.bits[gy];
+        for (unsigned k = 0; k < scale; k++) {
+            uint64_t *d = (uint64_t *)dst;
+            if (scale == 1) {
+                for (unsigned x = 0; x < bits_w; x += 2)
+                    *d++ = pair[(bits >> (bits_w - 2 - x)) & 3]; /* left pixel in bit 1 */
+            } else {
+                for (unsigned x = 0; x < bits_w; x++)
+                    *d++ = pair[(bits >> (bits_w - 1 - x)) & 1 ? 3 : 0];
+            }
+            dst += s->pitch;
+        }
+    }
+}
+
 static void fb_draw_cell(struct screen *s, unsigned row, unsigned col, struct vt_cell c)
 {
     struct font_glyph g = font_glyph(c.cp);
@@ -82,6 +124,10 @@ static void fb_draw_cell(struct screen *s, unsigned row, unsigned col, struct vt
     }
     unsigned scale = s->scale;
     unsigned px_w = FONT_NARROW_WIDTH * cells * scale;
+    if (s->bytes_pp == 4 && scale <= 2 && g.cells == cells) {
+        draw_cell_fast(s, row, col, g, fg, bg);
+        return;
+    }
     uint32_t line[2 * FONT_NARROW_WIDTH * MAX_SCALE];
     uint8_t *dst = s->base + (size_t)row * FONT_HEIGHT * scale * s->pitch +
                    (size_t)col * FONT_NARROW_WIDTH * scale * s->bytes_pp;

@@ -29,6 +29,8 @@ static struct console_output screen_output = {
 
 static uint8_t cells_of(uint32_t cp)
 {
+    if (cp < 0x300)
+        return 1; /* Latin: no wide glyphs in Unifont; spares the lookup */
     return font_glyph(cp).cells;
 }
 
@@ -109,7 +111,8 @@ void screen_draw(struct screen *s)
     s->pending = false;
     s->draws++;
     s->last_draw_tsc = rdtsc();
-    s->draw_tsc += s->last_draw_tsc - t0;
+    s->last_draw_cost = s->last_draw_tsc - t0;
+    s->draw_tsc += s->last_draw_cost;
     s->in_draw = false;
 }
 
@@ -118,7 +121,9 @@ static bool interval_passed(const struct screen *s)
     uint64_t hz = clock_tsc_hz();
     if (hz == 0)
         return true; /* before the clock is calibrated: draw every time */
-    return rdtsc() - s->last_draw_tsc >= hz / 1000 * SCREEN_DRAW_INTERVAL_MS;
+    uint64_t wait = MAX(hz / 1000 * SCREEN_DRAW_INTERVAL_MS,
+                        s->last_draw_cost * SCREEN_DRAW_COST_RATIO);
+    return rdtsc() - s->last_draw_tsc >= wait;
 }
 
 static void screen_write(void *ctx, const char *str, size_t n)

@@ -10,10 +10,12 @@
  *  - every write updates the grid; cells are drawn only where the grid
  *    differs from what was last drawn (a second grid remembers it), so
  *    nothing is ever read back from video memory;
- *  - drawing is batched: at most every SCREEN_DRAW_INTERVAL_MS while output
- *    streams, and at once when the kernel waits for input, stops, or when
- *    console_flush(true) asks. A long `cat` scrolls the grid hundreds of
- *    times between two draws and pays for one;
+ *  - drawing is batched: while output streams, at most every
+ *    SCREEN_DRAW_INTERVAL_MS, and never sooner than SCREEN_DRAW_COST_RATIO
+ *    times the last draw's duration after it, so drawing takes at most 1 %
+ *    of the time whatever the resolution; at once when the kernel waits for
+ *    input, stops, or when console_flush(true) asks. A long `cat` scrolls
+ *    the grid hundreds of times between two draws and pays for one;
  *  - after console_panic() every write draws immediately, with no batching.
  */
 #ifndef NVOS_DRIVERS_VIDEO_SCREEN_H
@@ -26,6 +28,7 @@
 #include "lib/vt.h"
 
 #define SCREEN_DRAW_INTERVAL_MS 20
+#define SCREEN_DRAW_COST_RATIO 100
 
 struct screen;
 
@@ -47,6 +50,7 @@ struct screen {
     bool in_draw;          /* re-entered while drawing: a fault in the backend */
     bool broken;           /* stop using this output */
     uint64_t last_draw_tsc;
+    uint64_t last_draw_cost; /* TSC ticks the last draw took */
     /* statistics for the "screen" command */
     uint64_t draws;
     uint64_t cells_drawn;
