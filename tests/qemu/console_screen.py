@@ -115,21 +115,18 @@ def decode(img, scale, fg=FG):
         out = []
         c = 0
         while c < cols:
-            cell = mask[r * ch:(r + 1) * ch:scale, c * cw:(c + 1) * cw:scale]
-            cp = _reverse.get((8, cell.tobytes()))
-            if cp is not None:
-                out.append(chr(cp))
-                c += 1
-                continue
-            if c + 1 < cols:
-                wide = mask[r * ch:(r + 1) * ch:scale, c * cw:(c + 2) * cw:scale]
-                cp = _reverse.get((16, wide.tobytes()))
+            for n in (1, 2):  # a narrow glyph, else a wide one over two cells
+                if c + n > cols:
+                    continue
+                cell = mask[r * ch:(r + 1) * ch:scale, c * cw:(c + n) * cw:scale]
+                cp = _reverse.get((8 * n, cell.tobytes()))
                 if cp is not None:
                     out.append(chr(cp))
-                    c += 2
-                    continue
-            out.append("\u2592")  # not a glyph in this colour (cursor, other colours)
-            c += 1
+                    c += n
+                    break
+            else:
+                out.append("\u2592")  # not a glyph in this colour (cursor, other colours)
+                c += 1
         lines.append("".join(out).rstrip())
     return lines
 
