@@ -389,3 +389,40 @@ void vt_write(struct vt *t, const char *s, size_t n)
         }
     }
 }
+
+size_t vt_skippable(const struct vt *t, const char *s, size_t n, uint64_t *lfs)
+{
+    *lfs = 0;
+    if (t->state != ST_GROUND || t->utf_need != 0)
+        return 0;
+    /* The line feed with exactly rows line feeds after it. */
+    unsigned after = 0;
+    size_t i = n;
+    while (i > 0) {
+        i--;
+        if (s[i] == '\n' && after++ == t->rows)
+            break;
+    }
+    if (after <= t->rows)
+        return 0;
+    uint64_t before = 0;
+    for (size_t k = 0; k <= i; k++) {
+        if (s[k] == 0x1B)
+            return 0;
+        before += s[k] == '\n';
+    }
+    if (before < t->rows)
+        return 0;
+    *lfs = before;
+    return i + 1;
+}
+
+void vt_scroll_out(struct vt *t, uint64_t lines)
+{
+    for (unsigned r = 0; r < t->rows; r++)
+        clear_cells(t, r, 0, t->cols);
+    t->x = 0;
+    t->y = (uint16_t)(t->rows - 1u);
+    t->wrap_pending = false;
+    t->scrolls += lines;
+}

@@ -103,6 +103,21 @@ static inline struct vt_cell *vt_row(const struct vt *t, unsigned r)
     return t->cells + (size_t)((t->top + r) % t->rows) * t->cols;
 }
 
+/*
+ * Skipping text nobody will see. For a write of n bytes, returns an offset
+ * such that writing only s[offset..n) after vt_scroll_out() leaves exactly
+ * the grid that writing all n bytes would: the part before it holds at least
+ * rows line feeds and no ESC (so it moves the cursor to the bottom row and
+ * changes no attribute or mode), and the part after it holds at least rows
+ * line feeds (so everything before scrolls off). 0 when that does not hold
+ * or the parser is inside a sequence. *lfs: line feeds in the skipped part.
+ */
+size_t vt_skippable(const struct vt *t, const char *s, size_t n, uint64_t *lfs);
+
+/* What the skipped part did: every row scrolled off, cursor at the start of
+ * the bottom row. */
+void vt_scroll_out(struct vt *t, uint64_t lines);
+
 /* Resets colours, attributes and the parser (e.g. before a panic message). */
 void vt_reset_attributes(struct vt *t);
 

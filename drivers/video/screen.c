@@ -44,13 +44,15 @@ int screen_start(struct screen *s, const struct screen_backend *ops, unsigned co
     if (cols == 0 || rows == 0 || cols > 4096 || rows > 4096)
         return -EINVAL;
     size_t cells = (size_t)cols * rows;
-    size_t bytes = 2 * cells * sizeof(struct vt_cell) + rows;
+    size_t bytes = SCREEN_PENDING_BYTES + 2 * cells * sizeof(struct vt_cell) + rows;
     size_t pages = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
     phys_addr_t p = pmm_alloc(pages, 1);
     if (p == 0)
         return -ENOMEM;
     uint8_t *mem = phys_to_virt(p);
-    struct vt_cell *grid = (struct vt_cell *)mem;
+    s->pend = (char *)mem;
+    s->pend_len = 0;
+    struct vt_cell *grid = (struct vt_cell *)(mem + SCREEN_PENDING_BYTES);
     s->shown = grid + cells;
     uint8_t *dirty = (uint8_t *)(s->shown + cells);
     s->ops = ops;
@@ -64,10 +66,27 @@ int screen_start(struct screen *s, const struct screen_backend *ops, unsigned co
     return 0;
 }
 
+/* Interprets the bytes written since the last call, skipping what would
+ * scroll off the screen before anyone could see it (lib/vt.h). */
+static void catch_up(struct screen *s)
+{
+    if (s->pend_len == 0)
+        return;
+    uint64_t lfs;
+    size_t skip = vt_skippable(&s->vt, s->pend, s->pend_len, &lfs);
+    if (skip > 0) {
+        vt_scroll_out(&s->vt, lfs);
+        s->bytes_skipped += skip;
+    }
+    vt_write(&s->vt, s->pend + skip, s->pend_len - skip);
+    s->pend_len = 0;
+}
+
 void screen_draw(struct screen *s)
 {
     if (s->broken)
         return;
+    catch_up(s);
     if (s->in_draw) {
         /* Writing while drawing: a fault inside the backend printed its
          * report. Drawing again would fault again; give the screen up. */
@@ -133,15 +152,29 @@ static void screen_write(void *ctx, const char *str, size_t n)
 
 void screen_put(struct screen *s, const char *str, size_t n)
 {
-    if (s->broken)
+    if (s->broken || (s->off && !s->direct))
         return;
     if (s->in_draw) {
         s->broken = true; /* see screen_draw */
         return;
     }
-    vt_write(&s->vt, str, n);
+    if (s->direct) {
+        catch_up(s);
+        vt_write(&s->vt, str, n);
+        screen_draw(s);
+        return;
+    }
+    while (n > 0) {
+        if (s->pend_len == SCREEN_PENDING_BYTES)
+            catch_up(s);
+        size_t k = MIN(n, SCREEN_PENDING_BYTES - s->pend_len);
+        memcpy(s->pend + s->pend_len, str, k);
+        s->pend_len += k;
+        str += k;
+        n -= k;
+    }
     s->pending = true;
-    if (s->direct || interval_passed(s))
+    if (interval_passed(s))
         screen_draw(s);
 }
 
@@ -155,7 +188,8 @@ static void screen_flush(void *ctx, bool force)
 static void screen_panic(void *ctx)
 {
     struct screen *s = ctx;
-    s->direct = true;
+    catch_up(s); /* what was written before the panic, with its own colours */
+    s->direct = true; /* and a panic shows even after "screen off" */
     vt_reset_attributes(&s->vt); /* a half-read escape sequence must not eat the message */
     if (console_color_enabled()) {
         s->vt.fg = VT_WHITE | VT_BRIGHT;

@@ -16,6 +16,10 @@
  *    of the time whatever the resolution; at once when the kernel waits for
  *    input, stops, or when console_flush(true) asks. A long `cat` scrolls
  *    the grid hundreds of times between two draws and pays for one;
+ *  - written bytes wait in a buffer (SCREEN_PENDING_BYTES) and are
+ *    interpreted when a draw comes or the buffer fills; text that would
+ *    scroll off before it could be seen is skipped (lib/vt.h,
+ *    vt_skippable), so a flood costs little more than copying it;
  *  - after console_panic() every write draws immediately, with no batching.
  */
 #ifndef NVOS_DRIVERS_VIDEO_SCREEN_H
@@ -29,6 +33,7 @@
 
 #define SCREEN_DRAW_INTERVAL_MS 20
 #define SCREEN_DRAW_COST_RATIO 100
+#define SCREEN_PENDING_BYTES (256 * 1024)
 
 struct screen;
 
@@ -45,16 +50,20 @@ struct screen {
     struct vt vt;
     struct vt_cell *shown; /* what is on the display now, cell by cell */
     uint16_t cursor_row_shown;
-    bool pending;          /* the grid changed since the last draw */
+    bool pending;          /* written since the last draw */
+    char *pend;            /* bytes not yet interpreted */
+    size_t pend_len;
     bool direct;           /* after a panic: draw on every write */
     bool in_draw;          /* re-entered while drawing: a fault in the backend */
     bool broken;           /* stop using this output */
+    bool off;              /* "screen off": ignore writes until "screen on" */
     uint64_t last_draw_tsc;
     uint64_t last_draw_cost; /* TSC ticks the last draw took */
     /* statistics for the "screen" command */
     uint64_t draws;
     uint64_t cells_drawn;
     uint64_t draw_tsc;     /* TSC ticks spent drawing */
+    uint64_t bytes_skipped; /* scrolled off unseen, never interpreted */
 
     /* Backend data. */
     uint8_t *base;         /* mapped video memory */

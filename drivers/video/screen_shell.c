@@ -19,10 +19,11 @@ static void print_info(const struct screen *s)
     kprintf("screen: %s %ux%u, %u cells x %u rows, glyphs x%u, colour %s\n", s->ops->name,
             s->width, s->height, s->vt.cols, s->vt.rows, s->scale,
             console_color_enabled() ? "on" : "off");
-    kprintf("screen: %llu draws, %llu cells drawn, %llu ms drawing, %llu lines scrolled\n",
+    kprintf("screen: %llu draws, %llu cells drawn, %llu ms drawing, %llu lines scrolled, "
+            "%llu bytes skipped unseen\n",
             (unsigned long long)s->draws, (unsigned long long)s->cells_drawn,
             (unsigned long long)(tsc_to_ns(s->draw_tsc) / NSEC_PER_MSEC),
-            (unsigned long long)s->vt.scrolls);
+            (unsigned long long)s->vt.scrolls, (unsigned long long)s->bytes_skipped);
 }
 
 /* Writes n numbered 80-column lines to the screen alone (not the serial line
@@ -60,6 +61,12 @@ static int cmd_screen(int argc, char **argv)
         print_info(s);
         return 0;
     }
+    if ((strcmp(argv[1], "on") == 0 || strcmp(argv[1], "off") == 0) && argc == 2) {
+        /* For measuring what the screen costs: off leaves COM1 alone. */
+        console_flush(true);
+        s->off = strcmp(argv[1], "off") == 0;
+        return 0;
+    }
     if (strcmp(argv[1], "bench") != 0 || argc > 3)
         return shell_usage("screen");
     uint32_t n = 2000;
@@ -81,5 +88,6 @@ static int cmd_screen(int argc, char **argv)
             (unsigned long long)(sync_ns / n_sync / 1000 % 1000));
     return 0;
 }
-SHELL_COMMAND(screen, "screen", "[bench [LINES]]",
-              "the screen console: display, grid, draw counts; bench: lines per second", cmd_screen);
+SHELL_COMMAND(screen, "screen", "[bench [LINES] | on | off]",
+              "the screen console: display, grid, draw counts; bench: lines per second; "
+              "off/on: stop/resume drawing", cmd_screen);

@@ -50,6 +50,49 @@ static void clear_dirty(void)
     memset(dirty, 0, sizeof(dirty));
 }
 
+/* Skipping unseen text gives the grid that interpreting everything gives. */
+static void test_skip(void)
+{
+    static struct vt_cell full[COLS * ROWS];
+    char text[4096];
+    size_t n = 0;
+    for (unsigned i = 0; n + 40 < sizeof(text); i++) {
+        /* lines of varying length, some wrapping, wide characters, CRs */
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "%u%s%.*s\n", i,
+                              i % 3 ? "\xe6\xbc\xa2" : "\r", (int)(i % 23), "abcdefghijklmnopqrstuvw");
+    }
+    reset(true);
+    put("\x1b[32mgreen ");
+    vt_write(&t, text, n);
+    for (unsigned r = 0; r < ROWS; r++)
+        memcpy(full + r * COLS, vt_row(&t, r), COLS * sizeof(struct vt_cell));
+    uint16_t fx = t.x, fy = t.y;
+
+    reset(true);
+    put("\x1b[32mgreen ");
+    uint64_t lfs;
+    size_t skip = vt_skippable(&t, text, n, &lfs);
+    CHECK(skip > n / 2);
+    CHECK(lfs >= ROWS);
+    vt_scroll_out(&t, lfs);
+    vt_write(&t, text + skip, n - skip);
+    for (unsigned r = 0; r < ROWS; r++)
+        for (unsigned x = 0; x < COLS; x++)
+            CHECK(vt_cell_equal(vt_row(&t, r)[x], full[r * COLS + x]));
+    CHECK_EQ(t.x, fx);
+    CHECK_EQ(t.y, fy);
+    CHECK_EQ(vt_row(&t, 0)[0].fg, VT_GREEN);
+
+    /* Not skippable: an ESC in the part that would be skipped, too few line
+     * feeds, or a sequence still open. */
+    text[1] = 0x1B;
+    CHECK_EQ(vt_skippable(&t, text, n, &lfs), 0);
+    CHECK_EQ(vt_skippable(&t, "a\nb\nc\nd\ne\nf\ng\n", 14, &lfs), 0);
+    CHECK(vt_skippable(&t, "a\nb\nc\nd\ne\nf\ng\nh\ni\n", 18, &lfs) > 0);
+    put("\x1b[");
+    CHECK_EQ(vt_skippable(&t, "a\nb\nc\nd\ne\nf\ng\nh\ni\n", 18, &lfs), 0);
+}
+
 int main(void)
 {
     /* Text, LF returning the carriage, CR, BS. */
@@ -180,5 +223,6 @@ int main(void)
     put("1mQ");
     CHECK_STR_EQ(row(0), "abX1mQ    ");
 
+    test_skip();
     return check_exit();
 }
