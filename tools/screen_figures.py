@@ -25,13 +25,15 @@ ONE = ("uptime; sha256 nvme0n1:1 /big.bin; uptime; cat nvme0n1:1 /big.bin; uptim
        + JOB)  # cat: 64 MiB of output, control bytes as '.'
 # In one boot, alternating: the machine's load changes less within a boot
 # than between boots. "screen off" makes the console COM1 only.
-SCRIPT = "; ".join(["screen off; " + ONE + "; screen on; " + ONE] * 2) + "; echo figures-done"
+SCRIPT = "; ".join(["screen off; " + ONE + "; screen on; " + ONE + "; screen"] * 2) \
+    + "; echo figures-done"
 
 
 def run(cmdline, extra, timeout=1200):
     """Boots, lets the run= script finish (it powers off), returns the lines
     of COM1 output that matter (uptime, bench, screen; not cat's bytes)."""
-    keep = re.compile(rb"^(uptime:|screen bench:|\s*read: IOPS=|bench: \d|figures-done).*$", re.M)
+    keep = re.compile(rb"^(uptime:|screen bench:|screen: \d|\s*read: IOPS=|bench: \d|figures-done).*$",
+                      re.M)
     scr = cs.Screen("uefi", cmdline=cmdline, disk=DISK, extra=extra, serial_ring=True,
                     memory="1024")
     lines, carry = [], b""
@@ -70,7 +72,8 @@ def costs(out):
 
 
 def main():
-    runs = costs(run(f'run="{SCRIPT}"', []))
+    out = run(f'run="{SCRIPT}"', [])
+    runs = costs(out)
     serial, screen = runs[0::2], runs[1::2]
     print("| | serial only (screen off) | serial + screen | difference |")
     print("|---|---|---|---|")
@@ -80,6 +83,7 @@ def main():
         a, b = pick(r[i] for r in serial), pick(r[i] for r in screen)
         print(f"| {name} | {a:.3f} | {b:.3f} | {(b - a) / a * 100:+.1f} % |")
     print("all runs (sha256 s, cat s, IOPS), off/on alternating:", runs)
+    print("\n".join(l for l in out.splitlines() if l.startswith("screen: ")))
     for res, extra in (("1280x800", []),
                        ("3840x2160", ["-vga", "none", "-device",
                                       "VGA,xres=3840,yres=2160,vgamem_mb=64"])):
