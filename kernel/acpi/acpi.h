@@ -94,7 +94,17 @@ struct acpi_info {
 
     /* HPET [IA-PC HPET 1.0a §3.2.4] */
     uint64_t hpet_phys; /* 0 if none */
+
+    /* SPCR: the firmware's serial console [Microsoft "Serial Port Console
+     * Redirection Table" rev. 1.08, Table 3] */
+    bool have_spcr;
+    uint8_t spcr_interface; /* 0 = 16550, 1 = 16450, 0x12 = 16550 with GAS width */
+    struct acpi_gas spcr_base;
+    uint32_t spcr_baud;     /* 0: as the firmware left it */
 };
+#define ACPI_SPCR_16550 0x00
+#define ACPI_SPCR_16450 0x01
+#define ACPI_SPCR_16550_GAS 0x12
 
 /* [ACPI 6.4 Table 5.23] Local APIC / x2APIC flags */
 #define ACPI_MADT_ENABLED (1u << 0)

@@ -47,4 +47,6 @@ set(NVOS_HOST_UNITS
     layers
     kbd
     usb
+    vt
+    font
 )

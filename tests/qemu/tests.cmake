@@ -56,3 +56,4 @@ foreach(line ${QEMU_CASES})
         set_tests_properties(qemu.${name} PROPERTIES FIXTURES_REQUIRED ${requires})
     endif()
 endforeach()
+
