@@ -4,5 +4,5 @@ nvos_module(
     HOST
         usb_desc.c xhci_ring.c
     KERNEL
-        xhci.c
+        xhci.c xhci_dev.c
 )
