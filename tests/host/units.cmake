@@ -11,6 +11,7 @@ set(NVOS_HOST_UNITS
     memmap
     acpi
     pci_decode
+    pci_msi
     multiboot
     nvme_regs
     nvme_cmd
