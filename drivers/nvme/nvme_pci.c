@@ -401,22 +401,18 @@ static int attach_one(struct pci_device *pd, struct nvme_ctrlr **out)
     return 0;
 }
 
-#define PCI_VENDOR_INTEL 0x8086
-#define PCI_VENDOR_APPLE 0x106b
-
 /*
- * Intel VMD / RST "RAID" mode [reports: QubesOS/qubes-issues#6840, the SSD
- * only at 10000:e1:00.0 behind VMD; pop-os/iso#362]: the NVMe drives sit in
- * a PCI domain of their own behind an Intel RAID-class function (01/04)
- * and a class scan finds none. nvos has no VMD driver: say so, and how to
- * get the drives back. Returns how many such functions were found.
+ * Intel VMD / RST "RAID" mode (pci_storage_kind): the NVMe drives sit in a
+ * PCI domain of their own behind an Intel RAID-class function and a class
+ * scan finds none. nvos has no VMD driver: say so, and how to get the
+ * drives back. Returns how many such functions were found.
  */
 static unsigned report_hidden_behind_vmd(void)
 {
     unsigned n = 0;
     for (struct pci_device *d = pci_devices(); d; d = d->next) {
-        if (d->vendor_id != PCI_VENDOR_INTEL || d->class_code != PCI_CLASS_STORAGE ||
-            d->subclass != PCI_SUBCLASS_STORAGE_RAID)
+        if (pci_storage_kind(d->vendor_id, d->device_id, d->class_code, d->subclass,
+                             d->prog_if) != PCI_STORAGE_INTEL_RAID)
             continue;
         char name[16];
         kprintf("nvme: %s %04x:%04x is an Intel VMD / RST RAID controller: NVMe drives behind "
@@ -428,28 +424,13 @@ static unsigned report_hidden_behind_vmd(void)
     return n;
 }
 
-/*
- * NVMe functions: class 01/08/02 [PCIe Transport §3.3], and Apple's that
- * call themselves "mass storage, other" (01/80) with prog-if 02: MacBook
- * Air 7,1 (getsolus/packages#77), the 106b:2001/2003/2005 controllers Linux
- * matches by ID (Dunedan/mbp-2016-linux#9, #71).
- */
-static bool is_nvme_function(const struct pci_device *d)
-{
-    if (d->class_code != PCI_CLASS_STORAGE)
-        return false;
-    if (d->subclass == PCI_SUBCLASS_STORAGE_NVM && d->prog_if == PCI_PROG_IF_NVME)
-        return true;
-    return d->vendor_id == PCI_VENDOR_APPLE && d->subclass == PCI_SUBCLASS_STORAGE_OTHER &&
-           (d->prog_if == PCI_PROG_IF_NVME || d->device_id == 0x2001 ||
-            d->device_id == 0x2003 || d->device_id == 0x2005);
-}
-
 int nvme_probe(void *ctx, nvme_probe_cb probe_cb, nvme_attach_cb attach_cb)
 {
     int attached = 0, found = 0;
     for (struct pci_device *pd = pci_devices(); pd; pd = pd->next) {
-        if (!is_nvme_function(pd))
+        enum pci_storage_kind kind = pci_storage_kind(pd->vendor_id, pd->device_id,
+                                                      pd->class_code, pd->subclass, pd->prog_if);
+        if (kind != PCI_STORAGE_NVME && kind != PCI_STORAGE_APPLE_NVME)
             continue;
         found++;
         char pciname[16];
@@ -457,7 +438,7 @@ int nvme_probe(void *ctx, nvme_probe_cb probe_cb, nvme_attach_cb attach_cb)
                                         pd->device_id };
         if (pd->driver || (probe_cb && !probe_cb(ctx, &info)))
             continue;
-        if (pd->subclass == PCI_SUBCLASS_STORAGE_OTHER)
+        if (kind == PCI_STORAGE_APPLE_NVME)
             kprintf("nvme: %s %04x:%04x is an Apple controller with class 01/80 (not 01/08); "
                     "driven as NVMe\n", pciname, pd->vendor_id, pd->device_id);
         struct nvme_ctrlr *c;

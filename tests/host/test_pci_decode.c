@@ -1,7 +1,8 @@
 /*
  * Host test: drivers/pci/pci_decode.c - BAR decoding from value and sizing
  * read-back (32/64-bit memory, prefetchable, I/O with 16 address bits,
- * unimplemented BARs), and the name tables.
+ * unimplemented BARs), the name tables, and which storage functions nvos
+ * drives as NVMe or reports as Intel VMD/RST RAID.
  */
 #include "drivers/pci/pci_decode.h"
 #include "tests/host/check.h"
@@ -57,5 +58,20 @@ int main(void)
     CHECK_STR_EQ(pci_capability_name(0x11), "MSI-X");
     CHECK(pci_capability_name(0x7f) == NULL);
     CHECK_STR_EQ(pci_express_type_name(9), "root complex integrated endpoint");
+    /* Storage functions: NVMe by class; Apple's 01/80 ones; Intel VMD/RST RAID. */
+    CHECK_EQ(pci_storage_kind(0x1b36, 0x0010, 0x01, 0x08, 0x02), PCI_STORAGE_NVME);
+    CHECK_EQ(pci_storage_kind(0x144d, 0xa808, 0x01, 0x08, 0x02), PCI_STORAGE_NVME);
+    CHECK_EQ(pci_storage_kind(0x1b36, 0x0010, 0x01, 0x08, 0x03), PCI_STORAGE_OTHER);
+    CHECK_EQ(pci_storage_kind(0x106b, 0x2001, 0x01, 0x80, 0x02), PCI_STORAGE_APPLE_NVME);
+    CHECK_EQ(pci_storage_kind(0x106b, 0x2005, 0x01, 0x80, 0x00), PCI_STORAGE_APPLE_NVME);
+    CHECK_EQ(pci_storage_kind(0x106b, 0x1234, 0x01, 0x80, 0x02), PCI_STORAGE_APPLE_NVME);
+    CHECK_EQ(pci_storage_kind(0x106b, 0x1234, 0x01, 0x80, 0x00), PCI_STORAGE_OTHER);
+    CHECK_EQ(pci_storage_kind(0x1234, 0x5678, 0x01, 0x80, 0x02), PCI_STORAGE_OTHER);
+    CHECK_EQ(pci_storage_kind(0x8086, 0x467f, 0x01, 0x04, 0x00), PCI_STORAGE_INTEL_RAID);
+    CHECK_EQ(pci_storage_kind(0x8086, 0x282a, 0x01, 0x04, 0x00), PCI_STORAGE_INTEL_RAID);
+    CHECK_EQ(pci_storage_kind(0x1000, 0x005b, 0x01, 0x04, 0x00), PCI_STORAGE_OTHER);
+    CHECK_EQ(pci_storage_kind(0x8086, 0x2922, 0x01, 0x06, 0x01), PCI_STORAGE_OTHER);
+    CHECK_EQ(pci_storage_kind(0x8086, 0x29c0, 0x06, 0x00, 0x00), PCI_STORAGE_OTHER);
+
     return check_exit();
 }
