@@ -64,6 +64,13 @@ static void print_verbose(const struct pci_device *d)
                     m.table_bir, m.table_offset, m.pba_bir, m.pba_offset,
                     (ctrl & PCI_MSIX_CONTROL_ENABLE) ? "enabled" : "disabled",
                     (ctrl & PCI_MSIX_CONTROL_FUNCTION_MASK) ? ", masked" : "");
+        } else if (id == PCI_CAP_ID_MSI) {
+            uint16_t ctrl = pci_read16(d, off + PCI_MSI_CONTROL);
+            struct pci_msi_info mi;
+            pci_msi_decode(off, ctrl, &mi);
+            kprintf(", %s-bit address, %u vector(s) capable%s, %s", mi.is64 ? "64" : "32",
+                    mi.vectors, mi.per_vector_mask ? ", per-vector mask" : "",
+                    (ctrl & PCI_MSI_CONTROL_ENABLE) ? "enabled" : "disabled");
         } else if (id == PCI_CAP_ID_PCIE) {
             uint16_t flags = pci_read16(d, off + PCI_EXP_FLAGS);
             kprintf(", version %u, %s", flags & 0xF,

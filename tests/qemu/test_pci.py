@@ -132,10 +132,13 @@ def test_msi_delivery_edu(nvos, machine):
         m.wait_ready()
         out = m.command("lspci -v")
         assert re.search(r"^00:09\.0 1234:11e8 ", out, re.M), out
-        assert re.search(r"capability 0x[0-9a-f]+: MSI \(id 05\)", out), out
+        assert re.search(r"capability 0x[0-9a-f]+: MSI \(id 05\), 64-bit address, 1 vector\(s\) "
+                         r"capable, disabled$", out, re.M), out
         out, rc = m.run("pci msi-test 00:09.0")
         assert rc == 0 and re.search(r"^MSI: 3 of 3 messages delivered to vector 0x[0-9a-f]+ "
                                      r"\(64-bit address, 1 vector\(s\) capable\)$", out, re.M), out
+        out = m.command("lspci -v")  # MSI off again afterwards
+        assert re.search(r": MSI \(id 05\), .*, disabled$", out, re.M), out
         # Only the edu device can be told to raise an interrupt.
         out, rc = m.run("pci msi-test 00:00.0")
         assert rc != 0 and "only on QEMU's edu device" in out, out
