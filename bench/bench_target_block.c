@@ -12,9 +12,11 @@ static struct block_device *target_dev(struct bench_target *t)
     return t->ctx;
 }
 
+/* The engine stamps the completion time itself (complete_tsc 0): the block
+ * layer carries no benchmark clocks. */
 static void block_target_done(struct block_request *req)
 {
-    bench_io_complete(req->ctx, req->status, req->device_status, req->complete_tsc);
+    bench_io_complete(req->ctx, req->status, req->device_status, 0);
 }
 
 static int block_target_submit(struct bench_target *t, unsigned q, struct bench_io *io)
@@ -32,7 +34,6 @@ static int block_target_submit(struct bench_target *t, unsigned q, struct bench_
     req->ctx = io;
     req->status = 0;
     req->device_status = 0;
-    req->complete_tsc = 0;
     return block_submit(target_dev(t), req);
 }
 
@@ -68,6 +69,8 @@ static int block_target_start(struct bench_target *t, unsigned nqueues, unsigned
     return 0;
 }
 
+/* Also when the job was abandoned with requests in flight: the mode is the
+ * job's, and goes back whatever way the job ended. */
 static void block_target_stop(struct bench_target *t)
 {
     if (t->priv[0])
@@ -75,23 +78,11 @@ static void block_target_stop(struct bench_target *t)
     t->priv[0] = 0;
 }
 
-/* The device's clocks; the mode switch at start means they are those of the
- * queue the job runs on. */
-static void block_target_clocks(struct bench_target *t, struct bench_target_clocks *c)
-{
-    uint64_t irq = 0, db = 0;
-    bool ok = block_clocks(target_dev(t), &irq, &db);
-    c->irq_valid = c->doorbell_valid = ok;
-    c->irq_ticks = irq;
-    c->doorbell_ticks = db;
-}
-
 static const struct bench_target_ops block_target_ops = {
     .start = block_target_start,
     .stop = block_target_stop,
     .submit = block_target_submit,
     .poll = block_target_poll,
-    .clocks = block_target_clocks,
     .describe_status = block_target_describe,
 };
 

@@ -3,6 +3,9 @@
  * bench_target_nvme.h): bench I/Os become Read and Write commands [NVM Command Set
  * 1.0 §3.2.4, §3.2.6] on queue pairs created for the job.
  *
+ * It is a client of the driver like any other: the public API (nvme.h) and
+ * the block adapter's lookup (nvme_bdev.h), nothing of the driver's inside.
+ *
  * Doorbells: submissions from the benchmark's main loop are held in a batch
  * (nvme_qpair_batch_begin) that commit closes, so an initial burst of
  * iodepth commands costs one SQ tail doorbell write. Submissions made from
@@ -14,8 +17,7 @@
 
 #include "bench/bench_target_nvme.h"
 #include "drivers/nvme/nvme.h"
-#include "drivers/nvme/nvme_internal.h"
-#include "drivers/nvme/nvme_status.h"
+#include "drivers/nvme/nvme_bdev.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
 #include "kernel/time/clock.h"
@@ -36,24 +38,17 @@ static void bench_cb(void *arg, const struct nvme_cpl *cpl)
 }
 
 /*
- * The engine calls this with interrupts disabled in mode=irq (its main loop
- * holds env->irq_save, and completions resubmit from the interrupt handler),
- * and mode=poll pairs have no interrupt handler: the queue pair's lock is
- * not needed, and the driver's inline single-command path is used directly.
- * Anything it does not cover goes through the public call.
+ * Main-loop submissions open a batch that nb_commit closes; submissions from
+ * completion callbacks are already inside the driver's own batch.
  */
 static int nb_submit(struct bench_target *t, unsigned q, struct bench_io *io)
 {
     struct nvme_bench *b = t->ctx;
     struct nvme_qpair *qp = b->qp[q];
-    uint8_t opc = io->op == BENCH_OP_WRITE ? NVME_IO_WRITE : NVME_IO_READ;
-    if (qp->batch_depth == 0) {
+    if (!nvme_qpair_in_batch(qp)) {
         nvme_qpair_batch_begin(qp);
         b->batch_open[q] = true;
     }
-    if (likely(nvme_qpair_submit_one(qp, b->ns, opc, io->buf, io->lba, io->count, 0, bench_cb,
-                                     io)))
-        return 0;
     if (io->op == BENCH_OP_WRITE)
         return nvme_ns_cmd_write(b->ns, qp, io->buf, io->lba, io->count, bench_cb, io, 0);
     return nvme_ns_cmd_read(b->ns, qp, io->buf, io->lba, io->count, bench_cb, io, 0);
@@ -88,6 +83,7 @@ static void nb_stop(struct bench_target *t)
     struct nvme_bench *b = t->ctx;
     for (unsigned q = 0; q < b->nqueues; q++) {
         nb_commit(t, q);
+        nvme_qpair_set_clocks(b->qp[q], false);
         int err = nvme_ctrlr_free_io_qpair(b->qp[q]);
         if (err)
             kprintf("%s: bench queue pair %u not deleted: %s\n", t->name,
@@ -101,7 +97,7 @@ static int nb_start(struct bench_target *t, unsigned nqueues, unsigned iodepth,
                     enum bench_mode mode)
 {
     struct nvme_bench *b = t->ctx;
-    struct nvme_ctrlr *c = b->ns->ctrlr;
+    struct nvme_ctrlr *c = nvme_ns_get_ctrlr(b->ns);
     struct nvme_io_qpair_opts o;
     if (nqueues > NVME_BENCH_QUEUES_MAX)
         return -ERANGE;
@@ -125,6 +121,10 @@ static int nb_start(struct bench_target *t, unsigned nqueues, unsigned iodepth,
         }
         b->batch_open[q] = false;
         b->nqueues = q + 1;
+        nvme_qpair_set_clocks(b->qp[q], true); /* for nb_clocks: this job's pairs only */
+        /* mode=irq: the engine calls in with interrupts masked (its main loop
+         * holds env->irq_save; completions resubmit from the handler). */
+        nvme_qpair_set_caller_masks_irq(b->qp[q], o.interrupts);
     }
     return 0;
 }
@@ -161,33 +161,33 @@ int nvme_bench_target_init(struct bench_target *t, struct block_device *dev)
                     "for %s's blocks\n", dev->parent->name, dev->name);
         return dev->parent ? -EOPNOTSUPP : -ENODEV;
     }
-    if (ns->md_size) {
+    uint32_t md = nvme_ns_get_md_size(ns), block = nvme_ns_get_sector_size(ns);
+    if (md) {
         kprintf("bench: %s is formatted with %u bytes of metadata per block; target=nvme "
-                "moves data only\n", dev->name, ns->md_size);
+                "moves data only\n", dev->name, md);
         return -EOPNOTSUPP;
     }
-    struct nvme_ctrlr *c = ns->ctrlr;
+    struct nvme_ctrlr *c = nvme_ns_get_ctrlr(ns);
     struct nvme_bench *b = kzalloc(sizeof(*b));
     if (b == NULL)
         return -ENOMEM;
     b->ns = ns;
-    unsigned used = 0;
-    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
-        used++;
+    struct nvme_io_qpair_opts o;
+    nvme_ctrlr_get_default_io_qpair_opts(c, &o);
     memset(t, 0, sizeof(*t));
     t->ops = &nvme_bench_ops;
     t->ctx = b;
     ksnprintf(t->kind, sizeof(t->kind), "nvme");
     ksnprintf(t->name, sizeof(t->name), "%s", dev->name);
-    t->block_size = ns->block_size;
-    t->block_count = ns->nsze;
-    t->max_transfer = ns->max_blocks;
-    t->queue_depth = (uint32_t)c->io_queue_size_max - 1;
-    t->nqueues = c->max_io_qpairs > used ? c->max_io_qpairs - used : 0;
+    t->block_size = block;
+    t->block_count = nvme_ns_get_num_sectors(ns);
+    t->max_transfer = nvme_ns_get_max_io_xfer_size(ns) / block;
+    t->queue_depth = nvme_ctrlr_get_max_io_queue_size(c) - 1;
+    t->nqueues = nvme_ctrlr_get_free_io_qpairs(c);
     if (t->nqueues > NVME_BENCH_QUEUES_MAX)
         t->nqueues = NVME_BENCH_QUEUES_MAX;
     t->modes = BENCH_MODE_BIT(BENCH_MODE_POLL);
-    if (c->irq_mode != NVME_IRQ_NONE)
+    if (o.interrupts) /* the controller has interrupts */
         t->modes |= BENCH_MODE_BIT(BENCH_MODE_IRQ);
     t->default_mode = BENCH_MODE_POLL; /* SPDK perf's way */
     t->read_only = dev->geo.read_only;
@@ -200,4 +200,3 @@ void nvme_bench_target_fini(struct bench_target *t)
     kfree(t->ctx);
     t->ctx = NULL;
 }
-

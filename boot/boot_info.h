@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define BOOT_INFO_MAGIC 0x746f6f62736f766eULL /* "nvosboot" */
-#define BOOT_INFO_VERSION 1
+#define BOOT_INFO_VERSION 2 /* 2: framebuffer type and channel layout */
 
 /* What boot_entry64 receives in its first argument, per path. */
 #define BOOT_PROTO_MULTIBOOT1 0x2BADB002u /* EAX from a multiboot1 loader */
@@ -64,15 +64,26 @@ struct boot_mem_region {
 };
 _Static_assert(sizeof(struct boot_mem_region) == 24, "boot_mem_region layout");
 
+enum boot_fb_type {
+    BOOT_FB_NONE = 0,
+    BOOT_FB_RGB = 1,      /* direct colour: pixels of bpp bits, channels as given */
+    BOOT_FB_EGA_TEXT = 2, /* text mode: width x height cells of 2 bytes (char, attribute) */
+};
+
 struct boot_framebuffer {
     uint64_t phys; /* 0: no framebuffer */
-    uint32_t width;
+    uint32_t width;  /* pixels (RGB) or character cells (EGA text) */
     uint32_t height;
     uint32_t pitch; /* bytes per line */
     uint8_t bpp;
-    uint8_t reserved[3];
+    uint8_t type;   /* enum boot_fb_type */
+    /* RGB: each channel's lowest bit and width in bits, within a pixel */
+    uint8_t red_pos, red_size;
+    uint8_t green_pos, green_size;
+    uint8_t blue_pos, blue_size;
+    uint8_t reserved[4];
 };
-_Static_assert(sizeof(struct boot_framebuffer) == 24, "boot_framebuffer layout");
+_Static_assert(sizeof(struct boot_framebuffer) == 32, "boot_framebuffer layout");
 
 #define BOOT_MAX_MEM_REGIONS 256
 #define BOOT_CMDLINE_MAX 1024

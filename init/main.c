@@ -16,6 +16,7 @@
 #include "drivers/usb/xhci.h"
 #include "drivers/pci/pci.h"
 #include "drivers/serial/uart16550.h"
+#include "drivers/video/screen.h"
 #include "kernel/acpi/acpi.h"
 #include "kernel/arch/cpu.h"
 #include "kernel/arch/x86.h"
@@ -45,10 +46,13 @@ void kernel_main(struct boot_info *bi, int boot_parse_error)
     cpu_init();              /* GDT, TSS, IDT: exceptions are reported from here on */
     if (cmdline_init(bi->cmdline) < 0)
         kprintf("nvos: unbalanced quotes in the command line; boot options ignored\n");
+    console_set_color(cmdline_get_bool("console.color", true));
     pmm_init(bi);            /* physical pages from the memory map */
     vmm_init(bi);            /* own page tables: image W^X, direct map, MMIO window */
     pmm_release_loader_memory(); /* the loader's tables are no longer in use */
-    acpi_init(bi);           /* MADT, MCFG, FADT, HPET */
+    screen_console_init(bi); /* framebuffer or VGA text: the boot log so far, then everything */
+    acpi_init(bi);           /* MADT, MCFG, FADT, HPET, SPCR */
+    uart_spcr_init(acpi_get()); /* the firmware's serial console, if not COM1 */
     clock_init();            /* TSC frequency */
     kprintf("clock: TSC %llu.%03llu MHz (calibrated against %s)%s\n",
             (unsigned long long)(clock_tsc_hz() / 1000000),

@@ -100,6 +100,34 @@ void console_write(const char *s, size_t n)
     console_unlock(on);
 }
 
+static bool color_on = true;
+
+bool console_color_enabled(void)
+{
+    return color_on;
+}
+
+void console_set_color(bool on)
+{
+    color_on = on;
+}
+
+void console_flush(bool force)
+{
+    bool on = console_lock(); /* outputs' state is shared with writers on other CPUs */
+    for (struct console_output *o = outputs; o != NULL; o = o->next)
+        if (o->flush != NULL)
+            o->flush(o->ctx, force);
+    console_unlock(on);
+}
+
+void console_panic(void)
+{
+    for (struct console_output *o = outputs; o != NULL; o = o->next)
+        if (o->panic != NULL)
+            o->panic(o->ctx);
+}
+
 bool console_at_line_start(void)
 {
     return READ_ONCE(at_line_start);
@@ -163,6 +191,7 @@ int console_try_getc(void)
 bool console_ctrl_c(void)
 {
     poll_sources();
+    console_flush(false); /* long commands call this often: let lazy outputs catch up */
     bool on = spin_lock_irqsave(&in_lock);
     bool found = false;
     for (uint32_t i = in_tail; i != in_head; i = (i + 1) % IN_SIZE) {
@@ -179,6 +208,7 @@ bool console_ctrl_c(void)
 /* Waits for input or until the deadline (NULL: none). */
 static int wait_getc(const struct deadline *until)
 {
+    console_flush(true); /* everything printed is on every screen before we wait */
     for (;;) {
         int c = console_try_getc();
         if (c >= 0)

@@ -25,6 +25,15 @@
 struct console_output {
     const char *name;
     void (*write)(void *ctx, const char *s, size_t n);
+    /* Optional. Outputs that draw lazily (a framebuffer redraws at most every
+     * few milliseconds) show everything written so far: always when force is
+     * set (before the kernel waits for input, stops or panics), otherwise
+     * when their own rate limit allows. */
+    void (*flush)(void *ctx, bool force);
+    /* Optional. Called once when the kernel panics, before the message:
+     * the output must forget any state that may be broken (half-parsed
+     * escape sequences, a draw in progress) and draw directly from then on. */
+    void (*panic)(void *ctx);
     void *ctx;
     struct console_output *next; /* owned by console.c */
 };
@@ -60,6 +69,24 @@ bool console_lock(void);
 void console_unlock(bool irqs_were_on);
 /* console_write() for a caller holding console_lock(). */
 void console_write_locked(const char *s, size_t n);
+
+/* Asks every output to show what was written (see console_output.flush).
+ * console_getc() forces it before waiting; console_ctrl_c() lets outputs
+ * catch up during long commands. */
+void console_flush(bool force);
+
+/* The panic path: tells every output to draw directly and skip anything that
+ * may be broken. Runs with interrupts off; takes no locks. */
+void console_panic(void);
+
+/*
+ * Colour: false with the boot option console.color=0. Code that prints SGR
+ * colour sequences checks this first; the screen consoles also ignore
+ * colour sequences when it is off. Default on: the framebuffer is a
+ * terminal, and SGR is what VT100-compatible serial terminals expect.
+ */
+bool console_color_enabled(void);
+void console_set_color(bool on);
 
 /* Was the last character written a newline? */
 bool console_at_line_start(void);

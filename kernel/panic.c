@@ -2,6 +2,7 @@
  * kernel/panic.c - the end of the line for broken invariants.
  */
 #include "kernel/arch/x86.h"
+#include "kernel/console.h"
 #include "kernel/kernel.h"
 #include "kernel/power.h"
 #include "kernel/smp/smp.h"
@@ -34,6 +35,7 @@ void panic(const char *fmt, ...)
     if (panicking)
         machine_stop(EXIT_CODE_PANIC); /* a panic while printing a panic */
     panicking = true;
+    console_panic(); /* screens draw directly from here on */
 
     va_list ap;
     va_start(ap, fmt);

@@ -69,6 +69,7 @@ void machine_stop(uint32_t code)
     smp_stop_others();
     debug_exit(code);
     kprintf("nvos: stopped (exit code %u); the machine is halted\n", code);
+    console_flush(true);
     halt_forever();
 }
 

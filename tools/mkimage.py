@@ -57,6 +57,7 @@ def demo_files():
         ("docs/Long file name with spaces.txt", b"A long VFAT name, stored in LFN entries.\n"),
         ("docs/\u00dcn\u00efc\u00f6d\u00e9 fa\u00e7ade.txt", "Non-ASCII name: \u00dcn\u00efc\u00f6d\u00e9.\n".encode()),
         ("docs/\u65e5\u672c\u8a9e.txt", "\u65e5\u672c\u8a9e (Japanese)\n".encode()),
+        ("docs/\u6f22\u5b57.txt", "\u6f22\u5b57 (kanji: Chinese characters)\n".encode()),
         ("docs/nested/deeper/deepest/note.txt", b"Four levels down.\n"),
         ("docs/empty.txt", b""),
         ("Mixed.Case.Name.TXT", b"mixed case\n"),

@@ -3,7 +3,10 @@
 # Makes the GRUB rescue ISO: hybrid BIOS (i386-pc) + UEFI (x86_64-efi) when
 # both GRUB platforms are installed, as grub-mkrescue does. The menu's default
 # entry boots nvos.elf by multiboot2; the second by multiboot (version 1).
-# GRUB talks on the serial port as well as the screen. CMDLINE (optional)
+# GRUB talks on the serial port as well as the screen, and hands the kernel a
+# linear framebuffer (gfxpayload; 1280x800 when the firmware has it) on BIOS
+# and UEFI alike: without one GRUB EFI warns "no console will be available
+# to OS" and the screen stays dark. CMDLINE (optional)
 # becomes the kernel command line of both entries (tests use it for run=); it
 # is written into grub.cfg as is, so it follows GRUB's quoting, which for
 # double quotes is nvos's own: run="lspci; mem" arrives as one option.
@@ -22,6 +25,8 @@ set default=0
 serial --unit=0 --speed=115200
 terminal_input serial console
 terminal_output serial console
+insmod all_video
+set gfxpayload=1280x800x32,1280x800,1024x768x32,auto
 menuentry "nvos (multiboot2)" {
     multiboot2 /boot/nvos.elf $cmdline
     boot

@@ -20,8 +20,14 @@ from nvoslib import qemu
 ROOT = qemu.ROOT
 
 # What each step is for, in the words of this project. Keyed by the step
-# title nvos prints ("step N/13 <title> [reference]").
+# title nvos prints ("step N/M <title> [reference]").
 PROSE = {
+    "map registers (BAR0)": """
+Not a spec step: the controller's registers are BAR0 of its PCI function [PCIe Transport
+1.0 §3.1]. nvos turns on memory decoding and bus mastering (firmware may have left either
+off) and maps the BAR uncached. Like every step it has an undo, which the driver runs when
+a later step fails - here: bus mastering off, so a controller given up on cannot write to
+memory. No register is read yet, so the trace shows nothing.""",
     "read capabilities (CAP, VS)": """
 Everything starts from two read-only registers. **CAP** (offset 0x00, 64-bit, read as two
 32-bit halves, low first) says how many entries a queue may have (MQES, 0's based), whether

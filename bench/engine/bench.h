@@ -191,7 +191,9 @@ struct bench_target_ops {
      */
     int (*start)(struct bench_target *t, unsigned nqueues, unsigned iodepth,
                  enum bench_mode mode);
-    /* Optional: undo start; called with nothing in flight. */
+    /* Optional: undo start, at the end of every job that started - also one
+     * abandoned with I/Os in flight (bench_job_abandoned): then nothing the
+     * device may still write to may be freed. */
     void (*stop)(struct bench_target *t);
     /*
      * Queues io on queue q. 0: accepted, bench_io_complete will follow;

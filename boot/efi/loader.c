@@ -251,6 +251,112 @@ static BOOLEAN map_2m(struct page_pool *p, UINT64 *pml4, UINT64 va, UINT64 pa)
     return TRUE;
 }
 
+
+/* Lowest set bit and number of bits of a contiguous channel mask. */
+static void mask_to_field(UINT32 mask, UINT8 *pos, UINT8 *size)
+{
+    UINT8 p = 0, n = 0;
+    if (mask != 0) {
+        while (!(mask & 1)) {
+            mask >>= 1;
+            p++;
+        }
+        while (mask & 1) {
+            mask >>= 1;
+            n++;
+        }
+    }
+    *pos = p;
+    *size = n;
+}
+
+/* The GOP mode's framebuffer [UEFI 2.9 §12.9.1: EFI_GRAPHICS_PIXEL_FORMAT]:
+ * RGB and BGR are 32-bit pixels with 8-bit channels; a bitmask mode says
+ * where each channel is. BltOnly modes have no framebuffer to hand over. */
+static void record_framebuffer(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, struct boot_framebuffer *fb)
+{
+    EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = gop->Mode->Info;
+    UINT32 bits = 32;
+    switch (info->PixelFormat) {
+    case PixelRedGreenBlueReserved8BitPerColor: /* byte 0 red */
+        fb->red_pos = 0, fb->green_pos = 8, fb->blue_pos = 16;
+        fb->red_size = fb->green_size = fb->blue_size = 8;
+        break;
+    case PixelBlueGreenRedReserved8BitPerColor: /* byte 0 blue */
+        fb->red_pos = 16, fb->green_pos = 8, fb->blue_pos = 0;
+        fb->red_size = fb->green_size = fb->blue_size = 8;
+        break;
+    case PixelBitMask: {
+        EFI_PIXEL_BITMASK *m = &info->PixelInformation;
+        UINT32 all = m->RedMask | m->GreenMask | m->BlueMask | m->ReservedMask;
+        if (all == 0)
+            return;
+        bits = 0;
+        while (bits < 32 && (all >> bits) != 0)
+            bits++;
+        bits = (bits + 7) / 8 * 8;
+        mask_to_field(m->RedMask, &fb->red_pos, &fb->red_size);
+        mask_to_field(m->GreenMask, &fb->green_pos, &fb->green_size);
+        mask_to_field(m->BlueMask, &fb->blue_pos, &fb->blue_size);
+        break;
+    }
+    default:
+        return;
+    }
+    fb->phys = gop->Mode->FrameBufferBase;
+    fb->width = info->HorizontalResolution;
+    fb->height = info->VerticalResolution;
+    fb->pitch = info->PixelsPerScanLine * (bits / 8);
+    fb->bpp = (UINT8)bits;
+    fb->type = BOOT_FB_RGB;
+}
+
+/* Parses a decimal number at *p, advancing it; 0 when there is none. */
+static UINT32 parse_decimal(const char **p)
+{
+    UINT32 v = 0;
+    while (**p >= '0' && **p <= '9' && v < 100000)
+        v = v * 10 + (UINT32)(*(*p)++ - '0');
+    return v;
+}
+
+/* Boot option "video=WIDTHxHEIGHT": switch GOP to that mode if the firmware
+ * offers it (the kernel draws in whatever mode is current at exit). */
+static void choose_video_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, const char *cmdline)
+{
+    const char *p = cmdline;
+    while (*p) {
+        if ((p == cmdline || p[-1] == ' ') && p[0] == 'v' && p[1] == 'i' && p[2] == 'd' &&
+            p[3] == 'e' && p[4] == 'o' && p[5] == '=')
+            break;
+        p++;
+    }
+    if (!*p)
+        return;
+    p += 6;
+    UINT32 w = parse_decimal(&p);
+    if (*p++ != 'x')
+        return;
+    UINT32 h = parse_decimal(&p);
+    for (UINT32 mode = 0; mode < gop->Mode->MaxMode; mode++) {
+        EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info;
+        UINTN size;
+        if (gop->QueryMode(gop, mode, &size, &info) != EFI_SUCCESS)
+            continue;
+        BOOLEAN match = info->HorizontalResolution == w && info->VerticalResolution == h &&
+                        info->PixelFormat != PixelBltOnly;
+        FreePool(info);
+        if (!match)
+            continue;
+        EFI_STATUS st = gop->SetMode(gop, mode);
+        Print(L"nvos-efi: video=%ux%u: GOP mode %u %a\n", w, h, mode,
+              st == EFI_SUCCESS ? "set" : "refused");
+        return;
+    }
+    Print(L"nvos-efi: video=%ux%u: the firmware offers no such mode; keeping %ux%u\n", w, h,
+          gop->Mode->Info->HorizontalResolution, gop->Mode->Info->VerticalResolution);
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
     EFI_STATUS status;
@@ -327,15 +433,15 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     }
     EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
     if (LibLocateProtocol(&GraphicsOutputProtocol, (void **)&gop) == EFI_SUCCESS && gop &&
-        gop->Mode && gop->Mode->Info &&
-        (gop->Mode->Info->PixelFormat == PixelRedGreenBlueReserved8BitPerColor ||
-         gop->Mode->Info->PixelFormat == PixelBlueGreenRedReserved8BitPerColor)) {
-        bi->framebuffer.phys = gop->Mode->FrameBufferBase;
-        bi->framebuffer.width = gop->Mode->Info->HorizontalResolution;
-        bi->framebuffer.height = gop->Mode->Info->VerticalResolution;
-        bi->framebuffer.pitch = gop->Mode->Info->PixelsPerScanLine * 4;
-        bi->framebuffer.bpp = 32;
+        gop->Mode && gop->Mode->Info) {
+        choose_video_mode(gop, bi->cmdline);
+        record_framebuffer(gop, &bi->framebuffer);
     }
+    if (bi->framebuffer.phys)
+        Print(L"nvos-efi: framebuffer %ux%u at %lx, the kernel's console after ExitBootServices\n",
+              bi->framebuffer.width, bi->framebuffer.height, bi->framebuffer.phys);
+    else
+        Print(L"nvos-efi: no linear framebuffer (GOP absent or BltOnly): no screen console\n");
 
     /* 3. Memory map buffer and page-table pool, sized from a first map. */
     UINTN map_size = 0, map_key, desc_size;

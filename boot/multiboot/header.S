@@ -48,7 +48,19 @@ mb2_info_request:
     .long MB2_INFO_ACPI_OLD
     .long MB2_INFO_ACPI_NEW
     .long MB2_INFO_EFI_MMAP
+    .long MB2_INFO_FRAMEBUFFER
 mb2_info_request_end:
+
+    /* Framebuffer (optional): ask for a graphics mode, any size and depth
+     * (0 = no preference), so GRUB hands over a linear framebuffer on BIOS
+     * and UEFI alike; the console draws text on it. */
+    .balign 8
+    .short MB2_TAG_FRAMEBUFFER
+    .short MB2_TAG_OPTIONAL
+    .long 20
+    .long 0                     /* width */
+    .long 0                     /* height */
+    .long 0                     /* depth */
 
     /* Entry address: where GRUB jumps, in 32-bit protected mode. */
     .balign 8

@@ -76,6 +76,36 @@ static uint32_t efi_to_boot_type(uint32_t type)
     }
 }
 
+#define MIN_U32(a, b) ((a) < (b) ? (uint32_t)(a) : (uint32_t)(b))
+
+/* Records a framebuffer the loader set up: direct colour (with its channel
+ * layout) or EGA text. Indexed-colour modes are not used. */
+static void set_framebuffer(struct boot_info *bi, uint64_t addr, uint32_t width, uint32_t height,
+                            uint32_t pitch, uint8_t bpp, uint8_t type, const uint8_t color[6])
+{
+    struct boot_framebuffer *fb = &bi->framebuffer;
+    if (addr == 0 || width == 0 || height == 0 || pitch == 0)
+        return;
+    if (type == MB_FB_TYPE_RGB) {
+        fb->type = BOOT_FB_RGB;
+        fb->red_pos = color[0];
+        fb->red_size = color[1];
+        fb->green_pos = color[2];
+        fb->green_size = color[3];
+        fb->blue_pos = color[4];
+        fb->blue_size = color[5];
+    } else if (type == MB_FB_TYPE_EGA_TEXT) {
+        fb->type = BOOT_FB_EGA_TEXT;
+    } else {
+        return;
+    }
+    fb->phys = addr;
+    fb->width = width;
+    fb->height = height;
+    fb->pitch = pitch;
+    fb->bpp = bpp;
+}
+
 static void init_boot_info(struct boot_info *bi, uint32_t method)
 {
     memset(bi, 0, sizeof(*bi));
@@ -114,13 +144,10 @@ int multiboot1_parse(uint64_t info_phys, mb_map_fn map, void *ctx, struct boot_i
         boot_info_add_region(bi, 0x100000, (uint64_t)mbi->mem_upper * 1024, BOOT_MEM_USABLE);
     }
 
-    if ((mbi->flags & MB1_INFO_FRAMEBUFFER) && mbi->framebuffer_type == 1 /* RGB */) {
-        bi->framebuffer.phys = mbi->framebuffer_addr;
-        bi->framebuffer.width = mbi->framebuffer_width;
-        bi->framebuffer.height = mbi->framebuffer_height;
-        bi->framebuffer.pitch = mbi->framebuffer_pitch;
-        bi->framebuffer.bpp = mbi->framebuffer_bpp;
-    }
+    if (mbi->flags & MB1_INFO_FRAMEBUFFER)
+        set_framebuffer(bi, mbi->framebuffer_addr, mbi->framebuffer_width,
+                        mbi->framebuffer_height, mbi->framebuffer_pitch, mbi->framebuffer_bpp,
+                        mbi->framebuffer_type, mbi->color_info);
     return 0;
 }
 
@@ -215,15 +242,15 @@ int multiboot2_parse(uint64_t info_phys, mb_map_fn map, void *ctx, struct boot_i
                 }
                 case MB2_INFO_FRAMEBUFFER: {
                     struct mb2_tag_framebuffer fb;
-                    if (size >= sizeof(fb)) {
-                        memcpy(&fb, p, sizeof(fb));
-                        if (fb.framebuffer_type == 1 /* RGB */) {
-                            bi->framebuffer.phys = fb.framebuffer_addr;
-                            bi->framebuffer.width = fb.framebuffer_width;
-                            bi->framebuffer.height = fb.framebuffer_height;
-                            bi->framebuffer.pitch = fb.framebuffer_pitch;
-                            bi->framebuffer.bpp = fb.framebuffer_bpp;
-                        }
+                    /* The colour fields exist only for type 1; a short tag lacks them. */
+                    memset(&fb, 0, sizeof(fb));
+                    if (size >= offsetof(struct mb2_tag_framebuffer, color_info)) {
+                        memcpy(&fb, p, MIN_U32(size, sizeof(fb)));
+                        if (fb.framebuffer_type != MB_FB_TYPE_RGB || size >= sizeof(fb))
+                            set_framebuffer(bi, fb.framebuffer_addr, fb.framebuffer_width,
+                                            fb.framebuffer_height, fb.framebuffer_pitch,
+                                            fb.framebuffer_bpp, fb.framebuffer_type,
+                                            fb.color_info);
                     }
                     break;
                 }

@@ -21,6 +21,7 @@
 #define MB2_TAG_END 0
 #define MB2_TAG_INFO_REQUEST 1
 #define MB2_TAG_ENTRY_ADDRESS 3
+#define MB2_TAG_FRAMEBUFFER 5 /* §3.1.10: preferred graphics mode (0 = no preference) */
 #define MB2_TAG_OPTIONAL 1
 #define MB2_BOOTLOADER_MAGIC 0x36D76289
 
@@ -73,8 +74,10 @@ struct mb1_info {
     uint32_t framebuffer_height;
     uint8_t framebuffer_bpp;
     uint8_t framebuffer_type;
+    uint8_t color_info[6]; /* type 1: red, green, blue field position and mask size */
 } __attribute__((packed));
 _Static_assert(offsetof(struct mb1_info, mmap_length) == 44, "mb1_info.mmap_length");
+_Static_assert(offsetof(struct mb1_info, color_info) == 110, "mb1_info.color_info");
 _Static_assert(offsetof(struct mb1_info, boot_loader_name) == 64, "mb1_info.boot_loader_name");
 _Static_assert(offsetof(struct mb1_info, framebuffer_addr) == 88, "mb1_info.framebuffer_addr");
 
@@ -125,9 +128,15 @@ struct mb2_tag_framebuffer {
     uint32_t framebuffer_width;
     uint32_t framebuffer_height;
     uint8_t framebuffer_bpp;
-    uint8_t framebuffer_type;
+    uint8_t framebuffer_type; /* MB_FB_TYPE_* */
     uint16_t reserved;
+    uint8_t color_info[6]; /* type 1: red, green, blue field position and mask size */
 } __attribute__((packed));
+_Static_assert(offsetof(struct mb2_tag_framebuffer, color_info) == 32, "mb2 framebuffer color_info");
+/* framebuffer_type in both versions [Multiboot 0.6.96 §3.3, Multiboot2 1.0 §3.6.12] */
+#define MB_FB_TYPE_INDEXED 0
+#define MB_FB_TYPE_RGB 1
+#define MB_FB_TYPE_EGA_TEXT 2
 /* [Multiboot2 1.0 §3.6.15] EFI memory map: descriptors as UEFI defines them */
 struct mb2_tag_efi_mmap {
     uint32_t type;

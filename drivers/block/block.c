@@ -85,7 +85,6 @@ int block_submit(struct block_device *dev, struct block_request *req)
         return err;
     req->status = 0;
     req->device_status = 0;
-    req->complete_tsc = 0;
     return dev->ops->submit(dev, req);
 }
 
@@ -186,16 +185,6 @@ int block_set_polled(struct block_device *dev, bool polled)
     if (dev->ops->set_polled == NULL)
         return -EOPNOTSUPP;
     return dev->ops->set_polled(dev, polled);
-}
-
-bool block_clocks(struct block_device *dev, uint64_t *irq_ticks, uint64_t *doorbell_ticks)
-{
-    while (dev->parent)
-        dev = dev->parent;
-    if (dev->ops->clocks == NULL)
-        return false;
-    dev->ops->clocks(dev, irq_ticks, doorbell_ticks);
-    return true;
 }
 
 static int blkread_block_read(void *ctx, uint64_t lba, uint32_t count, void *buf)

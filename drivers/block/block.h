@@ -51,7 +51,6 @@ struct block_request {
     /* Set before "done" runs. */
     int status;             /* 0 or -errno */
     uint32_t device_status; /* driver-specific detail (NVMe: SCT/SC/CRD/M/DNR), 0 if none */
-    uint64_t complete_tsc;  /* TSC when the driver saw the completion (0 if unknown) */
 
     /* Private to the driver. */
     uintptr_t driver_priv[4];
@@ -90,11 +89,9 @@ struct block_device_ops {
     /* Does this device deliver completions by interrupt (so waiting may halt)? */
     bool (*interrupt_driven)(struct block_device *dev);
     /* Optional: switch between interrupt-driven and polled completion;
-     * -EOPNOTSUPP when the device cannot, -EBUSY with requests in flight. */
+     * -EOPNOTSUPP when the device cannot, -EBUSY when it cannot with the
+     * requests now in flight (NVMe can: they finish on the queue left). */
     int (*set_polled)(struct block_device *dev, bool polled);
-    /* Optional: cumulative TSC ticks the driver has spent in its interrupt
-     * handling (callbacks included) and in doorbell writes, for benchmarks. */
-    void (*clocks)(struct block_device *dev, uint64_t *irq_ticks, uint64_t *doorbell_ticks);
 };
 
 #define BLOCK_NAME_MAX 32
@@ -167,10 +164,6 @@ static inline const struct block_geometry *block_geometry(const struct block_dev
 /* Completion mode of a whole device (partitions follow their parent). */
 bool block_is_polled(struct block_device *dev);
 int block_set_polled(struct block_device *dev, bool polled);
-
-/* The driver's clocks (see block_device_ops.clocks) of a whole device
- * (partitions ask their parent); false if it keeps none. */
-bool block_clocks(struct block_device *dev, uint64_t *irq_ticks, uint64_t *doorbell_ticks);
 
 /* "Unrecovered Read Error (sct=0x2 sc=0x81 dnr=0)" or "" for this request's result. */
 void block_describe_status(struct block_device *dev, const struct block_request *req, char *buf,

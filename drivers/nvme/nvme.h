@@ -24,6 +24,8 @@
 #include <stdint.h>
 
 #include "drivers/nvme/nvme_regs.h"
+#include "drivers/nvme/nvme_spec_id.h"
+#include "drivers/nvme/nvme_status.h" /* status decoding: nvme_status_format, _to_errno */
 
 struct nvme_ctrlr;
 struct nvme_ns;
@@ -62,8 +64,12 @@ uint32_t nvme_ctrlr_get_next_active_ns(const struct nvme_ctrlr *c, uint32_t prev
 struct nvme_ns *nvme_ctrlr_get_ns(struct nvme_ctrlr *c, uint32_t nsid);
 /* Largest data transfer per command, bytes (MDTS, capped by the driver). */
 uint32_t nvme_ctrlr_get_max_xfer_size(const struct nvme_ctrlr *c);
-/* I/O queue pairs the controller granted (Set Features Number of Queues). */
+/* I/O queue pairs the controller granted (Set Features Number of Queues),
+ * and how many of them nvme_ctrlr_alloc_io_qpair can still create. */
 uint32_t nvme_ctrlr_get_max_io_qpairs(const struct nvme_ctrlr *c);
+uint32_t nvme_ctrlr_get_free_io_qpairs(const struct nvme_ctrlr *c);
+/* Entries per I/O queue the controller allows (CAP.MQES + 1, clamped). */
+uint32_t nvme_ctrlr_get_max_io_queue_size(const struct nvme_ctrlr *c);
 struct nvme_ctrlr *nvme_ctrlr_by_name(const char *name);
 struct nvme_ctrlr *nvme_ctrlr_first(void);
 struct nvme_ctrlr *nvme_ctrlr_next(struct nvme_ctrlr *c);
@@ -93,15 +99,26 @@ int nvme_ctrlr_free_io_qpair(struct nvme_qpair *qp);
 /* Reaps up to max completions (0 = all there are), running callbacks;
  * returns how many, or -errno if the controller has failed. */
 int32_t nvme_qpair_process_completions(struct nvme_qpair *qp, uint32_t max);
-/* Commands submitted between begin and end share one SQ doorbell write.
- * Completion callbacks that submit are batched this way automatically. */
+/* Commands submitted between begin and end share one SQ doorbell write
+ * (SPDK's delayed doorbell). Completion callbacks that submit are batched
+ * this way automatically: in_batch is true while they run, as between
+ * begin and end, so a caller can tell whether to open a batch of its own. */
 void nvme_qpair_batch_begin(struct nvme_qpair *qp);
 void nvme_qpair_batch_end(struct nvme_qpair *qp);
+bool nvme_qpair_in_batch(const struct nvme_qpair *qp);
 uint32_t nvme_qpair_outstanding(const struct nvme_qpair *qp);
 bool nvme_qpair_is_interrupt_driven(const struct nvme_qpair *qp);
 uint16_t nvme_qpair_id(const struct nvme_qpair *qp);
-/* Cumulative TSC ticks spent in the pair's interrupt handling (callbacks
- * included) and in writing its doorbells: for the benchmark's accounting. */
+/* The caller promises that interrupts are off whenever it calls into this
+ * interrupt-driven pair from thread context (a benchmark's main loop that
+ * waits for interrupts with them masked): the pair then skips masking them
+ * itself around each call. Off by default. */
+void nvme_qpair_set_caller_masks_irq(struct nvme_qpair *qp, bool on);
+/* Benchmark accounting, off by default: with clocks on the pair reads the
+ * TSC around each of its doorbell writes and around its interrupt handling
+ * (callbacks included), and get_clocks returns the cumulative ticks. Off,
+ * nothing on the pair's I/O path reads the clock. */
+void nvme_qpair_set_clocks(struct nvme_qpair *qp, bool on);
 void nvme_qpair_get_clocks(const struct nvme_qpair *qp, uint64_t *irq_tsc, uint64_t *doorbell_tsc);
 /* Raw I/O command on a queue pair. */
 int nvme_ctrlr_cmd_io_raw(struct nvme_ctrlr *c, struct nvme_qpair *qp, const struct nvme_sqe *cmd,
@@ -150,9 +167,16 @@ int nvme_ns_cmd_dataset_management(struct nvme_ns *ns, struct nvme_qpair *qp, ui
                                    nvme_cmd_cb cb, void *cb_arg);
 int nvme_ns_cmd_flush(struct nvme_ns *ns, struct nvme_qpair *qp, nvme_cmd_cb cb, void *cb_arg);
 
-/* The namespace behind a block device ("nvme0n1"), or NULL if it is not one. */
-struct block_device;
-struct nvme_ns *nvme_ns_from_block(struct block_device *dev);
+/*
+ * A driver self-test, the device's floor: 4 KiB random reads at queue depth
+ * qd (1 .. the largest queue - 1) for ms milliseconds on a polled queue pair
+ * of its own, SQEs written straight into the ring, one CQ and one SQ
+ * doorbell per batch, none of the driver's bookkeeping (no trackers,
+ * timeouts, retries, callbacks). *iops gets the rate. -EOPNOTSUPP for
+ * formats with metadata or blocks over 4 KiB; -ETIMEDOUT if the device stops
+ * completing (the pair and its buffers are then left allocated).
+ */
+int nvme_ns_rawloop(struct nvme_ns *ns, unsigned qd, uint64_t ms, uint64_t *iops);
 
 /* ---- synchronous helpers (submit, then wait for the callback) ---- */
 int nvme_admin_sync(struct nvme_ctrlr *c, struct nvme_sqe *cmd, void *buf, uint32_t len,

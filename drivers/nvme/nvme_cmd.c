@@ -15,39 +15,11 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 
-/* The CDW12 bits nvme_cmd_rw() passes through from its flags. */
-#define RW_FLAGS_MASK (NVME_RW_FUA | NVME_RW_LR | NVME_RW_PRINFO(NVME_RW_CDW12_PRINFO_MASK))
-
-/*
- * Every builder starts from an all-zero SQE: reserved fields must be zero.
- * Field by field rather than memset: the kernel is -ffreestanding, so memset
- * is a call (and a struct literal a rep stos) on the per-I/O path; these
- * become a few plain stores.
- */
-static void sqe_init(struct nvme_sqe *sqe, uint8_t opc, uint32_t nsid)
-{
-    sqe->opc = opc;
-    sqe->flags = 0;
-    sqe->cid = 0;
-    sqe->nsid = nsid;
-    sqe->cdw2 = 0;
-    sqe->cdw3 = 0;
-    sqe->mptr = 0;
-    sqe->dptr.prp1 = 0;
-    sqe->dptr.prp2 = 0;
-    sqe->cdw10 = 0;
-    sqe->cdw11 = 0;
-    sqe->cdw12 = 0;
-    sqe->cdw13 = 0;
-    sqe->cdw14 = 0;
-    sqe->cdw15 = 0;
-}
-
 /* ---- Admin commands ---- */
 
 void nvme_cmd_identify(struct nvme_sqe *sqe, uint8_t cns, uint16_t cntid, uint32_t nsid)
 {
-    sqe_init(sqe, NVME_ADMIN_IDENTIFY, nsid);
+    nvme_sqe_init(sqe, NVME_ADMIN_IDENTIFY, nsid);
     sqe->cdw10 = NVME_SET(IDENTIFY_CDW10_CNS, (uint32_t)cns) |
                  NVME_SET(IDENTIFY_CDW10_CNTID, (uint32_t)cntid);
 }
@@ -61,7 +33,7 @@ static bool queue_size_ok(uint32_t qsize)
 int nvme_cmd_create_io_cq(struct nvme_sqe *sqe, uint16_t qid, uint32_t qsize, uint64_t prp1,
                           uint16_t iv, bool ien)
 {
-    sqe_init(sqe, NVME_ADMIN_CREATE_CQ, NVME_NSID_NONE);
+    nvme_sqe_init(sqe, NVME_ADMIN_CREATE_CQ, NVME_NSID_NONE);
     if (!queue_size_ok(qsize))
         return -EINVAL;
     sqe->dptr.prp1 = prp1;
@@ -76,7 +48,7 @@ int nvme_cmd_create_io_cq(struct nvme_sqe *sqe, uint16_t qid, uint32_t qsize, ui
 int nvme_cmd_create_io_sq(struct nvme_sqe *sqe, uint16_t qid, uint32_t qsize, uint64_t prp1,
                           uint16_t cqid, uint8_t qprio)
 {
-    sqe_init(sqe, NVME_ADMIN_CREATE_SQ, NVME_NSID_NONE);
+    nvme_sqe_init(sqe, NVME_ADMIN_CREATE_SQ, NVME_NSID_NONE);
     if (!queue_size_ok(qsize))
         return -EINVAL;
     sqe->dptr.prp1 = prp1;
@@ -90,20 +62,20 @@ int nvme_cmd_create_io_sq(struct nvme_sqe *sqe, uint16_t qid, uint32_t qsize, ui
 
 void nvme_cmd_delete_io_sq(struct nvme_sqe *sqe, uint16_t qid)
 {
-    sqe_init(sqe, NVME_ADMIN_DELETE_SQ, NVME_NSID_NONE);
+    nvme_sqe_init(sqe, NVME_ADMIN_DELETE_SQ, NVME_NSID_NONE);
     sqe->cdw10 = NVME_SET(DELETE_Q_CDW10_QID, (uint32_t)qid);
 }
 
 void nvme_cmd_delete_io_cq(struct nvme_sqe *sqe, uint16_t qid)
 {
-    sqe_init(sqe, NVME_ADMIN_DELETE_CQ, NVME_NSID_NONE);
+    nvme_sqe_init(sqe, NVME_ADMIN_DELETE_CQ, NVME_NSID_NONE);
     sqe->cdw10 = NVME_SET(DELETE_Q_CDW10_QID, (uint32_t)qid);
 }
 
 void nvme_cmd_set_features(struct nvme_sqe *sqe, uint8_t fid, bool save, uint32_t cdw11,
                            uint32_t nsid)
 {
-    sqe_init(sqe, NVME_ADMIN_SET_FEATURES, nsid);
+    nvme_sqe_init(sqe, NVME_ADMIN_SET_FEATURES, nsid);
     sqe->cdw10 = NVME_SET(FEAT_CDW10_FID, (uint32_t)fid) | NVME_SET(FEAT_CDW10_SV, (uint32_t)save);
     sqe->cdw11 = cdw11;
 }
@@ -111,7 +83,7 @@ void nvme_cmd_set_features(struct nvme_sqe *sqe, uint8_t fid, bool save, uint32_
 void nvme_cmd_get_features(struct nvme_sqe *sqe, uint8_t fid, uint8_t sel, uint32_t cdw11,
                            uint32_t nsid)
 {
-    sqe_init(sqe, NVME_ADMIN_GET_FEATURES, nsid);
+    nvme_sqe_init(sqe, NVME_ADMIN_GET_FEATURES, nsid);
     sqe->cdw10 = NVME_SET(FEAT_CDW10_FID, (uint32_t)fid) | NVME_SET(FEAT_CDW10_SEL, (uint32_t)sel);
     sqe->cdw11 = cdw11;
 }
@@ -121,7 +93,7 @@ int nvme_cmd_set_num_queues(struct nvme_sqe *sqe, uint32_t nsq, uint32_t ncq)
     /* 0's based; NSQR/NCQR = 65535 is invalid, so at most 65535 queues of each. */
     const uint32_t max = NVME_FEAT_NUMQ_NSQ_MASK;
 
-    sqe_init(sqe, NVME_ADMIN_SET_FEATURES, NVME_NSID_NONE);
+    nvme_sqe_init(sqe, NVME_ADMIN_SET_FEATURES, NVME_NSID_NONE);
     if (nsq - 1u >= max || ncq - 1u >= max)
         return -EINVAL;
     sqe->cdw10 = NVME_SET(FEAT_CDW10_FID, (uint32_t)NVME_FEAT_NUM_QUEUES);
@@ -140,7 +112,7 @@ int nvme_cmd_get_log_page(struct nvme_sqe *sqe, uint32_t nsid, uint8_t lid, uint
 {
     uint32_t numd; /* dwords, 0's based, split over NUMDL and NUMDU */
 
-    sqe_init(sqe, NVME_ADMIN_GET_LOG_PAGE, nsid);
+    nvme_sqe_init(sqe, NVME_ADMIN_GET_LOG_PAGE, nsid);
     if (numd_bytes < 4 || numd_bytes % 4 != 0 || numd_bytes / 4 > (1ull << 32) || offset % 4 != 0)
         return -EINVAL;
     numd = (uint32_t)(numd_bytes / 4 - 1);
@@ -155,14 +127,14 @@ int nvme_cmd_get_log_page(struct nvme_sqe *sqe, uint32_t nsid, uint8_t lid, uint
 
 void nvme_cmd_abort(struct nvme_sqe *sqe, uint16_t sqid, uint16_t cid)
 {
-    sqe_init(sqe, NVME_ADMIN_ABORT, NVME_NSID_NONE);
+    nvme_sqe_init(sqe, NVME_ADMIN_ABORT, NVME_NSID_NONE);
     sqe->cdw10 = NVME_SET(ABORT_CDW10_SQID, (uint32_t)sqid) |
                  NVME_SET(ABORT_CDW10_CID, (uint32_t)cid);
 }
 
 void nvme_cmd_async_event_request(struct nvme_sqe *sqe)
 {
-    sqe_init(sqe, NVME_ADMIN_ASYNC_EVENT, NVME_NSID_NONE);
+    nvme_sqe_init(sqe, NVME_ADMIN_ASYNC_EVENT, NVME_NSID_NONE);
 }
 
 /* ---- NVM I/O commands ---- */
@@ -174,26 +146,15 @@ static void set_slba(struct nvme_sqe *sqe, uint64_t slba)
     sqe->cdw11 = (uint32_t)(slba >> 32);
 }
 
-int nvme_cmd_rw(struct nvme_sqe *sqe, uint8_t opc, uint32_t nsid, uint64_t slba, uint32_t nlb,
-                uint32_t flags)
-{
-    sqe_init(sqe, opc, nsid);
-    if (nlb - 1u >= NVME_RW_MAX_BLOCKS) /* nlb == 0 wraps too */
-        return -EINVAL;
-    set_slba(sqe, slba);
-    sqe->cdw12 = NVME_SET(RW_CDW12_NLB, nlb - 1u) | (flags & RW_FLAGS_MASK);
-    return 0;
-}
-
 void nvme_cmd_flush(struct nvme_sqe *sqe, uint32_t nsid)
 {
-    sqe_init(sqe, NVME_IO_FLUSH, nsid);
+    nvme_sqe_init(sqe, NVME_IO_FLUSH, nsid);
 }
 
 int nvme_cmd_write_zeroes(struct nvme_sqe *sqe, uint32_t nsid, uint64_t slba, uint32_t nlb,
                           bool deac)
 {
-    sqe_init(sqe, NVME_IO_WRITE_ZEROES, nsid);
+    nvme_sqe_init(sqe, NVME_IO_WRITE_ZEROES, nsid);
     if (nlb - 1u >= NVME_RW_MAX_BLOCKS)
         return -EINVAL;
     set_slba(sqe, slba);
@@ -203,7 +164,7 @@ int nvme_cmd_write_zeroes(struct nvme_sqe *sqe, uint32_t nsid, uint64_t slba, ui
 
 int nvme_cmd_dsm(struct nvme_sqe *sqe, uint32_t nsid, uint32_t nr_ranges, uint32_t attrs)
 {
-    sqe_init(sqe, NVME_IO_DSM, nsid);
+    nvme_sqe_init(sqe, NVME_IO_DSM, nsid);
     if (nr_ranges - 1u >= NVME_DSM_MAX_RANGES)
         return -EINVAL;
     sqe->cdw10 = NVME_SET(DSM_CDW10_NR, nr_ranges - 1u);

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "drivers/nvme/nvme_regs.h"
+#include "lib/errno.h"
 
 /* ---- Admin commands [NVMe Base 2.0 §5] ---- */
 
@@ -87,12 +88,60 @@ void nvme_cmd_async_event_request(struct nvme_sqe *sqe);
 /* ---- NVM I/O commands [NVM CS 1.0 §3.2], Flush [NVMe Base 2.0 §7.1] ---- */
 
 /*
- * Read, Write, Compare, Verify (opc NVME_IO_*) of nlb blocks (1..65536) from
- * slba; flags are CDW12 bits: NVME_RW_FUA, NVME_RW_LR, NVME_RW_PRINFO(p).
- * Other flag bits are dropped. Per-I/O path: a handful of stores.
+ * Every builder starts from an all-zero SQE (reserved fields must be zero)
+ * with its opcode and NSID. Field by field rather than memset: the kernel is
+ * -ffreestanding, so memset is a call (and a struct literal a rep stos) on
+ * the per-I/O path; inline, these are plain stores, and the ones a builder
+ * or its caller overwrite (CID, PRP1/PRP2) the compiler drops.
  */
-int nvme_cmd_rw(struct nvme_sqe *sqe, uint8_t opc, uint32_t nsid, uint64_t slba, uint32_t nlb,
-                uint32_t flags);
+static inline __attribute__((always_inline)) void nvme_sqe_init(struct nvme_sqe *sqe, uint8_t opc,
+                                                                uint32_t nsid)
+{
+    sqe->opc = opc;
+    sqe->flags = 0;
+    sqe->cid = 0;
+    sqe->nsid = nsid;
+    sqe->cdw2 = 0;
+    sqe->cdw3 = 0;
+    sqe->mptr = 0;
+    sqe->dptr.prp1 = 0;
+    sqe->dptr.prp2 = 0;
+    sqe->cdw10 = 0;
+    sqe->cdw11 = 0;
+    sqe->cdw12 = 0;
+    sqe->cdw13 = 0;
+    sqe->cdw14 = 0;
+    sqe->cdw15 = 0;
+}
+
+/* The CDW12 bits nvme_cmd_rw() passes through from its flags. */
+#define NVME_RW_FLAGS_MASK (NVME_RW_FUA | NVME_RW_LR | NVME_RW_PRINFO(NVME_RW_CDW12_PRINFO_MASK))
+
+/*
+ * [NVM CS 1.0 §3.2.4 Read, §3.2.6 Write, §3.2.1 Compare, §3.2.9 Verify] of
+ * nlb blocks (1..65536) from slba (CDW10-11, low dword first); flags are
+ * CDW12 bits: NVME_RW_FUA, NVME_RW_LR, NVME_RW_PRINFO(p). Other flag bits
+ * are dropped. The one place a Read/Write SQE is filled: the I/O fast path,
+ * the split children of large requests and the raw loop all call it, so it
+ * is inline.
+ */
+static inline __attribute__((always_inline)) int nvme_cmd_rw(struct nvme_sqe *sqe, uint8_t opc,
+                                                             uint32_t nsid, uint64_t slba,
+                                                             uint32_t nlb, uint32_t flags)
+{
+    int err = 0;
+    if (__builtin_expect(nlb - 1u >= NVME_RW_MAX_BLOCKS, 0)) { /* nlb == 0 wraps too */
+        slba = 0; /* and the SQE is left zeroed but for opc and nsid */
+        nlb = 1;
+        flags = 0;
+        err = -EINVAL;
+    }
+    nvme_sqe_init(sqe, opc, nsid);
+    sqe->cdw10 = (uint32_t)slba;
+    sqe->cdw11 = (uint32_t)(slba >> 32);
+    sqe->cdw12 = NVME_SET(RW_CDW12_NLB, nlb - 1u) | (flags & NVME_RW_FLAGS_MASK);
+    return err;
+}
 
 /* Flush the Volatile Write Cache of nsid (NVME_NSID_ALL if VWC allows it). */
 void nvme_cmd_flush(struct nvme_sqe *sqe, uint32_t nsid);

@@ -7,9 +7,9 @@
  *
  * Further sections implemented here:
  *   §3.5.2 (controller shutdown: CC.SHN, CSTS.SHST), §3.7.2 (controller
- *   reset: CC.EN 1 -> 0), §5.1 Abort, §5.2 Asynchronous Event Request,
- *   §5.27.1.5 Number of Queues, §5.4 / §5.5 Create I/O CQ / SQ, §5.6 / §5.7
- *   Delete I/O CQ / SQ.
+ *   reset: CC.EN 1 -> 0), §5.1 Abort, §5.27.1.5 Number of Queues. The
+ *   admin commands the steps send synchronously, the I/O queue pairs and
+ *   asynchronous events are nvme_admin.c's.
  *
  * Rules kept throughout:
  *   - every wait is bounded by a deadline taken from CAP.TO (500 ms units),
@@ -17,10 +17,12 @@
  *   - every register read of all ones means the device has gone, and
  *     CSTS.CFS means it has failed: both are reported and end the wait;
  *   - a failure stops the sequence, prints the failing step and the decoded
- *     CSTS, and undoes the steps already done, in reverse order.
+ *     CSTS, and runs the undo of each step already done, in reverse order
+ *     (every step's undo sits next to it, and in its row of the table).
  */
 #include <string.h>
 
+#include "drivers/nvme/nvme_bdev.h"
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_status.h"
@@ -46,22 +48,23 @@ static const char *csts_string(uint32_t csts, char *buf, size_t size)
 }
 
 /*
- * Reads CSTS until (CSTS & mask) == value, for at most timeout_ns. All the
- * reads are traced as one line. Returns 0, -ENODEV (all ones: the device is
- * gone), -EIO (CSTS.CFS while waiting for readiness) or -ETIMEDOUT.
+ * Reads CSTS until (CSTS & mask) == value, for at most timeout_ns (the
+ * ready timeout, or the shutdown's). All the reads are traced as one line.
+ * Returns 0, -ENODEV (all ones: the device is gone), -EIO (CSTS.CFS while
+ * waiting for readiness) or -ETIMEDOUT.
  */
 static int wait_csts(struct nvme_ctrlr *c, uint32_t mask, uint32_t value, bool cfs_fatal,
-                     const char *until)
+                     uint64_t timeout_ns, const char *until)
 {
     uint64_t t0 = clock_ns();
-    struct deadline d = deadline_in_ns(c->ready_timeout_ns);
+    struct deadline d = deadline_in_ns(timeout_ns);
     unsigned reads = 0;
     uint32_t csts;
     int err;
     char buf[96];
 
     for (;;) {
-        csts = c->ops->read32(c, NVME_REG_CSTS);
+        csts = nvme_rd32_quiet(c, NVME_REG_CSTS);
         reads++;
         if (csts == NVME_CSTS_GONE) {
             err = -ENODEV;
@@ -90,14 +93,14 @@ static int wait_csts(struct nvme_ctrlr *c, uint32_t mask, uint32_t value, bool c
                 csts_string(csts, buf, sizeof(buf)));
     else if (err == -ETIMEDOUT)
         kprintf("%s: timed out after %llu ms waiting for %s (CSTS: %s)\n", c->name,
-                (unsigned long long)(c->ready_timeout_ns / NSEC_PER_MSEC), until,
+                (unsigned long long)(timeout_ns / NSEC_PER_MSEC), until,
                 csts_string(csts, buf, sizeof(buf)));
     return err;
 }
 
 bool nvme_ctrlr_alive(struct nvme_ctrlr *c)
 {
-    uint32_t csts = c->ops->read32(c, NVME_REG_CSTS);
+    uint32_t csts = nvme_rd32_quiet(c, NVME_REG_CSTS);
     return csts != NVME_CSTS_GONE && !NVME_GET(csts, CSTS_CFS);
 }
 
@@ -117,299 +120,20 @@ void nvme_ctrlr_fail(struct nvme_ctrlr *c, const char *why)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Admin commands, synchronously                                            */
-/* ------------------------------------------------------------------------ */
-
-struct sync_ctx {
-    bool done;
-    struct nvme_cpl cpl;
-};
-
-static void sync_cb(void *arg, const struct nvme_cpl *cpl)
-{
-    struct sync_ctx *s = arg;
-    s->cpl = *cpl;
-    WRITE_ONCE(s->done, true);
-}
-
-/* Waits for s->done, polling the admin queue (which also enforces timeouts). */
-static void admin_wait(struct nvme_ctrlr *c, struct sync_ctx *s)
-{
-    while (!READ_ONCE(s->done)) {
-        nvme_qpair_reap(&c->admin, 0, true);
-        if (READ_ONCE(s->done))
-            break;
-        nvme_env_relax(c);
-    }
-}
-
-int nvme_ctrlr_cmd_admin_raw(struct nvme_ctrlr *c, const struct nvme_sqe *cmd, void *buf,
-                             uint32_t len, nvme_cmd_cb cb, void *cb_arg)
-{
-    struct nvme_qpair *qp = &c->admin;
-    bool flags = nvme_qpair_lock(qp);
-    struct nvme_request *req = nvme_request_alloc(qp, cb, cb_arg);
-    int err = -EAGAIN;
-    if (req) {
-        req->cmd = *cmd;
-        req->payload = (buf && len) ? NVME_PAYLOAD_CONTIG : NVME_PAYLOAD_NONE;
-        req->buf = buf;
-        req->len = len;
-        req->no_timeout = cmd->opc == NVME_ADMIN_ASYNC_EVENT;
-        err = nvme_request_submit(qp, req);
-    }
-    nvme_qpair_unlock(qp, flags);
-    return err;
-}
-
-int32_t nvme_ctrlr_process_admin_completions(struct nvme_ctrlr *c)
-{
-    return nvme_qpair_reap(&c->admin, 0, true);
-}
-
-int nvme_admin_sync(struct nvme_ctrlr *c, struct nvme_sqe *cmd, void *buf, uint32_t len,
-                    struct nvme_cpl *cpl)
-{
-    struct sync_ctx s;
-    memset(&s, 0, sizeof(s));
-    int err = nvme_ctrlr_cmd_admin_raw(c, cmd, buf, len, sync_cb, &s);
-    if (err) {
-        memset(&s.cpl, 0, sizeof(s.cpl));
-        s.cpl.err = err;
-    } else {
-        admin_wait(c, &s);
-    }
-    if (cpl)
-        *cpl = s.cpl;
-    return s.cpl.err;
-}
-
-/* One-line report of a failed admin command: what, status, errno. */
-static int admin_failed(struct nvme_ctrlr *c, const char *what, const struct nvme_cpl *cpl)
-{
-    char status[96];
-    nvme_status_format(cpl->cqe.status, status, sizeof(status));
-    kprintf("%s: %s failed: %s %s\n", c->name, what, status, errno_name(cpl->err));
-    return cpl->err;
-}
-
-int nvme_get_log_page(struct nvme_ctrlr *c, uint32_t nsid, uint8_t lid, void *buf, uint32_t len,
-                      struct nvme_cpl *cpl)
-{
-    struct nvme_sqe cmd;
-    int err = nvme_cmd_get_log_page(&cmd, nsid, lid, len, 0, false);
-    if (err)
-        return err;
-    return nvme_admin_sync(c, &cmd, buf, len, cpl);
-}
-
-int nvme_get_feature(struct nvme_ctrlr *c, uint8_t fid, uint8_t sel, uint32_t cdw11,
-                     uint32_t nsid, void *buf, uint32_t len, struct nvme_cpl *cpl)
-{
-    struct nvme_sqe cmd;
-    nvme_cmd_get_features(&cmd, fid, sel, cdw11, nsid);
-    return nvme_admin_sync(c, &cmd, buf, len, cpl);
-}
-
-/* ------------------------------------------------------------------------ */
-/* I/O queue pairs                                                          */
-/* ------------------------------------------------------------------------ */
-
-uint16_t nvme_alloc_qid(struct nvme_ctrlr *c)
-{
-    for (uint16_t q = 1; q <= c->max_io_qpairs; q++)
-        if (!(c->qid_used[q / 8] & (1u << (q % 8)))) {
-            c->qid_used[q / 8] |= (uint8_t)(1u << (q % 8));
-            return q;
-        }
-    return 0;
-}
-
-void nvme_free_qid(struct nvme_ctrlr *c, uint16_t qid)
-{
-    c->qid_used[qid / 8] &= (uint8_t)~(1u << (qid % 8));
-}
-
-/* [NVMe Base 2.0 §5.4, §5.5] The CQ first: an SQ names the CQ it completes to. */
-static int create_io_queues_on_device(struct nvme_ctrlr *c, struct nvme_qpair *qp)
-{
-    struct nvme_sqe cmd;
-    struct nvme_cpl cpl;
-    int err = nvme_cmd_create_io_cq(&cmd, qp->id, qp->size, qp->cq_phys, qp->msix_index, qp->irq);
-    if (err == 0 && nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0)
-        return admin_failed(c, "Create I/O Completion Queue", &cpl);
-    if (err)
-        return err;
-    err = nvme_cmd_create_io_sq(&cmd, qp->id, qp->size, qp->sq_phys, qp->id, NVME_QPRIO_MEDIUM);
-    if (err == 0 && nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0) {
-        admin_failed(c, "Create I/O Submission Queue", &cpl);
-        nvme_cmd_delete_io_cq(&cmd, qp->id);
-        nvme_admin_sync(c, &cmd, NULL, 0, NULL);
-        return cpl.err;
-    }
-    if (err == 0)
-        qp->created = true;
-    return err;
-}
-
-/* [NVMe Base 2.0 §5.7, §5.6] The SQ first: a CQ with SQs on it cannot go. */
-static void delete_io_queues_on_device(struct nvme_ctrlr *c, struct nvme_qpair *qp)
-{
-    struct nvme_sqe cmd;
-    struct nvme_cpl cpl;
-    if (!qp->created || c->state == NVME_STATE_FAILED)
-        return;
-    nvme_cmd_delete_io_sq(&cmd, qp->id);
-    if (nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0)
-        admin_failed(c, "Delete I/O Submission Queue", &cpl);
-    nvme_cmd_delete_io_cq(&cmd, qp->id);
-    if (nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0)
-        admin_failed(c, "Delete I/O Completion Queue", &cpl);
-    qp->created = false;
-}
-
-void nvme_ctrlr_get_default_io_qpair_opts(const struct nvme_ctrlr *c,
-                                          struct nvme_io_qpair_opts *opts)
-{
-    opts->io_queue_size = NVME_IO_QUEUE_SIZE_DEFAULT < c->io_queue_size_max
-                              ? NVME_IO_QUEUE_SIZE_DEFAULT
-                              : c->io_queue_size_max;
-    opts->interrupts = c->irq_mode != NVME_IRQ_NONE;
-}
-
-struct nvme_qpair *nvme_ctrlr_alloc_io_qpair(struct nvme_ctrlr *c,
-                                             const struct nvme_io_qpair_opts *opts)
-{
-    struct nvme_io_qpair_opts o;
-    nvme_ctrlr_get_default_io_qpair_opts(c, &o);
-    if (opts)
-        o = *opts;
-    if (c->state != NVME_STATE_READY && c->state != NVME_STATE_INIT) {
-        kprintf("%s: cannot create a queue pair: controller not ready\n", c->name);
-        return NULL;
-    }
-    uint32_t size = o.io_queue_size ? o.io_queue_size : NVME_IO_QUEUE_SIZE_DEFAULT;
-    if (size < 2)
-        size = 2;
-    if (size > c->io_queue_size_max)
-        size = c->io_queue_size_max; /* CAP.MQES: 32-bit arithmetic (SeaBIOS 79619174) */
-    if (o.interrupts && c->irq_mode == NVME_IRQ_NONE) {
-        kprintf("%s: no interrupts available; the queue pair will be polled\n", c->name);
-        o.interrupts = false;
-    }
-    uint16_t qid = nvme_alloc_qid(c);
-    if (qid == 0) {
-        kprintf("%s: all %u I/O queue pairs the controller granted are in use\n", c->name,
-                c->max_io_qpairs);
-        return NULL;
-    }
-    struct nvme_qpair *qp = kzalloc(sizeof(*qp));
-    if (qp == NULL)
-        goto err_qid;
-    if (nvme_qpair_init(qp, c, qid, (uint16_t)size, o.interrupts) != 0) {
-        kprintf("%s: out of memory for a %u-entry queue pair\n", c->name, size);
-        goto err_free;
-    }
-    if (qp->irq && nvme_env_interrupt_bind(c, qp) != 0)
-        goto err_destroy;
-    if (create_io_queues_on_device(c, qp) != 0)
-        goto err_unbind;
-    qp->next = c->io_qpairs;
-    c->io_qpairs = qp;
-    return qp;
-
-err_unbind:
-    if (qp->irq)
-        nvme_env_interrupt_unbind(c, qp);
-err_destroy:
-    nvme_qpair_destroy(qp);
-err_free:
-    kfree(qp);
-err_qid:
-    nvme_free_qid(c, qid);
-    return NULL;
-}
-
-int nvme_ctrlr_free_io_qpair(struct nvme_qpair *qp)
-{
-    struct nvme_ctrlr *c = qp->ctrlr;
-    if (qp->outstanding)
-        return -EBUSY;
-    delete_io_queues_on_device(c, qp);
-    struct nvme_qpair **pp = &c->io_qpairs;
-    while (*pp && *pp != qp)
-        pp = &(*pp)->next;
-    if (*pp)
-        *pp = qp->next;
-    if (qp->irq)
-        nvme_env_interrupt_unbind(c, qp);
-    nvme_free_qid(c, qp->id);
-    nvme_qpair_destroy(qp);
-    kfree(qp);
-    return 0;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Asynchronous events                                                      */
-/* ------------------------------------------------------------------------ */
-
-static void aer_cb(void *arg, const struct nvme_cpl *cpl);
-
-static void aer_submit(struct nvme_ctrlr *c)
-{
-    struct nvme_sqe cmd;
-    nvme_cmd_async_event_request(&cmd);
-    if (nvme_ctrlr_cmd_admin_raw(c, &cmd, NULL, 0, aer_cb, c) == 0)
-        c->aer_outstanding++;
-}
-
-static uint8_t *aer_log_buffer;
-
-static void aer_log_cb(void *arg, const struct nvme_cpl *cpl)
-{
-    struct nvme_ctrlr *c = arg;
-    if (cpl->err)
-        kprintf("%s: reading the event's log page failed (%s)\n", c->name, errno_name(cpl->err));
-    /* Reading the log with RAE=0 unmasks the event type: ask again. */
-    aer_submit(c);
-}
-
-/* [NVMe Base 2.0 §5.2] An event: say what it was, read its log page (which
- * re-arms that event type), then ask for the next one. */
-static void aer_cb(void *arg, const struct nvme_cpl *cpl)
-{
-    struct nvme_ctrlr *c = arg;
-    c->aer_outstanding--;
-    if (cpl->err) {
-        /* Aborted by a reset (it is requested again) or refused. */
-        if (cpl->err != -ECANCELED)
-            kprintf("%s: Asynchronous Event Request failed (%s)\n", c->name,
-                    errno_name(cpl->err));
-        return;
-    }
-    uint32_t dw0 = cpl->cqe.dw0;
-    unsigned type = NVME_GET(dw0, AER_DW0_TYPE), info = NVME_GET(dw0, AER_DW0_INFO);
-    uint8_t lid = (uint8_t)NVME_GET(dw0, AER_DW0_LID);
-    static const char *types[8] = { "error", "SMART/health", "notice", "immediate",
-                                    "?", "?", "I/O command set", "vendor" };
-    c->aer_events++;
-    c->last_aer_dw0 = dw0;
-    kprintf("%s: asynchronous event: %s, info %#x, log page %#x (%s)\n", c->name, types[type & 7],
-            info, lid, nvme_log_page_name(lid));
-    if (aer_log_buffer == NULL) {
-        nvme_phys_t phys;
-        aer_log_buffer = nvme_env_dma_alloc(4096, &phys);
-    }
-    struct nvme_sqe cmd;
-    if (aer_log_buffer && lid && nvme_cmd_get_log_page(&cmd, NVME_NSID_ALL, lid, 512, 0, false) == 0 &&
-        nvme_ctrlr_cmd_admin_raw(c, &cmd, aer_log_buffer, 512, aer_log_cb, c) == 0)
-        return;
-    aer_submit(c);
-}
-
-/* ------------------------------------------------------------------------ */
 /* The initialization sequence                                              */
 /* ------------------------------------------------------------------------ */
+
+/* [PCIe Transport 1.0 §3.1] The registers are BAR0 (ours, not a spec
+ * step): memory decoding and bus mastering on, the BAR mapped. */
+static int step_map_registers(struct nvme_ctrlr *c)
+{
+    return nvme_env_map_registers(c);
+}
+
+static void undo_map_registers(struct nvme_ctrlr *c)
+{
+    nvme_env_unmap_registers(c);
+}
 
 /* Reads CAP and VS, derives doorbell stride, page size and the ready
  * timeout, and reports what firmware left behind. */
@@ -495,13 +219,13 @@ static int step_disable_controller(struct nvme_ctrlr *c)
         return -ENODEV;
     if (NVME_GET(cc, CC_EN) && !NVME_GET(csts, CSTS_RDY) && !NVME_GET(csts, CSTS_CFS)) {
         int err = wait_csts(c, NVME_SET(CSTS_RDY, 1), NVME_SET(CSTS_RDY, 1), true,
-                            "RDY=1 (an earlier enable) before disabling");
+                            c->ready_timeout_ns, "RDY=1 (an earlier enable) before disabling");
         if (err == -ENODEV)
             return err; /* other failures: disable anyway */
     }
     if (NVME_GET(cc, CC_EN))
         nvme_wr32(c, NVME_REG_CC, cc & ~(uint32_t)NVME_SET(CC_EN, 1));
-    return wait_csts(c, NVME_SET(CSTS_RDY, 1), 0, false, "RDY=0");
+    return wait_csts(c, NVME_SET(CSTS_RDY, 1), 0, false, c->ready_timeout_ns, "RDY=0");
 }
 
 /*
@@ -527,6 +251,11 @@ static int step_configure_admin_queue(struct nvme_ctrlr *c)
     return 0;
 }
 
+static void undo_configure_admin_queue(struct nvme_ctrlr *c)
+{
+    nvme_qpair_destroy(&c->admin);
+}
+
 /* Interrupts before enabling (ours, not a spec step): QEMU delivers MSI-X
  * only for CQs created while MSI-X is enabled, and the admin CQ is created
  * by CC.EN=1. */
@@ -535,6 +264,11 @@ static int step_setup_interrupts(struct nvme_ctrlr *c)
     if (c->vectors == NULL && c->intx_vector == 0)
         return nvme_env_interrupts_setup(c);
     return 0;
+}
+
+static void undo_setup_interrupts(struct nvme_ctrlr *c)
+{
+    nvme_env_interrupts_teardown(c);
 }
 
 /*
@@ -566,12 +300,24 @@ static int step_enable_controller(struct nvme_ctrlr *c)
     return 0;
 }
 
+/* Leaves the controller disabled, never half-configured [§3.7.2]: it
+ * forgets the admin queue before the memory behind it goes. */
+static void undo_enable_controller(struct nvme_ctrlr *c)
+{
+    uint32_t cc = nvme_rd32(c, NVME_REG_CC);
+    if (cc == NVME_CSTS_GONE || !NVME_GET(cc, CC_EN))
+        return;
+    nvme_wr32(c, NVME_REG_CC, cc & ~(uint32_t)NVME_SET(CC_EN, 1));
+    wait_csts(c, NVME_SET(CSTS_RDY, 1), 0, false, c->ready_timeout_ns, "RDY=0 (undoing)");
+}
+
 /* [§3.5.1 step 6] "The host waits for the controller to indicate that the
  * controller is ready to process commands ... when CSTS.RDY is set to '1'."
  * CSTS.CFS during the wait means the configuration was refused. */
 static int step_wait_ready(struct nvme_ctrlr *c)
 {
-    return wait_csts(c, NVME_SET(CSTS_RDY, 1), NVME_SET(CSTS_RDY, 1), true, "RDY=1");
+    return wait_csts(c, NVME_SET(CSTS_RDY, 1), NVME_SET(CSTS_RDY, 1), true, c->ready_timeout_ns,
+                     "RDY=1");
 }
 
 static void copy_trimmed(char *dst, const char *src, size_t n)
@@ -581,6 +327,14 @@ static void copy_trimmed(char *dst, const char *src, size_t n)
     while (n > 0 && (dst[n - 1] == ' ' || dst[n - 1] == '\0'))
         dst[--n] = '\0';
 }
+
+static void undo_identify_controller(struct nvme_ctrlr *c)
+{
+    nvme_env_dma_free(c->id, sizeof(*c->id));
+    c->id = NULL;
+}
+
+static int check_identify_controller(struct nvme_ctrlr *c);
 
 /* [§3.5.1 step 7] "The host determines the configuration of the controller
  * by issuing the Identify command specifying the Identify Controller data
@@ -596,8 +350,16 @@ static int step_identify_controller(struct nvme_ctrlr *c)
     }
     nvme_cmd_identify(&cmd, NVME_CNS_CTRL, 0, 0);
     if (nvme_admin_sync(c, &cmd, c->id, sizeof(*c->id), &cpl) != 0)
-        return admin_failed(c, "Identify Controller", &cpl);
+        return nvme_admin_failed(c, "Identify Controller", &cpl);
+    int err = check_identify_controller(c);
+    if (err)
+        undo_identify_controller(c);
+    return err;
+}
 
+/* What Identify Controller says: entry sizes, transfer limit, counts. */
+static int check_identify_controller(struct nvme_ctrlr *c)
+{
     const struct nvme_id_ctrl *id = c->id;
     /* The queue entry sizes we use must be within what it requires/allows. */
     if (NVME_GET(id->sqes, ID_QES_REQUIRED) > NVME_CC_IOSQES_64 ||
@@ -641,7 +403,10 @@ static int step_identify_controller(struct nvme_ctrlr *c)
  */
 static int step_identify_namespaces(struct nvme_ctrlr *c)
 {
-    return nvme_ns_identify_all(c);
+    int err = nvme_ns_identify_all(c);
+    if (err)
+        nvme_ns_free_all(c); /* the ones found before the failure */
+    return err;
 }
 
 /*
@@ -658,7 +423,7 @@ static int step_set_number_of_queues(struct nvme_ctrlr *c)
     struct nvme_cpl cpl;
     nvme_cmd_set_num_queues(&cmd, NVME_IO_QPAIRS_WANTED, NVME_IO_QPAIRS_WANTED);
     if (nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0) {
-        admin_failed(c, "Set Features (Number of Queues)", &cpl);
+        nvme_admin_failed(c, "Set Features (Number of Queues)", &cpl);
         kprintf("%s: continuing with the admin queue only\n", c->name);
         c->max_io_qpairs = 0;
         return 0;
@@ -695,7 +460,7 @@ static int step_create_io_queues(struct nvme_ctrlr *c)
         for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next) {
             qp->created = false;
             nvme_qpair_reset_rings(qp);
-            int err = create_io_queues_on_device(c, qp);
+            int err = nvme_create_io_queues_on_device(c, qp);
             if (err)
                 return err;
         }
@@ -707,7 +472,7 @@ static int step_create_io_queues(struct nvme_ctrlr *c)
     nvme_ctrlr_get_default_io_qpair_opts(c, &o);
     struct nvme_qpair *first = nvme_ctrlr_alloc_io_qpair(c, &o);
     if (first == NULL)
-        return -ENOMEM;
+        return -ENOMEM; /* nothing created */
     c->block_qp_irq = c->block_qp_poll = first;
     if (o.interrupts && c->max_io_qpairs >= 2) {
         o.interrupts = false;
@@ -718,6 +483,17 @@ static int step_create_io_queues(struct nvme_ctrlr *c)
         }
     }
     return 0;
+}
+
+/* Deletes every I/O queue pair (on the device, while it still takes admin
+ * commands: the undo of enabling comes later). */
+static void undo_create_io_queues(struct nvme_ctrlr *c)
+{
+    while (c->io_qpairs) {
+        c->io_qpairs->outstanding = 0; /* never used: nothing in flight */
+        nvme_ctrlr_free_io_qpair(c->io_qpairs);
+    }
+    c->block_qp_irq = c->block_qp_poll = NULL;
 }
 
 /* [§3.5.1 step 12] "If the host desires asynchronous notification of
@@ -731,67 +507,69 @@ static int step_enable_async_events(struct nvme_ctrlr *c)
     uint32_t events = 0xFF | ((c->id->oaes & (1u << 8)) ? (1u << 8) : 0);
     nvme_cmd_set_features(&cmd, NVME_FEAT_ASYNC_EVENT, false, events, 0);
     if (nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0)
-        admin_failed(c, "Set Features (Asynchronous Event Configuration)", &cpl);
-    aer_submit(c); /* one is enough to hear about everything, one at a time */
+        nvme_admin_failed(c, "Set Features (Asynchronous Event Configuration)", &cpl);
+    nvme_aer_submit(c); /* one is enough to hear about everything, one at a time */
     return 0;
 }
 
-/* Publishes the namespaces as block devices (ours: only once I/O works). */
+/* Publishes the namespaces as block devices (ours: only once I/O works).
+ * A namespace that cannot be published is reported and the controller
+ * stays up: devices already registered keep using it (the block layer has
+ * no unregistering), and its admin side still serves "nvme" commands. */
 static int step_register_namespaces(struct nvme_ctrlr *c)
 {
-    return nvme_ctrlr_register(c);
+    int err = nvme_bdev_publish(c);
+    if (err)
+        kprintf("%s: not every namespace was published as a block device (%s)\n", c->name,
+                errno_name(err));
+    return 0;
 }
 
+/*
+ * The sequence. Each step may have an undo, which takes back what the step
+ * set up once it has succeeded; a step that fails cleans up after itself.
+ * When step i fails during initialization, the undos of steps i-1 .. 0 run
+ * in that order, so adding a step means adding its row (and its undo), and
+ * nothing else. A reset reruns the on_reset rows and never unwinds: it
+ * fails the controller instead.
+ */
 struct init_step {
     const char *what;
-    const char *ref;
+    const char *ref;                   /* [NVMe Base 2.0 ...], or NULL: nvos's own */
     int (*fn)(struct nvme_ctrlr *c);
-    bool on_reset; /* also run when recovering from a reset */
+    void (*undo)(struct nvme_ctrlr *c); /* NULL: nothing to take back */
+    bool on_reset;                     /* also run when recovering from a reset */
 };
 
 static const struct init_step init_steps[] = {
-    { "read capabilities (CAP, VS)", "§3.1.3.1", step_read_capabilities, false },
+    { "map registers (BAR0)", NULL, step_map_registers, undo_map_registers, false },
+    { "read capabilities (CAP, VS)", "§3.1.3.1", step_read_capabilities, NULL, false },
     { "disable and wait for reset to finish (CC.EN=0, CSTS.RDY=0)", "§3.5.1 step 1",
-      step_disable_controller, true },
-    { "set up interrupts (MSI-X, INTx or polling)", "ours", step_setup_interrupts, true },
-    { "configure admin queue (AQA, ASQ, ACQ)", "§3.5.1 step 2", step_configure_admin_queue, true },
+      step_disable_controller, NULL, true },
+    { "set up interrupts (MSI-X, INTx or polling)", NULL, step_setup_interrupts,
+      undo_setup_interrupts, true },
+    { "configure admin queue (AQA, ASQ, ACQ)", "§3.5.1 step 2", step_configure_admin_queue,
+      undo_configure_admin_queue, true },
     { "select command set, page size, arbitration (CC)", "§3.5.1 steps 3-4", step_configure_cc,
-      true },
-    { "enable controller (CC.EN=1)", "§3.5.1 step 5", step_enable_controller, true },
-    { "wait for ready (CSTS.RDY=1)", "§3.5.1 step 6", step_wait_ready, true },
-    { "identify controller (CNS 01h)", "§3.5.1 step 7", step_identify_controller, false },
-    { "identify namespaces (CNS 02h, 00h)", "§3.5.1 step 8", step_identify_namespaces, false },
-    { "set number of queues (FID 07h)", "§3.5.1 step 9", step_set_number_of_queues, true },
+      NULL, true },
+    { "enable controller (CC.EN=1)", "§3.5.1 step 5", step_enable_controller,
+      undo_enable_controller, true },
+    { "wait for ready (CSTS.RDY=1)", "§3.5.1 step 6", step_wait_ready, NULL, true },
+    { "identify controller (CNS 01h)", "§3.5.1 step 7", step_identify_controller,
+      undo_identify_controller, false },
+    { "identify namespaces (CNS 02h, 00h)", "§3.5.1 step 8", step_identify_namespaces,
+      nvme_ns_free_all, false },
+    { "set number of queues (FID 07h)", "§3.5.1 step 9", step_set_number_of_queues, NULL, true },
     { "create I/O completion and submission queues", "§3.5.1 steps 10-11", step_create_io_queues,
-      true },
+      undo_create_io_queues, true },
+    /* No undo: the Asynchronous Event Request ends with the controller's
+     * disable, and its request with the admin queue. */
     { "enable asynchronous events (FID 0Bh, AER)", "§3.5.1 step 12", step_enable_async_events,
-      true },
-    { "publish namespaces as block devices", "ours", step_register_namespaces, false },
+      NULL, true },
+    { "publish namespaces as block devices", NULL, step_register_namespaces, NULL, false },
 };
 
 #define NSTEPS (sizeof(init_steps) / sizeof(init_steps[0]))
-
-/* Undoes what the completed steps set up (reverse order). */
-static void unwind(struct nvme_ctrlr *c, size_t done)
-{
-    if (done > 10) /* I/O queues exist */
-        while (c->io_qpairs) {
-            c->io_qpairs->outstanding = 0;
-            nvme_ctrlr_free_io_qpair(c->io_qpairs);
-        }
-    if (done > 8)
-        nvme_ns_free_all(c);
-    if (done > 1) {
-        /* Leave the controller disabled, never half-configured. */
-        uint32_t cc = c->ops->read32(c, NVME_REG_CC);
-        if (cc != 0xFFFFFFFFu && NVME_GET(cc, CC_EN)) {
-            c->ops->write32(c, NVME_REG_CC, cc & ~(uint32_t)NVME_SET(CC_EN, 1));
-            wait_csts(c, NVME_SET(CSTS_RDY, 1), 0, false, "RDY=0 (undoing)");
-        }
-    }
-    if (c->admin.sq)
-        nvme_qpair_destroy(&c->admin);
-}
 
 static int run_steps(struct nvme_ctrlr *c, bool reset)
 {
@@ -806,16 +584,19 @@ static int run_steps(struct nvme_ctrlr *c, bool reset)
         n++;
         if (c->trace || !reset)
             kprintf("%s: step %zu/%zu %s [%s%s]\n", c->name, n, total, s->what,
-                    strcmp(s->ref, "ours") == 0 ? "nvos" : "NVMe Base 2.0 ",
-                    strcmp(s->ref, "ours") == 0 ? "" : s->ref);
-        int err = s->fn(c);
+                    s->ref ? "NVMe Base 2.0 " : "nvos", s->ref ? s->ref : "");
+        int err = nvme_env_before_step(c, (unsigned)i);
+        if (err == 0)
+            err = s->fn(c);
         if (err) {
             char csts[96];
-            uint32_t v = c->ops->read32(c, NVME_REG_CSTS);
+            uint32_t v = c->regs ? nvme_rd32_quiet(c, NVME_REG_CSTS) : NVME_CSTS_GONE;
             kprintf("%s: step %zu/%zu (%s) failed: %s; CSTS %s\n", c->name, n, total, s->what,
                     errno_name(err), csts_string(v, csts, sizeof(csts)));
             if (!reset)
-                unwind(c, i);
+                for (size_t j = i; j-- > 0;)
+                    if (init_steps[j].undo)
+                        init_steps[j].undo(c);
             return err;
         }
     }
@@ -936,12 +717,12 @@ void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp, stru
         kprintf("%s: timeout on queue %u while %s: %s\n", c->name, qp->id,
                 c->state == NVME_STATE_INIT ? "initializing" : "resetting", what);
         qp->stats.timeouts++;
-        bool flags = nvme_qpair_lock(qp);
+        bool irq_was_on = nvme_qpair_lock(qp);
         nvme_tracker_fail(qp, tr, NVME_SC_ABORT_REQUESTED, -ETIMEDOUT);
-        nvme_qpair_unlock(qp, flags);
+        nvme_qpair_unlock(qp, irq_was_on);
         return;
     }
-    uint32_t csts = c->ops->read32(c, NVME_REG_CSTS);
+    uint32_t csts = nvme_rd32_quiet(c, NVME_REG_CSTS);
     if (csts == NVME_CSTS_GONE) {
         nvme_ctrlr_fail(c, "device gone (registers read all ones)");
         return;
@@ -998,7 +779,7 @@ void nvme_ctrlr_shutdown(struct nvme_ctrlr *c)
     for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
         nvme_qpair_reap(qp, 0, false);
     for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
-        delete_io_queues_on_device(c, qp);
+        nvme_delete_io_queues_on_device(c, qp);
     uint64_t timeout = (uint64_t)c->id->rtd3e * NSEC_PER_USEC;
     if (timeout < SHUTDOWN_TIMEOUT_MIN_NS)
         timeout = SHUTDOWN_TIMEOUT_MIN_NS;
@@ -1007,11 +788,9 @@ void nvme_ctrlr_shutdown(struct nvme_ctrlr *c)
     uint32_t cc = nvme_rd32(c, NVME_REG_CC);
     cc = (cc & ~(uint32_t)NVME_SET(CC_SHN, NVME_CC_SHN_MASK)) | NVME_SET(CC_SHN, NVME_CC_SHN_NORMAL);
     nvme_wr32(c, NVME_REG_CC, cc);
-    uint64_t saved = c->ready_timeout_ns;
-    c->ready_timeout_ns = timeout;
     int err = wait_csts(c, NVME_SET(CSTS_SHST, NVME_CSTS_SHST_MASK),
-                        NVME_SET(CSTS_SHST, NVME_CSTS_SHST_COMPLETE), false, "SHST=complete");
-    c->ready_timeout_ns = saved;
+                        NVME_SET(CSTS_SHST, NVME_CSTS_SHST_COMPLETE), false, timeout,
+                        "SHST=complete");
     c->state = NVME_STATE_FAILED;
     c->failure = "shut down";
     if (err == 0)
@@ -1050,6 +829,19 @@ uint32_t nvme_ctrlr_get_max_xfer_size(const struct nvme_ctrlr *c)
 uint32_t nvme_ctrlr_get_max_io_qpairs(const struct nvme_ctrlr *c)
 {
     return c->max_io_qpairs;
+}
+
+uint32_t nvme_ctrlr_get_free_io_qpairs(const struct nvme_ctrlr *c)
+{
+    uint32_t used = 0;
+    for (const struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+        used++;
+    return c->max_io_qpairs > used ? c->max_io_qpairs - used : 0;
+}
+
+uint32_t nvme_ctrlr_get_max_io_queue_size(const struct nvme_ctrlr *c)
+{
+    return c->io_queue_size_max;
 }
 
 struct nvme_ctrlr *nvme_ctrlr_first(void)

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "drivers/nvme/nvme.h"
+#include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_mmio.h"
 #include "drivers/nvme/nvme_prp.h"
 #include "drivers/nvme/nvme_regs.h"
@@ -63,9 +64,10 @@ struct nvme_request {
     nvme_cmd_cb cb;
     void *cb_arg;
     struct nvme_ns *ns;
-    /* LBA commands (split): the SQE is built per command from these. */
+    /* LBA commands: the SQE is built per command from these. */
     uint8_t opc;
-    bool split;               /* LBA-addressed: cut at the transfer limit */
+    bool lba_cmd;             /* LBA-addressed: built from next_lba/blocks_left, cut at
+                               * the transfer limit; false: cmd, as given */
     bool failed;              /* a command failed: submit no more */
     bool no_timeout;          /* Asynchronous Event Requests wait forever by design */
     uint8_t payload;          /* enum nvme_payload */
@@ -96,7 +98,9 @@ struct nvme_tracker {
     bool timed_out;
     bool recover;             /* in flight at a reset: resubmit or fail */
     uint32_t blocks;          /* of this child */
-    uint64_t submit_tsc;      /* deadline: submit_tsc + the queue's timeout (+ extra) */
+    uint64_t submit_tsc;      /* the deadline clock's start: the first watchdog pass that
+                               * saw the command in flight (0: none yet; see reap); the
+                               * deadline is submit_tsc + the queue's timeout (+ extra) */
     uint64_t extra_tsc;       /* more time granted (after an Abort) */
     uint64_t *prp_virt;       /* this tracker's PRP list pages (contiguous) */
     nvme_phys_t prp_phys;
@@ -114,8 +118,8 @@ struct nvme_qpair_stats {
     uint64_t bogus;       /* completions that matched no command in flight */
     uint64_t polled_late; /* timeouts found completed by a last poll (missed interrupt) */
     uint64_t interrupts;
-    uint64_t doorbell_tsc; /* TSC ticks spent writing this pair's doorbells */
-    uint64_t irq_tsc;      /* TSC ticks in the interrupt handler for this pair */
+    uint64_t doorbell_tsc; /* with clocks on: TSC ticks spent writing this pair's doorbells */
+    uint64_t irq_tsc;      /* with clocks on: TSC ticks in its interrupt handling */
 };
 
 struct nvme_qpair {
@@ -123,6 +127,8 @@ struct nvme_qpair {
     uint16_t id;               /* 0: admin */
     uint16_t size;             /* entries in the SQ and in the CQ */
     bool irq;                  /* completions by interrupt */
+    bool lock_irq;             /* irq, unless the caller keeps interrupts off itself
+                                * (nvme_qpair_set_caller_masks_irq) */
     bool created;              /* exists on the device */
     uint16_t msix_index;       /* IV given at creation */
 
@@ -130,7 +136,6 @@ struct nvme_qpair {
     nvme_phys_t sq_phys;
     uint16_t sq_tail;          /* next slot we write */
     uint16_t sq_db_tail;       /* tail the device was last told */
-    uint16_t sq_head;          /* from the last CQE's SQHD */
     uint32_t *sq_db;
 
     struct nvme_cqe *cq;
@@ -140,9 +145,7 @@ struct nvme_qpair {
     uint32_t *cq_db;
 
     unsigned batch_depth;      /* >0: SQ doorbell deferred */
-    uint64_t batch_tsc;        /* in a batch: the TSC at its first command, the submit
-                                * time of all in it (deadlines are seconds; one read per
-                                * batch instead of one per command); 0: not read yet */
+    bool clocks;               /* time doorbells and interrupt handling (benchmarks) */
     uint32_t prp_lists;        /* PRP list pages per tracker */
     uint64_t timeout_tsc;      /* command deadline, TSC ticks (admin or I/O) */
     bool trace;                /* mirrors the controller's, one load on the I/O path */
@@ -252,15 +255,17 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
 void nvme_qpair_destroy(struct nvme_qpair *qp);
 /* Empties the rings (after a controller reset; trackers keep their state). */
 void nvme_qpair_reset_rings(struct nvme_qpair *qp);
-struct nvme_request *nvme_request_alloc(struct nvme_qpair *qp, nvme_cmd_cb cb, void *cb_arg);
-/* Submits (part of) a prepared request; the request is the qpair's from now on. */
-int nvme_request_submit(struct nvme_qpair *qp, struct nvme_request *req);
-/* The I/O path in one call: an LBA command on a contiguous buffer (or none). */
-int nvme_qpair_submit_lba(struct nvme_qpair *qp, struct nvme_ns *ns, uint8_t opc, void *buf,
-                          void *md_buf, uint64_t lba, uint32_t lba_count, uint32_t cdw12_flags,
-                          nvme_cmd_cb cb, void *cb_arg);
+/*
+ * A command given whole (admin, flush, DSM, raw passthrough) with buf/len as
+ * its data (or none); no_timeout for Asynchronous Event Requests. Takes the
+ * pair's lock. 0, -EAGAIN (no free request or tracker), -ENODEV, -EINVAL.
+ */
+int nvme_qpair_submit_cmd(struct nvme_qpair *qp, const struct nvme_sqe *cmd, void *buf,
+                          uint32_t len, bool no_timeout, nvme_cmd_cb cb, void *cb_arg);
 /* Reaps completions; check_timeouts: also look for commands past their deadline. */
 int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts);
+/* The pair's share of an interrupt: count it, reap (timed when clocks are on). */
+void nvme_qpair_interrupt(struct nvme_qpair *qp);
 void nvme_qpair_ring_sq(struct nvme_qpair *qp);
 
 /* At a reset: note the commands in flight, which the device is about to forget. */
@@ -282,9 +287,17 @@ void nvme_ctrlr_set_trace(struct nvme_ctrlr *c, bool on);
 /* Per-command deadlines (nvme.admin_timeout_ms / nvme.io_timeout_ms, "nvme timeout"). */
 void nvme_ctrlr_set_timeout(struct nvme_ctrlr *c, bool admin, uint64_t ns);
 bool nvme_ctrlr_alive(struct nvme_ctrlr *c);
-int nvme_ctrlr_register(struct nvme_ctrlr *c);
+
+/* ---- nvme_admin.c ---- */
 uint16_t nvme_alloc_qid(struct nvme_ctrlr *c);
 void nvme_free_qid(struct nvme_ctrlr *c, uint16_t qid);
+/* One-line report of a failed admin command ("what failed: status errno"); returns cpl->err. */
+int nvme_admin_failed(struct nvme_ctrlr *c, const char *what, const struct nvme_cpl *cpl);
+/* Creates qp's CQ, then its SQ, on the device; deletes them (SQ first). */
+int nvme_create_io_queues_on_device(struct nvme_ctrlr *c, struct nvme_qpair *qp);
+void nvme_delete_io_queues_on_device(struct nvme_ctrlr *c, struct nvme_qpair *qp);
+/* Asks for the next asynchronous event (one Asynchronous Event Request). */
+void nvme_aer_submit(struct nvme_ctrlr *c);
 
 /* ---- nvme_ns.c ---- */
 int nvme_ns_identify_all(struct nvme_ctrlr *c);
@@ -300,9 +313,19 @@ void nvme_trace_doorbell(struct nvme_qpair *qp, bool sq, uint32_t value);
 const char *nvme_reg_name(uint32_t off);
 
 /* ---- environment (nvme_pci.c in the kernel, the model in host tests) ---- */
+/* Before init step "step" (its index in the table) runs: 0, or an error that
+ * fails the step without running it. The kernel's says 0; the host tests
+ * fail each step in turn with it, and fault injection can hook in here. */
+int nvme_env_before_step(struct nvme_ctrlr *c, unsigned step);
+/* Makes the registers reachable (c->regs, c->regs_size) and the device able
+ * to decode and master; the undo leaves it unable to master (no DMA). */
+int nvme_env_map_registers(struct nvme_ctrlr *c);
+void nvme_env_unmap_registers(struct nvme_ctrlr *c);
 /* Chooses and programs MSI-X, INTx or nothing; sets c->irq_mode. Runs before
  * CC.EN=1: QEMU only delivers MSI-X for CQs created while MSI-X is enabled. */
 int nvme_env_interrupts_setup(struct nvme_ctrlr *c);
+/* Undoes it: every vector and line unrouted and masked, c->irq_mode NONE. */
+void nvme_env_interrupts_teardown(struct nvme_ctrlr *c);
 /* Before a controller reset: restore what the transport needs (PCI memory
  * space and bus mastering: a controller that lost them raises CFS). */
 void nvme_env_before_reset(struct nvme_ctrlr *c);
@@ -323,13 +346,13 @@ void nvme_env_dma_free(void *p, size_t size);
  * state changes with interrupts off. Polled pairs need nothing. */
 static inline bool nvme_qpair_lock(struct nvme_qpair *qp)
 {
-    return qp->irq ? nvme_env_irq_save() : false;
+    return qp->lock_irq ? nvme_env_irq_save() : false;
 }
 
-static inline void nvme_qpair_unlock(struct nvme_qpair *qp, bool flags)
+static inline void nvme_qpair_unlock(struct nvme_qpair *qp, bool irq_was_on)
 {
-    if (qp->irq)
-        nvme_env_irq_restore(flags);
+    if (qp->lock_irq)
+        nvme_env_irq_restore(irq_was_on);
 }
 
 static inline bool nvme_ctrlr_failed(const struct nvme_ctrlr *c)
@@ -337,11 +360,51 @@ static inline bool nvme_ctrlr_failed(const struct nvme_ctrlr *c)
     return c->state == NVME_STATE_FAILED;
 }
 
-/* ---- the submission fast path, inlined into the namespace commands ---- */
+/* ---- the submission path, inlined into the namespace commands ---- */
 
-/* Puts the tracker's SQE at the tail (with a fresh CID) and starts its clock. */
-static inline __attribute__((always_inline)) void nvme_sq_push(struct nvme_qpair *qp,
-                                                               struct nvme_tracker *tr)
+#define NVME_ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* What an LBA command carries besides one plain buffer: nothing (Write
+ * Zeroes), a separate metadata buffer, or a scatter-gather list. */
+struct nvme_lba_payload {
+    enum nvme_payload kind;
+    void *md_buf;
+    nvme_req_reset_sgl_cb reset_sgl;
+    nvme_req_next_sge_cb next_sge;
+};
+
+/* Every request starts here: the fields completion, retries, timeouts and
+ * recovery read. Field by field: it runs once per I/O, and the struct is large. */
+static NVME_ALWAYS_INLINE void nvme_request_init(struct nvme_request *req, nvme_cmd_cb cb,
+                                                 void *cb_arg, bool lba_cmd, uint8_t payload)
+{
+    req->cb = cb;
+    req->cb_arg = cb_arg;
+    req->lba_cmd = lba_cmd;
+    req->failed = false;
+    req->no_timeout = false;
+    req->payload = payload;
+    req->blocks_left = 0;
+    req->outstanding = 0;
+    req->cpl.err = 0;
+}
+
+/* A tracker takes on its request's next command. */
+static NVME_ALWAYS_INLINE void nvme_tracker_start(struct nvme_tracker *tr,
+                                                  struct nvme_request *req)
+{
+    tr->req = req;
+    tr->attempts = 0;
+    tr->abort_sent = false;
+    tr->timed_out = false;
+}
+
+/*
+ * Puts the tracker's SQE at the tail with a fresh CID. The deadline clock
+ * is not read here: the watchdog starts it at its first pass (reap), so no
+ * TSC read is made per command.
+ */
+static NVME_ALWAYS_INLINE void nvme_sq_push(struct nvme_qpair *qp, struct nvme_tracker *tr)
 {
     tr->sqe.cid = (uint16_t)(((unsigned)tr->gen << NVME_CID_INDEX_BITS) | tr->index);
     qp->sq[qp->sq_tail] = tr->sqe;
@@ -349,12 +412,7 @@ static inline __attribute__((always_inline)) void nvme_sq_push(struct nvme_qpair
         qp->sq_tail = 0;
     tr->active = true;
     tr->attempts++;
-    uint64_t now;
-    if (qp->batch_depth == 0)
-        now = rdtsc();
-    else if ((now = qp->batch_tsc) == 0)
-        now = qp->batch_tsc = rdtsc();
-    tr->submit_tsc = now;
+    tr->submit_tsc = 0;
     tr->extra_tsc = 0;
     qp->outstanding++;
     qp->stats.submitted++;
@@ -364,69 +422,58 @@ static inline __attribute__((always_inline)) void nvme_sq_push(struct nvme_qpair
         nvme_qpair_ring_sq(qp);
 }
 
+/* The general path of nvme_qpair_submit_lba (nvme_qpair.c): any size, any
+ * payload; the lock is held. */
+int nvme_qpair_submit_lba_general(struct nvme_qpair *qp, struct nvme_ns *ns, uint8_t opc,
+                                  void *buf, uint64_t lba, uint32_t lba_count, uint32_t cdw12,
+                                  nvme_cmd_cb cb, void *cb_arg, const struct nvme_lba_payload *x);
+
 /*
- * The I/O path's common case, written out: one command (within the
- * transfer limit), a contiguous buffer on at most two memory pages (PRP1 and
- * PRP2, no list), no separate metadata, a free request and tracker, a live
- * controller. The request is left, as far as completion, retry, timeout and
- * recovery look at it, in the state the general path would give it after
- * submitting its only command, so they treat both alike. Returns false to
- * take the general path.
+ * The one entry for LBA commands (Read, Write, Write Zeroes), arguments
+ * checked by nvme_ns_cmd.c - but for a plain buffer (x NULL) only that it is
+ * not NULL: what the common case needs it checks by taking it, and the
+ * general path checks the rest (count, size, alignment). x NULL may
+ * take the common case, written out here and tried once: one command within
+ * the transfer limit, the buffer on at most two memory pages (PRP1/PRP2, no
+ * list), a free request and tracker, a live controller. It leaves the
+ * request as the general path would after submitting its only command, so
+ * completion, retries, timeouts and recovery treat both alike. Anything
+ * else goes to the general path.
  */
-static inline __attribute__((always_inline)) bool
-nvme_qpair_submit_one(struct nvme_qpair *qp, struct nvme_ns *ns, uint8_t opc, void *buf,
-                      uint64_t lba, uint32_t lba_count, uint32_t cdw12_flags, nvme_cmd_cb cb,
-                      void *cb_arg)
+static NVME_ALWAYS_INLINE int nvme_qpair_submit_lba(struct nvme_qpair *qp, struct nvme_ns *ns,
+                                                    uint8_t opc, void *buf, uint64_t lba,
+                                                    uint32_t lba_count, uint32_t cdw12,
+                                                    nvme_cmd_cb cb, void *cb_arg,
+                                                    const struct nvme_lba_payload *x)
 {
+    bool irq_was_on = nvme_qpair_lock(qp);
     struct nvme_request *req = qp->free_requests;
     struct nvme_tracker *tr = qp->free_trackers;
-    if (unlikely(req == NULL || tr == NULL || buf == NULL || lba_count - 1 >= ns->max_blocks ||
-                 qp->ctrlr->state == NVME_STATE_FAILED))
-        return false;
-    uint32_t ps = qp->ctrlr->page_size;
-    uint32_t len = lba_count * ns->xfer_block;
-    nvme_phys_t phys = nvme_env_virt_to_phys(buf);
-    uint32_t in_page = (uint32_t)phys & (ps - 1);
-    if (unlikely((in_page & 3) != 0 || in_page + len > 2 * ps))
-        return false;
-    qp->free_requests = req->next_free;
-    qp->free_trackers = tr->next_free;
-
-    /* Only what completion, retries, timeouts and recovery read of a request
-     * whose one command is in flight; the fields that describe commands yet
-     * to be built (ns, opc, buf, next_lba, ...) are the general path's. */
-    req->cb = cb;
-    req->cb_arg = cb_arg;
-    req->split = true;
-    req->failed = false;
-    req->no_timeout = false;
-    req->payload = NVME_PAYLOAD_CONTIG;
-    req->blocks_left = 0;
-    req->outstanding = 1;
-    req->cpl.err = 0;
-
-    struct nvme_sqe *sqe = &tr->sqe;
-    sqe->opc = opc;
-    sqe->flags = 0;
-    sqe->nsid = ns->nsid;
-    sqe->cdw2 = 0;
-    sqe->cdw3 = 0;
-    sqe->mptr = 0;
-    sqe->dptr.prp1 = phys;
-    sqe->dptr.prp2 = in_page + len > ps ? (phys - in_page) + ps : 0;
-    sqe->cdw10 = (uint32_t)lba;
-    sqe->cdw11 = (uint32_t)(lba >> 32);
-    sqe->cdw12 = cdw12_flags | NVME_SET(RW_CDW12_NLB, lba_count - 1);
-    sqe->cdw13 = 0;
-    sqe->cdw14 = 0;
-    sqe->cdw15 = 0;
-    tr->req = req;
-    tr->attempts = 0;
-    tr->abort_sent = false;
-    tr->timed_out = false;
-    tr->blocks = lba_count;
-    nvme_sq_push(qp, tr);
-    return true;
+    nvme_phys_t prp1, prp2;
+    int err = 0;
+    if (x == NULL && likely(req != NULL && tr != NULL && lba_count - 1 < ns->max_blocks &&
+                            qp->ctrlr->state != NVME_STATE_FAILED) &&
+        likely(nvme_prp_short(nvme_env_virt_to_phys(buf), (uint64_t)lba_count * ns->xfer_block,
+                              qp->ctrlr->page_size, &prp1, &prp2))) {
+        qp->free_requests = req->next_free;
+        qp->free_trackers = tr->next_free;
+        /* Only what completion, retries, timeouts and recovery read of a
+         * request whose one command is in flight; the fields that describe
+         * commands yet to be built (ns, buf, next_lba...) are the general path's. */
+        nvme_request_init(req, cb, cb_arg, true, NVME_PAYLOAD_CONTIG);
+        req->outstanding = 1;
+        nvme_tracker_start(tr, req);
+        tr->blocks = lba_count;
+        nvme_cmd_rw(&tr->sqe, opc, ns->nsid, lba, lba_count, cdw12);
+        tr->sqe.dptr.prp1 = prp1;
+        tr->sqe.dptr.prp2 = prp2;
+        nvme_sq_push(qp, tr);
+    } else {
+        err = nvme_qpair_submit_lba_general(qp, ns, opc, buf, lba, lba_count, cdw12, cb, cb_arg,
+                                            x);
+    }
+    nvme_qpair_unlock(qp, irq_was_on);
+    return err;
 }
 
 #endif

@@ -25,6 +25,11 @@ uint32_t nvme_rd32(struct nvme_ctrlr *c, uint32_t off)
     return v;
 }
 
+uint32_t nvme_rd32_quiet(struct nvme_ctrlr *c, uint32_t off)
+{
+    return c->ops->read32(c, off);
+}
+
 void nvme_wr32(struct nvme_ctrlr *c, uint32_t off, uint32_t v)
 {
     if (c->trace)

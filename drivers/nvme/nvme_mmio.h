@@ -14,7 +14,8 @@
  * the model reads the doorbells from it.
  *
  * With tracing on (nvme.trace=1 or "nvme trace on"), each access is printed
- * with the register's name and its decoded fields.
+ * with the register's name and its decoded fields. These accessors are the
+ * only way to the registers: c->ops is used nowhere but nvme_mmio.c.
  */
 #ifndef NVOS_DRIVERS_NVME_NVME_MMIO_H
 #define NVOS_DRIVERS_NVME_NVME_MMIO_H
@@ -35,6 +36,9 @@ struct nvme_reg_ops {
 extern const struct nvme_reg_ops nvme_mmio_ops;
 
 uint32_t nvme_rd32(struct nvme_ctrlr *c, uint32_t off);
+/* The same read, never traced: for polls, whose reads the caller reports
+ * as one line (nvme_trace_poll), and for the watchdog's periodic CSTS look. */
+uint32_t nvme_rd32_quiet(struct nvme_ctrlr *c, uint32_t off);
 void nvme_wr32(struct nvme_ctrlr *c, uint32_t off, uint32_t v);
 uint64_t nvme_rd64(struct nvme_ctrlr *c, uint32_t off);
 void nvme_wr64(struct nvme_ctrlr *c, uint32_t off, uint64_t v);

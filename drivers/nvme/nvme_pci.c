@@ -87,6 +87,40 @@ void nvme_env_dma_free(void *p, size_t size)
     dma_free(p, size);
 }
 
+int nvme_env_before_step(struct nvme_ctrlr *c, unsigned step)
+{
+    (void)c;
+    (void)step;
+    return 0;
+}
+
+/* [PCIe Transport §3.1] Memory space for BAR0, bus mastering for DMA:
+ * firmware may have left either off (coreboot; after an FLR), on the
+ * function and on the bridges above it. */
+int nvme_env_map_registers(struct nvme_ctrlr *c)
+{
+    struct pci_device *pd = c->platform;
+    const struct pci_bar *bar0 = &pd->bars[0];
+    char pciname[16];
+    pci_enable_upstream(pd, pci_name(pd, pciname, sizeof(pciname)));
+    pci_enable_memory(pd);
+    pci_enable_bus_master(pd);
+    c->regs = vmm_map_mmio(bar0->base, bar0->size);
+    if (c->regs == NULL)
+        return -ENOMEM;
+    c->regs_size = bar0->size;
+    return 0;
+}
+
+/* Bus mastering off: a controller given up on cannot write to memory. The
+ * window the BAR was mapped into is not reused (the MMIO window only grows). */
+void nvme_env_unmap_registers(struct nvme_ctrlr *c)
+{
+    pci_command_update(c->platform, 0, PCI_COMMAND_BUS_MASTER);
+    c->regs = NULL;
+    c->regs_size = 0;
+}
+
 void nvme_env_before_reset(struct nvme_ctrlr *c)
 {
     struct pci_device *pd = c->platform;
@@ -100,12 +134,8 @@ void nvme_env_before_reset(struct nvme_ctrlr *c)
 static void reap_irq_qpairs(struct nvme_ctrlr *c, int msix_index)
 {
     for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
-        if (qp->irq && (msix_index < 0 || qp->msix_index == (unsigned)msix_index)) {
-            uint64_t t0 = rdtsc();
-            qp->stats.interrupts++;
-            nvme_qpair_reap(qp, 0, false);
-            qp->stats.irq_tsc += rdtsc() - t0;
-        }
+        if (qp->irq && (msix_index < 0 || qp->msix_index == (unsigned)msix_index))
+            nvme_qpair_interrupt(qp);
 }
 
 static void msix_handler(void *ctx)
@@ -114,10 +144,8 @@ static void msix_handler(void *ctx)
     struct nvme_ctrlr *c = v->c;
     if (c->admin.cq == NULL)
         return;
-    if (v->index == 0) {
-        c->admin.stats.interrupts++;
-        nvme_qpair_reap(&c->admin, 0, false);
-    }
+    if (v->index == 0)
+        nvme_qpair_interrupt(&c->admin);
     reap_irq_qpairs(c, (int)v->index);
 }
 
@@ -130,8 +158,7 @@ static void intx_handler(void *ctx)
      * CQ head has caught up, which the reaping below does before the EOI. */
     if (c->admin.cq == NULL)
         return;
-    c->admin.stats.interrupts++;
-    nvme_qpair_reap(&c->admin, 0, false);
+    nvme_qpair_interrupt(&c->admin);
     reap_irq_qpairs(c, -1);
 }
 
@@ -304,6 +331,39 @@ int nvme_env_interrupts_setup(struct nvme_ctrlr *c)
     return 0;
 }
 
+void nvme_env_interrupts_teardown(struct nvme_ctrlr *c)
+{
+    struct pci_device *pd = c->platform;
+    if (c->irq_mode == NVME_IRQ_MSIX || c->vectors) {
+        pci_msix_control(pd, true, true); /* function-masked while entries go */
+        for (unsigned i = 0; c->vectors && i < c->msix_vectors; i++) {
+            if (c->vectors[i].kernel_vector > 0) {
+                msix_entry_write(c, i, 0, 0, true);
+                irq_free_vector(c->vectors[i].kernel_vector);
+            }
+        }
+        pci_msix_control(pd, false, false);
+        kfree(c->vectors);
+        c->vectors = NULL;
+        c->msix_vectors = 0;
+    }
+    if (c->msi_vector > 0) {
+        struct pci_msi_info mi;
+        pci_msi_decode(pd->cap_msi, pci_read16(pd, pd->cap_msi + PCI_MSI_CONTROL), &mi);
+        pci_msi_disable(&pci_device_cfg_ops, pd, &mi);
+        irq_free_vector(c->msi_vector);
+        c->msi_vector = 0;
+    }
+    if (c->intx_vector > 0) {
+        /* Only this controller's handler: the line may be shared, and the
+         * last one off masks it. */
+        irq_unroute_gsi(c->intx_gsi, intx_handler, c);
+        c->intx_vector = 0;
+    }
+    pci_set_intx_disable(pd, true);
+    c->irq_mode = NVME_IRQ_NONE;
+}
+
 int nvme_env_interrupt_bind(struct nvme_ctrlr *c, struct nvme_qpair *qp)
 {
     if (c->irq_mode == NVME_IRQ_INTX || c->irq_mode == NVME_IRQ_MSI) {
@@ -367,33 +427,23 @@ static int attach_one(struct pci_device *pd, struct nvme_ctrlr **out)
     ksnprintf(c->name, sizeof(c->name), "nvme%u", c->index);
     c->platform = pd;
     c->ops = &nvme_mmio_ops;
-    c->regs_size = bar0->size;
     c->trace = cmdline_get_bool("nvme.trace", false);
     c->admin_timeout_ns = cmdline_get_u64("nvme.admin_timeout_ms", NVME_DEFAULT_ADMIN_TIMEOUT_MS) *
                           1000000ull;
     c->io_timeout_ns = cmdline_get_u64("nvme.io_timeout_ms", NVME_DEFAULT_IO_TIMEOUT_MS) *
                        1000000ull;
     c->max_retries = (unsigned)cmdline_get_u64("nvme.retries", NVME_DEFAULT_RETRIES);
-
-    /* [PCIe Transport §3.1] Memory space for BAR0, bus mastering for DMA:
-     * firmware may have left either off (coreboot; after an FLR), on the
-     * function and on the bridges above it. */
-    pci_enable_upstream(pd, pciname);
-    pci_enable_memory(pd);
-    pci_enable_bus_master(pd);
-    c->regs = vmm_map_mmio(bar0->base, bar0->size);
-    if (c->regs == NULL) {
-        kfree(c);
-        return -ENOMEM;
-    }
     kprintf("%s: %s %04x:%04x, BAR0 %#llx (%llu KiB)\n", c->name, pciname, pd->vendor_id,
             pd->device_id, (unsigned long long)bar0->base,
             (unsigned long long)(bar0->size / 1024));
     controller_count++;
     pd->driver = "nvme";
+    /* Initialization undoes its own steps when one fails (nvme_ctrlr.c);
+     * the controller struct is ours. */
     int err = nvme_ctrlr_init(c);
     if (err) {
         kprintf("%s: not attached (%s)\n", c->name, errno_name(err));
+        kfree(c);
         return err;
     }
     power_register_shutdown_hook(c->name, shutdown_hook, c);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "drivers/nvme/nvme_regs.h"
+#include "drivers/nvme/nvme_spec_id.h"
 
 /* nvme-cli's option flags that change the output. */
 #define NVME_PRINT_HUMAN 0x1u  /* -H, --human-readable */

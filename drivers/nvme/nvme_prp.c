@@ -160,19 +160,12 @@ static __attribute__((noinline)) int build_general(struct nvme_prp *out, const s
 int nvme_prp_build(struct nvme_prp *out, const struct nvme_prp_seg *segs, size_t nseg,
                    uint32_t page_size, const struct nvme_prp_list_page *lists, size_t nlists)
 {
-    if (nseg == 1) {
-        uint64_t phys = segs[0].phys, len = segs[0].len;
-        uint64_t mask = (uint64_t)page_size - 1;
-        uint64_t span = (phys & mask) + len; /* bytes from the start of PRP1's page */
-
-        if (page_size_ok(page_size) && len != 0 && (phys & 3) == 0 &&
-            len <= UINT64_MAX - phys && span <= 2 * (uint64_t)page_size) {
-            out->prp1 = phys;
-            out->prp2 = span <= page_size ? 0 : (phys | mask) + 1;
-            out->list_pages = 0;
-            out->error = NULL;
-            return 0;
-        }
+    if (nseg == 1 && page_size_ok(page_size) && segs[0].len != 0 &&
+        segs[0].len <= UINT64_MAX - segs[0].phys &&
+        nvme_prp_short(segs[0].phys, segs[0].len, page_size, &out->prp1, &out->prp2)) {
+        out->list_pages = 0;
+        out->error = NULL;
+        return 0;
     }
     return build_general(out, segs, nseg, page_size, lists, nlists);
 }

@@ -34,6 +34,7 @@
 #ifndef NVOS_DRIVERS_NVME_NVME_PRP_H
 #define NVOS_DRIVERS_NVME_NVME_PRP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,6 +65,29 @@ struct nvme_prp {
     uint32_t list_pages; /* list pages written, from lists[0] on */
     const char *error;   /* on failure: which rule the input broke */
 };
+
+/*
+ * The short case, inline because every command path takes it (the I/O fast
+ * path, split children, admin and raw commands, the raw loop): len bytes
+ * (> 0) physically contiguous at phys, touching at most two pages. Sets
+ * PRP1 and PRP2 (0 for one page, else the second page) and returns true;
+ * false when PRP1 is not dword aligned or the transfer needs a list (then
+ * nvme_prp_build, which calls this first, does the rest or says why). The
+ * one place PRP1/PRP2 are computed. page_size must be a valid memory page
+ * size and the range must not wrap (nvme_prp_build checks both).
+ */
+static inline __attribute__((always_inline)) bool nvme_prp_short(nvme_phys_t phys, uint64_t len,
+                                                                 uint32_t page_size,
+                                                                 nvme_phys_t *prp1,
+                                                                 nvme_phys_t *prp2)
+{
+    uint64_t in_page = phys & (page_size - 1u);
+    if ((phys & 3) != 0 || in_page + len > 2 * (uint64_t)page_size)
+        return false;
+    *prp1 = phys;
+    *prp2 = in_page + len > page_size ? (phys - in_page) + page_size : 0;
+    return true;
+}
 
 /*
  * Builds PRP1/PRP2 and fills lists[0..] for a transfer of the segments in

@@ -44,6 +44,7 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     qp->id = id;
     qp->size = size;
     qp->irq = irq;
+    qp->lock_irq = irq;
     /* One slot always stays empty: a full SQ has tail + 1 == head. */
     qp->ntrackers = (uint16_t)(size - 1);
 
@@ -108,37 +109,9 @@ void nvme_qpair_reset_rings(struct nvme_qpair *qp)
     /* A zeroed CQ holds no entry with phase 1: stale memory cannot pose as
      * a completion (libevpl #90). */
     memset(qp->cq, 0, (size_t)qp->size * sizeof(struct nvme_cqe));
-    qp->sq_tail = qp->sq_db_tail = qp->sq_head = 0;
+    qp->sq_tail = qp->sq_db_tail = 0;
     qp->cq_head = 0;
     qp->phase = 1;
-}
-
-static inline __attribute__((always_inline)) struct nvme_request *
-request_alloc(struct nvme_qpair *qp, nvme_cmd_cb cb, void *cb_arg)
-{
-    struct nvme_request *req = qp->free_requests;
-    if (req == NULL)
-        return NULL;
-    qp->free_requests = req->next_free;
-    /* Field by field: this runs once per I/O, and the struct is large. */
-    req->cb = cb;
-    req->cb_arg = cb_arg;
-    req->split = false;
-    req->failed = false;
-    req->no_timeout = false;
-    req->payload = NVME_PAYLOAD_NONE;
-    req->md_buf = NULL;
-    req->len = 0;
-    req->bytes_done = 0;
-    req->outstanding = 0;
-    req->cpl.err = 0;
-    req->blocks_left = 0;
-    return req;
-}
-
-struct nvme_request *nvme_request_alloc(struct nvme_qpair *qp, nvme_cmd_cb cb, void *cb_arg)
-{
-    return request_alloc(qp, cb, cb_arg);
 }
 
 static inline void request_free(struct nvme_qpair *qp, struct nvme_request *req)
@@ -147,14 +120,24 @@ static inline void request_free(struct nvme_qpair *qp, struct nvme_request *req)
     qp->free_requests = req;
 }
 
-static inline __attribute__((always_inline)) void ring_sq(struct nvme_qpair *qp)
+/* A doorbell write, timed only when a benchmark asked for clocks. */
+static NVME_ALWAYS_INLINE void ring_doorbell(struct nvme_qpair *qp, uint32_t *db, uint32_t value)
+{
+    if (unlikely(qp->clocks)) {
+        uint64_t t0 = rdtsc();
+        nvme_ring_doorbell(db, value);
+        qp->stats.doorbell_tsc += rdtsc() - t0;
+    } else {
+        nvme_ring_doorbell(db, value);
+    }
+}
+
+static NVME_ALWAYS_INLINE void ring_sq(struct nvme_qpair *qp)
 {
     if (qp->sq_tail == qp->sq_db_tail)
         return;
     nvme_publish_before_doorbell();
-    uint64_t t0 = rdtsc();
-    nvme_ring_doorbell(qp->sq_db, qp->sq_tail);
-    qp->stats.doorbell_tsc += rdtsc() - t0;
+    ring_doorbell(qp, qp->sq_db, qp->sq_tail);
     qp->sq_db_tail = qp->sq_tail;
     qp->stats.doorbells_sq++;
     if (unlikely(qp->trace))
@@ -216,64 +199,48 @@ static int map_payload_slow(struct nvme_qpair *qp, struct nvme_request *req,
 /*
  * Fills the data pointer of tr->sqe for len bytes of req's payload at
  * offset. Kernel virtual buffers are physically contiguous (direct map,
- * kernel image), so a contiguous buffer is one segment; when it touches at
- * most two memory pages PRP1 and PRP2 are computed here directly, which is
- * the common case of the I/O path [NVMe Base 2.0 §4.1.1].
+ * kernel image), so a contiguous buffer is one segment, and one on at most
+ * two memory pages takes nvme_prp_short, the common case [NVMe Base 2.0
+ * §4.1.1].
  */
 static inline int map_payload(struct nvme_qpair *qp, struct nvme_request *req,
                               struct nvme_tracker *tr, uint32_t offset, uint32_t len)
 {
-    if (likely(req->payload == NVME_PAYLOAD_CONTIG)) {
-        uint32_t ps = qp->ctrlr->page_size;
-        nvme_phys_t phys = nvme_env_virt_to_phys(req->buf + offset);
-        uint32_t in_page = (uint32_t)phys & (ps - 1);
-        if (likely((in_page & 3) == 0 && in_page + len <= 2 * ps)) {
-            tr->sqe.dptr.prp1 = phys;
-            tr->sqe.dptr.prp2 = in_page + len > ps ? (phys - in_page) + ps : 0;
-            return 0;
-        }
-    }
+    if (likely(req->payload == NVME_PAYLOAD_CONTIG) &&
+        likely(nvme_prp_short(nvme_env_virt_to_phys(req->buf + offset), len,
+                              qp->ctrlr->page_size, &tr->sqe.dptr.prp1, &tr->sqe.dptr.prp2)))
+        return 0;
     return map_payload_slow(qp, req, tr, offset, len);
 }
 
 /* Builds and submits the next command of req into tr. */
-static inline __attribute__((always_inline)) int submit_child(struct nvme_qpair *qp,
-                                                              struct nvme_request *req,
-                                                              struct nvme_tracker *tr)
+static NVME_ALWAYS_INLINE int submit_child(struct nvme_qpair *qp, struct nvme_request *req,
+                                           struct nvme_tracker *tr)
 {
     struct nvme_sqe *sqe = &tr->sqe;
     uint32_t len = req->len, offset = req->bytes_done;
-    tr->req = req;
-    tr->attempts = 0;
-    tr->abort_sent = false;
-    tr->timed_out = false;
+    nvme_tracker_start(tr, req);
 
-    if (req->split) {
+    if (req->lba_cmd) {
         /* Built here, once: no template copy on the I/O path. */
         struct nvme_ns *ns = req->ns;
         uint32_t n = req->blocks_left < ns->max_blocks ? req->blocks_left : ns->max_blocks;
-        if (req->opc == NVME_IO_WRITE_ZEROES && req->blocks_left > n)
-            n = req->blocks_left < NVME_RW_MAX_BLOCKS ? req->blocks_left : NVME_RW_MAX_BLOCKS;
-        uint32_t xfer_block = ns->xfer_block;
-        sqe->opc = req->opc;
-        sqe->flags = 0;
-        sqe->nsid = req->nsid;
-        sqe->cdw2 = 0;
-        sqe->cdw3 = 0;
-        sqe->mptr = req->md_buf ? nvme_env_virt_to_phys(req->md_buf + (size_t)(req->bytes_done /
-                                                                                 xfer_block) *
-                                                                        ns->md_size)
-                                : 0;
-        sqe->dptr.prp1 = 0;
-        sqe->dptr.prp2 = 0;
-        sqe->cdw10 = (uint32_t)req->next_lba;
-        sqe->cdw11 = (uint32_t)(req->next_lba >> 32);
-        sqe->cdw12 = req->cdw12_flags | NVME_SET(RW_CDW12_NLB, n - 1);
-        sqe->cdw13 = 0;
-        sqe->cdw14 = 0;
-        sqe->cdw15 = 0;
+        if (req->opc == NVME_IO_WRITE_ZEROES) {
+            /* No data: only the 16-bit NLB limits it. */
+            if (req->blocks_left > n)
+                n = req->blocks_left < NVME_RW_MAX_BLOCKS ? req->blocks_left
+                                                          : NVME_RW_MAX_BLOCKS;
+            nvme_cmd_write_zeroes(sqe, req->nsid, req->next_lba, n,
+                                  NVME_GET(req->cdw12_flags, RW_CDW12_DEAC) != 0);
+        } else {
+            nvme_cmd_rw(sqe, req->opc, req->nsid, req->next_lba, n, req->cdw12_flags);
+        }
+        if (req->md_buf)
+            sqe->mptr = nvme_env_virt_to_phys(req->md_buf + (size_t)(req->bytes_done /
+                                                                      ns->xfer_block) *
+                                                            ns->md_size);
         tr->blocks = n;
-        len = req->payload == NVME_PAYLOAD_NONE ? 0 : n * xfer_block;
+        len = req->payload == NVME_PAYLOAD_NONE ? 0 : n * ns->xfer_block;
     } else {
         *sqe = req->cmd;
     }
@@ -282,7 +249,7 @@ static inline __attribute__((always_inline)) int submit_child(struct nvme_qpair 
         if (unlikely(err))
             return err;
     }
-    if (req->split) {
+    if (req->lba_cmd) {
         req->next_lba += tr->blocks;
         req->blocks_left -= tr->blocks;
         req->bytes_done += len;
@@ -300,11 +267,9 @@ static struct nvme_tracker *tracker_get(struct nvme_qpair *qp)
     return tr;
 }
 
-static inline __attribute__((always_inline)) void tracker_put(struct nvme_qpair *qp,
-                                                             struct nvme_tracker *tr)
+static NVME_ALWAYS_INLINE void tracker_put(struct nvme_qpair *qp, struct nvme_tracker *tr)
 {
     tr->active = false;
-    tr->req = NULL;
     tr->gen = (uint8_t)((tr->gen + 1) & NVME_CID_GEN_MASK);
     tr->next_free = qp->free_trackers;
     qp->free_trackers = tr;
@@ -312,8 +277,7 @@ static inline __attribute__((always_inline)) void tracker_put(struct nvme_qpair 
 }
 
 /* Submits as many of the request's remaining commands as trackers allow. */
-static inline __attribute__((always_inline)) int submit_more(struct nvme_qpair *qp,
-                                                             struct nvme_request *req)
+static NVME_ALWAYS_INLINE int submit_more(struct nvme_qpair *qp, struct nvme_request *req)
 {
     do {
         struct nvme_tracker *tr = tracker_get(qp);
@@ -325,12 +289,11 @@ static inline __attribute__((always_inline)) int submit_more(struct nvme_qpair *
             qp->free_trackers = tr;
             return err;
         }
-    } while (req->split && req->blocks_left > 0);
+    } while (req->lba_cmd && req->blocks_left > 0);
     return 0;
 }
 
-static inline __attribute__((always_inline)) int request_submit(struct nvme_qpair *qp,
-                                                                 struct nvme_request *req)
+static NVME_ALWAYS_INLINE int request_submit(struct nvme_qpair *qp, struct nvme_request *req)
 {
     if (unlikely(qp->ctrlr->state == NVME_STATE_FAILED)) {
         request_free(qp, req);
@@ -350,43 +313,62 @@ static inline __attribute__((always_inline)) int request_submit(struct nvme_qpai
     return 0;
 }
 
-int nvme_request_submit(struct nvme_qpair *qp, struct nvme_request *req)
+int nvme_qpair_submit_lba_general(struct nvme_qpair *qp, struct nvme_ns *ns, uint8_t opc,
+                                  void *buf, uint64_t lba, uint32_t lba_count, uint32_t cdw12,
+                                  nvme_cmd_cb cb, void *cb_arg, const struct nvme_lba_payload *x)
 {
+    if (lba_count == 0 || (x == NULL && ((uintptr_t)buf & 3)))
+        return -EINVAL;
+    if (lba_count > ns->max_request_blocks)
+        return -E2BIG;
+    struct nvme_request *req = qp->free_requests;
+    if (unlikely(req == NULL))
+        return -EAGAIN;
+    qp->free_requests = req->next_free;
+    nvme_request_init(req, cb, cb_arg, true, x ? x->kind : NVME_PAYLOAD_CONTIG);
+    req->bytes_done = 0;
+    /* Each command's SQE is built from these at submission. */
+    req->opc = opc;
+    req->nsid = ns->nsid;
+    req->cdw12_flags = cdw12;
+    req->ns = ns;
+    req->buf = buf;
+    req->md_buf = x ? x->md_buf : NULL;
+    if (x && x->kind == NVME_PAYLOAD_SGL) {
+        req->reset_sgl = x->reset_sgl;
+        req->next_sge = x->next_sge;
+    }
+    req->next_lba = lba;
+    req->blocks_left = lba_count;
     return request_submit(qp, req);
 }
 
-int nvme_qpair_submit_lba(struct nvme_qpair *qp, struct nvme_ns *ns, uint8_t opc, void *buf,
-                          void *md_buf, uint64_t lba, uint32_t lba_count, uint32_t cdw12_flags,
-                          nvme_cmd_cb cb, void *cb_arg)
+int nvme_qpair_submit_cmd(struct nvme_qpair *qp, const struct nvme_sqe *cmd, void *buf,
+                          uint32_t len, bool no_timeout, nvme_cmd_cb cb, void *cb_arg)
 {
-    bool flags = nvme_qpair_lock(qp);
-    if (likely(md_buf == NULL) &&
-        nvme_qpair_submit_one(qp, ns, opc, buf, lba, lba_count, cdw12_flags, cb, cb_arg)) {
-        nvme_qpair_unlock(qp, flags);
-        return 0;
-    }
-    struct nvme_request *req = request_alloc(qp, cb, cb_arg);
+    if (buf && ((uintptr_t)buf & 3))
+        return -EINVAL;
+    bool irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_request *req = qp->free_requests;
     int err = -EAGAIN;
-    if (likely(req != NULL)) {
-        req->opc = opc;
-        req->nsid = ns->nsid;
-        req->cdw12_flags = cdw12_flags;
-        req->ns = ns;
-        req->split = true;
-        req->payload = buf ? NVME_PAYLOAD_CONTIG : NVME_PAYLOAD_NONE;
+    if (req) {
+        qp->free_requests = req->next_free;
+        nvme_request_init(req, cb, cb_arg, false,
+                          (buf && len) ? NVME_PAYLOAD_CONTIG : NVME_PAYLOAD_NONE);
+        req->no_timeout = no_timeout;
+        req->bytes_done = 0;
+        req->cmd = *cmd;
         req->buf = buf;
-        req->md_buf = md_buf;
-        req->next_lba = lba;
-        req->blocks_left = lba_count;
+        req->len = len;
+        req->md_buf = NULL;
         err = request_submit(qp, req);
     }
-    nvme_qpair_unlock(qp, flags);
+    nvme_qpair_unlock(qp, irq_was_on);
     return err;
 }
 
 /* The request's last command is done: free it, then tell the caller. */
-static inline __attribute__((always_inline)) void request_complete(struct nvme_qpair *qp,
-                                                                  struct nvme_request *req)
+static NVME_ALWAYS_INLINE void request_complete(struct nvme_qpair *qp, struct nvme_request *req)
 {
     nvme_cmd_cb cb = req->cb;
     void *arg = req->cb_arg;
@@ -417,14 +399,14 @@ static void child_done(struct nvme_qpair *qp, struct nvme_tracker *tr, const str
     } else if (!req->failed) {
         req->cpl.cqe = *cqe;
     }
-    if (req->split && req->blocks_left > 0 && !req->failed) {
+    if (req->lba_cmd && req->blocks_left > 0 && !req->failed) {
         int serr = submit_more(qp, req);
         if (serr && req->outstanding == 0) {
             req->failed = true;
             req->cpl.err = serr;
         }
     }
-    if (req->outstanding == 0 && (req->failed || !req->split || req->blocks_left == 0))
+    if (req->outstanding == 0 && (req->failed || !req->lba_cmd || req->blocks_left == 0))
         request_complete(qp, req);
 }
 
@@ -448,8 +430,7 @@ static void report_bogus(struct nvme_qpair *qp, const struct nvme_cqe *cqe, cons
 }
 
 /* Handles one completion entry. */
-static inline __attribute__((always_inline)) void handle_cqe(struct nvme_qpair *qp,
-                                                             const struct nvme_cqe *cqe)
+static NVME_ALWAYS_INLINE void handle_cqe(struct nvme_qpair *qp, const struct nvme_cqe *cqe)
 {
     unsigned index = cqe->cid & NVME_CID_INDEX_MASK;
     unsigned gen = (unsigned)cqe->cid >> NVME_CID_INDEX_BITS;
@@ -466,8 +447,9 @@ static inline __attribute__((always_inline)) void handle_cqe(struct nvme_qpair *
         report_bogus(qp, cqe, tr->active ? "stale generation" : "no command in flight");
         return;
     }
-    if (likely(cqe->sqhd < qp->size))
-        qp->sq_head = cqe->sqhd;
+    /* SQHD is not tracked: the SQ cannot overflow, as it has one slot more
+     * than there are trackers, and a slot is reused only after its command
+     * completed, which the device posts after fetching it [§3.3.1.2]. */
     qp->stats.completed++;
 
     uint16_t status = cqe->status;
@@ -511,15 +493,13 @@ static inline __attribute__((always_inline)) void handle_cqe(struct nvme_qpair *
     child_done(qp, tr, cqe, nvme_status_to_errno(status));
 }
 
-static inline __attribute__((always_inline)) int32_t reap(struct nvme_qpair *qp, uint32_t max,
-                                                          bool check_timeouts)
+static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
     uint32_t n = 0;
-    bool flags = nvme_qpair_lock(qp);
+    bool irq_was_on = nvme_qpair_lock(qp);
 
-    if (qp->batch_depth++ == 0) /* callbacks that submit share one SQ doorbell */
-        qp->batch_tsc = 0;
+    qp->batch_depth++; /* callbacks that submit share one SQ doorbell */
     while (max == 0 || n < max) {
         struct nvme_cqe *slot = &qp->cq[qp->cq_head];
         /* Phase tag first; the rest of the entry only after the barrier. */
@@ -538,9 +518,7 @@ static inline __attribute__((always_inline)) int32_t reap(struct nvme_qpair *qp,
         handle_cqe(qp, &cqe);
     }
     if (n) {
-        uint64_t t0 = rdtsc();
-        nvme_ring_doorbell(qp->cq_db, qp->cq_head);
-        qp->stats.doorbell_tsc += rdtsc() - t0;
+        ring_doorbell(qp, qp->cq_db, qp->cq_head);
         qp->stats.doorbells_cq++;
         if (unlikely(qp->trace))
             nvme_trace_doorbell(qp, false, qp->cq_head);
@@ -549,7 +527,13 @@ static inline __attribute__((always_inline)) int32_t reap(struct nvme_qpair *qp,
     if (qp->batch_depth == 0)
         ring_sq(qp);
 
-    /* Deadlines: looked at only when idle, and only every so often. */
+    /*
+     * Deadlines (the watchdog): looked at only when a pass found nothing,
+     * and only every NVME_TIMEOUT_CHECK_NS. A command's clock starts at the
+     * first pass that sees it in flight rather than at submission, so the
+     * I/O path never reads the TSC; a deadline is at most one check
+     * interval (plus the time to the next idle pass) late, never early.
+     */
     struct nvme_tracker *expired = NULL;
     if (check_timeouts && n == 0 && qp->outstanding) {
         uint64_t now = rdtsc();
@@ -557,19 +541,22 @@ static inline __attribute__((always_inline)) int32_t reap(struct nvme_qpair *qp,
             qp->next_timeout_check = now + ns_to_tsc(NVME_TIMEOUT_CHECK_NS);
             /* A failed or vanished controller is found here, well before any
              * deadline (FreeBSD's watchdog reads CSTS the same way). */
-            uint32_t csts = c->ops->read32(c, NVME_REG_CSTS);
+            uint32_t csts = nvme_rd32_quiet(c, NVME_REG_CSTS);
             bool dead = csts == NVME_CSTS_GONE || NVME_GET(csts, CSTS_CFS);
             for (uint16_t i = 0; i < qp->ntrackers; i++) {
                 struct nvme_tracker *tr = &qp->trackers[i];
-                if (tr->active && !tr->recover && !tr->req->no_timeout &&
-                    (dead || now - tr->submit_tsc >= qp->timeout_tsc + tr->extra_tsc)) {
+                if (!tr->active || tr->recover || tr->req->no_timeout)
+                    continue;
+                if (tr->submit_tsc == 0)
+                    tr->submit_tsc = now; /* its clock starts now */
+                if (dead || now - tr->submit_tsc >= qp->timeout_tsc + tr->extra_tsc) {
                     expired = tr;
                     break;
                 }
             }
         }
     }
-    nvme_qpair_unlock(qp, flags);
+    nvme_qpair_unlock(qp, irq_was_on);
     if (expired)
         nvme_ctrlr_handle_timeout(c, qp, expired);
     return (int32_t)n;
@@ -577,18 +564,17 @@ static inline __attribute__((always_inline)) int32_t reap(struct nvme_qpair *qp,
 
 void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp)
 {
-    bool flags = nvme_qpair_lock(qp);
+    bool irq_was_on = nvme_qpair_lock(qp);
     for (uint16_t i = 0; i < qp->ntrackers; i++)
         qp->trackers[i].recover = qp->trackers[i].active;
-    nvme_qpair_unlock(qp, flags);
+    nvme_qpair_unlock(qp, irq_was_on);
 }
 
 void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int err)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
-    bool flags = nvme_qpair_lock(qp);
-    if (qp->batch_depth++ == 0)
-        qp->batch_tsc = 0;
+    bool irq_was_on = nvme_qpair_lock(qp);
+    qp->batch_depth++;
     /* Only what was marked when the device forgot it: callbacks below, and
      * the reset itself, start new commands that must not be sent twice. */
     for (uint16_t i = 0; i < qp->ntrackers; i++) {
@@ -617,12 +603,24 @@ void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int er
     qp->batch_depth--;
     if (qp->batch_depth == 0)
         nvme_qpair_ring_sq(qp);
-    nvme_qpair_unlock(qp, flags);
+    nvme_qpair_unlock(qp, irq_was_on);
 }
 
 int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
 {
     return reap(qp, max, check_timeouts);
+}
+
+void nvme_qpair_interrupt(struct nvme_qpair *qp)
+{
+    qp->stats.interrupts++;
+    if (unlikely(qp->clocks)) {
+        uint64_t t0 = rdtsc();
+        reap(qp, 0, false);
+        qp->stats.irq_tsc += rdtsc() - t0;
+    } else {
+        reap(qp, 0, false);
+    }
 }
 
 /* ---- public queue-pair calls ---- */
@@ -636,16 +634,30 @@ int32_t nvme_qpair_process_completions(struct nvme_qpair *qp, uint32_t max)
 
 void nvme_qpair_batch_begin(struct nvme_qpair *qp)
 {
-    if (qp->batch_depth++ == 0)
-        qp->batch_tsc = 0;
+    qp->batch_depth++;
 }
 
 void nvme_qpair_batch_end(struct nvme_qpair *qp)
 {
-    bool flags = nvme_qpair_lock(qp);
+    bool irq_was_on = nvme_qpair_lock(qp);
     if (qp->batch_depth > 0 && --qp->batch_depth == 0)
         nvme_qpair_ring_sq(qp);
-    nvme_qpair_unlock(qp, flags);
+    nvme_qpair_unlock(qp, irq_was_on);
+}
+
+bool nvme_qpair_in_batch(const struct nvme_qpair *qp)
+{
+    return qp->batch_depth > 0;
+}
+
+void nvme_qpair_set_caller_masks_irq(struct nvme_qpair *qp, bool on)
+{
+    qp->lock_irq = qp->irq && !on;
+}
+
+void nvme_qpair_set_clocks(struct nvme_qpair *qp, bool on)
+{
+    qp->clocks = on;
 }
 
 uint32_t nvme_qpair_outstanding(const struct nvme_qpair *qp)

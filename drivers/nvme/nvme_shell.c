@@ -9,7 +9,7 @@
  *   nvme error-log DEV [-e N] [-o json]        Error Information (log 01h)
  *   nvme get-feature DEV [-f FID] [-n NSID] [-s SEL] [-c CDW11] [-l LEN] [-H]
  *   nvme reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off
- *   nvme rawloop NS [QD] [MS]                  the emulator's floor (nvme_bench.h)
+ *   nvme rawloop NS [QD] [MS]                  the emulator's floor (nvme_rawloop.c)
  *
  * DEV is nvos's name (nvme0, nvme0n1) or nvme-cli's (/dev/nvme0, /dev/nvme0n1,
  * /dev/ng0n1: the generic character device is the same namespace). Options
@@ -21,7 +21,6 @@
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_print.h"
-#include "drivers/nvme/nvme_rawloop.h"
 #include "drivers/nvme/nvme_status.h"
 #include "drivers/pci/pci.h"
 #include "kernel/kernel.h"
@@ -534,7 +533,7 @@ static int cmd_queues(struct nvme_ctrlr *c)
     return 0;
 }
 
-/* nvme rawloop NS [QD] [MS]: the emulator's floor (nvme_rawloop.h). */
+/* nvme rawloop NS [QD] [MS]: the emulator's floor (nvme_rawloop.c). */
 static int cmd_rawloop(int argc, char **argv)
 {
     uint64_t qd = 1, ms = 2000, iops = 0;
@@ -547,7 +546,7 @@ static int cmd_rawloop(int argc, char **argv)
     if ((argc > 3 && (parse_u64(argv[3], &qd) != 0 || qd == 0 || qd > 1024)) ||
         (argc > 4 && (parse_u64(argv[4], &ms) != 0 || ms == 0 || ms > 600000)))
         return shell_usage("nvme");
-    int err = nvme_bench_rawloop(ns, (unsigned)qd, ms, &iops);
+    int err = nvme_ns_rawloop(ns, (unsigned)qd, ms, &iops);
     if (err)
         return shell_error(err, "nvme rawloop %s: %s", argv[2], errno_name(err));
     kprintf("rawloop %s: qd %llu, %llu ms: %llu IOPS (4 KiB random reads, one polled queue pair, "

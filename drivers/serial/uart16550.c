@@ -1,5 +1,7 @@
 /*
- * drivers/serial/uart16550.c - 16550A UART on COM1 (I/O port 0x3F8, IRQ 4).
+ * drivers/serial/uart16550.c - 16550A UARTs: COM1 (I/O port 0x3F8, IRQ 4),
+ * and the UART ACPI's SPCR table names when it is another one (I/O port or
+ * memory-mapped; output and polled input).
  *
  * Registers and the init sequence as in the National Semiconductor PC16550D
  * data sheet (June 1995), §8.1-8.6. Output is polled (wait for THRE, write
@@ -13,10 +15,13 @@
 
 #include <stdint.h>
 
+#include "kernel/acpi/acpi.h"
+#include "kernel/arch/mmio.h"
 #include "kernel/arch/x86.h"
 #include "kernel/console.h"
 #include "kernel/irq/irq.h"
 #include "kernel/kernel.h"
+#include "kernel/mm/vmm.h"
 #include "kernel/selftest.h"
 #include "lib/errno.h"
 
@@ -39,127 +44,221 @@
 #define FCR_TRIGGER_1 0x00    /* interrupt after every received byte */
 #define MCR_DTR_RTS_OUT2 0x0B /* OUT2 gates the IRQ line on PCs */
 #define LSR_DR 0x01
-#define LSR_OE 0x02 /* overrun: a byte arrived with the FIFO full and was lost */
+#define LSR_OE 0x02 /* overrun: a received byte was lost */
 #define LSR_THRE 0x20
 
 #define BAUD_DIVISOR 1 /* 115200 = 1.8432 MHz / 16 / 1 */
 
-static bool uart_present;
-static bool rx_irq_enabled;
-static unsigned overruns; /* LSR.OE seen since boot: input was lost */
+/* One UART: COM1 at its I/O port, or the one ACPI SPCR describes (I/O port
+ * or memory-mapped, registers 1 or 4 bytes apart). */
+struct uart {
+    const char *name;
+    bool present;
+    bool rx_irq_enabled;
+    bool stalled;      /* transmitter did not drain in time: do not wait for it */
+    uint16_t port;     /* I/O base, when mmio is NULL */
+    uint8_t *mmio;     /* mapped registers, or NULL */
+    uint8_t shift;     /* register i at offset i << shift (MMIO) */
+    bool mmio32;       /* 32-bit accesses (SPCR access size 3) */
+    unsigned overruns; /* LSR.OE seen since boot: input was lost */
+    struct console_output out;
+    struct console_input_source in;
+};
+
+static struct uart com1, spcr_uart;
+
+static uint8_t rd(const struct uart *u, unsigned reg)
+{
+    if (u->mmio == NULL)
+        return inb((uint16_t)(u->port + reg));
+    void *a = u->mmio + (reg << u->shift);
+    return u->mmio32 ? (uint8_t)mmio_read32(a) : mmio_read8(a);
+}
+
+static void wr(const struct uart *u, unsigned reg, uint8_t v)
+{
+    if (u->mmio == NULL) {
+        outb((uint16_t)(u->port + reg), v);
+        return;
+    }
+    void *a = u->mmio + (reg << u->shift);
+    if (u->mmio32)
+        mmio_write32(a, v);
+    else
+        mmio_write8(a, v);
+}
 
 /* Every LSR read goes through here: reading LSR clears OE, so count it. */
-static uint8_t read_lsr(void)
+static uint8_t read_lsr(struct uart *u)
 {
-    uint8_t lsr = inb(COM1 + UART_LSR);
+    uint8_t lsr = rd(u, UART_LSR);
     if (lsr & LSR_OE)
-        overruns++;
+        u->overruns++;
     return lsr;
 }
 
 static void uart_console_write(void *ctx, const char *s, size_t n);
 static void uart_poll(void *ctx);
 
-static struct console_output uart_output = { .name = "com1", .write = uart_console_write };
-static struct console_input_source uart_input = {
-    .name = "com1", .poll = uart_poll, .needs_poll = true,
-};
+/* Probes and programs u; registers it with the console when it answers.
+ * divisor 0 keeps the baud rate the firmware set. */
+static bool uart_setup(struct uart *u, uint16_t divisor)
+{
+    /* A missing UART reads back 0xFF (or 0); the scratch register tells. */
+    wr(u, UART_SCR, 0x5A);
+    if (rd(u, UART_SCR) != 0x5A)
+        return false;
+    wr(u, UART_SCR, 0xA5);
+    if (rd(u, UART_SCR) != 0xA5)
+        return false;
+    u->present = true;
+    wr(u, UART_IER, 0);
+    if (divisor != 0) {
+        wr(u, UART_LCR, LCR_DLAB);
+        wr(u, UART_DLL, (uint8_t)(divisor & 0xFF));
+        wr(u, UART_DLM, (uint8_t)(divisor >> 8));
+    }
+    wr(u, UART_LCR, LCR_8N1);
+    wr(u, UART_FCR, FCR_ENABLE_CLEAR | FCR_TRIGGER_1);
+    wr(u, UART_MCR, MCR_DTR_RTS_OUT2);
+    u->out = (struct console_output){ .name = u->name, .write = uart_console_write, .ctx = u };
+    u->in = (struct console_input_source){
+        .name = u->name, .poll = uart_poll, .ctx = u, .needs_poll = true,
+    };
+    console_register_output(&u->out);
+    console_register_input(&u->in);
+    return true;
+}
 
 void uart_init(void)
 {
-    /* A missing UART reads back 0xFF; the scratch register tells. */
-    outb(COM1 + UART_SCR, 0x5A);
-    uart_present = inb(COM1 + UART_SCR) == 0x5A;
-    if (!uart_present)
-        return;
-    outb(COM1 + UART_IER, 0);
-    outb(COM1 + UART_LCR, LCR_DLAB);
-    outb(COM1 + UART_DLL, BAUD_DIVISOR & 0xFF);
-    outb(COM1 + UART_DLM, BAUD_DIVISOR >> 8);
-    outb(COM1 + UART_LCR, LCR_8N1);
-    outb(COM1 + UART_FCR, FCR_ENABLE_CLEAR | FCR_TRIGGER_1);
-    outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
-    console_register_output(&uart_output);
-    console_register_input(&uart_input);
+    com1.name = "com1";
+    com1.port = COM1;
+    uart_setup(&com1, BAUD_DIVISOR);
 }
 
-static void put_raw(uint8_t c)
+void uart_spcr_init(const struct acpi_info *a)
 {
-    /* Bounded: a UART that never drains must not hang the kernel. */
-    for (uint32_t spins = 0; spins < 1000000; spins++) {
-        if (read_lsr() & LSR_THRE)
+    if (a == NULL || !a->have_spcr)
+        return;
+    const struct acpi_gas *g = &a->spcr_base;
+    if (a->spcr_interface != ACPI_SPCR_16550 && a->spcr_interface != ACPI_SPCR_16450 &&
+        a->spcr_interface != ACPI_SPCR_16550_GAS) {
+        kprintf("uart: SPCR names interface type %#x, not a 16550: not used\n", a->spcr_interface);
+        return;
+    }
+    if (g->space_id == 1 && g->address == COM1 && com1.present)
+        return; /* COM1, already the console */
+    struct uart *u = &spcr_uart;
+    u->name = "spcr";
+    if (g->space_id == 1 && g->address <= 0xFFF8) {
+        u->port = (uint16_t)g->address;
+    } else if (g->space_id == 0) {
+        u->mmio32 = g->access_size == 3 || g->bit_width == 32;
+        u->shift = u->mmio32 ? 2 : 0;
+        u->mmio = vmm_map_mmio(g->address, 8u << u->shift);
+        if (u->mmio == NULL) {
+            kprintf("uart: cannot map the SPCR UART at %#llx\n", (unsigned long long)g->address);
+            return;
+        }
+    } else {
+        kprintf("uart: SPCR address space %u not supported\n", g->space_id);
+        return;
+    }
+    uint16_t divisor = a->spcr_baud ? (uint16_t)(115200 / a->spcr_baud) : 0;
+    if (!uart_setup(u, divisor)) {
+        kprintf("uart: no UART answers where SPCR says (%s %#llx)\n",
+                g->space_id == 1 ? "port" : "memory", (unsigned long long)g->address);
+        return;
+    }
+    kprintf("uart: console also on the SPCR UART (%s %#llx)\n",
+            g->space_id == 1 ? "port" : "memory", (unsigned long long)g->address);
+}
+
+static void put_raw(struct uart *u, uint8_t c)
+{
+    /* Bounded: a UART that never drains must not hang the kernel. After one
+     * timeout it counts as stalled and is not waited for again until its
+     * transmitter shows empty by itself. */
+    uint32_t limit = u->stalled ? 1 : 100000;
+    uint32_t spins = 0;
+    while (!(read_lsr(u) & LSR_THRE)) {
+        if (++spins >= limit) {
+            u->stalled = true;
             break;
+        }
         cpu_pause();
     }
-    outb(COM1 + UART_THR, c);
+    if (spins < limit)
+        u->stalled = false;
+    wr(u, UART_THR, c);
 }
 
 static void uart_console_write(void *ctx, const char *s, size_t n)
 {
-    (void)ctx;
+    struct uart *u = ctx;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\n')
-            put_raw('\r');
-        put_raw((uint8_t)s[i]);
+            put_raw(u, '\r');
+        put_raw(u, (uint8_t)s[i]);
     }
 }
 
-/* Moves up to a FIFO's worth of received bytes into the console's input
- * queue; returns how many. */
-static size_t uart_drain(void)
+/* Moves every received byte into the console's input queue. */
+static void uart_drain(struct uart *u)
 {
     char buf[16]; /* the FIFO's depth */
     size_t n = 0;
-    while (n < sizeof(buf) && (read_lsr() & LSR_DR))
-        buf[n++] = (char)inb(COM1 + UART_RBR);
+    while (n < sizeof(buf) && (read_lsr(u) & LSR_DR))
+        buf[n++] = (char)rd(u, UART_RBR);
     console_input(buf, n);
-    return n;
 }
 
 static void uart_irq(void *ctx)
 {
-    (void)ctx;
-    while (uart_drain() > 0)
-        ;
+    struct uart *u = ctx;
+    /* Bounded: a UART stuck with DR set (a broken or removed device reads
+     * all-ones) must not hold the CPU in the handler. */
+    for (int i = 0; i < 64 && (read_lsr(u) & LSR_DR); i++)
+        uart_drain(u);
 }
 
 /* Interrupts off (or not routed): the IRQ cannot deliver, so look at the UART. */
 static void uart_poll(void *ctx)
 {
-    (void)ctx;
-    if (!rx_irq_enabled || !cpu_irqs_enabled())
-        uart_drain();
+    struct uart *u = ctx;
+    if (!u->rx_irq_enabled || !cpu_irqs_enabled())
+        uart_drain(u);
 }
 
 void uart_enable_rx_irq(void)
 {
-    if (!uart_present)
+    if (!com1.present)
         return;
-    if (irq_route_isa(4, uart_irq, NULL, "com1") < 0) {
+    if (irq_route_isa(4, uart_irq, &com1, "com1") < 0) {
         kprintf("uart: cannot route IRQ 4; console input stays polled\n");
         return;
     }
-    rx_irq_enabled = true;
-    WRITE_ONCE(uart_input.needs_poll, false);
-    outb(COM1 + UART_IER, IER_RDA);
-    uart_irq(NULL); /* bytes that arrived before the IRQ was routed */
+    com1.rx_irq_enabled = true;
+    WRITE_ONCE(com1.in.needs_poll, false);
+    wr(&com1, UART_IER, IER_RDA);
+    uart_irq(&com1); /* bytes that arrived before the IRQ was routed */
 }
 
 /* For "selftest": a rig that types faster than the shell reads loses bytes
- * in the 16-byte FIFO, and the UART says so (LSR bit 1, OE, in the PC16550D
- * data sheet). */
+ * in the receive FIFO, and the UART says so in LSR.OE. */
 static int check_no_overruns(void)
 {
-    if (!uart_present) {
+    if (!com1.present) {
         selftest_diag("no UART at COM1");
         return SELFTEST_SKIP;
     }
-    if (overruns != 0) {
-        selftest_diag("com1: %u receive overruns since boot: input was lost", overruns);
+    if (com1.overruns != 0) {
+        selftest_diag("com1: %u receive overruns since boot: input was lost", com1.overruns);
         return -EIO;
     }
     selftest_diag("com1: no receive overrun since boot (input %s)",
-                  rx_irq_enabled ? "by interrupt" : "polled");
+                  com1.rx_irq_enabled ? "by interrupt" : "polled");
     return 0;
 }
 SELFTEST(21_uart_overruns, "uart_no_input_lost", check_no_overruns);

@@ -380,6 +380,27 @@ static void record_table(struct parser *ps, const uint8_t *t, uint64_t phys, uin
     r->checksum_ok = checksum_ok;
 }
 
+/* SPCR [Microsoft SPCR rev. 1.08, Table 3]: interface type at 36, the base
+ * address as a Generic Address Structure at 40, configured baud rate code
+ * at 58 (3 = 9600, 4 = 19200, 6 = 57600, 7 = 115200, 0 = as is). */
+static void parse_spcr(struct parser *ps, const uint8_t *t, uint32_t len)
+{
+    static const uint32_t bauds[8] = { 0, 0, 0, 9600, 19200, 0, 57600, 115200 };
+    if (len < 80) {
+        warnf(ps, "SPCR shorter than 80 bytes: ignored");
+        return;
+    }
+    struct acpi_info *o = ps->out;
+    o->spcr_interface = t[36];
+    o->spcr_base.space_id = t[40];
+    o->spcr_base.bit_width = t[41];
+    o->spcr_base.bit_offset = t[42];
+    o->spcr_base.access_size = t[43];
+    o->spcr_base.address = rd64(t + 44);
+    o->spcr_baud = t[58] < 8 ? bauds[t[58]] : 0;
+    o->have_spcr = o->spcr_base.address != 0;
+}
+
 static void parse_table(struct parser *ps, uint64_t phys)
 {
     uint32_t len;
@@ -402,6 +423,8 @@ static void parse_table(struct parser *ps, uint64_t phys)
         parse_ivrs(ps, t, len);
     else if (memcmp(t, "HPET", 4) == 0 && len >= 56 && t[40] == 0 /* memory space */)
         ps->out->hpet_phys = rd64(t + 44);
+    else if (memcmp(t, "SPCR", 4) == 0)
+        parse_spcr(ps, t, len);
 }
 
 int acpi_parse(const uint8_t *rsdp, size_t rsdp_len, acpi_map_fn map, acpi_warn_fn warn,

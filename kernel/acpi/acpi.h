@@ -96,6 +96,13 @@ struct acpi_info {
     /* HPET [IA-PC HPET 1.0a §3.2.4] */
     uint64_t hpet_phys; /* 0 if none */
 
+    /* SPCR: the firmware's serial console [Microsoft "Serial Port Console
+     * Redirection Table" rev. 1.08, Table 3] */
+    bool have_spcr;
+    uint8_t spcr_interface; /* 0 = 16550, 1 = 16450, 0x12 = 16550 with GAS width */
+    struct acpi_gas spcr_base;
+    uint32_t spcr_baud;     /* 0: as the firmware left it */
+
     /* IOMMUs: DMAR DRHD units [Intel VT-d 4.1 §8.1, §8.3] and IVRS IVHD
      * blocks [AMD IOMMU 3.08 §5.2.2, §5.2.2.1-2], one entry per register
      * set (IVHD types 10h/11h/40h describing the same unit count once). */
@@ -110,6 +117,9 @@ struct acpi_info {
         uint64_t base;    /* register base address */
     } iommus[ACPI_MAX_IOMMUS];
 };
+#define ACPI_SPCR_16550 0x00
+#define ACPI_SPCR_16450 0x01
+#define ACPI_SPCR_16550_GAS 0x12
 
 #define ACPI_IOMMU_VTD 1
 #define ACPI_IOMMU_AMDVI 2

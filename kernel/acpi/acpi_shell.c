@@ -55,6 +55,10 @@ static int cmd_acpi(int argc, char **argv)
                     a->s5_valid ? "found" : "not found", a->slp_typa, a->slp_typb);
         if (a->hpet_phys)
             kprintf("HPET: %#llx\n", (unsigned long long)a->hpet_phys);
+        if (a->have_spcr)
+            kprintf("SPCR: interface %#x, %s %#llx, %u baud\n", a->spcr_interface,
+                    a->spcr_base.space_id == 1 ? "I/O port" : "memory",
+                    (unsigned long long)a->spcr_base.address, a->spcr_baud);
         return 0;
     }
     if (strcmp(argv[1], "dump") != 0 || argc > 3)

@@ -290,6 +290,7 @@ void trap_dispatch(struct trap_frame *f)
     /* An exception: nothing in the kernel expects one. */
     cpu_cli();
     smp_panic_enter(); /* the other CPUs stop; this one owns the console */
+    console_panic(); /* screens draw directly from here on */
     kprintf("\nFATAL: unexpected exception %llu (%s), error code 0x%llx\n",
             (unsigned long long)f->vector, exception_names[f->vector],
             (unsigned long long)f->error_code);

@@ -39,6 +39,33 @@ extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __kernel_end[];
 extern char kernel_stack_guard[];
 
+#define MSR_IA32_PAT 0x277
+#define PAT_UC 0x00ull
+#define PAT_WC 0x01ull
+#define PAT_WT 0x04ull
+#define PAT_WB 0x06ull
+#define PAT_UC_MINUS 0x07ull
+/* Entries 0..7: WB, WC (was WT), UC-, UC, and the same again. */
+#define PAT_VALUE                                                                       \
+    (PAT_WB | PAT_WC << 8 | PAT_UC_MINUS << 16 | PAT_UC << 24 | PAT_WB << 32 |           \
+     PAT_WC << 40 | PAT_UC_MINUS << 48 | PAT_UC << 56)
+static bool pat_ok;
+
+void vmm_pat_init(void)
+{
+    /* CPUID.1:EDX[16] PAT; every x86-64 processor has it, but check. */
+    if (!((cpuid(1, 0).edx >> 16) & 1))
+        return;
+    /* No mapping uses entry 1 before this runs, so nothing needs flushing. */
+    wrmsr(MSR_IA32_PAT, PAT_VALUE);
+    pat_ok = true;
+}
+
+const char *vmm_wc_type_name(void)
+{
+    return pat_ok ? "WC" : "UC";
+}
+
 static uint64_t *table_virt(phys_addr_t p)
 {
     return tables_direct ? phys_to_virt(p) : (uint64_t *)(uintptr_t)p;
@@ -119,6 +146,7 @@ static void map_kernel_section(char *start, char *end, uint64_t flags,
 
 void vmm_init(const struct boot_info *bi)
 {
+    vmm_pat_init();
     pml4_phys = pmm_alloc(1, 1);
     if (pml4_phys == 0)
         panic("vmm: no page for the PML4");
@@ -169,6 +197,8 @@ void *vmm_map_phys(phys_addr_t phys, size_t size, enum vmm_cache cache)
     uint64_t flags = PTE_P | PTE_W | PTE_G | nx_bit();
     if (cache == VMM_UNCACHED)
         flags |= PTE_PCD | PTE_PWT;
+    else if (cache == VMM_WRITE_COMBINING)
+        flags |= pat_ok ? PTE_PWT : PTE_PCD | PTE_PWT; /* PAT entry 1, or uncached without PAT */
 
     bool on = spin_lock_irqsave(&vmm_lock);
     uint64_t va = mmio_next;

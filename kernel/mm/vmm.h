@@ -21,7 +21,15 @@ void vmm_init(const struct boot_info *bi);
 enum vmm_cache {
     VMM_CACHED,   /* write-back: RAM, firmware tables */
     VMM_UNCACHED, /* strong uncacheable: device registers */
+    VMM_WRITE_COMBINING, /* framebuffers: writes merge in buffers, reads uncached */
 };
+
+/* Programs this CPU's PAT (entry 1 = write-combining); vmm_init runs it on
+ * the boot CPU, and every other CPU must run it before using the tables. */
+void vmm_pat_init(void);
+
+/* Memory type the PAT gives write-combining mappings ("WC", or "UC" without PAT). */
+const char *vmm_wc_type_name(void);
 
 /*
  * Maps [phys, phys+size) into the MMIO window and returns the address of

@@ -1,12 +1,15 @@
 /*
- * kernel/shell/shell.c - line editor and command dispatcher.
+ * kernel/shell/shell.c - the command dispatcher, and the loop that reads lines
+ * with the line editor (lib/lineedit) and runs them.
  *
- * Input rules, for people and for scripts alike:
+ * Input rules, for people and for scripts alike (lib/lineedit.h has them all):
  *   - a line ends at CR, LF or CRLF (the LF right after a CR is swallowed);
  *   - printable characters, UTF-8 sequences included (file names may be
  *     non-ASCII), are echoed exactly once; backspace (BS or DEL) erases one
  *     character, all bytes of it; Ctrl-U erases the line; Ctrl-C abandons it;
- *     escape sequences (arrow keys) are read and ignored;
+ *     escape sequences (arrow keys) are read and ignored, bounded in length
+ *     and in time; invalid UTF-8 is dropped with a bell; a line longer than
+ *     LINE_MAX - 1 bytes is refused with an error, not run cut short;
  *   - the prompt "nvos> " is printed at the start of a line whenever the
  *     shell is ready for input, never before;
  *   - the rig contract (rig.c, docs/rig.md): a READY line once per boot, and
@@ -21,6 +24,7 @@
 #include "kernel/kernel.h"
 #include "lib/args.h"
 #include "lib/errno.h"
+#include "lib/lineedit.h"
 
 #define LINE_MAX 1024
 #define ARGV_MAX 64
@@ -105,70 +109,35 @@ static void prompt(void)
     console_write(PROMPT, sizeof(PROMPT) - 1);
 }
 
-/* Where the last character of buf[0..len) starts: UTF-8 continuation bytes
- * (10xxxxxx) belong to the lead byte before them. */
-static size_t utf8_char_start(const char *buf, size_t len)
+static void echo_to_console(void *ctx, const char *s, size_t n)
 {
-    size_t i = len - 1;
-    while (i > 0 && ((unsigned char)buf[i] & 0xC0) == 0x80 && len - i < 4)
-        i--;
-    return i;
+    (void)ctx;
+    console_write(s, n);
 }
 
-/* Reads one line with editing; returns its length. */
-static size_t read_line(char *buf, size_t cap)
+/*
+ * Reads one line with lib/lineedit; returns its length, or -1 for a line not
+ * to run (abandoned with Ctrl-C, or too long). While an escape sequence is
+ * open it waits for the next byte only LINEEDIT_SEQ_TIMEOUT_MS, so a lone ESC
+ * cannot swallow the key after it however late it comes.
+ */
+static int read_line(struct lineedit *le)
 {
-    static bool last_was_cr;
-    size_t len = 0;
-
     for (;;) {
-        int c = console_getc();
-        if (c == '\n' && last_was_cr) { /* the LF of a CRLF */
-            last_was_cr = false;
-            continue;
+        int c = lineedit_in_sequence(le) ? console_getc_timeout(LINEEDIT_SEQ_TIMEOUT_MS)
+                                         : console_getc();
+        switch (lineedit_feed(le, c < 0 ? LINEEDIT_TIMEOUT : c)) {
+        case LINEEDIT_MORE:
+            break;
+        case LINEEDIT_LINE:
+            return (int)le->len;
+        case LINEEDIT_CANCEL:
+            return -1;
+        case LINEEDIT_TOO_LONG:
+            shell_error(-E2BIG, "line longer than %d bytes: not run", LINE_MAX - 1);
+            failures++;
+            return -1;
         }
-        last_was_cr = (c == '\r');
-        if (c == '\r' || c == '\n') {
-            console_write("\n", 1);
-            buf[len] = '\0';
-            return len;
-        }
-        if (c == 0x08 || c == 0x7F) { /* backspace */
-            if (len > 0) {
-                len = utf8_char_start(buf, len);
-                console_write("\b \b", 3);
-            }
-        } else if (c == 0x15) { /* Ctrl-U */
-            while (len > 0) {
-                len = utf8_char_start(buf, len);
-                console_write("\b \b", 3);
-            }
-        } else if (c == 0x03) { /* Ctrl-C */
-            console_write("^C\n", 3);
-            len = 0;
-            prompt();
-        } else if (c == 0x1B) { /* ESC [ ... final byte: ignore the sequence */
-            int d = console_getc();
-            if (d == '[' || d == 'O') {
-                do
-                    d = console_getc();
-                while (d >= 0x20 && d < 0x40);
-            }
-        } else if ((c >= 0x20 && c < 0x7F) || c >= 0x80) {
-            if (len + 1 < cap) {
-                buf[len++] = (char)c;
-                char ch = (char)c;
-                console_write(&ch, 1);
-            } else {
-                console_write("\a", 1);
-            }
-        } else if (c == '\t') {
-            if (len + 1 < cap) {
-                buf[len++] = ' ';
-                console_write(" ", 1);
-            }
-        }
-        /* Other control characters are ignored. */
     }
 }
 
@@ -202,11 +171,15 @@ void shell_run(const char *boot_commands)
             shell_rig_line_done(failures != before);
         }
     }
+    static struct lineedit editor;
+    lineedit_init(&editor, line, sizeof(line), echo_to_console, NULL);
     for (;;) {
         prompt();
-        read_line(line, sizeof(line));
         unsigned before = failures;
-        shell_execute_line(line);
+        if (read_line(&editor) >= 0)
+            shell_execute_line(line);
+        else if (failures == before)
+            continue; /* Ctrl-C: a fresh prompt, no rc line (nothing ran) */
         shell_rig_line_done(failures != before);
     }
 }

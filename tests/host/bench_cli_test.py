@@ -235,7 +235,6 @@ ALLOWED = {
     "json_raw",
     # drivers/block/block.h
     "block_submit", "block_poll", "block_describe_status", "block_is_polled", "block_set_polled",
-    "block_clocks",
 }
 
 

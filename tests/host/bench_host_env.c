@@ -147,6 +147,61 @@ static int host_check_write_window(void *ctx, const struct bench_target *t, uint
     return 0;
 }
 
+/*
+ * The block layer carries no benchmark data, so what a fake device knows
+ * beyond it - the ready time of each completion (report_complete_tsc), its
+ * interrupt and doorbell clocks (clocks) - reaches the engine the way
+ * target=nvme gives its own: through the target. These targets are the
+ * block target with a completion that passes the ready time and/or a
+ * clocks reader.
+ */
+static struct bench_target_ops fake_target_ops;
+static const struct bench_target_ops *block_ops;
+static const struct fake_block *reporting; /* the open target's fake (one job at a time) */
+
+static struct fake_block *target_fake(struct bench_target *t)
+{
+    return (struct fake_block *)((char *)t->ctx - offsetof(struct fake_block, dev));
+}
+
+static void fake_target_clocks(struct bench_target *t, struct bench_target_clocks *c)
+{
+    const struct fake_block *fb = target_fake(t);
+    c->irq_valid = c->doorbell_valid = true;
+    c->irq_ticks = fb->irq_ticks;
+    c->doorbell_ticks = fb->doorbell_ticks;
+}
+
+static void fake_target_done(struct block_request *req)
+{
+    bench_io_complete(req->ctx, req->status, req->device_status, reporting->completing_tsc);
+}
+
+/* The block target's submit, then the request's completion redirected to
+ * fake_target_done (the fake calls it only from a later poll or interrupt). */
+static int fake_target_submit(struct bench_target *t, unsigned q, struct bench_io *io)
+{
+    struct block_request *req = bench_io_priv(io);
+    int err = block_ops->submit(t, q, io);
+    if (err == 0)
+        req->done = fake_target_done;
+    return err;
+}
+
+static void fake_target(struct bench_target *t, struct fake_block *fb)
+{
+    if (!fb->cfg.report_complete_tsc && !fb->cfg.clocks)
+        return;
+    block_ops = t->ops;
+    reporting = fb;
+    fake_target_ops = *t->ops;
+    if (fb->cfg.report_complete_tsc)
+        fake_target_ops.submit = fake_target_submit;
+    if (fb->cfg.clocks)
+        fake_target_ops.clocks = fake_target_clocks;
+    t->ops = &fake_target_ops;
+}
+
 static int host_open_target(void *ctx, const struct bench_opts *o, struct bench_target *t)
 {
     struct host_env *h = H(ctx);
@@ -158,6 +213,7 @@ static int host_open_target(void *ctx, const struct bench_opts *o, struct bench_
         if (strcmp(o->target, "block") != 0)
             return -EOPNOTSUPP;
         bench_block_target_init(t, &h->dev[i]->dev);
+        fake_target(t, h->dev[i]);
         return 0;
     }
     return -ENODEV;

@@ -165,12 +165,12 @@ static void complete(struct fake_block *fb, unsigned i)
         req->status = 0;
         req->device_status = 0;
     }
-    req->complete_tsc = fb->cfg.report_complete_tsc ? s->ready_tsc : 0;
     s->req = NULL;
     fb->inflight--;
     fb->completions++;
     fake_tsc += fb->cfg.complete_cost;
     fb->in_callback = true;
+    fb->completing_tsc = s->ready_tsc;
     req->done(req);
     fb->in_callback = false;
 }
@@ -316,21 +316,6 @@ static const struct block_device_ops fake_ops = {
     .set_polled = fake_set_polled,
 };
 
-static void fake_clocks(struct block_device *dev, uint64_t *irq_ticks, uint64_t *doorbell_ticks)
-{
-    *irq_ticks = to_fake(dev)->irq_ticks;
-    *doorbell_ticks = to_fake(dev)->doorbell_ticks;
-}
-
-static const struct block_device_ops fake_clock_ops = {
-    .submit = fake_submit,
-    .poll = fake_poll,
-    .describe_status = fake_describe,
-    .interrupt_driven = fake_interrupt_driven,
-    .set_polled = fake_set_polled,
-    .clocks = fake_clocks,
-};
-
 static const struct block_device_ops fake_fixed_ops = {
     .submit = fake_submit,
     .poll = fake_poll,
@@ -379,7 +364,7 @@ struct fake_block *fake_block_create(const struct fake_block_config *cfg)
     fb->dev.geo.max_transfer = c->max_transfer;
     fb->dev.geo.queue_depth = c->queue_depth;
     fb->dev.geo.read_only = c->read_only;
-    fb->dev.ops = c->fixed_mode ? &fake_fixed_ops : c->clocks ? &fake_clock_ops : &fake_ops;
+    fb->dev.ops = c->fixed_mode ? &fake_fixed_ops : &fake_ops;
     fb->dev.driver_data = fb;
     return fb;
 }

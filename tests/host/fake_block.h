@@ -59,8 +59,10 @@ struct fake_block_config {
     uint64_t poll_cost;       /* ticks per poll call */
     uint64_t complete_cost;   /* ticks per completion delivered */
     uint64_t idle_step;       /* ticks a fruitless poll advances when nothing is pending */
-    bool report_complete_tsc; /* set req->complete_tsc to the ready time */
-    bool clocks;              /* offer block_device_ops.clocks (interrupt, doorbell ticks) */
+    bool report_complete_tsc; /* the host env's target stamps completions with the ready
+                               * time (completing_tsc), as a device-side clock would */
+    bool clocks;              /* keep interrupt and doorbell ticks; the host env's target
+                               * offers them as bench_target_ops.clocks */
     uint64_t doorbell_cost;   /* ticks per submit spent "writing a doorbell" (with clocks) */
     uint64_t seed;
     void *backing;            /* optional storage (e.g. an mmap'ed file); else allocated */
@@ -123,6 +125,7 @@ struct fake_block {
     uint8_t *op_log;
     size_t lba_log_cap, lba_log_len;
     bool in_callback;          /* a completion callback is running */
+    uint64_t completing_tsc;   /* ready time of the completion whose callback runs */
     uint64_t irq_ticks;        /* fake_tsc spent in fake_block_interrupt (clocks) */
     uint64_t doorbell_ticks;   /* doorbell_cost charged so far (clocks) */
 };

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "drivers/nvme/nvme_bdev.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
 #include "kernel/time/clock.h"
@@ -44,18 +45,27 @@ int kprintf(const char *fmt, ...)
     return n;
 }
 
+/* Every allocation the driver makes goes through these: model_live_allocs
+ * counts what is not yet freed (the unwinding test's leak check). */
+long model_live_allocs;
+
 void *kzalloc(size_t size)
 {
-    return calloc(1, size);
+    void *p = calloc(1, size);
+    model_live_allocs += p != NULL;
+    return p;
 }
 
 void *kmalloc(size_t size)
 {
-    return malloc(size);
+    void *p = malloc(size);
+    model_live_allocs += p != NULL;
+    return p;
 }
 
 void kfree(void *p)
 {
+    model_live_allocs -= p != NULL;
     free(p);
 }
 
@@ -66,6 +76,7 @@ void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys)
     if (p) {
         memset(p, 0, rounded);
         *phys = (nvme_phys_t)(uintptr_t)p;
+        model_live_allocs++;
     }
     return p;
 }
@@ -73,6 +84,7 @@ void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys)
 void nvme_env_dma_free(void *p, size_t size)
 {
     (void)size;
+    model_live_allocs -= p != NULL;
     free(p);
 }
 
@@ -96,10 +108,42 @@ void nvme_env_relax(struct nvme_ctrlr *c)
     model_step(model_of(c));
 }
 
+int nvme_env_before_step(struct nvme_ctrlr *c, unsigned step)
+{
+    struct nvme_model *m = model_of(c);
+    return m->fail_step == step + 1 ? -EIO : 0;
+}
+
+/* The registers: the model's "BAR" in memory. */
+int nvme_env_map_registers(struct nvme_ctrlr *c)
+{
+    struct nvme_model *m = model_of(c);
+    c->regs = m->bar;
+    c->regs_size = sizeof(m->bar);
+    m->mapped = true;
+    return 0;
+}
+
+void nvme_env_unmap_registers(struct nvme_ctrlr *c)
+{
+    model_of(c)->mapped = false;
+    c->regs = NULL;
+    c->regs_size = 0;
+}
+
+/* No interrupts are delivered, but the routing is counted: polling mode
+ * still "routes" (and must unroute) one line, like the kernel's INTx. */
 int nvme_env_interrupts_setup(struct nvme_ctrlr *c)
 {
+    model_of(c)->irq_routed++;
     c->irq_mode = NVME_IRQ_NONE;
     return 0;
+}
+
+void nvme_env_interrupts_teardown(struct nvme_ctrlr *c)
+{
+    model_of(c)->irq_routed--;
+    c->irq_mode = NVME_IRQ_NONE;
 }
 
 int nvme_env_interrupt_bind(struct nvme_ctrlr *c, struct nvme_qpair *qp)
@@ -121,7 +165,7 @@ void nvme_env_before_reset(struct nvme_ctrlr *c)
 }
 
 /* The block layer is the kernel's; the host tests use the driver API. */
-int nvme_ctrlr_register(struct nvme_ctrlr *c)
+int nvme_bdev_publish(struct nvme_ctrlr *c)
 {
     (void)c;
     return 0;
@@ -331,8 +375,6 @@ void model_attach(struct nvme_model *m, struct nvme_ctrlr *c)
     memset(c, 0, sizeof(*c));
     snprintf(c->name, sizeof(c->name), "nvme0");
     c->ops = &model_ops;
-    c->regs = m->bar;
-    c->regs_size = sizeof(m->bar);
     c->platform = m;
     c->max_retries = 3;
     c->admin_timeout_ns = 200 * 1000000ull;

@@ -69,6 +69,7 @@ struct nvme_model {
     int drop_next_io;         /* completions of I/O commands to swallow */
     bool reorder;             /* post I/O completions in reverse order per step */
     bool fatal_on_next_doorbell;
+    unsigned fail_step;       /* 1-based index of an init step to fail before it runs; 0: none */
 
     /* State */
     uint8_t bar[0x4000];
@@ -89,6 +90,8 @@ struct nvme_model {
     uint32_t first_cc_write;
     bool aqa_written_while_enabled;
     unsigned bad_doorbells;
+    bool mapped;              /* the driver has the registers mapped */
+    int irq_routed;           /* interrupt setups not yet torn down */
     char last_error[160];
 };
 
@@ -110,6 +113,9 @@ void model_post_raw(struct nvme_model *m, uint16_t cqid, uint16_t sqid, uint16_t
                     uint16_t status15);
 /* The model behind a controller (tests only). */
 struct nvme_model *model_of(struct nvme_ctrlr *c);
+
+/* Allocations (kzalloc/kmalloc, DMA memory) the driver has not freed yet. */
+extern long model_live_allocs;
 
 /* Quiet driver output (kprintf) unless NVOS_TEST_VERBOSE is set. */
 extern bool model_quiet;

@@ -3,7 +3,7 @@
  * nvme-cli 2.3 prints it, fio's, compact), string escapes, fixed-size fields
  * and the 128-bit decimal conversion. The expected texts are what json-c
  * 0.16 (Debian 12's nvme-cli) and fio 3.33 print for the same document;
- * tests/qemu/nvmecli_compare.py checks the nvme-cli layout against the real
+ * tests/qemu/test_nvmecli.py checks the nvme-cli layout against the real
  * tool as well.
  */
 #include "lib/json.h"

@@ -198,6 +198,50 @@ static void test_init_failures(void)
     tear_down(&m);
 }
 
+/*
+ * Each init step failed in turn (before it runs, through the environment's
+ * nvme_env_before_step): everything the earlier steps set up is undone -
+ * no allocation left (counted by the model's allocator seam), the
+ * controller disabled (CC.EN=0), interrupts unrouted, registers unmapped.
+ */
+static void test_init_unwind(void)
+{
+    unsigned step;
+    for (step = 1;; step++) {
+        struct nvme_model m;
+        model_init(&m);
+        m.fail_step = step;
+        long before = model_live_allocs;
+        int err = bring_up(&m);
+        if (err == 0) { /* past the last step: nothing failed */
+            tear_down(&m);
+            break;
+        }
+        CHECK_EQ(err, -EIO);
+        CHECK_EQ(ctrlr->state, NVME_STATE_FAILED);
+        CHECK_EQ(model_live_allocs, before);
+        CHECK_EQ(m.cc & 1, 0);
+        CHECK_EQ(m.irq_routed, 0);
+        CHECK(!m.mapped);
+        CHECK(ctrlr->io_qpairs == NULL && ctrlr->namespaces == NULL && ctrlr->id == NULL);
+        CHECK(ctrlr->admin.sq == NULL);
+        model_free(&m);
+    }
+    CHECK(step >= 14); /* the table's rows, each failed once */
+
+    /* Failures inside a step (never ready; Identify refused midway through
+     * the namespaces) leave nothing either. */
+    struct nvme_model m;
+    model_init(&m);
+    m.never_ready = true;
+    long before = model_live_allocs;
+    CHECK_EQ(bring_up(&m), -ETIMEDOUT);
+    CHECK_EQ(model_live_allocs, before);
+    CHECK_EQ(m.irq_routed, 0);
+    CHECK(!m.mapped);
+    model_free(&m);
+}
+
 /* ---- data ---- */
 
 static void test_data_random(void)
@@ -609,14 +653,23 @@ static void test_shutdown(void)
     tear_down(&m);
 }
 
-/* Deadlines start at submission: one TSC read per batch, shared by its
- * commands; a command outside a batch reads its own, never a past batch's. */
+/* Deadlines: no TSC read per command. A command's clock starts at the first
+ * watchdog pass that finds it in flight (a poll that reaps nothing), which is
+ * never before its submission: commands of one batch share that start, and a
+ * command outside a batch never takes a past batch's. */
 static struct nvme_tracker *active_tracker(struct nvme_qpair *qp, unsigned skip)
 {
     for (unsigned i = 0; i < qp->ntrackers; i++)
         if (qp->trackers[i].active && skip-- == 0)
             return &qp->trackers[i];
     return NULL;
+}
+
+/* One watchdog pass now (the test does not wait out NVME_TIMEOUT_CHECK_NS). */
+static void watchdog_pass(struct nvme_qpair *qp)
+{
+    qp->next_timeout_check = 0;
+    nvme_qpair_process_completions(qp, 0);
 }
 
 static void test_submit_times(void)
@@ -634,8 +687,10 @@ static void test_submit_times(void)
     CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 0, 8, done_cb, &d[0], 0), 0);
     CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf + 4096, 8, 8, done_cb, &d[1], 0), 0);
     struct nvme_tracker *a = active_tracker(qp, 0), *b = active_tracker(qp, 1);
-    CHECK(a && b && a->submit_tsc == b->submit_tsc && a->submit_tsc >= t0);
+    CHECK(a && b && a->submit_tsc == 0 && b->submit_tsc == 0); /* not read at submission */
     nvme_qpair_batch_end(qp);
+    watchdog_pass(qp);
+    CHECK(a && b && a->submit_tsc == b->submit_tsc && a->submit_tsc >= t0);
     CHECK(run_until(&m, qp, d, 2));
 
     uint64_t t1 = rdtsc() + 1;
@@ -644,6 +699,7 @@ static void test_submit_times(void)
     uint64_t t2 = rdtsc();
     CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 16, 8, done_cb, &d[2], 0), 0);
     struct nvme_tracker *c = active_tracker(qp, 0);
+    watchdog_pass(qp);
     CHECK(c && c->submit_tsc >= t2);
     CHECK(run_until(&m, qp, &d[2], 1));
     free(buf);
@@ -655,6 +711,7 @@ int main(void)
     test_init_from_enabled();
     test_init_transitioning();
     test_init_failures();
+    test_init_unwind();
     test_data_random();
     test_phase_wrap();
     test_out_of_order_and_bogus();

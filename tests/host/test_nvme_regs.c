@@ -12,6 +12,7 @@
 
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_regs.h"
+#include "drivers/nvme/nvme_spec_id.h"
 #include "tests/host/check.h"
 
 struct field {

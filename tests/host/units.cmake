@@ -7,6 +7,8 @@ set(NVOS_HOST_UNITS
     printf
     json
     args
+    lineedit
+    fuzz_console
     parse
     memmap
     acpi
@@ -46,4 +48,6 @@ set(NVOS_HOST_UNITS
     layers
     kbd
     usb
+    vt
+    font
 )

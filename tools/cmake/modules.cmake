@@ -25,6 +25,7 @@ set(NVOS_MODULE_DIRS
     boot
     kernel
     drivers/serial
+    drivers/video
     drivers/pci
     drivers/block
     drivers/nvme

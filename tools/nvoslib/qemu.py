@@ -6,6 +6,9 @@
         status = m.poweroff(0)            # QEMU's exit status (2*code+1)
 
 Machine is a nvoslib.console.Console, so everything there works on it.
+With qmp=True QEMU also listens on a QMP socket and m.qmp() is a connected
+nvoslib.qmp.Qmp (keys, input events, screendump, quit). m.kill() ends QEMU
+at once (SIGKILL), as a crash of the host process would.
 
 Boot paths ("boot="):
     kernel      SeaBIOS, QEMU -kernel build/nvos.elf (multiboot1)
@@ -22,7 +25,10 @@ import subprocess
 import tempfile
 import time
 
+import pexpect
+
 from nvoslib.console import Console, ConsoleError, CleanSpawn
+from nvoslib.qmp import Qmp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OVMF_CANDIDATES = ["/usr/share/ovmf/OVMF.fd", "/usr/share/qemu/OVMF.fd"]
@@ -79,7 +85,7 @@ class Machine(Console):
     def __init__(self, boot="kernel", machine="q35", disks=(), cmdline="", memory="512",
                  extra=(), timeout=120, log=None, trace_file=None, accel=None,
                  kernel=None, iso=None, esp=None, controllers=None, stream=None, prefix=(),
-                 reboot=False):
+                 reboot=False, qmp=False):
         if boot not in BOOTS:
             raise QemuError(f"unknown boot path '{boot}' (one of {', '.join(BOOTS)})")
         self.boot = boot
@@ -101,6 +107,9 @@ class Machine(Console):
         self.stream = stream  # file to echo all output to, as it arrives
         self.prefix = list(prefix)  # e.g. ["taskset", "-c", "1"]: run QEMU under this
         self.reboot = reboot  # False: a guest reboot ends QEMU (-no-reboot)
+        self.qmp_enabled = qmp  # -qmp on a unix socket in tmpdir
+        self.qmp_path = None
+        self._qmp = None
         self.tmpdir = None
         self.cmd = None
         self.exit_status = None
@@ -146,6 +155,9 @@ class Machine(Console):
         a += self.nvme_args()
         if self.trace_file:
             a += ["-trace", "pci_nvme_*", "-D", self.trace_file]
+        if self.qmp_enabled:
+            self.qmp_path = os.path.join(self.tmpdir, "qmp.sock")
+            a += ["-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
         return a + self.extra
 
     def nvme_args(self):
@@ -197,15 +209,43 @@ class Machine(Console):
         self.spawn = CleanSpawn(self.cmd, stream=self.stream, timeout=self.timeout,
                                 maxread=65536)
 
-    def kill(self):
-        if self.spawn is not None and self.spawn.isalive():
+    def qmp(self, timeout=30):
+        """The machine's QMP connection (Machine(qmp=True)), made at the first
+        call; closed with the machine."""
+        if not self.qmp_enabled:
+            raise QemuError("no QMP socket: create the Machine with qmp=True")
+        if self.spawn is None:
+            raise QemuError("QMP before start()")
+        if self._qmp is None:
+            self._qmp = Qmp(self.qmp_path, timeout=timeout)
+        return self._qmp
+
+    def kill(self, timeout=5):
+        """Ends QEMU at once: SIGKILL to its process group, no orderly exit
+        (what the guest wrote is in the image file as far as QEMU had passed
+        it to the host). Returns what the guest printed that no expect had
+        consumed yet, the console read to its end."""
+        if self.spawn is None or self.spawn.closed:
+            return ""
+        if self.spawn.isalive():
             try:
                 os.killpg(self.spawn.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             self.spawn.wait()
+        # The pty still holds what QEMU wrote before it died: read it to EOF.
+        try:
+            self.spawn.expect(pexpect.EOF, timeout=timeout)
+        except pexpect.TIMEOUT:
+            pass
+        rest = self.spawn.before if isinstance(self.spawn.before, str) else ""
+        self.spawn.before = ""
+        return rest
 
     def close(self):
+        if self._qmp is not None:
+            self._qmp.close()
+            self._qmp = None
         self.kill()
         if self.spawn is not None:
             self.spawn.close(force=True)

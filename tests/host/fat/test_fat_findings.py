@@ -34,8 +34,7 @@ import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fatimg  # noqa: E402
+import fatimg  # noqa: E402  (this script's directory is on sys.path)
 from fatimg import Volume, rand_bytes  # noqa: E402
 
 ck = fatimg.Checker()

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """QEMU test qemu.crash.<cache>: no acknowledged, flushed write is lost and no
 block is torn or foreign when QEMU is killed in the middle of writing.
 
@@ -35,24 +34,26 @@ modes, queue depths and interrupt/poll completion. A QEMU kill is not a
 power cut: with cache=writeback the host page cache survives it, so
 unflushed writes usually survive too (reported as "landed unflushed").
 
-usage: crash_consistency.py --cache writeback|none [--boots N] [--seed S]
-       [--build DIR]; exit 0 pass, 1 fail, 77 skipped (no O_DIRECT).
+QEMU runs under nvoslib (Machine, killed with Machine.kill()). The kill
+points are drawn from a seed printed at the start; repeat a run with
+NVOS_CRASH_SEED=0x... (and NVOS_CRASH_BOOTS=N for another number of kills).
+cache=none is skipped (ctest: exit 77) where the file system of the test
+images refuses O_DIRECT (tmpfs did before Linux 6.6).
 """
 
-import argparse
 import json
 import mmap
 import os
 import random
 import re
-import signal
 import struct
-import subprocess
-import sys
-import threading
 import time
 
-PROMPT = "nvos> "
+import pytest
+
+from nvoslib.qemu import Disk
+
+BOOTS = int(os.environ.get("NVOS_CRASH_BOOTS", "20"))
 BLOCK = 512                 # the namespace's LBA size (QEMU's default), checked
 BS = 4096                   # bytes per write
 OFFSET = 1 << 20            # window start, bytes
@@ -60,7 +61,6 @@ UNITS = 2048                # window: 8 MiB
 BLOCKS_PER_UNIT = BS // BLOCK
 FIRST_LBA = OFFSET // BLOCK
 IMAGE_SIZE = 16 << 20
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 FLUSH_LINE = re.compile(r"bench: flush (\d+) done: (\d+) writes durable \(gen (\d+)\)")
 
 # ---- the stamp (bench/engine/bench_verify.c) ---------------------------------
@@ -116,73 +116,8 @@ def self_test():
     assert classify(bytes(bad), lba)[0] == "torn"
 
 
-# ---- QEMU -----------------------------------------------------------------
 
-class Guest:
-    def __init__(self, kernel, image, cache, log):
-        self.buf, self.pos = "", 0
-        self.lock = threading.Condition()
-        self.log = log
-        args = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", "256",
-                "-display", "none", "-serial", "stdio", "-monitor", "none", "-nic", "none",
-                "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                "-kernel", kernel,
-                "-drive", f"file={image},if=none,id=d0,format=raw,cache={cache}",
-                "-device", "nvme,serial=crash0,drive=d0"]
-        log.write("$ " + " ".join(args) + "\n")
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        while True:
-            chunk = os.read(self.proc.stdout.fileno(), 65536)
-            if not chunk:
-                break
-            text = ANSI.sub("", chunk.decode(errors="replace")).replace("\r", "")
-            with self.lock:
-                self.buf += text
-                self.lock.notify_all()
-        with self.lock:
-            self.lock.notify_all()
-
-    def expect(self, pattern, timeout):
-        rx = re.compile(pattern)
-        end = time.monotonic() + timeout
-        with self.lock:
-            while True:
-                m = rx.search(self.buf, self.pos)
-                if m:
-                    self.pos = m.end()
-                    return m
-                if self.proc.poll() is not None and not self.reader.is_alive():
-                    raise RuntimeError(f"QEMU exited while waiting for {pattern!r}:\n"
-                                       f"{self.buf[-3000:]}")
-                if time.monotonic() > end:
-                    raise RuntimeError(f"timed out waiting for {pattern!r}:\n{self.buf[-3000:]}")
-                self.lock.wait(0.1)
-
-    def command(self, line, timeout=60):
-        self.proc.stdin.write((line + "\r").encode())
-        self.proc.stdin.flush()
-        self.expect(re.escape(line) + r"\n", timeout)
-        start = self.pos
-        self.expect(r"(^|\n)" + re.escape(PROMPT), timeout)
-        return self.buf[start:self.pos]
-
-    def send(self, line):
-        self.proc.stdin.write((line + "\r").encode())
-        self.proc.stdin.flush()
-
-    def kill(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-        self.reader.join(timeout=5)
-        self.log.write(self.buf + "\n---- killed ----\n\n")
-        self.log.flush()
-
+# QEMU: nvoslib.qemu.Machine
 
 def bench_json(out):
     m = re.search(r"^BENCH_JSON (\{.*\})$", out, re.M)
@@ -306,84 +241,83 @@ def odirect_ok(path):
         os.close(fd)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cache", required=True, choices=("writeback", "none"))
-    ap.add_argument("--boots", type=int, default=20)
-    ap.add_argument("--seed", type=lambda s: int(s, 0), default=None)
-    ap.add_argument("--build", default=os.environ.get("NVOS_BUILD", "build"))
-    ap.add_argument("--min-delay", type=float, default=0.2)
-    ap.add_argument("--max-delay", type=float, default=2.0)
-    a = ap.parse_args()
-    seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little")
-    rng = random.Random(seed)
-    tag = f"cache={a.cache}"
-    print(f"crash consistency, {tag}: seed 0x{seed:08x} (repeat with --seed 0x{seed:08x}), "
-          f"{a.boots} kills", flush=True)
-    self_test()
 
-    kernel = os.path.join(a.build, "nvos.elf")
-    work = os.path.join(a.build, "test-images")
-    logdir = os.path.join(a.build, "test-logs")
-    os.makedirs(work, exist_ok=True)
-    os.makedirs(logdir, exist_ok=True)
-    image = os.path.join(work, f"crash-{a.cache}.img")
-    with open(image, "wb") as f:
-        f.truncate(IMAGE_SIZE)
-    if a.cache == "none" and not odirect_ok(image):
-        print(f"SKIP: the file system of {work} does not take O_DIRECT (cache=none)")
-        return 77
-    log = open(os.path.join(logdir, f"crash.{a.cache}.log"), "w")
-    window = f"offset={OFFSET} size={UNITS * BS} bs={BS}"
+def guest(nvos, image, cache):
+    """One boot of nvos on the image (cache=<cache>), at its prompt; the
+    boots are logged as crash.<cache>.log, crash.<cache>.2.log, ..."""
+    m = nvos.machine(boot="kernel", memory="256", timeout=300,
+                     disks=[Disk(drive_opts=f"file={image},format=raw,cache={cache}",
+                                 serial="crash0")])
+    m.start()
+    m.wait_ready(120)
+    return m
 
-    # Boot 0: fill with generation 1, every write flushed, read back.
-    g = Guest(kernel, image, a.cache, log)
+
+def fill_pass(nvos, image, cache, window):
+    """Boot 0: fill with generation 1, every write flushed, read back."""
+    g = guest(nvos, image, cache)
     try:
-        g.expect(r"(^|\n)" + re.escape(PROMPT), 120)
         out = g.command(f"bench dev=nvme0n1 rw=write {window} verify=1 verify_gen=1 fsync=16 "
                         f"iodepth=4 progress=0", 120)
     finally:
         g.kill()
     j = bench_json(out)
-    if j["block_size"] != BLOCK or j["status"] != "ok" or j["verify"]["mismatches"] != 0:
-        print(f"FAIL: the fill pass: block size {j['block_size']}, status {j['status']}, "
-              f"{j['verify']['mismatches']} mismatches")
-        return 1
-    if f"flush {UNITS // 16} done: {UNITS} writes durable (gen 1)" not in out:
-        print(f"FAIL: the fill pass did not report its last Flush:\n{out[-2000:]}")
-        return 1
+    assert j["block_size"] == BLOCK and j["status"] == "ok" and j["verify"]["mismatches"] == 0, \
+        (f"the fill pass: block size {j['block_size']}, status {j['status']}, "
+         f"{j['verify']['mismatches']} mismatches")
+    assert f"flush {UNITS // 16} done: {UNITS} writes durable (gen 1)" in out, \
+        f"the fill pass did not report its last Flush:\n{out[-2000:]}"
+
+
+@pytest.mark.case("crash.{cache}", timeout=400, cost=80)
+@pytest.mark.parametrize("cache", ("writeback", "none"))
+def test_crash(nvos, cache):
+    seed = os.environ.get("NVOS_CRASH_SEED")
+    seed = int(seed, 0) if seed else int.from_bytes(os.urandom(4), "little")
+    rng = random.Random(seed)
+    tag = f"cache={cache}"
+    print(f"crash consistency, {tag}: seed 0x{seed:08x} (repeat with "
+          f"NVOS_CRASH_SEED=0x{seed:08x}), {BOOTS} kills", flush=True)
+    self_test()
+
+    image = os.path.join(nvos.images, f"crash-{cache}.img")
+    with open(image, "wb") as f:
+        f.truncate(IMAGE_SIZE)
+    if cache == "none" and not odirect_ok(image):
+        os.unlink(image)
+        pytest.skip(f"the file system of {nvos.images} does not take O_DIRECT (cache=none)")
+    window = f"offset={OFFSET} size={UNITS * BS} bs={BS}"
+
+    fill_pass(nvos, image, cache, window)
     required = [1] * UNITS
     counts, bad = check_image(image, required, 1)
-    if counts["newest"] != UNITS * BLOCKS_PER_UNIT:
-        print(f"FAIL: after the fill pass the host sees {counts} {bad}")
-        return 1
+    assert counts["newest"] == UNITS * BLOCKS_PER_UNIT, \
+        f"after the fill pass the host sees {counts} {bad}"
 
     totals = dict(blocks=0, lost=0, torn=0, foreign=0, flushes=0, nvos_blocks=0,
                   nvos_mismatches=0, landed=0, mixed=0)
     delays = []
-    prev_durable, failures = UNITS, 0
-    for k in range(1, a.boots + 1):
+    prev_durable, failures = UNITS, []
+    for k in range(1, BOOTS + 1):
         gen = k + 1
         fsync = rng.choice((1, 2, 4, 8, 16, 32))
         depth = rng.choice((1, 2, 4, 8))
         mode = rng.choice(("poll", "irq"))
-        delay = rng.uniform(a.min_delay, a.max_delay)
+        delay = rng.uniform(0.2, 2.0)
         delays.append(delay)
-        g = Guest(kernel, image, a.cache, log)
+        g = guest(nvos, image, cache)
         try:
-            g.expect(r"(^|\n)" + re.escape(PROMPT), 120)
             nvos_blocks, nvos_mism, gens, nvos_good = nvos_verify(g, prev_durable, gen - 1)
             # The write job, killed part-way.
             g.send(f"bench dev=nvme0n1 rw=write {window} verify=1 verify_gen={gen} "
                    f"fsync={fsync} iodepth={depth} mode={mode} runtime=120s do_verify=0 "
-                   f"progress=0 name=crash")
+                   f"progress=0 name=crash\r")
             g.expect(r"bench: job 'crash' \(1/1\)", 60)
             time.sleep(delay)
         finally:
-            g.kill()
+            rest = g.kill()
         # What this boot made durable, as far as the console got it out.
-        flushes = [(int(n), int(w), int(gg)) for n, w, gg in FLUSH_LINE.findall(
-            g.buf[g.pos:])]
+        flushes = [(int(n), int(w), int(gg)) for n, w, gg in FLUSH_LINE.findall(rest)]
         flushes = [f for f in flushes if f[2] == gen]
         durable = flushes[-1][1] if flushes else 0
         for u in durable_units(durable):
@@ -395,10 +329,10 @@ def main():
             print(f"checker self-test on boot 1's image (a zeroed durable block, a flipped "
                   f"bit, another LBA's block, a stale unit): "
                   f"{'all found' if not missed else 'MISSED ' + '; '.join(missed)}", flush=True)
-            failures += bool(missed)
+            if missed:
+                failures.append(f"the checker missed: {'; '.join(missed)}")
         landed = counts["newest"] - min(durable, UNITS) * BLOCKS_PER_UNIT
         ok = nvos_good and not (counts["lost"] or counts["torn"] or counts["foreign"])
-        failures += not ok
         for key in ("blocks", "lost", "torn", "foreign"):
             totals[key] += counts[key]
         totals["flushes"] += len(flushes)
@@ -406,40 +340,39 @@ def main():
         totals["nvos_mismatches"] += nvos_mism
         totals["landed"] += max(landed, 0)
         totals["mixed"] += counts["older"] > 0  # killed within the first pass
-        print(f"boot {k:2}/{a.boots} {tag}: fsync={fsync} iodepth={depth} mode={mode}, "
-              f"killed {delay:.3f} s into the job after {len(flushes)} Flushes, "
-              f"{durable} writes durable (gen {gen}); host: {counts['blocks']} blocks, "
-              f"{counts['newest']} of gen {gen}, {counts['older']} older, lost {counts['lost']}, "
-              f"torn {counts['torn']}, foreign {counts['foreign']}; nvos read of boot {k - 1}: "
-              f"{nvos_blocks} blocks, {nvos_mism} mismatches, generations "
-              f"{sorted(gens)[:3]}{'...' if len(gens) > 3 else ''}"
-              f"{'' if ok else '  <-- FAIL'}", flush=True)
-        for line in bad:
-            print("    " + line)
+        line = (f"boot {k:2}/{BOOTS} {tag}: fsync={fsync} iodepth={depth} mode={mode}, "
+                f"killed {delay:.3f} s into the job after {len(flushes)} Flushes, "
+                f"{durable} writes durable (gen {gen}); host: {counts['blocks']} blocks, "
+                f"{counts['newest']} of gen {gen}, {counts['older']} older, lost {counts['lost']}, "
+                f"torn {counts['torn']}, foreign {counts['foreign']}; nvos read of boot {k - 1}: "
+                f"{nvos_blocks} blocks, {nvos_mism} mismatches, generations "
+                f"{sorted(gens)[:3]}{'...' if len(gens) > 3 else ''}")
+        print(line + ("" if ok else "  <-- FAIL"), flush=True)
+        for b in bad:
+            print("    " + b)
+        if not ok:
+            failures.append("\n    ".join([line] + bad))
         prev_durable = min(durable, UNITS)
 
     # The last boot's state, read by nvos too.
-    g = Guest(kernel, image, a.cache, log)
+    g = guest(nvos, image, cache)
     try:
-        g.expect(r"(^|\n)" + re.escape(PROMPT), 120)
-        nvos_blocks, nvos_mism, _, nvos_good = nvos_verify(g, prev_durable, a.boots + 1)
+        nvos_blocks, nvos_mism, _, nvos_good = nvos_verify(g, prev_durable, BOOTS + 1)
     finally:
         g.kill()
     totals["nvos_blocks"] += nvos_blocks
     totals["nvos_mismatches"] += nvos_mism
-    failures += not nvos_good
-    log.close()
-    print(f"crash consistency, {tag}, seed 0x{seed:08x}: {a.boots} kills at "
-          f"{min(delays):.2f}..{max(delays):.2f} s (mean {sum(delays) / len(delays):.2f} s), "
-          f"{totals['mixed']} of them within the first pass (two generations on disk), "
-          f"{totals['flushes']} Flushes acknowledged; host checked {totals['blocks']} blocks: "
-          f"lost {totals['lost']}, torn {totals['torn']}, foreign {totals['foreign']} "
-          f"({totals['landed']} blocks landed unflushed); nvos verified "
-          f"{totals['nvos_blocks']} blocks: {totals['nvos_mismatches']} mismatches"
-          f" -> {'PASS' if failures == 0 else f'FAIL ({failures} boots)'}", flush=True)
+    if not nvos_good:
+        failures.append(f"nvos's read after the last kill: {nvos_blocks} blocks, "
+                        f"{nvos_mism} mismatches")
+    summary = (f"crash consistency, {tag}, seed 0x{seed:08x}: {BOOTS} kills at "
+               f"{min(delays):.2f}..{max(delays):.2f} s (mean {sum(delays) / len(delays):.2f} s), "
+               f"{totals['mixed']} of them within the first pass (two generations on disk), "
+               f"{totals['flushes']} Flushes acknowledged; host checked {totals['blocks']} blocks: "
+               f"lost {totals['lost']}, torn {totals['torn']}, foreign {totals['foreign']} "
+               f"({totals['landed']} blocks landed unflushed); nvos verified "
+               f"{totals['nvos_blocks']} blocks: {totals['nvos_mismatches']} mismatches"
+               f" -> {'PASS' if not failures else f'FAIL ({len(failures)} boots)'}")
+    print(summary, flush=True)
+    assert not failures, "\n".join(failures + [summary])
     os.unlink(image)
-    return 0 if failures == 0 else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

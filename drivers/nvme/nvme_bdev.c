@@ -1,5 +1,5 @@
 /*
- * drivers/nvme/nvme_block.c - NVMe namespaces as block devices ("nvme0n1").
+ * drivers/nvme/nvme_bdev.c - NVMe namespaces as block devices ("nvme0n1").
  *
  * The block layer's five operations map onto namespace commands: read,
  * write (FUA on request), flush, Write Zeroes, and Dataset Management with
@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "drivers/block/block.h"
+#include "drivers/nvme/nvme_bdev.h"
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_status.h"
-#include "kernel/arch/x86.h"
 #include "kernel/cmdline.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
@@ -24,7 +24,8 @@
 struct nvme_bdev {
     struct block_device dev;
     struct nvme_ns *ns;
-    struct nvme_qpair *qp; /* current mode's pair */
+    struct nvme_qpair *qp;       /* current mode's pair */
+    struct nvme_qpair *draining; /* the polled pair left with requests in flight, or NULL */
 };
 
 _Static_assert(sizeof(struct nvme_dsm_range) <= sizeof(((struct block_request *)0)->driver_priv),
@@ -33,7 +34,6 @@ _Static_assert(sizeof(struct nvme_dsm_range) <= sizeof(((struct block_request *)
 static void block_cb(void *arg, const struct nvme_cpl *cpl)
 {
     struct block_request *req = arg;
-    req->complete_tsc = rdtsc();
     req->status = cpl->err;
     req->device_status = cpl->err ? cpl->cqe.status : 0; /* raw, as nvme_status_format takes it */
     req->done(req);
@@ -66,6 +66,13 @@ static unsigned nvme_bdev_poll(struct block_device *dev, unsigned budget)
 {
     struct nvme_bdev *b = dev->driver_data;
     int32_t n = nvme_qpair_process_completions(b->qp, budget == UINT32_MAX ? 0 : budget);
+    if (unlikely(b->draining)) {
+        int32_t m = nvme_qpair_process_completions(b->draining, 0);
+        if (m > 0)
+            n = (n > 0 ? n : 0) + m;
+        if (nvme_qpair_outstanding(b->draining) == 0 || m < 0)
+            b->draining = NULL;
+    }
     return n > 0 ? (unsigned)n : 0;
 }
 
@@ -89,16 +96,20 @@ static int nvme_bdev_set_polled(struct block_device *dev, bool polled)
     struct nvme_qpair *want = polled ? c->block_qp_poll : c->block_qp_irq;
     if (want->irq == polled)
         return -EOPNOTSUPP; /* the controller has no pair of that kind */
-    if (b->qp->outstanding)
-        return -EBUSY;
+    if (want == b->qp)
+        return 0;
+    /* Requests still in flight on the pair left (a benchmark job abandoned
+     * them, and puts the mode back as it goes) complete by its interrupt,
+     * or, on a polled pair, by the device's polls until it drains. */
+    if (b->qp->outstanding && !b->qp->irq) {
+        if (b->draining && b->draining != b->qp)
+            return -EBUSY; /* one left pair at a time */
+        b->draining = b->qp;
+    }
+    if (b->draining == want)
+        b->draining = NULL; /* back on it: polled as the current pair */
     b->qp = want;
     return 0;
-}
-
-static void nvme_bdev_clocks(struct block_device *dev, uint64_t *irq, uint64_t *doorbell)
-{
-    struct nvme_bdev *b = dev->driver_data;
-    nvme_qpair_get_clocks(b->qp, irq, doorbell);
 }
 
 static const struct block_device_ops nvme_bdev_ops = {
@@ -107,7 +118,6 @@ static const struct block_device_ops nvme_bdev_ops = {
     .describe_status = nvme_bdev_describe,
     .interrupt_driven = nvme_bdev_irq,
     .set_polled = nvme_bdev_set_polled,
-    .clocks = nvme_bdev_clocks,
 };
 
 struct nvme_ns *nvme_ns_from_block(struct block_device *dev)
@@ -115,7 +125,7 @@ struct nvme_ns *nvme_ns_from_block(struct block_device *dev)
     return dev->ops == &nvme_bdev_ops ? ((struct nvme_bdev *)dev->driver_data)->ns : NULL;
 }
 
-int nvme_ctrlr_register(struct nvme_ctrlr *c)
+int nvme_bdev_publish(struct nvme_ctrlr *c)
 {
     bool polled = cmdline_get_bool("nvme.poll", false);
     if (c->block_qp_irq == NULL)

@@ -1,14 +1,14 @@
-#!/usr/bin/env python3
-"""nvme-cli fidelity: the same nvme-cli commands on the same QEMU device, run
-by Linux (Debian's kernel and nvme-cli 2.3) and by nvos, compared field by
-field, text and JSON.
+"""QEMU test: nvme-cli fidelity (issue 12): the same nvme-cli commands on the
+same QEMU device, run by Linux (Debian's kernel and nvme-cli 2.3) and by nvos,
+compared field by field, text and JSON.
 
 Linux boots from Debian's linux-image-cloud-amd64 kernel with an initramfs
 built here from the host's own nvme binary, the shared libraries ldd lists
-and busybox-static; its /init runs COMMANDS between markers and powers off.
-nvos boots build/nvos.elf. Both get exactly the same -drive and -device nvme
-options (device_args) and run under TCG (a Linux guest does not boot under
-this machine's kvm_pvm).
+and busybox-static; its /init runs COMMANDS between markers and powers off
+(LinuxGuest: its serial console on pexpect, like nvos's). nvos boots
+build/nvos.elf. Both get exactly the same -drive and -device nvme options
+(device_args) and run under TCG (a Linux guest does not boot under this
+machine's kvm_pvm).
 
 Fields that legitimately differ between the two boots are named in VARIES:
 counters of the I/O each host did (Linux reads the partition table, nvos
@@ -17,10 +17,9 @@ configures for itself. Everything else must match exactly, key order and
 value types included.
 
 Missing packages are a failure, not a skip: `tools/nvos deps` installs them.
-
-Usage: nvmecli_compare.py [--keep DIR]   (NVOS_BUILD: the build directory)
+Both transcripts, command by command, are written to
+<build>/test-logs/nvmecli.compare.{linux,nvos}.txt.
 """
-import argparse
 import glob
 import gzip
 import hashlib
@@ -28,15 +27,13 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
-import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import nvosqemu  # noqa: E402
+import pytest
+
+from nvoslib.console import CleanSpawn, Console, ConsoleError
+from nvoslib.qemu import status_of as qemu_status_of
 
 NVME_CLI = "/usr/sbin/nvme"
 BUSYBOX = "/bin/busybox"
@@ -118,20 +115,16 @@ DIFFERS = [
 ]
 
 
-class Failure(Exception):
-    pass
-
-
 def need(path, what):
     if not os.path.exists(path):
-        raise Failure(f"{what} ({path}) is missing: install {PACKAGES} "
+        raise AssertionError(f"{what} ({path}) is missing: install {PACKAGES} "
                       f"(tools/nvos deps does)")
 
 
 def linux_kernel():
     kernels = sorted(glob.glob("/boot/vmlinuz-*-cloud-amd64"))
     if not kernels:
-        raise Failure(f"no /boot/vmlinuz-*-cloud-amd64: install {PACKAGES} "
+        raise AssertionError(f"no /boot/vmlinuz-*-cloud-amd64: install {PACKAGES} "
                       f"(tools/nvos deps does)")
     return kernels[-1]
 
@@ -211,37 +204,70 @@ def device_args(disk):
             "-device", "nvme,id=nvme0,serial=nvmecli-0042,drive=nvm"]
 
 
+class LinuxGuest(Console):
+    """Linux in QEMU running the initramfs's /init: its serial console on
+    pexpect (nvoslib.console), under a hard deadline."""
+
+    def __init__(self, kernel, initrd, extra, log, timeout=240):
+        super().__init__()
+        self.args = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", "512",
+                     "-display", "none", "-chardev", "stdio,id=console,signal=off",
+                     "-serial", "chardev:console", "-monitor", "none", "-nic", "none",
+                     "-no-reboot", "-kernel", kernel, "-initrd", initrd,
+                     "-append", "console=ttyS0 quiet loglevel=3 panic=-1"] + list(extra)
+        self.log_path = log
+        self.timeout = timeout
+
+    def __enter__(self):
+        self.deadline = time.monotonic() + self.timeout
+        self.spawn = CleanSpawn(self.args, timeout=self.timeout, maxread=65536)
+        return self
+
+    def __exit__(self, *exc):
+        if self.spawn.isalive():
+            self.spawn.terminate(force=True)
+        self.spawn.close(force=True)
+        with open(self.log_path, "w") as f:
+            f.write("$ " + " ".join(self.args) + "\n" + self.buf)
+
+    def _exit_status(self):
+        self.spawn.wait()
+        return self.spawn.exitstatus
+
+    def results(self):
+        """Waits for /init's end marker and poweroff; returns {command: (output, rc)}."""
+        try:
+            self.expect(r"@@@END\n", self.timeout, fatal=False)
+        except ConsoleError as e:
+            raise AssertionError(f"Linux did not finish the commands; see {self.log_path}\n"
+                                 f"{e}") from None
+        self.wait_exit(30)
+        results = {}
+        for m in re.finditer(r"^@@@CMD ([^\n]*)\n(.*?)^@@@RC (\d+)$", self.buf, re.M | re.S):
+            results[m.group(1)] = (m.group(2), int(m.group(3)))
+        return results
+
+
 def run_linux(build, disk, log):
-    kernel = linux_kernel()
     rd = initramfs(build)
-    args = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", "512",
-            "-display", "none", "-serial", "stdio", "-monitor", "none", "-nic", "none",
-            "-no-reboot", "-kernel", kernel, "-initrd", rd,
-            "-append", "console=ttyS0 quiet loglevel=3 panic=-1"] + device_args(disk)
     t0 = time.monotonic()
-    p = subprocess.run(["timeout", "-k", "5", "240"] + args, capture_output=True)
-    text = p.stdout.decode("utf-8", "replace").replace("\r\n", "\n")
-    with open(log, "w") as f:
-        f.write("$ " + " ".join(args) + "\n" + text)
-    if "@@@END" not in text:
-        raise Failure(f"Linux did not finish the commands (status {p.returncode}); see {log}")
+    with LinuxGuest(linux_kernel(), rd, device_args(disk), log) as g:
+        results = g.results()
     print(f"linux: {time.monotonic() - t0:.1f} s", flush=True)
-    results = {}
-    for m in re.finditer(r"^@@@CMD ([^\n]*)\n(.*?)^@@@RC (\d+)$", text, re.M | re.S):
-        results[m.group(1)] = (m.group(2), int(m.group(3)))
     return results
 
 
-def run_nvos(build, disk, log):
+def run_nvos(nvos, disk):
     results = {}
     t0 = time.monotonic()
-    with nvosqemu.Machine(boot="kernel", disks=[], extra=device_args(disk), log=log,
-                          timeout=240) as m:
-        m.wait_prompt()
+    with nvos.machine(boot="kernel", disks=[], extra=device_args(disk), timeout=240,
+                      log=os.path.join(nvos.logdir, "nvmecli.compare.nvos.log")) as m:
+        m.wait_ready()
         for cmd in COMMANDS + FAILS:
-            out = m.command(cmd, timeout=60)
-            results[cmd] = (out, 1 if re.search(r"^error: ", out, re.M) else 0)
-        m.poweroff(0)
+            out, rc = m.run(cmd, timeout=60)
+            # Failed: rc=1 and one error: line; either alone is also a failure.
+            results[cmd] = (out, 1 if rc != 0 or re.search(r"^error: ", out, re.M) else 0)
+        assert m.poweroff(0) == qemu_status_of(0)
     print(f"nvos: {time.monotonic() - t0:.1f} s", flush=True)
     return results
 
@@ -357,41 +383,28 @@ def compare(linux, nvos):
     return checked, errors
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--keep", help="also write both transcripts here")
-    a = ap.parse_args()
-    build = nvosqemu.build_dir()
-    logdir = os.path.join(build, "test-logs")
-    os.makedirs(logdir, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix="nvmecli-")
+def write_transcript(path, results):
+    with open(path, "w") as f:
+        for cmd in COMMANDS + FAILS:
+            out, rc = results.get(cmd, ("<missing>\n", -1))
+            f.write(f"$ {cmd}  (rc {rc})\n{out}")
+
+
+@pytest.mark.case("nvmecli.compare", timeout=300, cost=3)
+def test_nvmecli_compare(nvos):
+    disk = os.path.join(nvos.images, "nvmecli.compare.img")
+    with open(disk, "wb") as f:
+        f.truncate(64 << 20)
     try:
-        disk = os.path.join(tmp, "disk.img")
-        with open(disk, "wb") as f:
-            f.truncate(64 << 20)
-        linux = run_linux(build, disk, os.path.join(logdir, "nvmecli.compare.linux.log"))
-        nvos = run_nvos(build, disk, os.path.join(logdir, "nvmecli.compare.nvos.log"))
+        linux = run_linux(nvos.build, disk, os.path.join(nvos.logdir, "nvmecli.compare.linux.log"))
+        results = run_nvos(nvos, disk)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    if a.keep:
-        os.makedirs(a.keep, exist_ok=True)
-        for name, res in (("linux", linux), ("nvos", nvos)):
-            with open(os.path.join(a.keep, f"{name}.txt"), "w") as f:
-                for cmd in COMMANDS + FAILS:
-                    out, rc = res.get(cmd, ("<missing>\n", -1))
-                    f.write(f"$ {cmd}  (rc {rc})\n{out}")
-    checked, errors = compare(linux, nvos)
-    for e in errors:
-        print("FAIL " + e)
-    print(f"nvmecli.compare: {checked} outputs compared, {len(errors)} differences; "
-          f"masked: {sum(len(v) for v in VARIES.values())} varying fields, {len(DIFFERS)} "
-          f"documented differences")
-    return 1 if errors else 0
-
-
-if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except (Failure, nvosqemu.QemuError) as e:
-        print(f"FAIL {e}")
-        sys.exit(1)
+        os.unlink(disk)
+    for name, res in (("linux", linux), ("nvos", results)):
+        write_transcript(os.path.join(nvos.logdir, f"nvmecli.compare.{name}.txt"), res)
+    checked, errors = compare(linux, results)
+    summary = (f"nvmecli.compare: {checked} outputs compared, {len(errors)} differences; "
+               f"masked: {sum(len(v) for v in VARIES.values())} varying fields, {len(DIFFERS)} "
+               f"documented differences")
+    print(summary)
+    assert not errors, "\n".join(["FAIL " + e for e in errors] + [summary])
