@@ -38,6 +38,7 @@
 #include "kernel/mm/vmm.h"
 #include "kernel/power.h"
 #include "lib/errno.h"
+#include "lib/parse.h"
 
 struct nvme_vector {
     struct nvme_ctrlr *c;
@@ -87,11 +88,25 @@ void nvme_env_dma_free(void *p, size_t size)
     dma_free(p, size);
 }
 
+/*
+ * Fault injection for rigs and tests: nvme.fail_step=CTRL:N fails step N
+ * (numbered as the boot log prints them) of CTRL's initialization with EIO,
+ * so the unwind of every step before it runs on real hardware and in QEMU
+ * (tests/qemu/test_pci.py: a controller that fails after joining a shared
+ * interrupt line).
+ */
 int nvme_env_before_step(struct nvme_ctrlr *c, unsigned step)
 {
-    (void)c;
-    (void)step;
-    return 0;
+    const char *want = cmdline_get("nvme.fail_step");
+    if (want == NULL || c->state != NVME_STATE_INIT)
+        return 0;
+    size_t n = strlen(c->name);
+    uint32_t at;
+    if (strncmp(want, c->name, n) != 0 || want[n] != ':' || parse_u32(want + n + 1, &at) != 0 ||
+        at != step + 1)
+        return 0;
+    kprintf("%s: failing step %u (nvme.fail_step)\n", c->name, at);
+    return -EIO;
 }
 
 /* [PCIe Transport §3.1] Memory space for BAR0, bus mastering for DMA:

@@ -143,3 +143,39 @@ def test_msi_delivery_edu(nvos, machine):
         out, rc = m.run("pci msi-test 00:00.0")
         assert rc != 0 and "only on QEMU's edu device" in out, out
         assert m.poweroff() == status_of(1)  # one command failed, as it had to
+
+
+@pytest.mark.case("pci.intx_failed_init.{failing}", timeout=180)
+@pytest.mark.parametrize("failing", ("nvme0", "nvme1"))
+def test_intx_shared_line_after_failed_init(nvos, failing):
+    """Two controllers on one INTx line (-M pc); one fails its initialization
+    after its handler joined the line (nvme.fail_step: step 9, Identify).
+    Its unwind must take off its own handler only: the other controller's
+    completions still arrive by interrupt, and no handler reads the freed
+    controller's queues."""
+    original = nvos.image("original")
+    paths = [nvos.image(f"disk{i}") for i in range(2)]
+    survivor = "nvme1" if failing == "nvme0" else "nvme0"
+    with nvos.machine(machine="pc", disks=[Disk(p) for p in paths],
+                      cmdline=f"nvme.irq=intx nvme.fail_step={failing}:9") as m:
+        m.wait_ready()
+        log = boot_log(m)
+        assert re.search(rf"^{failing}: step 4/\d+ set up interrupts", log, re.M), log
+        assert re.search(rf"^{failing}: INTx pin A, line 11 -> GSI 11 ", log, re.M), log
+        assert re.search(rf"^{failing}: failing step 9 \(nvme\.fail_step\)$", log, re.M), log
+        assert re.search(rf"^{failing}: not attached \(EIO\)$", log, re.M), log
+        assert re.search(rf"^{survivor}: INTx pin A, line 11 -> GSI 11 ", log, re.M), log
+        table = m.command("irq")
+        row = re.search(r"^0x[0-9a-f]+ +11 +\d+ +(.*)$", table, re.M)
+        assert row is not None and row.group(1) == survivor, table
+        dev = f"{survivor}n1"
+        check_hashes(m, original, dev, 512, [(0, 8), (300, 2500)])
+        m.command(f"blk fill {dev} 4000 900 31")
+        q = m.command(f"nvme queues {survivor}")
+        row = re.search(r"^1 +\d+ +irq +0 +0 +(\d+) +(\d+) +\d+ +\d+ +\d+ +(\d+) +\d+ +(\d+)$",
+                        q, re.M)
+        assert row is not None, q
+        assert row.group(1) == row.group(2) and int(row.group(4)) > 0, q
+        assert int(row.group(3)) == 0, f"I/O timed out (missed interrupts):\n{q}"
+        assert m.poweroff() == status_of(0)
+    check_fills(paths[1 if failing == "nvme0" else 0], 512, [(4000, 900, 31)], original)
