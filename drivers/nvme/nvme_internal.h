@@ -178,7 +178,7 @@ struct nvme_ns {
     struct nvme_ns *next;
 };
 
-enum nvme_irq_mode { NVME_IRQ_NONE, NVME_IRQ_INTX, NVME_IRQ_MSIX };
+enum nvme_irq_mode { NVME_IRQ_NONE, NVME_IRQ_INTX, NVME_IRQ_MSIX, NVME_IRQ_MSI };
 
 enum nvme_ctrlr_state {
     NVME_STATE_INIT,
@@ -232,6 +232,7 @@ struct nvme_ctrlr {
     struct nvme_vector *vectors;
     int intx_vector;
     uint32_t intx_gsi;
+    int msi_vector;            /* plain MSI: its one kernel vector */
 
     /* Policy */
     uint64_t admin_timeout_ns;

@@ -3,18 +3,25 @@
  * BAR0, MSI-X / INTx, and the kernel services the driver core uses.
  *
  * [NVMe over PCIe Transport 1.0 §3.1 (BAR0 holds the registers), §3.3
- * (class code 01h/08h/02h); PCI Local Bus 3.0 §6.8.2 (MSI-X table: address,
- * data, vector control with the mask bit; function mask and enable in the
- * capability)].
+ * (class code 01h/08h/02h); PCI Local Bus 3.0 §6.8.1 (MSI), §6.8.2 (MSI-X
+ * table: address, data, vector control with the mask bit; function mask
+ * and enable in the capability)].
  *
- * Interrupt modes, chosen with nvme.irq=msix|intx|poll (default: MSI-X if
- * the device has it, else INTx, else polling):
+ * Interrupt modes, chosen with nvme.irq=msix|msi|intx|poll (default: the
+ * first that works of MSI-X, MSI, INTx, else polling; a forced mode that
+ * does not work falls back to polling, never to another mode):
  *   - MSI-X: entry 0 serves the admin CQ (the spec fixes it there); each
  *     interrupt-driven I/O CQ gets its own entry while there are enough
  *     (QEMU's msix_qsize), else shares one;
+ *   - MSI: one message (some drives need a single vector: mbp-2016-linux#9;
+ *     some have MSI and no MSI-X: pynvme#20); every CQ has IV 0;
  *   - INTx: the legacy line (Interrupt Line register, through the I/O APIC,
- *     level-triggered); one handler reaps every interrupt-driven CQ; IV is 0;
+ *     level-triggered, shared with other devices); one handler reaps every
+ *     interrupt-driven CQ; IV is 0;
  *   - poll: nothing is ever interrupt-driven.
+ * The handlers read only queues that exist: an interrupt that arrives
+ * before the admin CQ is set up, or after it is gone (a shared line, a
+ * failed init), is ignored.
  * The device must never be written INTMS/INTMC while MSI-X is on (QEMU logs
  * it as undefined behaviour); nvos does not use them in any mode.
  */
@@ -31,6 +38,7 @@
 #include "kernel/mm/vmm.h"
 #include "kernel/power.h"
 #include "lib/errno.h"
+#include "lib/parse.h"
 
 struct nvme_vector {
     struct nvme_ctrlr *c;
@@ -80,19 +88,36 @@ void nvme_env_dma_free(void *p, size_t size)
     dma_free(p, size);
 }
 
+/*
+ * Fault injection for rigs and tests: nvme.fail_step=CTRL:N fails step N
+ * (numbered as the boot log prints them) of CTRL's initialization with EIO,
+ * so the unwind of every step before it runs on real hardware and in QEMU
+ * (tests/qemu/test_pci.py: a controller that fails after joining a shared
+ * interrupt line).
+ */
 int nvme_env_before_step(struct nvme_ctrlr *c, unsigned step)
 {
-    (void)c;
-    (void)step;
-    return 0;
+    const char *want = cmdline_get("nvme.fail_step");
+    if (want == NULL || c->state != NVME_STATE_INIT)
+        return 0;
+    size_t n = strlen(c->name);
+    uint32_t at;
+    if (strncmp(want, c->name, n) != 0 || want[n] != ':' || parse_u32(want + n + 1, &at) != 0 ||
+        at != step + 1)
+        return 0;
+    kprintf("%s: failing step %u (nvme.fail_step)\n", c->name, at);
+    return -EIO;
 }
 
 /* [PCIe Transport §3.1] Memory space for BAR0, bus mastering for DMA:
- * firmware may have left either off (coreboot; after an FLR). */
+ * firmware may have left either off (coreboot; after an FLR), on the
+ * function and on the bridges above it. */
 int nvme_env_map_registers(struct nvme_ctrlr *c)
 {
     struct pci_device *pd = c->platform;
     const struct pci_bar *bar0 = &pd->bars[0];
+    char pciname[16];
+    pci_enable_upstream(pd, pci_name(pd, pciname, sizeof(pciname)));
     pci_enable_memory(pd);
     pci_enable_bus_master(pd);
     c->regs = vmm_map_mmio(bar0->base, bar0->size);
@@ -114,6 +139,7 @@ void nvme_env_unmap_registers(struct nvme_ctrlr *c)
 void nvme_env_before_reset(struct nvme_ctrlr *c)
 {
     struct pci_device *pd = c->platform;
+    pci_enable_upstream(pd, c->name);
     pci_enable_memory(pd);
     pci_enable_bus_master(pd);
 }
@@ -131,30 +157,40 @@ static void msix_handler(void *ctx)
 {
     struct nvme_vector *v = ctx;
     struct nvme_ctrlr *c = v->c;
+    if (c->admin.cq == NULL)
+        return;
     if (v->index == 0)
         nvme_qpair_interrupt(&c->admin);
     reap_irq_qpairs(c, (int)v->index);
 }
 
+/* INTx and MSI: one interrupt for every CQ. */
 static void intx_handler(void *ctx)
 {
     struct nvme_ctrlr *c = ctx;
-    /* Level-triggered: the line drops once every CQ head has caught up,
-     * which the reaping below does before the EOI. */
+    /* Not ours to read yet (or any more); on a shared line the interrupt
+     * may be another device's. Level-triggered: the line drops once every
+     * CQ head has caught up, which the reaping below does before the EOI. */
+    if (c->admin.cq == NULL)
+        return;
     nvme_qpair_interrupt(&c->admin);
     reap_irq_qpairs(c, -1);
 }
 
+/* Vector Control changes in bit 0 only: Kingston SSDs set reserved bits,
+ * and writing them back as read keeps the entry what the device expects
+ * (endlessm/linux PR #514, kernel bugzilla 204887). */
 static void msix_entry_write(struct nvme_ctrlr *c, unsigned index, uint64_t addr, uint32_t data,
                              bool masked)
 {
     uint8_t *e = c->msix_table + index * PCI_MSIX_ENTRY_SIZE;
-    mmio_write32(e + PCI_MSIX_ENTRY_VECTOR_CONTROL, PCI_MSIX_ENTRY_CTRL_MASKBIT);
+    uint32_t vc = mmio_read32(e + PCI_MSIX_ENTRY_VECTOR_CONTROL);
+    mmio_write32(e + PCI_MSIX_ENTRY_VECTOR_CONTROL, pci_msix_vector_control(vc, true));
     mmio_write32(e + PCI_MSIX_ENTRY_ADDR_LO, (uint32_t)addr);
     mmio_write32(e + PCI_MSIX_ENTRY_ADDR_HI, (uint32_t)(addr >> 32));
     mmio_write32(e + PCI_MSIX_ENTRY_DATA, data);
     if (!masked)
-        mmio_write32(e + PCI_MSIX_ENTRY_VECTOR_CONTROL, 0);
+        mmio_write32(e + PCI_MSIX_ENTRY_VECTOR_CONTROL, pci_msix_vector_control(vc, false));
 }
 
 /* Gives MSI-X table entry "index" a kernel vector and unmasks it. */
@@ -205,6 +241,36 @@ static int setup_msix(struct nvme_ctrlr *c, struct pci_device *pd)
     return 0;
 }
 
+/* [PCI 3.0 §6.8.1] One MSI message for every CQ; MSI-X and INTx off. */
+static int setup_msi(struct nvme_ctrlr *c, struct pci_device *pd)
+{
+    if (pd->cap_msi == 0)
+        return -ENODEV;
+    struct pci_msi_info mi;
+    pci_msi_decode(pd->cap_msi, pci_read16(pd, pd->cap_msi + PCI_MSI_CONTROL), &mi);
+    uint64_t addr = irq_msi_address();
+    if (addr == 0) {
+        kprintf("%s: MSI cannot name this CPU's APIC ID; not using MSI\n", c->name);
+        return -EINVAL;
+    }
+    int kv = irq_alloc_vector(intx_handler, c, c->name);
+    if (kv < 0)
+        return kv;
+    if (pd->cap_msix)
+        pci_msix_control(pd, false, false);
+    int err = pci_msi_program(&pci_device_cfg_ops, pd, &mi, addr, (uint16_t)irq_msi_data(kv));
+    if (err) {
+        irq_free_vector(kv);
+        return err;
+    }
+    pci_set_intx_disable(pd, true);
+    c->msi_vector = kv;
+    c->irq_mode = NVME_IRQ_MSI;
+    kprintf("%s: MSI, 1 of %u vector(s) (%s-bit address%s), kernel vector %#x\n", c->name,
+            mi.vectors, mi.is64 ? "64" : "32", mi.per_vector_mask ? ", per-vector mask" : "", kv);
+    return 0;
+}
+
 static int setup_intx(struct nvme_ctrlr *c, struct pci_device *pd)
 {
     if (pd->irq_pin == 0 || pd->irq_line == 0 || pd->irq_line == 0xFF) {
@@ -229,17 +295,29 @@ static int setup_intx(struct nvme_ctrlr *c, struct pci_device *pd)
     c->intx_gsi = gsi;
     if (pd->cap_msix)
         pci_msix_control(pd, false, false);
+    if (pd->cap_msi) {
+        struct pci_msi_info mi;
+        pci_msi_decode(pd->cap_msi, pci_read16(pd, pd->cap_msi + PCI_MSI_CONTROL), &mi);
+        pci_msi_disable(&pci_device_cfg_ops, pd, &mi);
+    }
     pci_set_intx_disable(pd, false);
     c->irq_mode = NVME_IRQ_INTX;
-    kprintf("%s: INTx pin %c, line %u -> GSI %u (%s, %s), kernel vector %#x\n", c->name,
+    unsigned sharing = irq_gsi_handlers(gsi);
+    /* The line is the Interrupt Line register's (what firmware routed for
+     * PIC mode) mapped through the MADT's overrides, not ACPI _PRT
+     * (docs/real-hardware.md, "Interrupts"). */
+    kprintf("%s: INTx pin %c, line %u -> GSI %u (%s, %s), kernel vector %#x%s\n", c->name,
             'A' + pd->irq_pin - 1, pd->irq_line, gsi, trigger == IRQ_LEVEL ? "level" : "edge",
-            polarity == IRQ_ACTIVE_LOW ? "active low" : "active high", v);
+            polarity == IRQ_ACTIVE_LOW ? "active low" : "active high", v,
+            sharing > 1 ? ", shared" : "");
     return 0;
 }
 
 int nvme_env_interrupts_setup(struct nvme_ctrlr *c)
 {
     struct pci_device *pd = c->platform;
+    if (c->msi_vector > 0)
+        return 0; /* a reset keeps the MSI set up at init */
     const char *want = cmdline_get("nvme.irq");
     c->irq_mode = NVME_IRQ_NONE;
     if (want && strcmp(want, "poll") == 0) {
@@ -247,12 +325,24 @@ int nvme_env_interrupts_setup(struct nvme_ctrlr *c)
         kprintf("%s: interrupts off (nvme.irq=poll): every queue is polled\n", c->name);
         return 0;
     }
+    if (want && strcmp(want, "msix") != 0 && strcmp(want, "msi") != 0 &&
+        strcmp(want, "intx") != 0) {
+        kprintf("%s: nvme.irq=%s is not msix, msi, intx or poll; choosing as if unset\n",
+                c->name, want);
+        want = NULL;
+    }
     if ((want == NULL || strcmp(want, "msix") == 0) && pd->cap_msix && setup_msix(c, pd) == 0)
         return 0;
-    if ((want == NULL || strcmp(want, "intx") == 0 || strcmp(want, "msix") == 0) &&
-        setup_intx(c, pd) == 0)
+    if ((want == NULL || strcmp(want, "msi") == 0) && pd->cap_msi && setup_msi(c, pd) == 0)
         return 0;
-    kprintf("%s: no usable interrupt; every queue is polled\n", c->name);
+    if ((want == NULL || strcmp(want, "intx") == 0) && setup_intx(c, pd) == 0)
+        return 0;
+    pci_set_intx_disable(pd, true);
+    if (want)
+        kprintf("%s: nvme.irq=%s is not usable on this device; every queue is polled\n",
+                c->name, want);
+    else
+        kprintf("%s: no usable interrupt; every queue is polled\n", c->name);
     return 0;
 }
 
@@ -272,9 +362,17 @@ void nvme_env_interrupts_teardown(struct nvme_ctrlr *c)
         c->vectors = NULL;
         c->msix_vectors = 0;
     }
+    if (c->msi_vector > 0) {
+        struct pci_msi_info mi;
+        pci_msi_decode(pd->cap_msi, pci_read16(pd, pd->cap_msi + PCI_MSI_CONTROL), &mi);
+        pci_msi_disable(&pci_device_cfg_ops, pd, &mi);
+        irq_free_vector(c->msi_vector);
+        c->msi_vector = 0;
+    }
     if (c->intx_vector > 0) {
-        irq_gsi_mask(c->intx_gsi, true);
-        irq_free_vector(c->intx_vector);
+        /* Only this controller's handler: the line may be shared, and the
+         * last one off masks it. */
+        irq_unroute_gsi(c->intx_gsi, intx_handler, c);
         c->intx_vector = 0;
     }
     pci_set_intx_disable(pd, true);
@@ -283,8 +381,8 @@ void nvme_env_interrupts_teardown(struct nvme_ctrlr *c)
 
 int nvme_env_interrupt_bind(struct nvme_ctrlr *c, struct nvme_qpair *qp)
 {
-    if (c->irq_mode == NVME_IRQ_INTX) {
-        qp->msix_index = 0; /* IV must be 0 when MSI-X is off */
+    if (c->irq_mode == NVME_IRQ_INTX || c->irq_mode == NVME_IRQ_MSI) {
+        qp->msix_index = 0; /* IV: 0 for INTx; with one MSI message, 0 too */
         return 0;
     }
     if (c->irq_mode != NVME_IRQ_MSIX)
@@ -368,22 +466,59 @@ static int attach_one(struct pci_device *pd, struct nvme_ctrlr **out)
     return 0;
 }
 
+/*
+ * Intel VMD / RST "RAID" mode (pci_storage_kind): the NVMe drives sit in a
+ * PCI domain of their own behind an Intel RAID-class function and a class
+ * scan finds none. nvos has no VMD driver: say so, and how to get the
+ * drives back. Returns how many such functions were found.
+ */
+static unsigned report_hidden_behind_vmd(void)
+{
+    unsigned n = 0;
+    for (struct pci_device *d = pci_devices(); d; d = d->next) {
+        if (pci_storage_kind(d->vendor_id, d->device_id, d->class_code, d->subclass,
+                             d->prog_if) != PCI_STORAGE_INTEL_RAID)
+            continue;
+        char name[16];
+        kprintf("nvme: %s %04x:%04x is an Intel VMD / RST RAID controller: NVMe drives behind "
+                "it are hidden from nvos (no VMD driver); set the firmware's storage mode to "
+                "AHCI or NVMe (not RAID/RST/VMD) to use them\n",
+                pci_name(d, name, sizeof(name)), d->vendor_id, d->device_id);
+        n++;
+    }
+    return n;
+}
+
 int nvme_probe(void *ctx, nvme_probe_cb probe_cb, nvme_attach_cb attach_cb)
 {
-    int attached = 0;
-    for (struct pci_device *pd = pci_find_class(0x01, 0x08, 0x02, NULL); pd;
-         pd = pci_find_class(0x01, 0x08, 0x02, pd)) {
+    int attached = 0, found = 0;
+    for (struct pci_device *pd = pci_devices(); pd; pd = pd->next) {
+        enum pci_storage_kind kind = pci_storage_kind(pd->vendor_id, pd->device_id,
+                                                      pd->class_code, pd->subclass, pd->prog_if);
+        if (kind != PCI_STORAGE_NVME && kind != PCI_STORAGE_APPLE_NVME)
+            continue;
+        found++;
         char pciname[16];
         struct nvme_probe_info info = { pci_name(pd, pciname, sizeof(pciname)), pd->vendor_id,
                                         pd->device_id };
         if (pd->driver || (probe_cb && !probe_cb(ctx, &info)))
             continue;
+        if (kind == PCI_STORAGE_APPLE_NVME)
+            kprintf("nvme: %s %04x:%04x is an Apple controller with class 01/80 (not 01/08); "
+                    "driven as NVMe\n", pciname, pd->vendor_id, pd->device_id);
         struct nvme_ctrlr *c;
         if (attach_one(pd, &c) == 0) {
             attached++;
             if (attach_cb)
                 attach_cb(ctx, &info, c);
         }
+    }
+    static bool vmd_reported;
+    if (!vmd_reported) { /* once a boot, not at every probe */
+        vmd_reported = true;
+        if (report_hidden_behind_vmd() > 0 && found == 0)
+            kprintf("nvme: no NVMe controller visible: the drive is likely behind the VMD "
+                    "controller above (docs/real-hardware.md)\n");
     }
     return attached;
 }

@@ -526,7 +526,7 @@ static int cmd_queues(struct nvme_ctrlr *c)
                 (unsigned long long)qp->stats.timeouts, (unsigned long long)qp->stats.bogus,
                 (unsigned long long)qp->stats.interrupts);
     }
-    static const char *modes[] = { "polling", "INTx", "MSI-X" };
+    static const char *modes[] = { "polling", "INTx", "MSI-X", "MSI" };
     kprintf("interrupts: %s; resets: %llu; asynchronous events: %llu; state: %s\n",
             modes[c->irq_mode], (unsigned long long)c->resets, (unsigned long long)c->aer_events,
             c->state == NVME_STATE_READY ? "ready" : c->failure ? c->failure : "not ready");

@@ -188,6 +188,59 @@ void pci_msix_control(const struct pci_device *d, bool enable, bool function_mas
     pci_write16(d, d->cap_msix + PCI_MSIX_CONTROL, ctrl);
 }
 
+static uint16_t cfg_ops_read16(void *ctx, uint16_t off)
+{
+    return pci_read16(ctx, off);
+}
+static uint32_t cfg_ops_read32(void *ctx, uint16_t off)
+{
+    return pci_read32(ctx, off);
+}
+static void cfg_ops_write16(void *ctx, uint16_t off, uint16_t v)
+{
+    pci_write16(ctx, off, v);
+}
+static void cfg_ops_write32(void *ctx, uint16_t off, uint32_t v)
+{
+    pci_write32(ctx, off, v);
+}
+const struct pci_cfg_ops pci_device_cfg_ops = { cfg_ops_read16, cfg_ops_read32, cfg_ops_write16,
+                                                cfg_ops_write32 };
+
+struct pci_device *pci_upstream_bridge(const struct pci_device *d)
+{
+    for (struct pci_device *b = device_list; b; b = b->next)
+        if ((b->header_type & PCI_HEADER_TYPE_MASK) == 1 && b->segment == d->segment &&
+            b != d && b->secondary_bus == d->bus && b->secondary_bus != 0)
+            return b;
+    return NULL;
+}
+
+unsigned pci_enable_upstream(const struct pci_device *d, const char *who)
+{
+    unsigned changed = 0;
+    const struct pci_device *b = pci_upstream_bridge(d);
+    /* Bus numbers strictly decrease towards the root (a bridge's secondary
+     * bus is above its own); 256 steps bound a loop firmware might make. */
+    for (int depth = 0; b != NULL && depth < 256; depth++, b = pci_upstream_bridge(b)) {
+        uint16_t cmd = pci_read16(b, PCI_COMMAND);
+        uint16_t want = PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER;
+        if ((cmd & want) == want)
+            continue;
+        pci_command_update(b, want, 0);
+        char name[16];
+        uint16_t now = pci_read16(b, PCI_COMMAND);
+        kprintf("pci: bridge %s above %s had %s%s%s off (firmware); %s\n",
+                pci_name(b, name, sizeof(name)), who,
+                (cmd & PCI_COMMAND_MEMORY) ? "" : "memory decoding",
+                !(cmd & PCI_COMMAND_MEMORY) && !(cmd & PCI_COMMAND_BUS_MASTER) ? " and " : "",
+                (cmd & PCI_COMMAND_BUS_MASTER) ? "" : "bus mastering",
+                (now & want) == want ? "enabled" : "could not enable it");
+        changed++;
+    }
+    return changed;
+}
+
 const char *pci_name(const struct pci_device *d, char *buf, unsigned size)
 {
     if (d->segment)
@@ -197,13 +250,28 @@ const char *pci_name(const struct pci_device *d, char *buf, unsigned size)
     return buf;
 }
 
-/* Sizes the BARs with decoding off, so the all-ones probe decodes nothing. */
+/*
+ * Sizes the BARs [PCI 3.0 §6.2.5.1]. While a BAR holds all ones it may
+ * claim addresses that belong to something else, so decoding is off for
+ * the duration, with interrupts off so nothing on this CPU touches the
+ * device meanwhile (the other CPUs idle until called). Host bridges are
+ * left alone: their command bits and BARs can gate what the CPU itself
+ * runs through (memory controller, ECAM, the link to the chipset), so
+ * their decoding is never switched off (Linux: mmio_always_on) and their
+ * BARs, which nvos does not use, are not probed.
+ */
 static void size_bars(struct pci_device *d)
 {
     unsigned nbars = (d->header_type & PCI_HEADER_TYPE_MASK) == 0 ? 6 :
                      (d->header_type & PCI_HEADER_TYPE_MASK) == 1 ? 2 : 0;
+    if (nbars == 0 ||
+        (d->class_code == PCI_CLASS_BRIDGE && d->subclass == PCI_SUBCLASS_HOST_BRIDGE))
+        return;
+    bool on = irq_save();
     uint16_t cmd = pci_read16(d, PCI_COMMAND);
-    pci_write16(d, PCI_COMMAND, cmd & (uint16_t)~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
+    uint16_t decode = PCI_COMMAND_IO | PCI_COMMAND_MEMORY;
+    if (cmd & decode)
+        pci_write16(d, PCI_COMMAND, cmd & (uint16_t)~decode);
     for (unsigned i = 0; i < nbars;) {
         uint16_t off = (uint16_t)(PCI_BAR0 + 4 * i);
         uint32_t lo = pci_read32(d, off);
@@ -221,7 +289,9 @@ static void size_bars(struct pci_device *d)
         int used = pci_bar_decode(lo, lo_mask, hi, hi_mask, &d->bars[i]);
         i += (unsigned)used;
     }
-    pci_write16(d, PCI_COMMAND, cmd);
+    if (cmd & decode)
+        pci_write16(d, PCI_COMMAND, cmd);
+    irq_restore(on);
 }
 
 static void add_function(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
@@ -245,6 +315,10 @@ static void add_function(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
     if ((d->header_type & PCI_HEADER_TYPE_MASK) == 0) {
         d->subsys_vendor_id = pci_read16(d, PCI_SUBSYSTEM_VENDOR_ID);
         d->subsys_id = pci_read16(d, PCI_SUBSYSTEM_ID);
+    }
+    if ((d->header_type & PCI_HEADER_TYPE_MASK) == 1) {
+        d->secondary_bus = pci_read8(d, PCI_SECONDARY_BUS);
+        d->subordinate_bus = pci_read8(d, PCI_SUBORDINATE_BUS);
     }
     d->irq_line = pci_read8(d, PCI_INTERRUPT_LINE);
     d->irq_pin = pci_read8(d, PCI_INTERRUPT_PIN);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "drivers/pci/pci_decode.h"
+#include "drivers/pci/pci_msi.h"
 #include "drivers/pci/pci_regs.h"
 
 struct pci_device {
@@ -28,6 +29,7 @@ struct pci_device {
     uint8_t cap_msi;
     uint8_t cap_pcie;
     uint8_t cap_pm;
+    uint8_t secondary_bus, subordinate_bus; /* type 1 (bridge) headers only */
     struct pci_device *next;
     const char *driver; /* name of the driver that claimed it, or NULL */
 };
@@ -82,6 +84,25 @@ struct pci_msix_info {
 bool pci_msix_info(const struct pci_device *d, struct pci_msix_info *info);
 /* Sets MSI-X Enable and Function Mask in the capability's control word. */
 void pci_msix_control(const struct pci_device *d, bool enable, bool function_mask);
+
+/* Configuration access to a function (ctx: its struct pci_device) for the
+ * pure MSI code (pci_msi.h). */
+extern const struct pci_cfg_ops pci_device_cfg_ops;
+
+/* The bridge whose secondary bus is d's bus (same segment), or NULL when d
+ * sits on a root bus. */
+struct pci_device *pci_upstream_bridge(const struct pci_device *d);
+
+/*
+ * Memory decoding and bus mastering on every bridge from d up to the root
+ * complex: a bridge with Bus Master Enable clear does not forward d's DMA
+ * upstream, one with Memory Space clear does not forward d's MMIO [PCI-PCI
+ * Bridge 1.2 §3.2.5.2; PCIe 4.0 §7.5.1.1.3]. Firmware may leave them clear
+ * (DMA protection: tianocore/edk2 PR #10954, linuxboot/heads#48). Each
+ * bridge changed gets one line naming what was off and for whom ("who").
+ * Returns how many bridges were changed.
+ */
+unsigned pci_enable_upstream(const struct pci_device *d, const char *who);
 
 /* Does this machine have ECAM (extended config space)? */
 bool pci_has_ecam(void);

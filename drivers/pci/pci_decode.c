@@ -44,6 +44,25 @@ int pci_bar_decode(uint32_t lo, uint32_t lo_mask, uint32_t hi, uint32_t hi_mask,
     return 1;
 }
 
+#define PCI_VENDOR_INTEL 0x8086
+#define PCI_VENDOR_APPLE 0x106b
+
+enum pci_storage_kind pci_storage_kind(uint16_t vendor, uint16_t device, uint8_t class_code,
+                                       uint8_t subclass, uint8_t prog_if)
+{
+    if (class_code != PCI_CLASS_STORAGE)
+        return PCI_STORAGE_OTHER;
+    if (subclass == PCI_SUBCLASS_STORAGE_NVM && prog_if == PCI_PROG_IF_NVME)
+        return PCI_STORAGE_NVME;
+    if (vendor == PCI_VENDOR_APPLE && subclass == PCI_SUBCLASS_STORAGE_OTHER &&
+        (prog_if == PCI_PROG_IF_NVME || device == 0x2001 || device == 0x2003 ||
+         device == 0x2005))
+        return PCI_STORAGE_APPLE_NVME;
+    if (vendor == PCI_VENDOR_INTEL && subclass == PCI_SUBCLASS_STORAGE_RAID)
+        return PCI_STORAGE_INTEL_RAID;
+    return PCI_STORAGE_OTHER;
+}
+
 const char *pci_class_name(uint8_t class_code, uint8_t subclass, uint8_t prog_if)
 {
     static const struct {

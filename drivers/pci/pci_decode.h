@@ -28,6 +28,26 @@ int pci_bar_decode(uint32_t lo, uint32_t lo_mask, uint32_t hi, uint32_t hi_mask,
 /* "NVMe controller", "host bridge", ... or "class XX subclass YY". */
 const char *pci_class_name(uint8_t class_code, uint8_t subclass, uint8_t prog_if);
 
+/*
+ * What a storage function is to nvos, from its IDs and class code:
+ *   PCI_STORAGE_NVME        class 01/08/02 [NVMe over PCIe Transport 1.0 §3.3];
+ *   PCI_STORAGE_APPLE_NVME  Apple, class 01/80 (not 01/08) with prog-if 02
+ *                           (MacBook Air 7,1: getsolus/packages#77), or Apple's
+ *                           106b:2001/2003/2005 (Dunedan/mbp-2016-linux#9, #71);
+ *   PCI_STORAGE_INTEL_RAID  Intel, class 01/04: VMD or RST RAID mode, which
+ *                           hides NVMe drives (QubesOS/qubes-issues#6840,
+ *                           pop-os/iso#362);
+ *   PCI_STORAGE_OTHER       anything else.
+ */
+enum pci_storage_kind {
+    PCI_STORAGE_OTHER,
+    PCI_STORAGE_NVME,
+    PCI_STORAGE_APPLE_NVME,
+    PCI_STORAGE_INTEL_RAID,
+};
+enum pci_storage_kind pci_storage_kind(uint16_t vendor, uint16_t device, uint8_t class_code,
+                                       uint8_t subclass, uint8_t prog_if);
+
 /* "MSI-X", "PCI Express", ... or NULL. */
 const char *pci_capability_name(uint8_t id);
 

@@ -27,6 +27,7 @@
 #define PCI_PRIMARY_BUS 0x18
 #define PCI_SECONDARY_BUS 0x19
 #define PCI_SUBORDINATE_BUS 0x1A
+#define PCI_BRIDGE_CONTROL 0x3E
 
 #define PCI_COMMAND_IO (1u << 0)
 #define PCI_COMMAND_MEMORY (1u << 1)
@@ -35,6 +36,15 @@
 
 #define PCI_STATUS_INTERRUPT (1u << 3)
 #define PCI_STATUS_CAP_LIST (1u << 4)
+
+/* [PCI Code and ID Assignment 1.11 §1.2] classes nvos names in messages */
+#define PCI_CLASS_STORAGE 0x01
+#define PCI_SUBCLASS_STORAGE_RAID 0x04
+#define PCI_SUBCLASS_STORAGE_NVM 0x08
+#define PCI_SUBCLASS_STORAGE_OTHER 0x80
+#define PCI_PROG_IF_NVME 0x02
+#define PCI_CLASS_BRIDGE 0x06
+#define PCI_SUBCLASS_HOST_BRIDGE 0x00
 
 #define PCI_HEADER_TYPE_MASK 0x7F
 #define PCI_HEADER_TYPE_MULTIFUNCTION 0x80
@@ -53,6 +63,26 @@
 #define PCI_CAP_ID_PCIE 0x10
 #define PCI_CAP_ID_MSIX 0x11
 
+/* [PCI 3.0 §6.8.1] MSI capability: the layout after Message Address
+ * depends on "64-bit address capable" (bit 7) and "per-vector masking
+ * capable" (bit 8) of Message Control. */
+#define PCI_MSI_CONTROL 0x02
+#define PCI_MSI_ADDRESS_LO 0x04
+#define PCI_MSI_ADDRESS_HI 0x08   /* 64-bit layout only */
+#define PCI_MSI_DATA_32 0x08
+#define PCI_MSI_MASK_32 0x0C
+#define PCI_MSI_PENDING_32 0x10
+#define PCI_MSI_DATA_64 0x0C
+#define PCI_MSI_MASK_64 0x10
+#define PCI_MSI_PENDING_64 0x14
+#define PCI_MSI_CONTROL_ENABLE (1u << 0)
+#define PCI_MSI_CONTROL_MMC_SHIFT 1 /* Multiple Message Capable, log2 */
+#define PCI_MSI_CONTROL_MMC_MASK (7u << 1)
+#define PCI_MSI_CONTROL_MME_SHIFT 4 /* Multiple Message Enable, log2 */
+#define PCI_MSI_CONTROL_MME_MASK (7u << 4)
+#define PCI_MSI_CONTROL_64BIT (1u << 7)
+#define PCI_MSI_CONTROL_PVM (1u << 8)
+
 /* [PCI 3.0 §6.8.2] MSI-X capability */
 #define PCI_MSIX_CONTROL 0x02
 #define PCI_MSIX_TABLE 0x04
@@ -66,7 +96,7 @@
 #define PCI_MSIX_ENTRY_ADDR_HI 0x4
 #define PCI_MSIX_ENTRY_DATA 0x8
 #define PCI_MSIX_ENTRY_VECTOR_CONTROL 0xC
-#define PCI_MSIX_ENTRY_CTRL_MASKBIT 0x1u
+#define PCI_MSIX_ENTRY_CTRL_MASKBIT 0x1u /* bits 31:1 reserved: preserve them */
 
 /* [PCIe 4.0 §7.5.3] PCI Express capability */
 #define PCI_EXP_FLAGS 0x02

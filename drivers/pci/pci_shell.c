@@ -1,12 +1,17 @@
 /*
  * drivers/pci/pci_shell.c - "lspci": one line per function,
  *   BB:DD.F VVVV:DDDD class CCSSPP <description>
- * and with -v the BARs and capabilities below it (docs/shell.md).
+ * and with -v the BARs and capabilities below it (docs/shell.md); "pci"
+ * for configuration space, and an MSI delivery test.
  */
 #include <string.h>
 
 #include "drivers/pci/pci.h"
+#include "kernel/arch/mmio.h"
+#include "kernel/irq/irq.h"
 #include "kernel/kernel.h"
+#include "kernel/mm/vmm.h"
+#include "kernel/time/clock.h"
 #include "kernel/shell/shell.h"
 #include "lib/errno.h"
 #include "lib/parse.h"
@@ -59,6 +64,13 @@ static void print_verbose(const struct pci_device *d)
                     m.table_bir, m.table_offset, m.pba_bir, m.pba_offset,
                     (ctrl & PCI_MSIX_CONTROL_ENABLE) ? "enabled" : "disabled",
                     (ctrl & PCI_MSIX_CONTROL_FUNCTION_MASK) ? ", masked" : "");
+        } else if (id == PCI_CAP_ID_MSI) {
+            uint16_t ctrl = pci_read16(d, off + PCI_MSI_CONTROL);
+            struct pci_msi_info mi;
+            pci_msi_decode(off, ctrl, &mi);
+            kprintf(", %s-bit address, %u vector(s) capable%s, %s", mi.is64 ? "64" : "32",
+                    mi.vectors, mi.per_vector_mask ? ", per-vector mask" : "",
+                    (ctrl & PCI_MSI_CONTROL_ENABLE) ? "enabled" : "disabled");
         } else if (id == PCI_CAP_ID_PCIE) {
             uint16_t flags = pci_read16(d, off + PCI_EXP_FLAGS);
             kprintf(", version %u, %s", flags & 0xF,
@@ -111,8 +123,88 @@ static struct pci_device *device_by_name(const char *name)
     return NULL;
 }
 
+/*
+ * "pci msi-test BB:DD.F": MSI delivery end to end, on QEMU's educational
+ * device (1234:11e8, hw/misc/edu.c), the one QEMU device whose interrupt
+ * software can raise at will and which has MSI without MSI-X: BAR0 + 60h
+ * "raise interrupt" ORs the value into the status at 24h and sends the
+ * message; 64h acknowledges. The capability is programmed by the same
+ * pci_msi_program() the NVMe driver uses, with a vector of the kernel's.
+ */
+#define EDU_VENDOR 0x1234
+#define EDU_DEVICE 0x11e8
+#define EDU_IRQ_STATUS 0x24
+#define EDU_IRQ_RAISE 0x60
+#define EDU_IRQ_ACK 0x64
+
+struct msi_test {
+    uint8_t *bar;
+    volatile unsigned hits;
+};
+
+static void msi_test_irq(void *ctx)
+{
+    struct msi_test *t = ctx;
+    uint32_t status = mmio_read32(t->bar + EDU_IRQ_STATUS);
+    mmio_write32(t->bar + EDU_IRQ_ACK, status);
+    t->hits++;
+}
+
+static int msi_test(struct pci_device *d)
+{
+    if (d->vendor_id != EDU_VENDOR || d->device_id != EDU_DEVICE)
+        return shell_error(-EOPNOTSUPP, "pci: msi-test raises interrupts only on QEMU's edu device "
+                           "(1234:11e8), not %04x:%04x", d->vendor_id, d->device_id);
+    if (d->cap_msi == 0 || d->bars[0].size < 0x100 || d->bars[0].is_io)
+        return shell_error(-ENODEV, "pci: the edu device has no MSI capability or no BAR0");
+    static struct msi_test t;
+    t.bar = vmm_map_mmio(d->bars[0].base, 0x100);
+    if (t.bar == NULL)
+        return shell_error(-ENOMEM, "pci: cannot map BAR0");
+    t.hits = 0;
+    struct pci_msi_info mi;
+    pci_msi_decode(d->cap_msi, pci_read16(d, d->cap_msi + PCI_MSI_CONTROL), &mi);
+    int kv = irq_alloc_vector(msi_test_irq, &t, "msi-test");
+    if (kv < 0)
+        return shell_error(kv, "pci: no free interrupt vector");
+    pci_enable_memory(d);
+    pci_enable_bus_master(d); /* the message is a memory write by the device */
+    int err = pci_msi_program(&pci_device_cfg_ops, d, &mi, irq_msi_address(),
+                              (uint16_t)irq_msi_data(kv));
+    if (err) {
+        irq_free_vector(kv);
+        return shell_error(err, "pci: cannot program MSI");
+    }
+    pci_set_intx_disable(d, true);
+    const unsigned rounds = 3;
+    for (unsigned i = 0; i < rounds; i++) {
+        unsigned before = t.hits;
+        mmio_write32(t.bar + EDU_IRQ_RAISE, 1u << i);
+        struct deadline dl = deadline_in_ns(100 * NSEC_PER_MSEC);
+        while (t.hits == before && !deadline_passed(dl))
+            cpu_pause();
+        if (t.hits == before)
+            break;
+    }
+    pci_msi_disable(&pci_device_cfg_ops, d, &mi);
+    irq_free_vector(kv);
+    if (t.hits != rounds)
+        return shell_error(-ETIMEDOUT, "pci: %u of %u MSI messages arrived within 100 ms",
+                           t.hits, rounds);
+    kprintf("MSI: %u of %u messages delivered to vector %#x (%s-bit address, %u vector(s) "
+            "capable%s)\n", t.hits, rounds, kv, mi.is64 ? "64" : "32", mi.vectors,
+            mi.per_vector_mask ? ", per-vector mask" : "");
+    return 0;
+}
+
 static int cmd_pci(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "msi-test") == 0) {
+        struct pci_device *d = device_by_name(argv[2]);
+        if (d == NULL)
+            return shell_error(-ENODEV, "pci: no function %s (see lspci)", argv[2]);
+        return msi_test(d);
+    }
     bool write = argc >= 2 && strcmp(argv[1], "write") == 0;
     bool read = argc >= 2 && strcmp(argv[1], "read") == 0;
     if ((!read && !write) || argc < 4)
@@ -143,5 +235,8 @@ static int cmd_pci(int argc, char **argv)
     kprintf("%s %#05x: 0x%0*x\n", argv[2], off, (int)width * 2, v);
     return 0;
 }
-SHELL_COMMAND(pci, "pci", "read BB:DD.F OFFSET [WIDTH] | write BB:DD.F OFFSET VALUE [WIDTH]",
-              "read or write PCI configuration space (WIDTH 1, 2 or 4 bytes; default 4)", cmd_pci);
+SHELL_COMMAND(pci, "pci",
+              "read BB:DD.F OFFSET [WIDTH] | write BB:DD.F OFFSET VALUE [WIDTH] | "
+              "msi-test BB:DD.F",
+              "read or write PCI configuration space (WIDTH 1, 2 or 4 bytes; default 4); "
+              "msi-test: MSI delivery on QEMU's edu device", cmd_pci);

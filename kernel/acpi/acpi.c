@@ -4,6 +4,7 @@
  * Implements the reading of: RSDP [ACPI 6.4 §5.2.5], RSDT/XSDT [§5.2.7-8],
  * the system description table header [§5.2.6], FADT [§5.2.9], MADT
  * [§5.2.12], HPET [IA-PC HPET 1.0a §3.2.4], MCFG [PCI Firmware 3.2 §4.1.2],
+ * DMAR [Intel VT-d 4.1 §8.1-8.3], IVRS [AMD I/O Virtualization 3.08 §5.2],
  * and the \_S5 package in the DSDT [§7.4.2] by a byte scan of the AML (no
  * interpreter). Every length comes from firmware and is checked before use.
  */
@@ -206,6 +207,77 @@ static void parse_fadt(struct parser *ps, const uint8_t *t, uint32_t len)
         o->pm1a_cnt_port = (uint32_t)rd64(t + 176); /* X_PM1a_CNT_BLK */
 }
 
+static void add_iommu(struct parser *ps, uint8_t kind, uint8_t flags, uint16_t segment,
+                      uint64_t base)
+{
+    struct acpi_info *o = ps->out;
+    if (base == 0) {
+        warnf(ps, "IOMMU entry with register base 0 skipped");
+        return;
+    }
+    for (unsigned i = 0; i < o->iommu_count; i++)
+        if (o->iommus[i].base == base && o->iommus[i].segment == segment)
+            return; /* the same unit described again (IVHD 10h and 11h/40h) */
+    if (o->iommu_count >= ACPI_MAX_IOMMUS) {
+        warnf(ps, "more than 8 IOMMU units; the rest are ignored");
+        return;
+    }
+    o->iommus[o->iommu_count].kind = kind;
+    o->iommus[o->iommu_count].flags = flags;
+    o->iommus[o->iommu_count].segment = segment;
+    o->iommus[o->iommu_count].base = base;
+    o->iommu_count++;
+}
+
+/* [VT-d 4.1 §8.1] header, HAW at 36, flags at 37, 10 reserved bytes, then
+ * remapping structures (2-byte type, 2-byte length); [§8.3] DRHD (type 0):
+ * flags at 4, segment at 6, register base at 8; 16 bytes before its scope. */
+static void parse_dmar(struct parser *ps, const uint8_t *t, uint32_t len)
+{
+    struct acpi_info *o = ps->out;
+    if (len < 48) {
+        warnf(ps, "DMAR too short");
+        return;
+    }
+    o->have_dmar = true;
+    o->dmar_host_address_width = (uint8_t)(t[36] + 1);
+    o->dmar_flags = t[37];
+    for (uint32_t off = 48; off + 4 <= len;) {
+        uint16_t type = rd16(t + off), elen = rd16(t + off + 2);
+        if (elen < 4 || off + elen > len) {
+            warnf(ps, "DMAR structure runs past the table; rest ignored");
+            return;
+        }
+        if (type == 0 && elen >= 16)
+            add_iommu(ps, ACPI_IOMMU_VTD, t[off + 4], rd16(t + off + 6), rd64(t + off + 8));
+        off += elen;
+    }
+}
+
+/* [AMD IOMMU 3.08 §5.2.1] header, IVinfo at 36, 8 reserved bytes, then
+ * IVDBs (1-byte type, 1-byte flags, 2-byte length); [§5.2.2.1-2] IVHD
+ * types 10h, 11h, 40h: register base at 8, segment group at 16. IVMD
+ * (20h-22h) blocks describe memory, not units. */
+static void parse_ivrs(struct parser *ps, const uint8_t *t, uint32_t len)
+{
+    if (len < 48) {
+        warnf(ps, "IVRS too short");
+        return;
+    }
+    ps->out->have_ivrs = true;
+    for (uint32_t off = 48; off + 4 <= len;) {
+        uint8_t type = t[off];
+        uint16_t elen = rd16(t + off + 2);
+        if (elen < 4 || off + elen > len) {
+            warnf(ps, "IVRS block runs past the table; rest ignored");
+            return;
+        }
+        if ((type == 0x10 || type == 0x11 || type == 0x40) && elen >= 24)
+            add_iommu(ps, ACPI_IOMMU_AMDVI, t[off + 1], rd16(t + off + 16), rd64(t + off + 8));
+        off += elen;
+    }
+}
+
 /* [ACPI 6.4 §20.2.4] PkgLength: returns bytes consumed, 0 if malformed. */
 static size_t aml_pkg_length(const uint8_t *p, size_t avail, uint32_t *value)
 {
@@ -345,6 +417,10 @@ static void parse_table(struct parser *ps, uint64_t phys)
         parse_mcfg(ps, t, len);
     else if (memcmp(t, "FACP", 4) == 0)
         parse_fadt(ps, t, len);
+    else if (memcmp(t, "DMAR", 4) == 0)
+        parse_dmar(ps, t, len);
+    else if (memcmp(t, "IVRS", 4) == 0)
+        parse_ivrs(ps, t, len);
     else if (memcmp(t, "HPET", 4) == 0 && len >= 56 && t[40] == 0 /* memory space */)
         ps->out->hpet_phys = rd64(t + 44);
     else if (memcmp(t, "SPCR", 4) == 0)

@@ -3,7 +3,7 @@
  *
  * RSDP -> XSDT (or RSDT) -> MADT (APICs, interrupt source overrides), MCFG
  * (PCI Express ECAM), FADT (power-off and reset registers, DSDT -> \_S5),
- * HPET. The parser is pure: it reaches physical memory only through the
+ * HPET, DMAR and IVRS (where the IOMMUs' registers are). The parser is pure: it reaches physical memory only through the
  * caller's map function, so the host tests run it on tables captured from
  * QEMU's SeaBIOS and OVMF (tests/host/data/acpi/).
  */
@@ -19,6 +19,7 @@
 #define ACPI_MAX_OVERRIDES 24
 #define ACPI_MAX_CPUS 64
 #define ACPI_MAX_MCFG 8
+#define ACPI_MAX_IOMMUS 8
 
 /* [ACPI 6.4 §5.2.3.2] Generic Address Structure (the fields we use) */
 struct acpi_gas {
@@ -101,10 +102,33 @@ struct acpi_info {
     uint8_t spcr_interface; /* 0 = 16550, 1 = 16450, 0x12 = 16550 with GAS width */
     struct acpi_gas spcr_base;
     uint32_t spcr_baud;     /* 0: as the firmware left it */
+
+    /* IOMMUs: DMAR DRHD units [Intel VT-d 4.1 §8.1, §8.3] and IVRS IVHD
+     * blocks [AMD IOMMU 3.08 §5.2.2, §5.2.2.1-2], one entry per register
+     * set (IVHD types 10h/11h/40h describing the same unit count once). */
+    bool have_dmar, have_ivrs;
+    uint8_t dmar_host_address_width; /* bits, HAW + 1 */
+    uint8_t dmar_flags;              /* ACPI_DMAR_* */
+    unsigned iommu_count;
+    struct {
+        uint8_t kind;     /* ACPI_IOMMU_VTD or ACPI_IOMMU_AMDVI */
+        uint8_t flags;    /* DRHD: INCLUDE_PCI_ALL; IVHD: the block's flags */
+        uint16_t segment;
+        uint64_t base;    /* register base address */
+    } iommus[ACPI_MAX_IOMMUS];
 };
 #define ACPI_SPCR_16550 0x00
 #define ACPI_SPCR_16450 0x01
 #define ACPI_SPCR_16550_GAS 0x12
+
+#define ACPI_IOMMU_VTD 1
+#define ACPI_IOMMU_AMDVI 2
+/* [VT-d 4.1 §8.1] DMAR Flags */
+#define ACPI_DMAR_INTR_REMAP (1u << 0)
+#define ACPI_DMAR_X2APIC_OPT_OUT (1u << 1)
+#define ACPI_DMAR_DMA_CTRL_PLATFORM_OPT_IN (1u << 2)
+/* [VT-d 4.1 §8.3] DRHD Flags */
+#define ACPI_DRHD_INCLUDE_PCI_ALL (1u << 0)
 
 /* [ACPI 6.4 Table 5.23] Local APIC / x2APIC flags */
 #define ACPI_MADT_ENABLED (1u << 0)
@@ -142,5 +166,7 @@ const struct acpi_info *acpi_get(void);
 size_t acpi_rsdp(const uint8_t **bytes, uint64_t *phys);
 /* Maps a table's bytes (cached) for callers that read tables themselves. */
 const void *acpi_map_table(uint64_t phys, size_t len);
+/* IOMMU units found translating DMA at boot (read once by acpi_init). */
+unsigned acpi_iommus_translating(void);
 
 #endif

@@ -6,16 +6,32 @@
  * prescribes: the first KiB of the EBDA, then 0xE0000-0xFFFFF, on 16-byte
  * boundaries. Tables are mapped cached through the MMIO window, because
  * firmware may keep them in ranges the memory map calls reserved.
+ *
+ * Then the IOMMUs the DMAR/IVRS tables list are asked whether firmware left
+ * them translating [Intel VT-d 4.1 §11.4.4.2 Global Status: TES, bit 31;
+ * AMD IOMMU 3.08 §3.4.3 Control Register (MMIO 0018h): IommuEn, bit 0]:
+ * nvos programs no IOMMU, so a translating one makes device DMA go through
+ * tables nvos does not own and, typically, never land (Dasharo/docs PR
+ * #474: "Keep IOMMU enabled when transfer control to OS"; tianocore/edk2
+ * #9870). Registers are only read.
  */
 #include <string.h>
 
 #include "boot/boot_info.h"
 #include "kernel/acpi/acpi.h"
+#include "kernel/arch/mmio.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/vmm.h"
 #include "lib/errno.h"
 
+#define VTD_GSTS 0x1C
+#define VTD_GSTS_TES (1u << 31)
+#define VTD_GSTS_IRES (1u << 25)
+#define AMDVI_CONTROL 0x18
+#define AMDVI_CONTROL_IOMMU_EN (1u << 0)
+
 static struct acpi_info acpi;
+static unsigned iommus_translating;
 static bool acpi_ok;
 static uint8_t rsdp_copy[36];
 static size_t rsdp_copy_len;
@@ -62,6 +78,42 @@ static bool find_rsdp_bios(uint8_t out[36], uint64_t *phys)
     return false;
 }
 
+/* One line per IOMMU unit: where it is and whether it translates. */
+static void report_iommus(const struct acpi_info *a)
+{
+    for (unsigned i = 0; i < a->iommu_count; i++) {
+        bool vtd = a->iommus[i].kind == ACPI_IOMMU_VTD;
+        const char *what = vtd ? "Intel VT-d (DMAR)" : "AMD-Vi (IVRS)";
+        const uint8_t *regs = vmm_map_mmio(a->iommus[i].base, 0x1000);
+        if (regs == NULL) {
+            kprintf("iommu: %s unit at %#llx: cannot map its registers\n", what,
+                    (unsigned long long)a->iommus[i].base);
+            continue;
+        }
+        uint32_t v = mmio_read32(regs + (vtd ? VTD_GSTS : AMDVI_CONTROL));
+        if (v == 0xFFFFFFFFu) {
+            kprintf("iommu: %s unit at %#llx (segment %u): registers read all ones; state "
+                    "unknown\n", what, (unsigned long long)a->iommus[i].base,
+                    a->iommus[i].segment);
+            continue;
+        }
+        bool on = vtd ? (v & VTD_GSTS_TES) != 0 : (v & AMDVI_CONTROL_IOMMU_EN) != 0;
+        if (on)
+            iommus_translating++;
+        kprintf("iommu: %s unit at %#llx (segment %u): DMA translation %s%s\n", what,
+                (unsigned long long)a->iommus[i].base, a->iommus[i].segment,
+                on ? "ON, left by firmware: device DMA may never reach memory; turn off the "
+                     "firmware's \"keep IOMMU/DMA protection at OS handoff\" (or VT-d/AMD-Vi)"
+                   : "off",
+                vtd && (v & VTD_GSTS_IRES) ? "; interrupt remapping on" : "");
+    }
+}
+
+unsigned acpi_iommus_translating(void)
+{
+    return iommus_translating;
+}
+
 int acpi_init(const struct boot_info *bi)
 {
     uint8_t rsdp[36];
@@ -91,6 +143,7 @@ int acpi_init(const struct boot_info *bi)
             acpi.rsdp_revision, acpi.oem_id, acpi.root_is_xsdt ? "XSDT" : "RSDT",
             (unsigned long long)acpi.root_phys, acpi.table_count, acpi.cpu_count,
             acpi.ioapic_count, acpi.mcfg_count, acpi.hpet_phys ? ", HPET" : "");
+    report_iommus(&acpi);
     return 0;
 }
 

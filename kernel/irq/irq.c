@@ -8,7 +8,8 @@
  * or in x2APIC (MSR) mode [SDM §11.12] when the firmware left it on, when an
  * APIC ID needs more than 8 bits, or when asked (apic.x2apic=1); every CPU
  * uses the same mode. The 8259 PICs are remapped out of the exception range
- * and fully masked. Device interrupts all go to CPU 0; the vector table is
+ * and fully masked. A level-triggered I/O APIC line may carry several
+ * devices (PCI INTx is wire-ORed): its vector then calls every handler. Device interrupts all go to CPU 0; the vector table is
  * shared by all CPUs and its changes are serialized by one lock.
  */
 #include "kernel/irq/irq.h"
@@ -71,13 +72,28 @@
 #define RED_LEVEL (1ull << 15)
 #define RED_ACTIVE_LOW (1ull << 13)
 
+/* A further handler on a shared, level-triggered I/O APIC line. */
+struct irq_action {
+    irq_handler_fn handler;
+    void *ctx;
+    const char *name;
+    struct irq_action *next;
+    bool used;
+};
+#define IRQ_MAX_SHARED 32
+
 struct vector_slot {
     irq_handler_fn handler;
     void *ctx;
     const char *name;
     uint64_t count;
     int32_t gsi; /* -1 unless routed from an I/O APIC line */
+    struct irq_action *shared; /* more handlers on the same line, in order */
+    bool level;
+    bool active_low;
 };
+
+static struct irq_action shared_actions[IRQ_MAX_SHARED];
 
 static struct vector_slot vectors[256];
 static struct spinlock vectors_lock = SPINLOCK_INIT("irq table");
@@ -213,8 +229,10 @@ int irq_init(void)
             panic("irq: cannot map the local APIC");
     }
 
-    vectors[VEC_LAPIC_TIMER] = (struct vector_slot){ timer_irq, NULL, "lapic-timer", 0, -1 };
-    vectors[VEC_LAPIC_ERROR] = (struct vector_slot){ error_irq, NULL, "lapic-error", 0, -1 };
+    vectors[VEC_LAPIC_TIMER] =
+        (struct vector_slot){ timer_irq, NULL, "lapic-timer", 0, -1, NULL, false, false };
+    vectors[VEC_LAPIC_ERROR] =
+        (struct vector_slot){ error_irq, NULL, "lapic-error", 0, -1, NULL, false, false };
     lapic_enable_this_cpu();
     lapic_ready = true;
     calibrate_lapic_timer();
@@ -330,7 +348,7 @@ int irq_alloc_vector(irq_handler_fn handler, void *ctx, const char *name)
     bool on = spin_lock_irqsave(&vectors_lock);
     for (int v = VEC_DYNAMIC_FIRST; v <= VEC_DYNAMIC_LAST; v++) {
         if (vectors[v].handler == NULL) {
-            vectors[v] = (struct vector_slot){ handler, ctx, name, 0, -1 };
+            vectors[v] = (struct vector_slot){ handler, ctx, name, 0, -1, NULL, false, false };
             spin_unlock_irqrestore(&vectors_lock, on);
             return v;
         }
@@ -342,7 +360,7 @@ int irq_alloc_vector(irq_handler_fn handler, void *ctx, const char *name)
 void irq_set_fixed_vector(int v, irq_handler_fn handler, void *ctx, const char *name)
 {
     bool on = spin_lock_irqsave(&vectors_lock);
-    vectors[v] = (struct vector_slot){ handler, ctx, name, 0, -1 };
+    vectors[v] = (struct vector_slot){ handler, ctx, name, 0, -1, NULL, false, false };
     spin_unlock_irqrestore(&vectors_lock, on);
 }
 
@@ -355,7 +373,9 @@ void irq_free_vector(int v)
     bool on = spin_lock_irqsave(&vectors_lock);
     if (vectors[v].gsi >= 0)
         gsi_mask_locked((uint32_t)vectors[v].gsi, true);
-    vectors[v] = (struct vector_slot){ NULL, NULL, NULL, 0, -1 };
+    for (struct irq_action *a = vectors[v].shared; a; a = a->next)
+        a->used = false;
+    vectors[v] = (struct vector_slot){ NULL, NULL, NULL, 0, -1, NULL, false, false };
     spin_unlock_irqrestore(&vectors_lock, on);
 }
 
@@ -389,6 +409,44 @@ uint32_t irq_isa_to_gsi(unsigned isa_irq, enum irq_trigger *trigger, enum irq_po
     return isa_irq;
 }
 
+/* Chains handler onto the vector already serving gsi, if there is one:
+ * the vector, -EBUSY if the line cannot be shared, 0 if not routed yet.
+ * Only level-triggered lines are shared [PCI 3.0 §2.2.6: INTx is level,
+ * active low, and may be wire-ORed]: an edge line's second device would
+ * lose edges while the first holds it. */
+static int chain_on_routed_gsi(uint32_t gsi, enum irq_trigger trigger,
+                               enum irq_polarity polarity, irq_handler_fn handler, void *ctx,
+                               const char *name)
+{
+    int found = 0;
+    bool on = spin_lock_irqsave(&vectors_lock);
+    for (int v = VEC_DYNAMIC_FIRST; v <= VEC_DYNAMIC_LAST && !found; v++) {
+        struct vector_slot *s = &vectors[v];
+        if (s->handler == NULL || s->gsi != (int32_t)gsi)
+            continue;
+        if (trigger != IRQ_LEVEL || !s->level || s->active_low != (polarity == IRQ_ACTIVE_LOW)) {
+            found = -EBUSY;
+            break;
+        }
+        struct irq_action *a = NULL;
+        for (unsigned i = 0; i < IRQ_MAX_SHARED && a == NULL; i++)
+            if (!shared_actions[i].used)
+                a = &shared_actions[i];
+        if (a == NULL) {
+            found = -ENOSPC;
+            break;
+        }
+        *a = (struct irq_action){ handler, ctx, name, NULL, true };
+        struct irq_action **tail = &s->shared;
+        while (*tail)
+            tail = &(*tail)->next;
+        __atomic_store_n(tail, a, __ATOMIC_RELEASE); /* complete before it is seen */
+        found = v;
+    }
+    spin_unlock_irqrestore(&vectors_lock, on);
+    return found;
+}
+
 int irq_route_gsi(uint32_t gsi, enum irq_trigger trigger, enum irq_polarity polarity,
                   irq_handler_fn handler, void *ctx, const char *name)
 {
@@ -396,6 +454,9 @@ int irq_route_gsi(uint32_t gsi, enum irq_trigger trigger, enum irq_polarity pola
     struct ioapic *io = ioapic_for(gsi, &line);
     if (io == NULL)
         return -ENODEV;
+    int shared = chain_on_routed_gsi(gsi, trigger, polarity, handler, ctx, name);
+    if (shared != 0)
+        return shared;
     int v = irq_alloc_vector(handler, ctx, name);
     if (v < 0)
         return v;
@@ -406,10 +467,61 @@ int irq_route_gsi(uint32_t gsi, enum irq_trigger trigger, enum irq_polarity pola
         red |= RED_ACTIVE_LOW;
     bool on = spin_lock_irqsave(&vectors_lock);
     vectors[v].gsi = (int32_t)gsi;
+    vectors[v].level = trigger == IRQ_LEVEL;
+    vectors[v].active_low = polarity == IRQ_ACTIVE_LOW;
     ioapic_write(io, IOAPIC_REDTBL(line) + 1, (uint32_t)(red >> 32));
     ioapic_write(io, IOAPIC_REDTBL(line), (uint32_t)red);
     spin_unlock_irqrestore(&vectors_lock, on);
     return v;
+}
+
+void irq_unroute_gsi(uint32_t gsi, irq_handler_fn handler, void *ctx)
+{
+    bool on = spin_lock_irqsave(&vectors_lock);
+    for (int v = VEC_DYNAMIC_FIRST; v <= VEC_DYNAMIC_LAST; v++) {
+        struct vector_slot *s = &vectors[v];
+        if (s->handler == NULL || s->gsi != (int32_t)gsi)
+            continue;
+        if (s->handler == handler && s->ctx == ctx) {
+            struct irq_action *first = s->shared;
+            if (first == NULL) { /* the last user: the line goes quiet */
+                gsi_mask_locked(gsi, true);
+                *s = (struct vector_slot){ NULL, NULL, NULL, 0, -1, NULL, false, false };
+            } else { /* the next handler takes the slot */
+                s->handler = first->handler;
+                s->ctx = first->ctx;
+                s->name = first->name;
+                s->shared = first->next;
+                first->used = false;
+            }
+            break;
+        }
+        for (struct irq_action **pp = &s->shared; *pp; pp = &(*pp)->next) {
+            if ((*pp)->handler == handler && (*pp)->ctx == ctx) {
+                struct irq_action *a = *pp;
+                *pp = a->next;
+                a->used = false;
+                break;
+            }
+        }
+        break;
+    }
+    spin_unlock_irqrestore(&vectors_lock, on);
+}
+
+unsigned irq_gsi_handlers(uint32_t gsi)
+{
+    unsigned n = 0;
+    bool on = spin_lock_irqsave(&vectors_lock);
+    for (int v = VEC_DYNAMIC_FIRST; v <= VEC_DYNAMIC_LAST; v++) {
+        if (vectors[v].handler == NULL || vectors[v].gsi != (int32_t)gsi)
+            continue;
+        n = 1;
+        for (struct irq_action *a = vectors[v].shared; a; a = a->next)
+            n++;
+    }
+    spin_unlock_irqrestore(&vectors_lock, on);
+    return n;
 }
 
 /* IOREGSEL/IOWIN pairs must not interleave: callers hold vectors_lock. */
@@ -466,6 +578,10 @@ void irq_dispatch(unsigned vector)
     __atomic_fetch_add(&s->count, 1, __ATOMIC_RELAXED); /* any CPU may take it */
     if (s->handler)
         s->handler(s->ctx);
+    /* A shared line: every device on it is asked; each checks its own. */
+    for (struct irq_action *a = __atomic_load_n(&s->shared, __ATOMIC_ACQUIRE); a;
+         a = __atomic_load_n(&a->next, __ATOMIC_ACQUIRE))
+        a->handler(a->ctx);
     if (lapic_ready)
         lapic_write(LAPIC_EOI, 0);
 }
@@ -481,10 +597,13 @@ void irq_print_table(void)
     for (int v = 32; v < 256; v++) {
         if (vectors[v].handler == NULL)
             continue;
-        if (vectors[v].gsi >= 0)
-            kprintf("0x%02x %-4d %-12llu %s\n", v, vectors[v].gsi,
+        if (vectors[v].gsi >= 0) {
+            kprintf("0x%02x %-4d %-12llu %s", v, vectors[v].gsi,
                     (unsigned long long)vectors[v].count, vectors[v].name);
-        else
+            for (const struct irq_action *a = vectors[v].shared; a; a = a->next)
+                kprintf(" %s", a->name);
+            kprintf("%s\n", vectors[v].shared ? " (shared)" : "");
+        } else
             kprintf("0x%02x -    %-12llu %s\n", v, (unsigned long long)vectors[v].count,
                     vectors[v].name);
     }

@@ -3,8 +3,9 @@
  *
  * xAPIC or x2APIC mode, the same on every CPU. Vectors 0x30-0xEF are handed
  * out by irq_alloc_vector() to whoever asks (I/O APIC lines, MSI-X entries);
- * each has one handler, called with interrupts off on whichever CPU the
- * interrupt was sent to (device interrupts: CPU 0), followed by the EOI.
+ * each has one handler (a shared level-triggered I/O APIC line: a chain of
+ * them), called with interrupts off on whichever CPU the interrupt was sent
+ * to (device interrupts: CPU 0), followed by the EOI.
  */
 #ifndef NVOS_KERNEL_IRQ_IRQ_H
 #define NVOS_KERNEL_IRQ_IRQ_H
@@ -29,9 +30,19 @@ int irq_route_isa(unsigned isa_irq, irq_handler_fn handler, void *ctx, const cha
 
 enum irq_trigger { IRQ_EDGE, IRQ_LEVEL };
 enum irq_polarity { IRQ_ACTIVE_HIGH, IRQ_ACTIVE_LOW };
-/* Routes global system interrupt gsi to a new vector; returns the vector. */
+/*
+ * Routes global system interrupt gsi to a vector; returns the vector. A
+ * line already routed is shared when both ask for level triggering with
+ * the same polarity: the handler joins the vector's chain (every handler
+ * runs on each interrupt and must check its own device); -EBUSY otherwise.
+ */
 int irq_route_gsi(uint32_t gsi, enum irq_trigger trigger, enum irq_polarity polarity,
                   irq_handler_fn handler, void *ctx, const char *name);
+/* Takes one handler off gsi; the last one out masks the line and frees the
+ * vector. (irq_free_vector() on a routed vector drops every handler.) */
+void irq_unroute_gsi(uint32_t gsi, irq_handler_fn handler, void *ctx);
+/* How many handlers gsi has (0: not routed). */
+unsigned irq_gsi_handlers(uint32_t gsi);
 /* Masks or unmasks an I/O APIC line set up by irq_route_*(). */
 void irq_gsi_mask(uint32_t gsi, bool masked);
 /* The GSI an ISA IRQ arrives on, after MADT interrupt source overrides. */

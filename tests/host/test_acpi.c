@@ -2,7 +2,7 @@
  * Host test: kernel/acpi/acpi.c on the ACPI tables QEMU's SeaBIOS and OVMF
  * build (captured by tools/capture_acpi.py into tests/host/data/acpi/), on
  * damaged copies of them, on a synthetic MADT (processor entries) and on
- * synthetic \_S5 AML.
+ * synthetic \_S5 AML, and on synthetic DMAR and IVRS tables.
  *
  * usage: test_acpi DATA_DIR
  */
@@ -82,7 +82,8 @@ static const void *map(uint64_t phys, size_t len, void *ctx)
 
 static void warn(void *ctx, const char *msg)
 {
-    (void)msg;
+    if (getenv("TEST_ACPI_VERBOSE"))
+        fprintf(stderr, "warning: %s\n", msg);
     ((struct capture *)ctx)->warnings++;
 }
 
@@ -254,6 +255,157 @@ static void test_madt_cpus(const char *dir)
     unload(&c);
 }
 
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Puts a synthetic table (signature sig, body from offset 36) in the place
+ * of the capture's HPET, whose RSDT entry then leads to it. */
+static void swap_in(struct capture *c, const char *sig, const uint8_t *t, size_t len)
+{
+    struct table *h = find(c, "HPET");
+    CHECK(h != NULL);
+    uint8_t *b = calloc(1, len);
+    memcpy(b, t, len);
+    memcpy(b, sig, 4);
+    b[4] = (uint8_t)len;
+    b[5] = (uint8_t)(len >> 8);
+    b[8] = 1;
+    uint8_t sum = 0;
+    for (size_t i = 0; i < len; i++)
+        sum = (uint8_t)(sum + b[i]);
+    b[9] = (uint8_t)-sum;
+    free(h->bytes);
+    h->bytes = b;
+    h->len = len;
+    /* Longer than the HPET, it now covers the tables after it: last in the
+     * list, so map() finds those first at their own addresses. */
+    struct table moved = *h;
+    *h = c->t[c->n - 1];
+    c->t[c->n - 1] = moved;
+}
+
+/* Parses the SeaBIOS q35 capture with t in place of its HPET; returns the
+ * number of warnings. */
+static int parse_with(const char *dir, const char *sig, const uint8_t *t, size_t len,
+                      struct acpi_info *a)
+{
+    struct capture c;
+    load(&c, dir, "seabios-q35");
+    swap_in(&c, sig, t, len);
+    CHECK_EQ(parse(&c, a), 0);
+    int warnings = c.warnings;
+    unload(&c);
+    return warnings;
+}
+
+/* DMAR [VT-d 4.1 §8]: two DRHD units (one with a device scope), an RMRR
+ * that is not a unit; then the same with the last structure cut short. */
+static void test_dmar(const char *dir)
+{
+    struct acpi_info a;
+    uint8_t t[48 + 24 + 16 + 24];
+    memset(t, 0, sizeof(t));
+    t[36] = 38;   /* HAW: 39-bit host addresses */
+    t[37] = ACPI_DMAR_INTR_REMAP | ACPI_DMAR_DMA_CTRL_PLATFORM_OPT_IN;
+    uint8_t *e = t + 48;
+    put16(e, 0);  /* DRHD, INCLUDE_PCI_ALL, segment 0, with an 8-byte scope */
+    put16(e + 2, 24);
+    e[4] = ACPI_DRHD_INCLUDE_PCI_ALL;
+    put16(e + 6, 0);
+    put64(e + 8, 0xfed90000ull);
+    e[16] = 1;    /* scope: PCI endpoint 00:02.0 */
+    e[17] = 8;
+    e[22] = 2;
+    e += 24;
+    put16(e, 0);  /* DRHD, segment 1, above 4 GiB */
+    put16(e + 2, 16);
+    put16(e + 6, 1);
+    put64(e + 8, 0x1fed91000ull);
+    e += 16;
+    put16(e, 1);  /* RMRR: reserved memory, not a unit */
+    put16(e + 2, 24);
+    put64(e + 8, 0x7f000000ull);
+
+    CHECK_EQ(parse_with(dir, "DMAR", t, sizeof(t), &a), 0);
+    CHECK(a.have_dmar && !a.have_ivrs);
+    CHECK_EQ(a.dmar_host_address_width, 39);
+    CHECK_EQ(a.dmar_flags, ACPI_DMAR_INTR_REMAP | ACPI_DMAR_DMA_CTRL_PLATFORM_OPT_IN);
+    CHECK_EQ(a.iommu_count, 2);
+    CHECK_EQ(a.iommus[0].kind, ACPI_IOMMU_VTD);
+    CHECK_EQ(a.iommus[0].base, 0xfed90000ull);
+    CHECK_EQ(a.iommus[0].segment, 0);
+    CHECK_EQ(a.iommus[0].flags, ACPI_DRHD_INCLUDE_PCI_ALL);
+    CHECK_EQ(a.iommus[1].base, 0x1fed91000ull);
+    CHECK_EQ(a.iommus[1].segment, 1);
+    CHECK_EQ(a.hpet_phys, 0); /* the HPET's place is taken */
+
+    /* The RMRR claims 200 bytes: the units before it stay, one warning. */
+    put16(t + 48 + 24 + 16 + 2, 200);
+    CHECK_EQ(parse_with(dir, "DMAR", t, sizeof(t), &a), 1);
+    CHECK_EQ(a.iommu_count, 2);
+
+    /* A DRHD with a zero length would loop forever; one with base 0 is skipped. */
+    put16(t + 48 + 2, 0);
+    CHECK_EQ(parse_with(dir, "DMAR", t, sizeof(t), &a), 1);
+    CHECK_EQ(a.iommu_count, 0);
+    put16(t + 48 + 2, 24);
+    put64(t + 48 + 8, 0);
+    put16(t + 48 + 24 + 16 + 2, 24);
+    CHECK_EQ(parse_with(dir, "DMAR", t, sizeof(t), &a), 1);
+    CHECK_EQ(a.iommu_count, 1);
+    CHECK_EQ(a.iommus[0].base, 0x1fed91000ull);
+}
+
+/* IVRS [AMD IOMMU 3.08 §5.2]: one unit described by IVHD 10h and again by
+ * 11h (counted once), an IVMD (not a unit), a second unit by IVHD 40h. */
+static void test_ivrs(const char *dir)
+{
+    struct acpi_info a;
+    uint8_t t[48 + 24 + 40 + 32 + 40];
+    memset(t, 0, sizeof(t));
+    t[36] = 0x40; /* IVinfo: 48-bit virtual addresses */
+    uint8_t *e = t + 48;
+    e[0] = 0x10;
+    e[1] = 0xb0;
+    put16(e + 2, 24);
+    put16(e + 4, 0x0002); /* the IOMMU is 00:00.2 */
+    put16(e + 6, 0x40);
+    put64(e + 8, 0xfeb80000ull);
+    e += 24;
+    e[0] = 0x11;
+    put16(e + 2, 40);
+    put64(e + 8, 0xfeb80000ull);
+    e += 40;
+    e[0] = 0x20;
+    put16(e + 2, 32);
+    e += 32;
+    e[0] = 0x40;
+    put16(e + 2, 40);
+    put64(e + 8, 0xfeb81000ull);
+    put16(e + 16, 2);
+
+    CHECK_EQ(parse_with(dir, "IVRS", t, sizeof(t), &a), 0);
+    CHECK(a.have_ivrs && !a.have_dmar);
+    CHECK_EQ(a.iommu_count, 2);
+    CHECK_EQ(a.iommus[0].kind, ACPI_IOMMU_AMDVI);
+    CHECK_EQ(a.iommus[0].base, 0xfeb80000ull);
+    CHECK_EQ(a.iommus[0].flags, 0xb0);
+    CHECK_EQ(a.iommus[1].base, 0xfeb81000ull);
+    CHECK_EQ(a.iommus[1].segment, 2);
+
+    /* Too short for its header: ignored with a warning. */
+    CHECK_EQ(parse_with(dir, "IVRS", t, 40, &a), 1);
+    CHECK_EQ(a.iommu_count, 0);
+}
+
 static void test_s5(void)
 {
     uint8_t a, b;
@@ -287,6 +439,8 @@ int main(int argc, char **argv)
     check_capture(argv[1], "ovmf-q35", true, true);
     check_capture(argv[1], "ovmf-pc", true, false);
     test_madt_cpus(argv[1]);
+    test_dmar(argv[1]);
+    test_ivrs(argv[1]);
     test_s5();
     return check_exit();
 }

@@ -1,7 +1,8 @@
 /*
  * Host test: drivers/pci/pci_decode.c - BAR decoding from value and sizing
  * read-back (32/64-bit memory, prefetchable, I/O with 16 address bits,
- * unimplemented BARs), and the name tables.
+ * unimplemented BARs), the name tables, and which storage functions nvos
+ * drives as NVMe or reports as Intel VMD/RST RAID.
  */
 #include "drivers/pci/pci_decode.h"
 #include "tests/host/check.h"
@@ -57,5 +58,30 @@ int main(void)
     CHECK_STR_EQ(pci_capability_name(0x11), "MSI-X");
     CHECK(pci_capability_name(0x7f) == NULL);
     CHECK_STR_EQ(pci_express_type_name(9), "root complex integrated endpoint");
+    /* Storage functions: NVMe by class; Apple's 01/80 ones; Intel VMD/RST RAID. */
+    static const struct {
+        uint16_t vendor, device;
+        uint8_t cls, sub, pi;
+        enum pci_storage_kind want;
+    } storage[] = {
+        { 0x1b36, 0x0010, 0x01, 0x08, 0x02, PCI_STORAGE_NVME },       /* QEMU */
+        { 0x144d, 0xa808, 0x01, 0x08, 0x02, PCI_STORAGE_NVME },       /* Samsung */
+        { 0x1b36, 0x0010, 0x01, 0x08, 0x03, PCI_STORAGE_OTHER },      /* not prog-if 02 */
+        { 0x106b, 0x2001, 0x01, 0x80, 0x02, PCI_STORAGE_APPLE_NVME }, /* MacBook Air 7,1 */
+        { 0x106b, 0x2005, 0x01, 0x80, 0x00, PCI_STORAGE_APPLE_NVME }, /* T2, by ID */
+        { 0x106b, 0x1234, 0x01, 0x80, 0x02, PCI_STORAGE_APPLE_NVME }, /* by prog-if */
+        { 0x106b, 0x1234, 0x01, 0x80, 0x00, PCI_STORAGE_OTHER },
+        { 0x1234, 0x5678, 0x01, 0x80, 0x02, PCI_STORAGE_OTHER },      /* not Apple */
+        { 0x8086, 0x467f, 0x01, 0x04, 0x00, PCI_STORAGE_INTEL_RAID }, /* VMD */
+        { 0x8086, 0x282a, 0x01, 0x04, 0x00, PCI_STORAGE_INTEL_RAID }, /* RST SATA RAID */
+        { 0x1000, 0x005b, 0x01, 0x04, 0x00, PCI_STORAGE_OTHER },      /* LSI RAID */
+        { 0x8086, 0x2922, 0x01, 0x06, 0x01, PCI_STORAGE_OTHER },      /* AHCI */
+        { 0x8086, 0x29c0, 0x06, 0x00, 0x00, PCI_STORAGE_OTHER },      /* host bridge */
+    };
+    for (size_t i = 0; i < sizeof(storage) / sizeof(storage[0]); i++)
+        CHECK_EQ(pci_storage_kind(storage[i].vendor, storage[i].device, storage[i].cls,
+                                  storage[i].sub, storage[i].pi),
+                 storage[i].want);
+
     return check_exit();
 }

@@ -13,6 +13,7 @@ set(NVOS_HOST_UNITS
     memmap
     acpi
     pci_decode
+    pci_msi
     multiboot
     nvme_regs
     nvme_cmd
