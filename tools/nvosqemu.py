@@ -5,16 +5,14 @@
     nvosqemu.py demo [OPTIONS] [-- QEMU-ARGS]          types tools/demo.nvos, powers off
 
 The machinery (QEMU command lines, the console) is nvoslib.qemu and
-nvoslib.console; the names the older scripts (tests/qemu/kbd_test.py,
-nvmecli_compare.py) reach through this module are re-exported here.
+nvoslib.console.
 """
 import os
 import subprocess
 import sys
 import tempfile
 
-from nvoslib.console import PROMPT  # noqa: F401 (re-exported)
-from nvoslib.qemu import BOOTS, ROOT, Disk, Machine, QemuError, build_dir, guest_code  # noqa: F401
+from nvoslib.qemu import BOOTS, ROOT, Disk, Machine, build_dir, guest_code
 
 
 def _cli():
