@@ -13,15 +13,17 @@ The dumps are kept in build/test-logs/console.*.png; docs/screen-console.png
 is console.kanji.png (README, "The screen console").
 """
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 
 import pytest
 
-from nvoslib.qemu import Disk
-from nvoslib.screen import (PANIC_FG, PROMPT, VGA_FG, Screen, check_ocr, decode, find_text,
-                            save_png, screen_text)
+from nvoslib.qemu import Disk, status_of
+from nvoslib.qmp import Keyboard, QmpError
+from nvoslib.screen import (FG, PANIC_FG, PROMPT, VGA_FG, Screen, check_ocr, check_ocr_row,
+                            decode, find_text, save_png, screen_text)
 
 TIMEOUT = 240      # per case (ctest)
 BOOT_TIMEOUT = 180
@@ -165,3 +167,136 @@ def test_scroll(nvos):
         png = artifact(nvos, img, "console.scroll.png")
         check_ocr(png, scale, LONG.format(398))
 
+
+# ---- typed on a keyboard, read on the screen -----------------------------------------
+NVME_LINE = r"^\S+ 1b36:0010 class 010802 NVMe controller$"
+
+
+def rows_at(lines, want):
+    """Rows r where want[i] is the whole of lines[r + i] for every i."""
+    return [r for r in range(len(lines) - len(want) + 1)
+            if all(lines[r + i] == w for i, w in enumerate(want))]
+
+
+def fb_lines_at(img, scale, want):
+    """Rows r where the framebuffer shows want[i] as the whole of row r + i
+    for every i, drawn pixel for pixel from column 0, and then a prompt on
+    row r + len(want) (the cursor follows it: only the prompt is matched)."""
+    lines = decode(img, scale)
+    prompts = {pos for pos in find_text(img, PROMPT, scale) if pos[1] == 0}
+    found = []
+    for r in rows_at(lines, want):
+        if (r + len(want), 0) in prompts and \
+                all((r + i, 0) in find_text(img, w, scale) for i, w in enumerate(want)):
+            found.append(r)
+    return found
+
+
+def typed(scr, kbd, command, output, timeout, vga, scale):
+    """Types command + Enter on kbd and waits until the screen shows the
+    command line, the output lines (whole lines) and a fresh prompt, one
+    under the other. Returns the dump and the command's row (the last such
+    place on the screen)."""
+    kbd.type(command + "\r")
+    want = [PROMPT + command] + list(output)
+    if vga:
+        lines = scr.wait_vga(lambda ls: rows_at(ls, want + [PROMPT.rstrip()]), timeout,
+                             f"{want} and a prompt in VGA text")
+        return scr.dump(), rows_at(lines, want + [PROMPT.rstrip()])[-1]
+    img = scr.wait_for(scr.dump, lambda i: fb_lines_at(i, scale, want), timeout,
+                       f"{want} and a prompt on the screen", lambda i: screen_text(i, scale))
+    return img, fb_lines_at(img, scale, want)[-1]
+
+
+def lspci_output(scr, kbd, timeout, vga, scale):
+    """Types lspci; returns the dump, the command's row and its output lines
+    as the screen shows them (once they include the NVMe controller's and a
+    prompt follows)."""
+    kbd.type("lspci\r")
+
+    def block(lines):
+        starts = [r for r, l in enumerate(lines) if l == PROMPT + "lspci"]
+        if not starts:
+            return None
+        r = starts[-1] + 1
+        out = []
+        while r < len(lines) and not lines[r].startswith(PROMPT.rstrip()):
+            out.append(lines[r])
+            r += 1
+        if r == len(lines) or not any(re.match(NVME_LINE, l) for l in out):
+            return None
+        return starts[-1], out
+
+    if vga:
+        row, out = block(scr.wait_vga(block, timeout, "lspci's output in VGA text"))
+        return scr.dump(), row, out
+    img = scr.wait_for(scr.dump, lambda i: block(decode(i, scale)), timeout,
+                       "lspci's output and a prompt", lambda i: screen_text(i, scale))
+    row, out = block(decode(img, scale))
+    # decode() matched every glyph exactly; the whole lines once more, by pixels.
+    for i, l in enumerate([PROMPT + "lspci"] + out):
+        assert (row + i, 0) in find_text(img, l, scale), f"{l!r} not drawn at row {row + i}"
+    return img, row, out
+
+
+def last_enter(kbd):
+    """Enter for a command that ends QEMU: the guest may power off on the
+    key press, before QMP delivers the release."""
+    try:
+        kbd.keys(["ret"])
+    except QmpError:
+        pass
+
+
+KEYBOARDS = [pytest.param("ps2", boot, name, id=f"ps2-{boot}")
+             for boot, name in (("uefi", "uefi"), ("grub-uefi", "grub_uefi"),
+                                ("grub-bios", "grub_bios"), ("kernel", "kernel"))] + \
+            [pytest.param("usb", boot, name, id=f"usb-{boot}")
+             for boot, name in (("uefi", "uefi"), ("grub-uefi", "grub_uefi"))]
+
+
+@pytest.mark.case("console.keyboard.{kbd}.{name}", timeout=TIMEOUT, cost=2)
+@pytest.mark.parametrize("kbd,boot,name", KEYBOARDS)
+def test_keyboard(nvos, kbd, boot, name):
+    """Issue 10, done means 1 and 2: no serial port; wait for the prompt on
+    the screen, type commands on the keyboard (PS/2: QMP send-key; USB: a
+    usb-kbd on qemu-xhci with QEMU's i8042 switched off, QMP
+    input-send-event), read their output on the screen (pixels and OCR),
+    power off from the keyboard."""
+    usb = kbd == "usb"
+    extra = ["-device", "qemu-xhci,id=xhci", "-device", "usb-kbd,id=kbd0"] if usb else []
+    vga = boot == "kernel"  # multiboot1: VGA text mode, QEMU's font
+    with screen_machine(nvos, boot, disks=[nvos.blank_disk()], extra=extra,
+                        machine="q35,i8042=off" if usb else "q35") as m:
+        scr = Screen(m)
+        if vga:
+            scr.wait_vga(lambda ls: any(l == PROMPT.rstrip() for l in ls), BOOT_TIMEOUT,
+                         "the prompt in VGA text")
+            scale = 1
+        else:
+            img, scale = scr.wait_text(PROMPT, BOOT_TIMEOUT)
+            if usb:  # the boot log on the screen: only the USB keyboard can deliver
+                log = decode(img, scale)
+                assert any(l.startswith("i8042: none (ACPI FADT") for l in log), \
+                    "no 'i8042: none' line on the screen:\n" + "\n".join(log)
+                assert any(re.match(r"xhci0: port \d+: USB keyboard 0627:0001", l) for l in log), \
+                    "no USB keyboard line on the screen:\n" + "\n".join(log)
+        keys = Keyboard(m.qmp(), usb=usb)
+        fg = VGA_FG if vga else FG
+        word = f"hello-from-{kbd}"
+        img, row = typed(scr, keys, f"echo {word}", [word], 60, vga, scale)
+        artifact(nvos, img, f"console.keyboard.{kbd}.{boot}.echo.png")
+        check_ocr_row(img, row, scale, f"{PROMPT}echo {word}", fg)
+        check_ocr_row(img, row + 1, scale, word, fg)
+        img, row, out = lspci_output(scr, keys, 60, vga, scale)
+        artifact(nvos, img, f"console.keyboard.{kbd}.{boot}.lspci.png")
+        nvme = [l for l in out if re.match(NVME_LINE, l)]
+        assert len(nvme) == 1, "one NVMe controller expected in lspci:\n" + "\n".join(out)
+        if usb:
+            assert any(" 1b36:000d class 0c0330 USB controller" in l for l in out), \
+                "no xHCI controller in lspci:\n" + "\n".join(out)
+        if not vga:  # QEMU's VGA font: tesseract reads its l as I ("Ispci")
+            check_ocr_row(img, row, scale, PROMPT + "lspci", fg)
+        keys.type("poweroff 0")
+        last_enter(keys)
+        assert m.wait_exit(60) == status_of(0), "poweroff 0 typed on the keyboard"

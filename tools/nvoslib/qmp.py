@@ -146,6 +146,8 @@ class Qmp:
     def close(self):
         try:
             self.file.close()
+        except OSError:
+            pass  # a request still buffered for a QEMU that has exited
         finally:
             self.sock.close()
 

@@ -5,7 +5,8 @@
         img, scale = scr.wait_text("nvos> ", 180)      # poll dumps until it is drawn
         find_text(img, "hello", scale)                 # [(row, col)] where it is, exactly
         decode(img, scale)                             # the screen back as text lines
-        ocr_lines(save_png(img, "x.png"), scale)       # tesseract's reading
+        ocr_lines(save_png(img, "x.png"), scale)       # tesseract's reading, or
+        check_ocr_row(img, row, scale, "hello")        # of one text row
 
 Two ways to read text (issue 10's tests):
   - pixels: the expected text is rendered on the host with the kernel's own
@@ -23,6 +24,7 @@ Needs numpy and PIL (Debian python3-numpy, python3-pil).
 import os
 import re
 import subprocess
+import tempfile
 import time
 
 import numpy as np
@@ -132,25 +134,38 @@ def auto_scale(width, height):
 
 
 # ---- OCR ------------------------------------------------------------------------
+def _tesseract(mask, scale, psm, margin=0):
+    """tesseract's reading of an ink mask. The text is drawn black on white
+    (with a margin of blank pixels), enlarged and smoothed first: tesseract
+    reads a bitmap font at 8x16 poorly otherwise."""
+    bw = Image.fromarray(np.where(mask, 0, 255).astype(np.uint8))
+    framed = Image.new("L", (bw.width + 2 * margin, bw.height + 2 * margin), 255)
+    framed.paste(bw, (margin, margin))
+    factor = max(2, 4 // scale)
+    big = framed.resize((framed.width * factor, framed.height * factor), Image.BICUBIC)
+    big = big.filter(ImageFilter.GaussianBlur(factor / 2))
+    with tempfile.NamedTemporaryFile(suffix=".png") as tmp:
+        big.save(tmp.name)
+        r = subprocess.run(["tesseract", tmp.name, "-", "--psm", str(psm)], capture_output=True,
+                           timeout=120)
+    return [" ".join(line.split()) for line in r.stdout.decode(errors="replace").splitlines()]
+
+
 def ocr_lines(png, scale, fg=FG):
-    """tesseract's reading of a dump (a PNG file), as lines with runs of
-    blanks made one. The text (pixels of colour fg) is drawn black on white,
-    enlarged and smoothed first: tesseract reads a bitmap font at 8x16 poorly
-    otherwise."""
+    """tesseract's reading of a whole dump (a PNG file), as lines with runs
+    of blanks made one (pixels of colour fg are the text)."""
     with Image.open(png) as im:
         img = np.array(im.convert("RGB"))
-    bw = Image.fromarray(np.where(ink(img, fg), 0, 255).astype(np.uint8))
-    factor = max(2, 4 // scale)
-    bw = bw.resize((bw.width * factor, bw.height * factor), Image.BICUBIC)
-    bw = bw.filter(ImageFilter.GaussianBlur(factor / 2))
-    tmp = png + ".ocr.png"
-    bw.save(tmp)
-    try:
-        r = subprocess.run(["tesseract", tmp, "-", "--psm", "6"], capture_output=True,
-                           timeout=120)
-    finally:
-        os.unlink(tmp)
-    return [" ".join(line.split()) for line in r.stdout.decode(errors="replace").splitlines()]
+    return _tesseract(ink(img, fg), scale, 6)
+
+
+def ocr_row(img, row, scale, fg=FG):
+    """tesseract's reading of one text row of a dump (numpy RGB), read as a
+    single line: more reliable than the whole screen for a short line."""
+    ch = 16 * scale
+    lines = [l for l in _tesseract(ink(img[row * ch:(row + 1) * ch], fg), scale, 7, 8 * scale)
+             if l]
+    return " ".join(lines)
 
 
 def check_ocr(png, scale, want, fg=FG):
@@ -160,6 +175,14 @@ def check_ocr(png, scale, want, fg=FG):
     if " ".join(want.split()) not in lines:
         raise ScreenError(f"OCR did not read the line {want!r} in {png}; it read:\n"
                           + "\n".join(lines))
+
+
+def check_ocr_row(img, row, scale, want, fg=FG):
+    """Raises ScreenError unless OCR reads text row `row` of the dump as
+    exactly `want` (blanks normalised)."""
+    got = ocr_row(img, row, scale, fg)
+    if got != " ".join(want.split()):
+        raise ScreenError(f"OCR read row {row} as {got!r}, expected {want!r}")
 
 
 def save_png(img, path):
@@ -228,5 +251,5 @@ class Screen:
 
 
 __all__ = ["Screen", "ScreenError", "font", "render", "ink", "find_text", "decode",
-           "screen_text", "auto_scale", "ocr_lines", "check_ocr", "save_png", "FG", "PANIC_FG",
-           "VGA_FG", "PROMPT", "UNIFONT"]
+           "screen_text", "auto_scale", "ocr_lines", "ocr_row", "check_ocr", "check_ocr_row",
+           "save_png", "FG", "PANIC_FG", "VGA_FG", "PROMPT", "UNIFONT"]
