@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """tools/screen_figures.py - the screen console's figures for the README.
 
 Boots the UEFI path with the demo disk (build/disk.img) and, alternating
@@ -12,13 +12,12 @@ with xres/yres). Prints a Markdown table.
 """
 import os
 import re
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "qemu"))
-import console_screen as cs  # noqa: E402  (re-execs under /usr/bin/python3 if needed)
+from nvoslib.qemu import Disk, Machine, build_dir
+from nvoslib.qmp import QmpError
 
-BUILD = cs.nvosqemu.build_dir()
+BUILD = build_dir()
 DISK = os.path.join(BUILD, "disk.img")
 JOB = "bench dev=nvme0n1 rw=randread bs=4k iodepth=32 mode=irq runtime=2 target=nvme json_bins=0"
 ONE = ("uptime; sha256 nvme0n1:1 /big.bin; uptime; cat nvme0n1:1 /big.bin; uptime; "
@@ -34,24 +33,24 @@ def run(cmdline, extra, timeout=1200):
     of COM1 output that matter (uptime, bench, screen; not cat's bytes)."""
     keep = re.compile(rb"^(uptime:|screen bench:|screen: \d|\s*read: IOPS=|bench: \d|figures-done).*$",
                       re.M)
-    scr = cs.Screen("uefi", cmdline=cmdline, disk=DISK, extra=extra, serial_ring=True,
-                    memory="1024")
+    # COM1 in a ring QEMU keeps in memory: a pty or file backend costs a
+    # write per byte, which would dominate cat's 64 MiB.
+    m = Machine("uefi", cmdline=cmdline, disks=[Disk(DISK, snapshot=True)], extra=extra,
+                serial="ringbuf", qmp=True, memory="1024", timeout=timeout)
     lines, carry = [], b""
-    try:
+    with m:
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:
-                data = carry + scr.ring_read()
-            except (cs.Failure, OSError):
+                data = carry + m.ringbuf_read()
+            except (QmpError, OSError):
                 break  # QEMU powered off
             cut = data.rfind(b"\n") + 1
-            lines += [m.group(0).decode(errors="replace").rstrip() for m in keep.finditer(data[:cut])]
+            lines += [x.group(0).decode(errors="replace").rstrip() for x in keep.finditer(data[:cut])]
             carry = data[cut:][-4096:]
-            if scr.proc.poll() is not None or "figures-done" in lines:
+            if not m.alive() or "figures-done" in lines:
                 break
             time.sleep(0.2)
-    finally:
-        scr.close()
     return "\n".join(lines)
 
 

@@ -4,12 +4,14 @@
 # tests that compare results of others. Labels: "qemu".
 #
 # The interpreter is the first of Python3_EXECUTABLE and /usr/bin/python3
-# that has pytest and pexpect (Debian's python3-pytest, python3-pexpect).
+# that has pytest and pexpect (Debian's python3-pytest, python3-pexpect), and
+# numpy and PIL for the screen tests (python3-numpy, python3-pil;
+# tools/nvoslib/screen.py).
 # Exit status: 0 passed, 77 skipped (SKIP_RETURN_CODE), anything else failed;
 # pytest's 5 ("no tests collected": a stale node id) says so in the output.
 set(NVOS_PYTEST "")
 foreach(py ${Python3_EXECUTABLE} /usr/bin/python3)
-    execute_process(COMMAND ${py} -c "import pytest, pexpect"
+    execute_process(COMMAND ${py} -c "import pytest, pexpect, numpy, PIL"
                     RESULT_VARIABLE has_pytest OUTPUT_QUIET ERROR_QUIET)
     if(has_pytest EQUAL 0)
         set(NVOS_PYTEST ${py})
@@ -17,8 +19,8 @@ foreach(py ${Python3_EXECUTABLE} /usr/bin/python3)
     endif()
 endforeach()
 if(NOT NVOS_PYTEST)
-    message(FATAL_ERROR "no Python with pytest and pexpect: tools/nvos deps installs "
-                        "python3-pytest and python3-pexpect")
+    message(FATAL_ERROR "no Python with pytest, pexpect, numpy and PIL: tools/nvos deps "
+                        "installs python3-pytest, python3-pexpect, python3-numpy and python3-pil")
 endif()
 
 set(QEMU_PYTEST ${NVOS_PYTEST} -m pytest -c ${NVOS_ROOT}/tests/qemu/pytest.ini

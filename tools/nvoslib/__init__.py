@@ -3,6 +3,7 @@
     nvoslib.console    the shell over a serial line (pexpect): READY, run, rc
     nvoslib.qemu       boot nvos in QEMU (boot paths, NVMe disks), a Console
     nvoslib.qmp        QEMU's QMP: keys, input events, screendump, quit
+    nvoslib.screen     the screen console in screendumps: Unifont pixels, OCR, VGA text
     nvoslib.disk       host oracles for disk images (sha256 ranges, fill pattern)
     nvoslib.nvmetrace  nvos's NVMe trace and QEMU's reduced to the same events
 

@@ -17,7 +17,14 @@ Boot paths ("boot="):
     uefi        OVMF, ESP image with BOOTX64.EFI
 Every QEMU run is under a hard timeout; the guest's serial console is QEMU's
 stdin/stdout, a pty. The transcript can be written to a log file on close.
+
+serial= "stdio" (that pty, the default); "none" (-serial none: no COM1 at
+all, the machine is driven over QMP, nvoslib.screen); "ringbuf" (COM1 kept by
+QEMU in a 16 MiB ring, read with ringbuf_read(); needs qmp=True). With
+debug_exit=False there is no isa-debug-exit device: poweroff and panics halt
+the machine instead of ending QEMU.
 """
+import base64
 import os
 import shutil
 import signal
@@ -85,9 +92,13 @@ class Machine(Console):
     def __init__(self, boot="kernel", machine="q35", disks=(), cmdline="", memory="512",
                  extra=(), timeout=120, log=None, trace_file=None, accel=None,
                  kernel=None, iso=None, esp=None, controllers=None, stream=None, prefix=(),
-                 reboot=False, qmp=False):
+                 reboot=False, qmp=False, serial="stdio", debug_exit=True):
         if boot not in BOOTS:
             raise QemuError(f"unknown boot path '{boot}' (one of {', '.join(BOOTS)})")
+        if serial not in ("stdio", "none", "ringbuf"):
+            raise QemuError(f"serial={serial!r}: one of stdio, none, ringbuf")
+        if serial == "ringbuf" and not qmp:
+            raise QemuError("serial='ringbuf' is read over QMP: qmp=True")
         self.boot = boot
         self.machine = machine
         self.disks = list(disks)
@@ -108,6 +119,8 @@ class Machine(Console):
         self.prefix = list(prefix)  # e.g. ["taskset", "-c", "1"]: run QEMU under this
         self.reboot = reboot  # False: a guest reboot ends QEMU (-no-reboot)
         self.qmp_enabled = qmp  # -qmp on a unix socket in tmpdir
+        self.serial = serial
+        self.debug_exit = debug_exit
         self.qmp_path = None
         self._qmp = None
         self.tmpdir = None
@@ -117,11 +130,16 @@ class Machine(Console):
     # ---- command line -------------------------------------------------------
     def qemu_args(self):
         a = ["qemu-system-x86_64", "-machine", self.machine, "-accel", self.accel,
-             "-m", str(self.memory), "-display", "none",
-             # signal=off: a Ctrl-C typed to the guest must not stop QEMU.
-             "-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console",
-             "-monitor", "none", "-nic", "none",
-             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+             "-m", str(self.memory), "-display", "none", "-monitor", "none", "-nic", "none"]
+        if self.serial == "stdio":
+            # signal=off: a Ctrl-C typed to the guest must not stop QEMU.
+            a += ["-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console"]
+        elif self.serial == "ringbuf":
+            a += ["-chardev", "ringbuf,id=com1,size=16M", "-serial", "chardev:com1"]
+        else:
+            a += ["-serial", "none"]
+        if self.debug_exit:
+            a += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
         if not self.reboot:
             a.append("-no-reboot")
         if os.environ.get("NVOS_SMP"):  # e.g. NVOS_SMP=4: every run with 4 CPUs
@@ -219,6 +237,17 @@ class Machine(Console):
         if self._qmp is None:
             self._qmp = Qmp(self.qmp_path, timeout=timeout)
         return self._qmp
+
+    def ringbuf_read(self):
+        """What COM1 printed since the last call (serial="ringbuf"), as bytes."""
+        if self.serial != "ringbuf":
+            raise QemuError("ringbuf_read: the machine's serial is " + self.serial)
+        data = self.qmp().execute("ringbuf-read", device="com1", size=16 << 20, format="base64")
+        return base64.b64decode(data)
+
+    def alive(self):
+        """Whether QEMU is still running."""
+        return self.spawn is not None and self.spawn.isalive()
 
     def kill(self, timeout=5):
         """Ends QEMU at once: SIGKILL to its process group, no orderly exit

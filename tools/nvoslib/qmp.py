@@ -72,6 +72,8 @@ class Qmp:
             line = self.file.readline()
         except socket.timeout:
             raise QmpError(f"QMP socket {self.path}: no reply within the timeout") from None
+        except OSError as e:  # reset: QEMU exited while the request was on its way
+            raise QmpError(f"QMP socket {self.path}: {e.strerror or e} (QEMU exited?)") from None
         if not line:
             raise QmpError(f"QMP socket {self.path}: connection closed (QEMU exited?)")
         try:
@@ -146,6 +148,8 @@ class Qmp:
     def close(self):
         try:
             self.file.close()
+        except OSError:
+            pass  # a request still buffered for a QEMU that has exited
         finally:
             self.sock.close()
 
