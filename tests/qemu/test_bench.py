@@ -14,6 +14,7 @@ import sys
 import fatimg
 import pytest
 
+from nvoslib.console import has
 from nvoslib.qemu import Disk
 
 MIB = 1 << 20
@@ -51,10 +52,6 @@ def check_job(j, rw, mode, target, ios):
     if rw in ("rw", "randrw"):
         assert j["read"]["total_ios"] > 0 and j["write"]["total_ios"] > 0, "mixed job: one side"
     assert j["driver_cycles_per_io"] > 0, "driver cycles missing"
-
-
-def has(pattern, text):
-    return re.search(pattern, text, re.M) is not None
 
 
 def blank(nvos, name, size=64 * MIB):

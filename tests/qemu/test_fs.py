@@ -16,6 +16,7 @@ import fatimg
 import pytest
 from fatimg import Tree, Volume, rand_bytes
 
+from nvoslib.console import has
 from nvoslib.qemu import Disk
 
 MIB = 1 << 20
@@ -126,10 +127,6 @@ def gpt_disk(nvos, block):
     os.replace(meta + f".{os.getpid()}.tmp", meta)
     shutil.rmtree(work, ignore_errors=True)
     return path, layout
-
-
-def has(pattern, text):
-    return re.search(pattern, text, re.M) is not None
 
 
 LS_LINE = re.compile(r"^([d-]) +(\d+)  (.*)$")

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from nvoslib.console import has
 from nvoslib import disk as nvosdisk
 from nvoslib import nvmetrace
 from nvoslib.qemu import Disk, status_of
@@ -44,10 +45,6 @@ def check_fills(path, bs, fills, original):
                 assert (nvosdisk.read_range(path, edge, 1, bs) ==
                         nvosdisk.read_range(original, edge, 1, bs)), \
                     f"block {edge} next to fill {lba}+{count} was modified"
-
-
-def has(pattern, text):
-    return re.search(pattern, text, re.M) is not None
 
 
 # Ranges: single blocks, page-crossing, exactly MDTS (1024 x 512 B), more than

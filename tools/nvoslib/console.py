@@ -257,6 +257,12 @@ class Console:
         return None
 
 
+def has(pattern, text):
+    """Does some line of text (a command's output, a transcript) match the
+    regular expression? Multiline: ^ and $ anchor at each line."""
+    return re.search(pattern, text, re.M) is not None
+
+
 def open_serial(path, baud=115200, timeout=60):
     """A Console on a serial device or pty path: raw mode, 8N1, `baud`."""
     fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
