@@ -24,6 +24,7 @@
 
 #include "drivers/nvme/nvme_bdev.h"
 #include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_dbbuf.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_status.h"
 #include "kernel/kernel.h"
@@ -308,7 +309,8 @@ static void undo_enable_controller(struct nvme_ctrlr *c)
     if (cc == NVME_CSTS_GONE || !NVME_GET(cc, CC_EN))
         return;
     nvme_wr32(c, NVME_REG_CC, cc & ~(uint32_t)NVME_SET(CC_EN, 1));
-    wait_csts(c, NVME_SET(CSTS_RDY, 1), 0, false, c->ready_timeout_ns, "RDY=0 (undoing)");
+    if (wait_csts(c, NVME_SET(CSTS_RDY, 1), 0, false, c->ready_timeout_ns, "RDY=0 (undoing)") == 0)
+        nvme_dbbuf_free_retired(c); /* it can no longer touch them */
 }
 
 /* [§3.5.1 step 6] "The host waits for the controller to indicate that the
@@ -560,6 +562,9 @@ static const struct init_step init_steps[] = {
     { "identify namespaces (CNS 02h, 00h)", "§3.5.1 step 8", step_identify_namespaces,
       nvme_ns_free_all, false },
     { "set number of queues (FID 07h)", "§3.5.1 step 9", step_set_number_of_queues, NULL, true },
+    /* Before the I/O queues, so each is created with its shadow slots. */
+    { "shadow doorbells (Doorbell Buffer Config 7Ch)", "§5.8", nvme_dbbuf_configure,
+      nvme_dbbuf_retire, true },
     { "create I/O completion and submission queues", "§3.5.1 steps 10-11", step_create_io_queues,
       undo_create_io_queues, true },
     /* No undo: the Asynchronous Event Request ends with the controller's
@@ -670,6 +675,7 @@ int nvme_ctrlr_reset(struct nvme_ctrlr *c)
     nvme_qpair_mark_for_recovery(&c->admin);
     for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
         nvme_qpair_mark_for_recovery(qp);
+    nvme_dbbuf_retire(c); /* new pages for the next enable; these go once it is disabled */
     c->aer_outstanding = 0;
     int err = run_steps(c, true);
     if (err) {

@@ -107,6 +107,17 @@ struct nvme_tracker {
     struct nvme_tracker *next_free;
 };
 
+/* One queue's doorbell: its MMIO register and, with shadow doorbells, its
+ * slots in the two pages (shadow NULL: MMIO only; eventidx NULL: shadow
+ * written, MMIO always - an INTx-driven CQ, whose line QEMU lowers only on
+ * an MMIO head write). */
+struct nvme_doorbell {
+    uint32_t *mmio;
+    uint32_t *shadow;
+    uint32_t *eventidx;
+    uint16_t told;    /* with shadow: the value last written to the shadow slot */
+};
+
 struct nvme_qpair_stats {
     uint64_t submitted;
     uint64_t completed;
@@ -120,6 +131,7 @@ struct nvme_qpair_stats {
     uint64_t interrupts;
     uint64_t doorbell_tsc; /* with clocks on: TSC ticks spent writing this pair's doorbells */
     uint64_t irq_tsc;      /* with clocks on: TSC ticks in its interrupt handling */
+    uint64_t doorbells_saved; /* updates the event index let us skip the MMIO write of */
 };
 
 struct nvme_qpair {
@@ -136,13 +148,13 @@ struct nvme_qpair {
     nvme_phys_t sq_phys;
     uint16_t sq_tail;          /* next slot we write */
     uint16_t sq_db_tail;       /* tail the device was last told */
-    uint32_t *sq_db;
+    struct nvme_doorbell sq_db;
 
     struct nvme_cqe *cq;
     nvme_phys_t cq_phys;
     uint16_t cq_head;
     uint8_t phase;             /* expected phase tag: starts at 1 */
-    uint32_t *cq_db;
+    struct nvme_doorbell cq_db;
 
     unsigned batch_depth;      /* >0: SQ doorbell deferred */
     bool clocks;               /* time doorbells and interrupt handling (benchmarks) */
@@ -247,6 +259,13 @@ struct nvme_ctrlr {
     uint64_t aer_events;
 
     struct nvme_ctrlr *next;
+
+    /* Shadow doorbells (nvme_dbbuf.c) */
+    bool dbbuf_off;            /* nvme.dbbuf=0: never configured */
+    uint32_t *dbbuf_shadow;    /* this enable's Shadow Doorbell page, or NULL */
+    uint32_t *dbbuf_eventidx;  /* and its EventIdx page */
+    uint32_t *dbbuf_retired[2];/* an earlier enable's, until the controller is disabled */
+    uint64_t dbbuf_configs;    /* Doorbell Buffer Config commands accepted */
 };
 
 /* ---- nvme_qpair.c: rings, trackers, completions ---- */

@@ -448,6 +448,7 @@ static int attach_one(struct pci_device *pd, struct nvme_ctrlr **out)
     c->io_timeout_ns = cmdline_get_u64("nvme.io_timeout_ms", NVME_DEFAULT_IO_TIMEOUT_MS) *
                        1000000ull;
     c->max_retries = (unsigned)cmdline_get_u64("nvme.retries", NVME_DEFAULT_RETRIES);
+    c->dbbuf_off = !cmdline_get_bool("nvme.dbbuf", true);
     kprintf("%s: %s %04x:%04x, BAR0 %#llx (%llu KiB)\n", c->name, pciname, pd->vendor_id,
             pd->device_id, (unsigned long long)bar0->base,
             (unsigned long long)(bar0->size / 1024));

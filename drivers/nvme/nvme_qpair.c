@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_dbbuf.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_status.h"
 #include "kernel/kernel.h"
@@ -78,8 +79,8 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     }
     qp->free_trackers = &qp->trackers[0];
     qp->free_requests = &qp->requests[0];
-    qp->sq_db = (uint32_t *)(c->regs + NVME_REG_SQTDBL(id, c->dstrd));
-    qp->cq_db = (uint32_t *)(c->regs + NVME_REG_CQHDBL(id, c->dstrd));
+    qp->sq_db.mmio = (uint32_t *)(c->regs + NVME_REG_SQTDBL(id, c->dstrd));
+    qp->cq_db.mmio = (uint32_t *)(c->regs + NVME_REG_CQHDBL(id, c->dstrd));
     nvme_qpair_reset_rings(qp);
     return 0;
 
@@ -120,24 +121,12 @@ static inline void request_free(struct nvme_qpair *qp, struct nvme_request *req)
     qp->free_requests = req;
 }
 
-/* A doorbell write, timed only when a benchmark asked for clocks. */
-static NVME_ALWAYS_INLINE void ring_doorbell(struct nvme_qpair *qp, uint32_t *db, uint32_t value)
-{
-    if (unlikely(qp->clocks)) {
-        uint64_t t0 = rdtsc();
-        nvme_ring_doorbell(db, value);
-        qp->stats.doorbell_tsc += rdtsc() - t0;
-    } else {
-        nvme_ring_doorbell(db, value);
-    }
-}
-
 static NVME_ALWAYS_INLINE void ring_sq(struct nvme_qpair *qp)
 {
     if (qp->sq_tail == qp->sq_db_tail)
         return;
     nvme_publish_before_doorbell();
-    ring_doorbell(qp, qp->sq_db, qp->sq_tail);
+    nvme_doorbell_update(qp, &qp->sq_db, qp->sq_tail);
     qp->sq_db_tail = qp->sq_tail;
     qp->stats.doorbells_sq++;
     if (unlikely(qp->trace))
@@ -518,7 +507,7 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
         handle_cqe(qp, &cqe);
     }
     if (n) {
-        ring_doorbell(qp, qp->cq_db, qp->cq_head);
+        nvme_doorbell_update(qp, &qp->cq_db, qp->cq_head);
         qp->stats.doorbells_cq++;
         if (unlikely(qp->trace))
             nvme_trace_doorbell(qp, false, qp->cq_head);

@@ -81,9 +81,48 @@ void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys)
     return p;
 }
 
+/* Shadow doorbell pages handed to a model: current ones (which must not be
+ * freed while the controller is enabled) and retired ones (poisoned at the
+ * disable; still poisoned when the driver frees them, or it wrote them). */
+static struct dbbuf_page {
+    void *p;
+    struct nvme_model *m;
+    bool retired;
+} dbbuf_pages[32];
+
+static void dbbuf_page_add(struct nvme_model *m, uint64_t addr)
+{
+    for (unsigned i = 0; i < sizeof(dbbuf_pages) / sizeof(dbbuf_pages[0]); i++)
+        if (dbbuf_pages[i].p == NULL) {
+            dbbuf_pages[i] = (struct dbbuf_page){ (void *)(uintptr_t)addr, m, false };
+            return;
+        }
+    abort(); /* the tests never have this many */
+}
+
+static void dbbuf_page_freed(void *p)
+{
+    for (unsigned i = 0; i < sizeof(dbbuf_pages) / sizeof(dbbuf_pages[0]); i++) {
+        struct dbbuf_page *d = &dbbuf_pages[i];
+        if (d->p != p)
+            continue;
+        if (!d->retired && (d->m->cc & 1) && d->m->dbbuf_dbs)
+            d->m->dbbuf_freed_in_use++;
+        if (d->retired)
+            for (unsigned k = 0; k < PAGE; k++)
+                if (((uint8_t *)p)[k] != MODEL_DB_POISON) {
+                    d->m->dbbuf_stale_writes++;
+                    break;
+                }
+        d->p = NULL;
+    }
+}
+
 void nvme_env_dma_free(void *p, size_t size)
 {
     (void)size;
+    if (p)
+        dbbuf_page_freed(p);
     model_live_allocs -= p != NULL;
     free(p);
 }
@@ -260,6 +299,17 @@ static void controller_reset(struct nvme_model *m)
     memset(m->sq, 0, sizeof(m->sq));
     memset(m->cq, 0, sizeof(m->cq));
     memset(m->bar + 0x1000, 0, sizeof(m->bar) - 0x1000); /* doorbells */
+    if (m->dbbuf_dbs) {
+        /* The settings end with the reset [1.4 §5.8]; the pages are the
+         * host's again, and ours to watch. */
+        model_dbbuf_check(m);
+        for (unsigned i = 0; i < sizeof(dbbuf_pages) / sizeof(dbbuf_pages[0]); i++)
+            if (dbbuf_pages[i].m == m && dbbuf_pages[i].p && !dbbuf_pages[i].retired) {
+                memset(dbbuf_pages[i].p, MODEL_DB_POISON, PAGE);
+                dbbuf_pages[i].retired = true;
+            }
+        m->dbbuf_dbs = m->dbbuf_eis = 0;
+    }
     m->nheld = 0;
     m->aer_outstanding = 0;
     m->csts = 0;
@@ -364,6 +414,9 @@ void model_add_ns(struct nvme_model *m, uint32_t nsid, uint64_t nsze, uint32_t l
 
 void model_free(struct nvme_model *m)
 {
+    for (unsigned i = 0; i < sizeof(dbbuf_pages) / sizeof(dbbuf_pages[0]); i++)
+        if (dbbuf_pages[i].m == m)
+            dbbuf_pages[i].p = NULL;
     for (unsigned i = 0; i <= MODEL_MAX_NS; i++) {
         free(m->ns[i].data);
         free(m->ns[i].md);
@@ -404,6 +457,34 @@ static uint32_t doorbell(struct nvme_model *m, unsigned qid, bool cq)
     uint32_t v;
     memcpy(&v, m->bar + NVME_REG_SQTDBL(qid, 0) + (cq ? 4 : 0), 4);
     return v;
+}
+
+uint32_t *model_dbbuf_slot(struct nvme_model *m, unsigned qid, bool cq, bool eventidx)
+{
+    uint64_t page = eventidx ? m->dbbuf_eis : m->dbbuf_dbs;
+    return (uint32_t *)(uintptr_t)(page + qid * 8u + (cq ? 4u : 0u)); /* DSTRD 0 */
+}
+
+void model_dbbuf_check(struct nvme_model *m)
+{
+    if (m->dbbuf_dbs == 0)
+        return;
+    for (unsigned cq = 0; cq < 2; cq++)
+        if (*model_dbbuf_slot(m, 0, cq, false) != MODEL_DB_ADMIN_MARK ||
+            *model_dbbuf_slot(m, 0, cq, true) != MODEL_DB_ADMIN_MARK)
+            m->dbbuf_admin_writes++;
+}
+
+/* An MMIO write to a shadowed queue's register since the last look? */
+static bool mmio_kick(struct nvme_model *m, unsigned qid, bool cq)
+{
+    uint32_t v = doorbell(m, qid, cq);
+    if (v == MODEL_DB_IDLE)
+        return false;
+    m->mmio_doorbells++;
+    uint32_t idle = MODEL_DB_IDLE;
+    memcpy(m->bar + NVME_REG_SQTDBL(qid, 0) + (cq ? 4 : 0), &idle, 4);
+    return true;
 }
 
 /* Walks the PRPs of a transfer, calling fn on each host segment. */
@@ -493,6 +574,7 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             id->cqes = 0x44;
             id->oncs = NVME_ONCS_DSM | NVME_ONCS_WRITE_ZEROES;
             id->vwc = 1;
+            id->oacs = m->no_dbbuf ? 0 : NVME_OACS_DBBUF_CONFIG;
             id->aerl = 3;
             id->elpe = 3;
             return to_host(s, page, PAGE);
@@ -554,8 +636,9 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             return SC(0, 0x02) | DNR;
         m->cq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
                                            .phase = 1, .ien = (s->cdw11 >> 1) & 1,
-                                           .iv = (uint16_t)(s->cdw11 >> 16) };
-        memset(m->bar + NVME_REG_CQHDBL(qid, 0), 0, 4);
+                                           .iv = (uint16_t)(s->cdw11 >> 16),
+                                           .shadow = m->dbbuf_dbs != 0 };
+        memset(m->bar + NVME_REG_CQHDBL(qid, 0), m->dbbuf_dbs ? 0xFF : 0, 4);
         return 0;
     }
     case NVME_ADMIN_CREATE_SQ: {
@@ -567,8 +650,9 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
         if (size < 2 || size > 2048)
             return SC(1, 0x02) | DNR;
         m->sq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
-                                           .cqid = (uint16_t)cqid };
-        memset(m->bar + NVME_REG_SQTDBL(qid, 0), 0, 4);
+                                           .cqid = (uint16_t)cqid,
+                                           .shadow = m->dbbuf_dbs != 0 };
+        memset(m->bar + NVME_REG_SQTDBL(qid, 0), m->dbbuf_dbs ? 0xFF : 0, 4);
         return 0;
     }
     case NVME_ADMIN_DELETE_SQ: {
@@ -586,6 +670,38 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             if (m->sq[q].exists && m->sq[q].cqid == qid)
                 return SC(1, 0x0C);
         m->cq[qid].exists = false;
+        return 0;
+    }
+    case NVME_ADMIN_DBBUF_CONFIG: {
+        uint64_t dbs = s->dptr.prp1, eis = s->dptr.prp2;
+        if (m->no_dbbuf)
+            return SC(0, 0x01) | DNR;
+        if (m->refuse_dbbuf || dbs == 0 || eis == 0 || (dbs & (PAGE - 1)) || (eis & (PAGE - 1)))
+            return SC(0, 0x02) | DNR;
+        m->dbbuf_dbs = dbs;
+        m->dbbuf_eis = eis;
+        m->dbbuf_configs++;
+        dbbuf_page_add(m, dbs);
+        dbbuf_page_add(m, eis);
+        for (unsigned cq = 0; cq < 2; cq++)
+            *model_dbbuf_slot(m, 0, cq, false) = *model_dbbuf_slot(m, 0, cq, true) =
+                MODEL_DB_ADMIN_MARK;
+        /* Queues that exist already take the shadow page from now on, their
+         * slots primed with what the registers said (as QEMU does). */
+        for (unsigned q = 1; q < MODEL_MAX_QUEUES; q++) {
+            if (m->sq[q].exists) {
+                *model_dbbuf_slot(m, q, false, false) = doorbell(m, q, false);
+                m->sq[q].shadow = true;
+            }
+            if (m->cq[q].exists) {
+                *model_dbbuf_slot(m, q, true, false) = doorbell(m, q, true);
+                m->cq[q].head = doorbell(m, q, true);
+                m->cq[q].shadow = true;
+            }
+            uint32_t idle = MODEL_DB_IDLE;
+            memcpy(m->bar + NVME_REG_SQTDBL(q, 0), &idle, 4);
+            memcpy(m->bar + NVME_REG_CQHDBL(q, 0), &idle, 4);
+        }
         return 0;
     }
     case NVME_ADMIN_ABORT:
@@ -663,7 +779,15 @@ static uint16_t io_cmd(struct nvme_model *m, const struct nvme_sqe *s)
 static bool cq_full(struct nvme_model *m, unsigned cqid)
 {
     struct model_queue *q = &m->cq[cqid];
-    uint32_t head = doorbell(m, cqid, true);
+    uint32_t head;
+    if (q->shadow) {
+        /* QEMU 7.2.x's order (its fix fa5db2aa, in the 7.2 stable
+         * series): the event index first, then the shadow head. */
+        *model_dbbuf_slot(m, cqid, true, true) = q->head;
+        head = q->head = *model_dbbuf_slot(m, cqid, true, false);
+    } else {
+        head = doorbell(m, cqid, true);
+    }
     return (q->tail + 1) % q->size == head % q->size;
 }
 
@@ -736,7 +860,18 @@ unsigned model_step(struct nvme_model *m)
         struct model_queue *q = &m->sq[qid];
         if (!q->exists)
             continue;
-        uint32_t tail = doorbell(m, qid, false);
+        if (m->cq[qid].exists && m->cq[qid].shadow)
+            mmio_kick(m, qid, true); /* counted; the head comes from the shadow page */
+        uint32_t tail;
+        unsigned fetched = 0;
+        if (q->shadow) {
+            /* Only after an MMIO write, or while still fetching. */
+            if (!mmio_kick(m, qid, false) && !q->active)
+                continue;
+            tail = *model_dbbuf_slot(m, qid, false, false);
+        } else {
+            tail = doorbell(m, qid, false);
+        }
         if (tail >= q->size) {
             m->bad_doorbells++;
             continue;
@@ -746,7 +881,21 @@ unsigned model_step(struct nvme_model *m)
             m->fatal_on_next_doorbell = false;
             return done;
         }
-        while (q->head != tail) {
+        for (;;) {
+            if (q->shadow) {
+                /* QEMU's loop: the event index gets the tail seen, then
+                 * the tail is read again from the shadow page. */
+                *model_dbbuf_slot(m, qid, false, true) = tail;
+                tail = *model_dbbuf_slot(m, qid, false, false);
+                if (tail >= q->size) {
+                    m->bad_doorbells++;
+                    break;
+                }
+                if (q->head != tail && m->dbbuf_burst && fetched++ == m->dbbuf_burst)
+                    break;
+            }
+            if (q->head == tail)
+                break;
             struct nvme_sqe s;
             memcpy(&s, (void *)(uintptr_t)(q->base + (uint64_t)q->head * 64), sizeof(s));
             unsigned cqid = qid == 0 ? 0 : q->cqid;
@@ -776,6 +925,8 @@ unsigned model_step(struct nvme_model *m)
             else if (!post(m, cqid, &e))
                 hold(m, cqid, &e);
         }
+        if (q->shadow)
+            q->active = q->head != tail;
     }
     return done;
 }

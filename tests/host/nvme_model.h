@@ -31,6 +31,8 @@ struct model_queue {
     uint8_t phase;       /* CQs: phase of the next entry posted */
     bool ien;
     uint16_t iv;
+    bool shadow;         /* created with shadow doorbells on: tail/head from the shadow page */
+    bool active;         /* SQ with shadow: still fetching (re-reads the shadow tail) */
 };
 
 struct model_pending { /* a completion held back (reorder / drop) */
@@ -93,7 +95,29 @@ struct nvme_model {
     bool mapped;              /* the driver has the registers mapped */
     int irq_routed;           /* interrupt setups not yet torn down */
     char last_error[160];
+
+    /* Shadow doorbells (Doorbell Buffer Config 7Ch, NVMe 1.4 §5.8), as QEMU
+     * 7.2 does them for I/O queues: a shadowed SQ is fetched after an MMIO
+     * write (its register is reset to MODEL_DB_IDLE to see the next one) and
+     * while it is still active, the tail re-read from the shadow page after
+     * each command and the EventIdx written with the tail seen; a CQ's
+     * EventIdx gets the head seen before the shadow head is read. At CC.EN=0
+     * the pages are retired: filled with MODEL_DB_POISON and checked when
+     * the driver frees them. */
+    bool no_dbbuf;            /* OACS bit 8 clear; the opcode is refused */
+    bool refuse_dbbuf;        /* OACS bit 8 set, the command fails (Invalid Field) */
+    unsigned dbbuf_burst;     /* commands fetched per shadowed SQ per step (0: all) */
+    uint64_t dbbuf_dbs, dbbuf_eis; /* this enable's pages, 0: none */
+    unsigned dbbuf_configs;   /* commands accepted */
+    unsigned mmio_doorbells;  /* MMIO doorbell writes seen on shadowed queues */
+    unsigned dbbuf_stale_writes; /* retired pages found written when freed */
+    unsigned dbbuf_freed_in_use; /* pages freed while the controller was enabled */
+    unsigned dbbuf_admin_writes; /* the admin queue's shadow slots written by the host */
 };
+
+#define MODEL_DB_IDLE 0xFFFFFFFFu   /* a shadowed queue's register: no MMIO write since */
+#define MODEL_DB_POISON 0xA5u       /* bytes of a retired shadow doorbell page */
+#define MODEL_DB_ADMIN_MARK 0x5EC0DEu /* the admin queue's shadow slots: never written */
 
 /* A model with QEMU-like defaults: CAP as QEMU 7.2's, one 64 MiB namespace
  * of 512-byte blocks at NSID 1, NN=256, MDTS=7. */
@@ -111,6 +135,11 @@ void model_flush_held(struct nvme_model *m);
 /* Posts a completion the driver never asked for. */
 void model_post_raw(struct nvme_model *m, uint16_t cqid, uint16_t sqid, uint16_t cid,
                     uint16_t status15);
+/* The shadow slot (eventidx false) or EventIdx slot of SQ qid (cq false) or
+ * CQ qid in this enable's pages (tests only). */
+uint32_t *model_dbbuf_slot(struct nvme_model *m, unsigned qid, bool cq, bool eventidx);
+/* Checks the admin slots are untouched (counts into dbbuf_admin_writes). */
+void model_dbbuf_check(struct nvme_model *m);
 /* The model behind a controller (tests only). */
 struct nvme_model *model_of(struct nvme_ctrlr *c);
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_dbbuf.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "kernel/mm/heap.h"
 #include "kernel/time/clock.h"
@@ -82,6 +83,8 @@ static void tear_down(struct nvme_model *m)
     }
     if (c->admin.sq)
         nvme_qpair_destroy(&c->admin);
+    nvme_dbbuf_retire(c);
+    nvme_dbbuf_free_retired(c);
     nvme_ns_free_all(c);
     nvme_env_dma_free(c->id, 4096);
     model_free(m);
