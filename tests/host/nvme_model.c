@@ -674,6 +674,7 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
     }
     case NVME_ADMIN_DBBUF_CONFIG: {
         uint64_t dbs = s->dptr.prp1, eis = s->dptr.prp2;
+        m->dbbuf_cmds++;
         if (m->no_dbbuf)
             return SC(0, 0x01) | DNR;
         if (m->refuse_dbbuf || dbs == 0 || eis == 0 || (dbs & (PAGE - 1)) || (eis & (PAGE - 1)))

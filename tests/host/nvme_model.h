@@ -108,6 +108,7 @@ struct nvme_model {
     bool refuse_dbbuf;        /* OACS bit 8 set, the command fails (Invalid Field) */
     unsigned dbbuf_burst;     /* commands fetched per shadowed SQ per step (0: all) */
     uint64_t dbbuf_dbs, dbbuf_eis; /* this enable's pages, 0: none */
+    unsigned dbbuf_cmds;      /* commands received */
     unsigned dbbuf_configs;   /* commands accepted */
     unsigned mmio_doorbells;  /* MMIO doorbell writes seen on shadowed queues */
     unsigned dbbuf_stale_writes; /* retired pages found written when freed */
