@@ -2,13 +2,15 @@
 """dbbuf_bench - IOPS with shadow doorbells against without (README figures).
 
     tools/dbbuf_bench.py [--accel kvm,tcg] [--rounds 5] [--runtime 2] [--cpu 1]
-                         [--depths 1,32] [--ioeventfd] [--out build/dbbuf-bench]
+                         [--depths 1,32] [--targets block,nvme] [--ioeventfd]
+                         [--out build/dbbuf-bench]
 
 For each accelerator, rounds of: one boot with shadow doorbells (the
 default) and one with nvme.dbbuf=0, in alternating order (on, off, off, on,
-...), each running 4 KiB randread at every depth through the block layer's
-interrupt-driven queue pair (bench target=block mode=irq; "nvme queues"
-then shows the MMIO writes it saved) on a null-co drive (read-zeroes=on: no
+...), each running 4 KiB randread at every depth on each target, interrupt-driven
+(bench target=block|nvme mode=irq: the block layer's queue pair, whose saved
+MMIO writes "nvme queues" then shows, and the benchmark's own queue pair
+straight through the driver API), on a null-co drive (read-zeroes=on: no
 host I/O), QEMU q35 with 512 MiB pinned with taskset to
 one host CPU. Each figure is the median of its rounds. --ioeventfd adds a
 third configuration: shadow doorbells with the controller's ioeventfd=on
@@ -33,8 +35,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nvoslib.qemu import Disk, Machine, build_dir  # noqa: E402
 
 
-def bench(m, qd, runtime):
-    out = m.command(f"bench target=block dev=nvme0n1 rw=randread bs=4k iodepth={qd} mode=irq "
+def bench(m, target, qd, runtime):
+    out = m.command(f"bench target={target} dev=nvme0n1 rw=randread bs=4k iodepth={qd} mode=irq "
                     f"runtime={int(runtime * 1000)}ms ramp=500ms progress=0",
                     timeout=runtime * 20 + 120)
     line = next((l for l in out.splitlines() if l.startswith("BENCH_JSON ")), None)
@@ -61,8 +63,9 @@ def one_boot(a, accel, config, log):
     with Machine(disks=[disk], cmdline=cmdline, accel=accel, prefix=prefix, timeout=3600,
                  stream=log) as m:
         m.wait_prompt()
-        for qd in a.depths:
-            res[qd] = bench(m, qd, a.runtime)
+        for target in a.targets:
+            for qd in a.depths:
+                res[f"{target} {qd}"] = bench(m, target, qd, a.runtime)
         res["saved"] = saved(m)
         m.poweroff()
     return res
@@ -80,10 +83,13 @@ def main():
     ap.add_argument("--runtime", type=float, default=2)
     ap.add_argument("--cpu", type=int, default=1)
     ap.add_argument("--depths", default="1,32")
+    ap.add_argument("--targets", default="block,nvme")
     ap.add_argument("--ioeventfd", action="store_true")
     ap.add_argument("--out", default=os.path.join(build_dir(), "dbbuf-bench"))
     a = ap.parse_args()
     a.depths = [int(d) for d in a.depths.split(",")]
+    a.targets = a.targets.split(",")
+    keys = [f"{t} {qd}" for t in a.targets for qd in a.depths]
     os.makedirs(a.out, exist_ok=True)
     configs = ["on", "off"] + (["ioeventfd"] if a.ioeventfd else [])
     results = {}
@@ -97,7 +103,7 @@ def main():
                     res = one_boot(a, accel, c, log)
                     rounds[c].append(res)
                     print(f"{accel} round {r + 1}/{a.rounds} dbbuf={c:9s} " +
-                          " ".join(f"qd{qd}={res[qd]:.0f}" for qd in a.depths) +
+                          " ".join(f"{k.replace(' ', ' qd')}={res[k]:.0f}" for k in keys) +
                           f" saved={res['saved']} load={loadavg()}", flush=True)
                     loads.append(loadavg())
         results[accel] = rounds
@@ -109,15 +115,16 @@ def main():
              f"load average during the run (1/5/15 min): {loads[0]} at start, "
              f"{loads[len(loads) // 2]} midway, {loads[-1]} at the end",
              "",
-             "| accel | QD | " + " | ".join(f"dbbuf={c} IOPS (median; rounds)" for c in configs) +
+             "| accel | target | QD | " + " | ".join(f"dbbuf={c} IOPS (median; rounds)" for c in configs) +
              " | on/off |",
-             "|---|---|" + "---|" * len(configs) + "---|"]
+             "|---|---|---|" + "---|" * len(configs) + "---|"]
     for accel, rounds in results.items():
-        for qd in a.depths:
-            med = {c: statistics.median(x[qd] for x in rounds[c]) for c in configs}
-            cells = [f"{med[c]:.0f} ({', '.join(f'{x[qd]:.0f}' for x in rounds[c])})"
+        for k in keys:
+            med = {c: statistics.median(x[k] for x in rounds[c]) for c in configs}
+            cells = [f"{med[c]:.0f} ({', '.join(f'{x[k]:.0f}' for x in rounds[c])})"
                      for c in configs]
-            lines.append(f"| {accel} | {qd} | " + " | ".join(cells) +
+            target, qd = k.split()
+            lines.append(f"| {accel} | {target} | {qd} | " + " | ".join(cells) +
                          f" | {med['on'] / med['off']:.2f}x |")
     md = "\n".join(lines) + "\n"
     with open(os.path.join(a.out, "dbbuf.md"), "w") as f:

@@ -57,12 +57,14 @@ static NVME_ALWAYS_INLINE void doorbell_update(struct nvme_qpair *qp, struct nvm
 }
 
 /*
- * Tells the controller the queue's index is now new_idx: shadow slot,
- * barrier, event index, and the MMIO write only when needed (the old
- * index is the one last written to the shadow slot, db->told, so the
- * MMIO-only path reads and writes nothing more than the register); timed
- * when a benchmark asked for clocks. Queue entries must already be
- * published (nvme_publish_before_doorbell).
+ * Tells the controller the queue's index (SQ tail or CQ head) is now
+ * new_idx: shadow slot, barrier, event index, and the MMIO write only when
+ * needed (the old index is the one last written to the shadow slot,
+ * db->told, so the MMIO-only path reads and writes nothing more than the
+ * register); timed when a benchmark asked for clocks. Queue entries must
+ * already be published (nvme_publish_before_doorbell). The trace
+ * (nvme_trace_doorbell, after it) tells a skipped MMIO write by the
+ * doorbells_saved count.
  */
 static NVME_ALWAYS_INLINE void nvme_doorbell_update(struct nvme_qpair *qp,
                                                     struct nvme_doorbell *db, uint16_t new_idx)

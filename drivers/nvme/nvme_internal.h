@@ -161,6 +161,7 @@ struct nvme_qpair {
     uint32_t prp_lists;        /* PRP list pages per tracker */
     uint64_t timeout_tsc;      /* command deadline, TSC ticks (admin or I/O) */
     bool trace;                /* mirrors the controller's, one load on the I/O path */
+    uint64_t trace_saved;      /* the trace's copy of stats.doorbells_saved */
     struct nvme_tracker *trackers;
     uint16_t ntrackers;
     struct nvme_tracker *free_trackers;
@@ -328,6 +329,8 @@ void nvme_trace_poll(struct nvme_ctrlr *c, uint32_t off, uint32_t value, unsigne
                      uint64_t ns, const char *until);
 void nvme_trace_sqe(struct nvme_qpair *qp, const struct nvme_sqe *sqe);
 void nvme_trace_cqe(struct nvme_qpair *qp, const struct nvme_cqe *cqe);
+/* After a doorbell update (nvme_dbbuf.h): the MMIO write, or the shadow slot
+ * alone when the update was one of the saved ones. */
 void nvme_trace_doorbell(struct nvme_qpair *qp, bool sq, uint32_t value);
 const char *nvme_reg_name(uint32_t off);
 
