@@ -99,8 +99,9 @@ int nvme_dbbuf_configure(struct nvme_ctrlr *c)
         return 0;
     }
     nvme_phys_t shadow_phys = 0, eventidx_phys = 0;
-    uint32_t *shadow = nvme_env_dma_alloc(c->page_size, &shadow_phys);
-    uint32_t *eventidx = nvme_env_dma_alloc(c->page_size, &eventidx_phys);
+    /* "a single physical memory page as defined by the CC.MPS field" */
+    uint32_t *shadow = nvme_env_dma_alloc_aligned(c->page_size, c->page_size, &shadow_phys);
+    uint32_t *eventidx = nvme_env_dma_alloc_aligned(c->page_size, c->page_size, &eventidx_phys);
     if (shadow == NULL || eventidx == NULL) {
         free_pages(c, shadow, eventidx);
         nvme_dbbuf_free_retired(c);

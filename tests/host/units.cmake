@@ -21,6 +21,9 @@ set(NVOS_HOST_UNITS
     nvme_prp
     nvme_queue
     nvme_dbbuf
+    nvme_fixes
+    nvme_quirks
+    nvme_mps
     nvme_hotpath
     crc32
     sha256
