@@ -121,50 +121,12 @@ void *nvme_env_dma_alloc_aligned(size_t size, size_t align, nvme_phys_t *phys)
     return p;
 }
 
-/* Shadow doorbell pages handed to a model: current ones (which must not be
- * freed while the controller is enabled) and retired ones (poisoned at the
- * disable; still poisoned when the driver frees them, or it wrote them). */
-static struct dbbuf_page {
-    void *p;
-    struct nvme_model *m;
-    bool retired;
-    uint32_t size;            /* poisoned bytes (CC.MPS page) */
-} dbbuf_pages[32];
-
-static void dbbuf_page_add(struct nvme_model *m, uint64_t addr)
-{
-    for (unsigned i = 0; i < sizeof(dbbuf_pages) / sizeof(dbbuf_pages[0]); i++)
-        if (dbbuf_pages[i].p == NULL) {
-            dbbuf_pages[i] = (struct dbbuf_page){ (void *)(uintptr_t)addr, m, false, 0 };
-            return;
-        }
-    abort(); /* the tests never have this many */
-}
-
-static void dbbuf_page_freed(void *p)
-{
-    for (unsigned i = 0; i < sizeof(dbbuf_pages) / sizeof(dbbuf_pages[0]); i++) {
-        struct dbbuf_page *d = &dbbuf_pages[i];
-        if (d->p != p)
-            continue;
-        if (!d->retired && (d->m->cc & 1) && d->m->dbbuf_dbs)
-            d->m->dbbuf_freed_in_use++;
-        if (d->retired)
-            for (unsigned k = 0; k < d->size; k++)
-                if (((uint8_t *)p)[k] != MODEL_DB_POISON) {
-                    d->m->dbbuf_stale_writes++;
-                    break;
-                }
-        d->p = NULL;
-    }
-}
-
 void nvme_env_dma_free(void *p, size_t size)
 {
     (void)size;
     if (p == NULL)
         return;
-    dbbuf_page_freed(p);
+    model_dbbuf_freed(p);
     for (unsigned i = 0; i < DMA_SLOTS; i++) {
         if (dma_map[i].user == p) {
             free(dma_map[i].real);
@@ -363,18 +325,7 @@ static void controller_reset(struct nvme_model *m)
     memset(m->sq, 0, sizeof(m->sq));
     memset(m->cq, 0, sizeof(m->cq));
     memset(m->bar + 0x1000, 0, sizeof(m->bar) - 0x1000); /* doorbells */
-    if (m->dbbuf_dbs) {
-        /* The settings end with the reset [1.4 §5.8]; the pages are the
-         * host's again, and ours to watch. */
-        model_dbbuf_check(m);
-        for (unsigned i = 0; i < sizeof(dbbuf_pages) / sizeof(dbbuf_pages[0]); i++)
-            if (dbbuf_pages[i].m == m && dbbuf_pages[i].p && !dbbuf_pages[i].retired) {
-                memset(dbbuf_pages[i].p, MODEL_DB_POISON, model_page);
-                dbbuf_pages[i].size = model_page;
-                dbbuf_pages[i].retired = true;
-            }
-        m->dbbuf_dbs = m->dbbuf_eis = 0;
-    }
+    model_dbbuf_reset(m, model_page); /* the settings end with the reset */
     m->nheld = 0;
     m->aer_outstanding = 0;
     m->csts = m->stuck_ready ? NVME_SET(CSTS_RDY, 1) : 0;
@@ -485,9 +436,7 @@ void model_add_ns(struct nvme_model *m, uint32_t nsid, uint64_t nsze, uint32_t l
 
 void model_free(struct nvme_model *m)
 {
-    for (unsigned i = 0; i < sizeof(dbbuf_pages) / sizeof(dbbuf_pages[0]); i++)
-        if (dbbuf_pages[i].m == m)
-            dbbuf_pages[i].p = NULL;
+    model_dbbuf_forget(m);
     for (unsigned i = 0; i <= MODEL_MAX_NS; i++) {
         free(m->ns[i].data);
         free(m->ns[i].md);
@@ -532,34 +481,6 @@ static uint32_t doorbell(struct nvme_model *m, unsigned qid, bool cq)
     uint32_t v;
     memcpy(&v, m->bar + NVME_REG_SQTDBL(qid, 0) + (cq ? 4 : 0), 4);
     return v;
-}
-
-uint32_t *model_dbbuf_slot(struct nvme_model *m, unsigned qid, bool cq, bool eventidx)
-{
-    uint64_t page = eventidx ? m->dbbuf_eis : m->dbbuf_dbs;
-    return (uint32_t *)(uintptr_t)(page + qid * 8u + (cq ? 4u : 0u)); /* DSTRD 0 */
-}
-
-void model_dbbuf_check(struct nvme_model *m)
-{
-    if (m->dbbuf_dbs == 0)
-        return;
-    for (unsigned cq = 0; cq < 2; cq++)
-        if (*model_dbbuf_slot(m, 0, cq, false) != MODEL_DB_ADMIN_MARK ||
-            *model_dbbuf_slot(m, 0, cq, true) != MODEL_DB_ADMIN_MARK)
-            m->dbbuf_admin_writes++;
-}
-
-/* An MMIO write to a shadowed queue's register since the last look? */
-static bool mmio_kick(struct nvme_model *m, unsigned qid, bool cq)
-{
-    uint32_t v = doorbell(m, qid, cq);
-    if (v == MODEL_DB_IDLE)
-        return false;
-    m->mmio_doorbells++;
-    uint32_t idle = MODEL_DB_IDLE;
-    memcpy(m->bar + NVME_REG_SQTDBL(qid, 0) + (cq ? 4 : 0), &idle, 4);
-    return true;
 }
 
 /* Walks the PRPs of a transfer, calling fn on each host segment, with
@@ -763,41 +684,8 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
         m->cq[qid].exists = false;
         return 0;
     }
-    case NVME_ADMIN_DBBUF_CONFIG: {
-        uint64_t dbs = s->dptr.prp1, eis = s->dptr.prp2;
-        m->dbbuf_cmds++;
-        if (m->no_dbbuf)
-            return SC(0, 0x01) | DNR;
-        /* "a single physical memory page as defined by the CC.MPS field" */
-        if (m->refuse_dbbuf || dbs == 0 || eis == 0 || (dbs & (model_page - 1)) ||
-            (eis & (model_page - 1)))
-            return SC(0, 0x02) | DNR;
-        m->dbbuf_dbs = dbs;
-        m->dbbuf_eis = eis;
-        m->dbbuf_configs++;
-        dbbuf_page_add(m, dbs);
-        dbbuf_page_add(m, eis);
-        for (unsigned cq = 0; cq < 2; cq++)
-            *model_dbbuf_slot(m, 0, cq, false) = *model_dbbuf_slot(m, 0, cq, true) =
-                MODEL_DB_ADMIN_MARK;
-        /* Queues that exist already take the shadow page from now on, their
-         * slots primed with what the registers said (as QEMU does). */
-        for (unsigned q = 1; q < MODEL_MAX_QUEUES; q++) {
-            if (m->sq[q].exists) {
-                *model_dbbuf_slot(m, q, false, false) = doorbell(m, q, false);
-                m->sq[q].shadow = true;
-            }
-            if (m->cq[q].exists) {
-                *model_dbbuf_slot(m, q, true, false) = doorbell(m, q, true);
-                m->cq[q].head = doorbell(m, q, true);
-                m->cq[q].shadow = true;
-            }
-            uint32_t idle = MODEL_DB_IDLE;
-            memcpy(m->bar + NVME_REG_SQTDBL(q, 0), &idle, 4);
-            memcpy(m->bar + NVME_REG_CQHDBL(q, 0), &idle, 4);
-        }
-        return 0;
-    }
+    case NVME_ADMIN_DBBUF_CONFIG:
+        return model_dbbuf_config(m, s->dptr.prp1, s->dptr.prp2, model_page);
     case NVME_ADMIN_ABORT:
         m->aborts++;
         if (m->hold_aborts) {
@@ -879,15 +767,7 @@ static uint16_t io_cmd(struct nvme_model *m, const struct nvme_sqe *s)
 static bool cq_full(struct nvme_model *m, unsigned cqid)
 {
     struct model_queue *q = &m->cq[cqid];
-    uint32_t head;
-    if (q->shadow) {
-        /* QEMU 7.2.x's order (its fix fa5db2aa, in the 7.2 stable
-         * series): the event index first, then the shadow head. */
-        *model_dbbuf_slot(m, cqid, true, true) = q->head;
-        head = q->head = *model_dbbuf_slot(m, cqid, true, false);
-    } else {
-        head = doorbell(m, cqid, true);
-    }
+    uint32_t head = q->shadow ? model_dbbuf_cq_head(m, cqid) : doorbell(m, cqid, true);
     return (q->tail + 1) % q->size == head % q->size;
 }
 
@@ -960,18 +840,11 @@ unsigned model_step(struct nvme_model *m)
         struct model_queue *q = &m->sq[qid];
         if (!q->exists)
             continue;
-        if (m->cq[qid].exists && m->cq[qid].shadow)
-            mmio_kick(m, qid, true); /* counted; the head comes from the shadow page */
-        uint32_t tail;
         unsigned fetched = 0;
-        if (q->shadow) {
-            /* Only after an MMIO write, or while still fetching. */
-            if (!mmio_kick(m, qid, false) && !q->active)
-                continue;
-            tail = *model_dbbuf_slot(m, qid, false, false);
-        } else {
-            tail = doorbell(m, qid, false);
-        }
+        if (q->shadow && !model_dbbuf_sq_kicked(m, qid))
+            continue; /* only after an MMIO write, or while still fetching */
+        uint32_t tail = q->shadow ? *model_dbbuf_slot(m, qid, false, false)
+                                  : doorbell(m, qid, false);
         if (tail >= q->size) {
             m->bad_doorbells++;
             continue;
@@ -982,18 +855,8 @@ unsigned model_step(struct nvme_model *m)
             return done;
         }
         for (;;) {
-            if (q->shadow) {
-                /* QEMU's loop: the event index gets the tail seen, then
-                 * the tail is read again from the shadow page. */
-                *model_dbbuf_slot(m, qid, false, true) = tail;
-                tail = *model_dbbuf_slot(m, qid, false, false);
-                if (tail >= q->size) {
-                    m->bad_doorbells++;
-                    break;
-                }
-                if (q->head != tail && m->dbbuf_burst && fetched++ == m->dbbuf_burst)
-                    break;
-            }
+            if (q->shadow && !model_dbbuf_sq_next(m, qid, &tail, &fetched))
+                break;
             if (q->head == tail)
                 break;
             struct nvme_sqe s;
@@ -1029,8 +892,7 @@ unsigned model_step(struct nvme_model *m)
             else if (!post(m, cqid, &e))
                 hold(m, cqid, &e);
         }
-        if (q->shadow)
-            q->active = q->head != tail;
+        q->active = q->shadow && q->head != tail;
     }
     return done;
 }

@@ -166,6 +166,20 @@ void model_post_raw(struct nvme_model *m, uint16_t cqid, uint16_t sqid, uint16_t
 uint32_t *model_dbbuf_slot(struct nvme_model *m, unsigned qid, bool cq, bool eventidx);
 /* Checks the admin slots are untouched (counts into dbbuf_admin_writes). */
 void model_dbbuf_check(struct nvme_model *m);
+/* nvme_model_dbbuf.c, for nvme_model.c: the command (status, 15-bit), an
+ * MMIO write to a shadowed queue's register since the last look (counted),
+ * the pages retired at CC.EN=0, one freed by the driver, a model gone. */
+uint16_t model_dbbuf_config(struct nvme_model *m, uint64_t dbs, uint64_t eis, uint32_t page_size);
+bool model_mmio_kick(struct nvme_model *m, unsigned qid, bool cq);
+void model_dbbuf_reset(struct nvme_model *m, uint32_t page_size);
+void model_dbbuf_freed(void *p);
+void model_dbbuf_forget(struct nvme_model *m);
+/* For a shadowed CQ: its head (event index first); for a shadowed SQ: is
+ * it to be fetched (an MMIO write, or still active), and may the fetch go
+ * on (event index written, tail re-read into *tail, the burst limit). */
+uint32_t model_dbbuf_cq_head(struct nvme_model *m, unsigned cqid);
+bool model_dbbuf_sq_kicked(struct nvme_model *m, unsigned qid);
+bool model_dbbuf_sq_next(struct nvme_model *m, unsigned qid, uint32_t *tail, unsigned *fetched);
 /* The model behind a controller (tests only). */
 struct nvme_model *model_of(struct nvme_ctrlr *c);
 
