@@ -17,62 +17,29 @@
 
 #include "drivers/nvme/nvme_dbbuf.h"
 #include "drivers/nvme/nvme_internal.h"
-#include "kernel/mm/heap.h"
 #include "kernel/time/clock.h"
 #include "lib/errno.h"
 #include "tests/host/check.h"
 #include "tests/host/nvme_model.h"
-
-static uint64_t rng = 0x9E3779B97F4A7C15ull;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-struct done {
-    int calls;
-    int err;
-};
-
-static void done_cb(void *arg, const struct nvme_cpl *cpl)
-{
-    struct done *d = arg;
-    d->calls++;
-    d->err = cpl->err;
-}
+#include "tests/host/nvme_testlib.h"
 
 static struct nvme_ctrlr ctrlr;
 
 static int bring_up(struct nvme_model *m, bool dbbuf_off)
 {
     model_attach(m, &ctrlr);
-    ctrlr.dbbuf_off = dbbuf_off;
+    ctrlr.dbbuf_off = dbbuf_off; /* the nvme.dbbuf=0 boot option */
     return nvme_ctrlr_init(&ctrlr);
 }
 
 static void tear_down(struct nvme_model *m)
 {
-    while (ctrlr.io_qpairs) {
-        struct nvme_qpair *qp = ctrlr.io_qpairs;
-        ctrlr.io_qpairs = qp->next;
-        nvme_qpair_destroy(qp);
-        kfree(qp);
-    }
-    nvme_qpair_destroy(&ctrlr.admin);
-    nvme_dbbuf_retire(&ctrlr);
-    nvme_dbbuf_free_retired(&ctrlr);
-    nvme_ns_free_all(&ctrlr);
-    nvme_env_dma_free(ctrlr.id, 4096);
-    model_free(m);
+    tl_tear_down(m, &ctrlr);
 }
 
 static struct nvme_qpair *polled_qpair(unsigned size)
 {
-    struct nvme_io_qpair_opts o = { .io_queue_size = size, .interrupts = false };
-    return nvme_ctrlr_alloc_io_qpair(&ctrlr, &o);
+    return tl_polled_qpair(&ctrlr, size);
 }
 
 /* Doorbell updates and skipped MMIO writes of every I/O queue pair (the
@@ -112,18 +79,18 @@ static void random_io(struct nvme_model *m, struct nvme_qpair *qp, int n, unsign
                              counts[i] * 512) == 0);
             CHECK_EQ(d[i].err, 0);
             uint8_t *p = bufs + i * 16384;
-            counts[i] = 1 + (uint32_t)(rnd() % 24);
+            counts[i] = 1 + (uint32_t)(tl_rnd() % 24);
             /* Each slot its own 16 KiB regions: nothing overlaps in flight. */
-            lbas[i] = ((rnd() % 256) * depth + i) * 32;
-            reads[i] = rnd() & 1;
+            lbas[i] = ((tl_rnd() % 256) * depth + i) * 32;
+            reads[i] = tl_rnd() & 1;
             d[i] = (struct done){ 0 };
             if (reads[i]) {
                 memset(p, 0xEE, counts[i] * 512);
-                CHECK_EQ(nvme_ns_cmd_read(ns, qp, p, lbas[i], counts[i], done_cb, &d[i], 0), 0);
+                CHECK_EQ(nvme_ns_cmd_read(ns, qp, p, lbas[i], counts[i], tl_done_cb, &d[i], 0), 0);
             } else {
                 for (uint32_t k = 0; k < counts[i] * 512; k++)
-                    p[k] = (uint8_t)rnd();
-                CHECK_EQ(nvme_ns_cmd_write(ns, qp, p, lbas[i], counts[i], done_cb, &d[i], 0), 0);
+                    p[k] = (uint8_t)tl_rnd();
+                CHECK_EQ(nvme_ns_cmd_write(ns, qp, p, lbas[i], counts[i], tl_done_cb, &d[i], 0), 0);
             }
             submitted++;
         }
@@ -221,7 +188,7 @@ static void test_reset(void)
     memset(buf, 0x3C, 4 * 4096);
     struct done w[4] = { 0 };
     for (int i = 0; i < 4; i++)
-        CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf + i * 4096, 9000 + i * 8, 8, done_cb, &w[i], 0), 0);
+        CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf + i * 4096, 9000 + i * 8, 8, tl_done_cb, &w[i], 0), 0);
     CHECK_EQ(nvme_ctrlr_reset(&ctrlr), 0);
     CHECK_EQ(m.resets, 1);
     CHECK_EQ(m.dbbuf_configs, 2);
