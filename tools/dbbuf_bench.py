@@ -115,7 +115,8 @@ def main():
              f"load average during the run (1/5/15 min): {loads[0]} at start, "
              f"{loads[len(loads) // 2]} midway, {loads[-1]} at the end",
              "",
-             "| accel | target | QD | " + " | ".join(f"dbbuf={c} IOPS (median; rounds)" for c in configs) +
+             "| accel | target | QD | " +
+             " | ".join(f"dbbuf={c} IOPS (median; rounds)" for c in configs) +
              " | on/off |",
              "|---|---|---|" + "---|" * len(configs) + "---|"]
     for accel, rounds in results.items():

@@ -188,7 +188,8 @@ static void test_reset(void)
     memset(buf, 0x3C, 4 * 4096);
     struct done w[4] = { 0 };
     for (int i = 0; i < 4; i++)
-        CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf + i * 4096, 9000 + i * 8, 8, tl_done_cb, &w[i], 0), 0);
+        CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf + i * 4096, 9000 + i * 8, 8, tl_done_cb, &w[i], 0),
+                 0);
     CHECK_EQ(nvme_ctrlr_reset(&ctrlr), 0);
     CHECK_EQ(m.resets, 1);
     CHECK_EQ(m.dbbuf_configs, 2);
