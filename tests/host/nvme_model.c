@@ -69,23 +69,38 @@ void kfree(void *p)
     free(p);
 }
 
+/*
+ * DMA memory as the kernel's page allocator gives it: 4 KiB aligned, and
+ * here deliberately never 8 KiB aligned (4 KiB past a 16 KiB boundary), so
+ * a driver that assumes its pages meet a larger CC.MPS fails every time
+ * rather than by luck (issue 9, finding 3).
+ */
+#define DMA_SKEW PAGE
+#define DMA_ALIGN (4 * PAGE)
+
 void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys)
 {
     size_t rounded = (size + PAGE - 1) / PAGE * PAGE;
-    void *p = aligned_alloc(PAGE, rounded ? rounded : PAGE);
-    if (p) {
-        memset(p, 0, rounded);
-        *phys = (nvme_phys_t)(uintptr_t)p;
-        model_live_allocs++;
-    }
+    if (rounded == 0)
+        rounded = PAGE;
+    size_t total = (rounded + DMA_SKEW + DMA_ALIGN - 1) / DMA_ALIGN * DMA_ALIGN;
+    uint8_t *base = aligned_alloc(DMA_ALIGN, total);
+    if (base == NULL)
+        return NULL;
+    uint8_t *p = base + DMA_SKEW;
+    memset(p, 0, rounded);
+    *phys = (nvme_phys_t)(uintptr_t)p;
+    model_live_allocs++;
     return p;
 }
 
 void nvme_env_dma_free(void *p, size_t size)
 {
     (void)size;
-    model_live_allocs -= p != NULL;
-    free(p);
+    if (p == NULL)
+        return;
+    model_live_allocs--;
+    free((uint8_t *)p - DMA_SKEW);
 }
 
 nvme_phys_t nvme_env_virt_to_phys(const void *p)
@@ -106,6 +121,7 @@ void nvme_env_irq_restore(bool was_enabled)
 void nvme_env_relax(struct nvme_ctrlr *c)
 {
     model_step(model_of(c));
+    model_deliver_irqs(model_of(c));
 }
 
 int nvme_env_before_step(struct nvme_ctrlr *c, unsigned step)
@@ -131,12 +147,28 @@ void nvme_env_unmap_registers(struct nvme_ctrlr *c)
     c->regs_size = 0;
 }
 
-/* No interrupts are delivered, but the routing is counted: polling mode
- * still "routes" (and must unroute) one line, like the kernel's INTx. */
+/* The routing is counted: polling mode still "routes" (and must unroute)
+ * one line, like the kernel's INTx. With irq_vectors set, the platform has
+ * interrupts of irq_kind, and the model delivers them (model_deliver_irqs). */
 int nvme_env_interrupts_setup(struct nvme_ctrlr *c)
 {
-    model_of(c)->irq_routed++;
+    struct nvme_model *m = model_of(c);
+    m->irq_routed++;
     c->irq_mode = NVME_IRQ_NONE;
+    if (m->irq_vectors == 0)
+        return 0;
+    switch (m->irq_kind) {
+    case MODEL_IRQ_MSIX:
+        c->irq_mode = NVME_IRQ_MSIX;
+        c->msix_vectors = m->irq_vectors;
+        break;
+    case MODEL_IRQ_MSI:
+        c->irq_mode = NVME_IRQ_MSI;
+        break;
+    case MODEL_IRQ_INTX:
+        c->irq_mode = NVME_IRQ_INTX;
+        break;
+    }
     return 0;
 }
 
@@ -144,13 +176,21 @@ void nvme_env_interrupts_teardown(struct nvme_ctrlr *c)
 {
     model_of(c)->irq_routed--;
     c->irq_mode = NVME_IRQ_NONE;
+    c->msix_vectors = 0;
 }
 
+/* The kernel's policy (nvme_pci.c): one vector for everything with MSI or
+ * INTx; with MSI-X the QID's own entry while there is one, else shared. */
 int nvme_env_interrupt_bind(struct nvme_ctrlr *c, struct nvme_qpair *qp)
 {
-    (void)c;
-    (void)qp;
-    return -ENODEV;
+    if (c->irq_mode == NVME_IRQ_MSI || c->irq_mode == NVME_IRQ_INTX) {
+        qp->msix_index = 0;
+        return 0;
+    }
+    if (c->irq_mode != NVME_IRQ_MSIX || c->msix_vectors == 0)
+        return -ENODEV;
+    qp->msix_index = (uint16_t)(qp->id % c->msix_vectors);
+    return 0;
 }
 
 void nvme_env_interrupt_unbind(struct nvme_ctrlr *c, struct nvme_qpair *qp)
@@ -229,7 +269,16 @@ static uint32_t reg_read(struct nvme_ctrlr *c, uint32_t off)
     struct nvme_model *m = model_of(c);
     if (m->gone)
         return 0xFFFFFFFFu;
+    if (m->allones_left) {
+        /* Right after a disable some drives read all ones for a while
+         * (real-hardware notes: "not device gone"); then they are back. */
+        m->allones_left--;
+        model_step(m);
+        return 0xFFFFFFFFu;
+    }
     switch (off) {
+    case NVME_REG_CRTO:
+        return m->crto;
     case NVME_REG_CAP:
         return (uint32_t)m->cap;
     case NVME_REG_CAP + 4:
@@ -257,6 +306,10 @@ static uint32_t reg_read(struct nvme_ctrlr *c, uint32_t off)
 
 static void controller_reset(struct nvme_model *m)
 {
+    if (m->hmb_enabled)
+        m->hmb_at_reset++; /* the host should have disabled it first [§5.27.1.10] */
+    m->hmb_enabled = false; /* a Controller Level Reset ends the host memory buffer */
+    m->allones_left = m->allones_reads;
     memset(m->sq, 0, sizeof(m->sq));
     memset(m->cq, 0, sizeof(m->cq));
     memset(m->bar + 0x1000, 0, sizeof(m->bar) - 0x1000); /* doorbells */
@@ -266,11 +319,40 @@ static void controller_reset(struct nvme_model *m)
     m->resets++;
 }
 
+uint32_t model_page_size(const struct nvme_model *m)
+{
+    return 4096u << NVME_GET(m->cc, CC_MPS);
+}
+
+/* Entry sizes the controller takes in CC.IOSQES: Identify SQES's range; an
+ * Apple controller fetches 128 bytes apart whichever of 6 or 7 it is told. */
+static bool iosqes_ok(const struct nvme_model *m, unsigned iosqes)
+{
+    uint8_t sqes = m->id_sqes ? m->id_sqes : 0x66;
+    if (m->sqe128)
+        return iosqes == 6 || iosqes == 7;
+    return iosqes >= (sqes & 0xF) && iosqes <= (sqes >> 4);
+}
+
 static void controller_enable(struct nvme_model *m)
 {
     unsigned iosqes = (m->cc >> 16) & 0xF, iocqes = (m->cc >> 20) & 0xF;
     unsigned asqs = m->aqa & 0xFFF, acqs = (m->aqa >> 16) & 0xFFF;
-    if (iosqes != 6 || iocqes != 4 || (m->asq & 0xFFF) || (m->acq & 0xFFF) || asqs == 0 ||
+    unsigned mps = NVME_GET(m->cc, CC_MPS);
+    uint64_t pmask = model_page_size(m) - 1;
+    if (mps < NVME_GET(m->cap, CAP_MPSMIN) || mps > NVME_GET(m->cap, CAP_MPSMAX) ||
+        (m->asq & pmask) || (m->acq & pmask)) {
+        /* [§3.1.3.5] CC.MPS within CAP.MPSMIN..MPSMAX; [§3.1.3.9-10] ASQ/ACQ
+         * memory page aligned (CC.MPS). */
+        m->mps_violations++;
+        m->csts = NVME_SET(CSTS_CFS, 1);
+        snprintf(m->last_error, sizeof(m->last_error),
+                 "enable refused: CC.MPS %u (CAP %u..%u), ASQ %#llx ACQ %#llx", mps,
+                 (unsigned)NVME_GET(m->cap, CAP_MPSMIN), (unsigned)NVME_GET(m->cap, CAP_MPSMAX),
+                 (unsigned long long)m->asq, (unsigned long long)m->acq);
+        return;
+    }
+    if (!iosqes_ok(m, iosqes) || iocqes != 4 || asqs == 0 ||
         acqs == 0 || m->asq == 0 || m->acq == 0) {
         m->csts = NVME_SET(CSTS_CFS, 1); /* QEMU: refused configuration */
         snprintf(m->last_error, sizeof(m->last_error), "enable refused: CC %#x AQA %#x", m->cc,
@@ -306,6 +388,8 @@ static void reg_write(struct nvme_ctrlr *c, uint32_t off, uint32_t v)
         else if ((old & 1) && !(v & 1))
             controller_reset(m);
         if (NVME_GET(v, CC_SHN) && !NVME_GET(old, CC_SHN)) {
+            if (m->hmb_enabled)
+                m->hmb_at_shutdown++; /* [§5.27.1.10]: disable it before shutting down */
             m->csts = (m->csts & ~(uint32_t)NVME_SET(CSTS_SHST, 3)) |
                       NVME_SET(CSTS_SHST, NVME_CSTS_SHST_COMPLETE);
             m->shutdowns++;
@@ -376,6 +460,7 @@ void model_attach(struct nvme_model *m, struct nvme_ctrlr *c)
     snprintf(c->name, sizeof(c->name), "nvme0");
     c->ops = &model_ops;
     c->platform = m;
+    m->ctrlr = c;
     c->max_retries = 3;
     c->admin_timeout_ns = 200 * 1000000ull;
     c->io_timeout_ns = 200 * 1000000ull;
@@ -399,56 +484,86 @@ void model_attach(struct nvme_model *m, struct nvme_ctrlr *c)
 
 /* ---------------- the model: commands ---------------- */
 
+static unsigned dstrd(const struct nvme_model *m)
+{
+    return (unsigned)NVME_GET(m->cap, CAP_DSTRD);
+}
+
+/* [§3.1.3.x SQyTDBL/CQyHDBL] at 1000h + (2y (+1)) * (4 << CAP.DSTRD). */
 static uint32_t doorbell(struct nvme_model *m, unsigned qid, bool cq)
 {
     uint32_t v;
-    memcpy(&v, m->bar + NVME_REG_SQTDBL(qid, 0) + (cq ? 4 : 0), 4);
+    uint64_t off = cq ? NVME_REG_CQHDBL(qid, dstrd(m)) : NVME_REG_SQTDBL(qid, dstrd(m));
+    memcpy(&v, m->bar + off, 4);
     return v;
 }
 
-/* Walks the PRPs of a transfer, calling fn on each host segment. */
-static uint16_t walk_prps(uint64_t prp1, uint64_t prp2, uint64_t len,
+unsigned model_scan_doorbells(struct nvme_model *m)
+{
+    uint32_t stride = 4u << dstrd(m);
+    unsigned stray = 0;
+    for (uint32_t off = 0x1000; off + 4 <= sizeof(m->bar); off += 4) {
+        uint32_t v;
+        memcpy(&v, m->bar + off, 4);
+        if (v != 0 && (off - 0x1000) % stride != 0)
+            stray++;
+    }
+    m->stray_doorbells += stray;
+    return stray;
+}
+
+/* Walks the PRPs of a transfer, calling fn on each host segment. Memory
+ * pages are CC.MPS bytes [§4.1.1]: PRP2 and list entries must be aligned
+ * to them, and a list's last entry chains at the end of its page. */
+static uint16_t walk_prps(struct nvme_model *m, uint64_t prp1, uint64_t prp2, uint64_t len,
                           void (*fn)(void *ctx, uint8_t *p, uint32_t n), void *ctx)
 {
+    const uint32_t PS = model_page_size(m);
     if (len == 0)
         return 0;
     if (prp1 & 3)
         return SC(0, 0x13) | DNR;
-    uint32_t first = (uint32_t)(PAGE - (prp1 & (PAGE - 1)));
+    uint32_t first = (uint32_t)(PS - (prp1 & (PS - 1)));
     if (first > len)
         first = (uint32_t)len;
     fn(ctx, (uint8_t *)(uintptr_t)prp1, first);
     len -= first;
     if (len == 0)
         return 0;
-    if (len <= PAGE) {
-        if (prp2 == 0 || (prp2 & (PAGE - 1)))
-            return SC(0, 0x13) | DNR;
+    if (len <= PS) {
+        if (prp2 == 0 || (prp2 & (PS - 1)))
+            goto misaligned;
         fn(ctx, (uint8_t *)(uintptr_t)prp2, (uint32_t)len);
         return 0;
     }
     if (prp2 == 0 || (prp2 & 7))
         return SC(0, 0x13) | DNR;
     uint64_t *list = (uint64_t *)(uintptr_t)prp2;
-    unsigned idx = (unsigned)((prp2 & (PAGE - 1)) / 8);
+    unsigned idx = (unsigned)((prp2 & (PS - 1)) / 8);
     while (len > 0) {
-        if (idx == PAGE / 8 - 1 && len > PAGE) {
+        if (idx == PS / 8 - 1 && len > PS) {
             /* Last entry of a full list page with more to come: a chain. */
             uint64_t next = list[idx];
-            if (next == 0 || (next & (PAGE - 1)))
-                return SC(0, 0x13) | DNR;
+            if (next == 0 || (next & (PS - 1)))
+                goto misaligned;
             list = (uint64_t *)(uintptr_t)next;
             idx = 0;
             continue;
         }
         uint64_t e = list[idx++];
-        if (e == 0 || (e & (PAGE - 1)))
-            return SC(0, 0x13) | DNR;
-        uint32_t n = len > PAGE ? PAGE : (uint32_t)len;
+        if (e == 0 || (e & (PS - 1)))
+            goto misaligned;
+        uint32_t n = len > PS ? PS : (uint32_t)len;
         fn(ctx, (uint8_t *)(uintptr_t)e, n);
         len -= n;
     }
     return 0;
+
+misaligned:
+    m->mps_violations++;
+    snprintf(m->last_error, sizeof(m->last_error), "PRP not aligned to the %u-byte page",
+             (unsigned)PS);
+    return SC(0, 0x13) | DNR; /* Invalid PRP Offset */
 }
 
 struct copy_ctx {
@@ -466,10 +581,152 @@ static void copy_seg(void *vctx, uint8_t *p, uint32_t n)
     cc->disk += n;
 }
 
-static uint16_t to_host(const struct nvme_sqe *s, const void *src, uint64_t len)
+static uint16_t to_host(struct nvme_model *m, const struct nvme_sqe *s, const void *src,
+                        uint64_t len)
 {
     struct copy_ctx cc = { (uint8_t *)src, true };
-    return walk_prps(s->dptr.prp1, s->dptr.prp2, len, copy_seg, &cc);
+    return walk_prps(m, s->dptr.prp1, s->dptr.prp2, len, copy_seg, &cc);
+}
+
+static uint16_t from_host(struct nvme_model *m, const struct nvme_sqe *s, void *dst,
+                          uint64_t len)
+{
+    struct copy_ctx cc = { dst, false };
+    return walk_prps(m, s->dptr.prp1, s->dptr.prp2, len, copy_seg, &cc);
+}
+
+/* Queue pairs granted: fewer from the second enable on, with grant_after_reset. */
+static uint16_t granted(const struct nvme_model *m)
+{
+    return m->grant_after_reset && m->enables >= 2 ? m->grant_after_reset : m->grant_queues;
+}
+
+/* Interrupt vectors a CQ may name: MSI-X table entries, or the one of
+ * MSI and INTx; a polled platform still lets IV 0 through. */
+static unsigned irq_vectors(const struct nvme_model *m)
+{
+    if (m->irq_vectors == 0 || m->irq_kind != MODEL_IRQ_MSIX)
+        return 1;
+    return m->irq_vectors;
+}
+
+/* [§5.27.1.11] Autonomous Power State Transition: dw11 bit 0 APSTE, a
+ * 256-byte table of 32 entries; [§5.27.1.2] Power Management. */
+static uint16_t set_apst(struct nvme_model *m, const struct nvme_sqe *s)
+{
+    uint8_t table[256];
+    if (!m->apst)
+        return SC(0, 0x02) | DNR;
+    uint16_t st = from_host(m, s, table, sizeof(table));
+    if (st)
+        return st;
+    m->apst_sets++;
+    m->apst_dw0 = s->cdw11 & 1;
+    return 0;
+}
+
+static uint16_t get_features(struct nvme_model *m, const struct nvme_sqe *s, uint32_t *dw0)
+{
+    static uint8_t buf[PAGE];
+    memset(buf, 0, sizeof(buf));
+    switch (s->cdw10 & 0xFF) {
+    case NVME_FEAT_NUM_QUEUES:
+        *dw0 = ((uint32_t)(granted(m) - 1) << 16) | (uint32_t)(granted(m) - 1);
+        return 0;
+    case NVME_FEAT_POWER_MGMT:
+        *dw0 = m->power_state;
+        return 0;
+    case NVME_FEAT_AUTO_PST:
+        if (!m->apst)
+            return SC(0, 0x02) | DNR;
+        m->apst_gets++;
+        *dw0 = m->apst_dw0;
+        for (unsigned i = 0; i < 3; i++) /* PS i -> PS 3 after 100 ms idle */
+            buf[i * 8] = (uint8_t)(3 << 3), buf[i * 8 + 1] = 100;
+        return to_host(m, s, buf, 256);
+    case NVME_FEAT_HOST_MEM_BUF: {
+        if (m->hmpre == 0)
+            return SC(0, 0x02) | DNR;
+        *dw0 = m->hmb_enabled;
+        uint32_t attr[4] = { m->hmb_size, (uint32_t)m->hmb_list, (uint32_t)(m->hmb_list >> 32),
+                             m->hmb_count };
+        memcpy(buf, attr, sizeof(attr));
+        return to_host(m, s, buf, PAGE);
+    }
+    case NVME_FEAT_ASYNC_EVENT:
+    case NVME_FEAT_VOLATILE_WC:
+        return 0;
+    default:
+        return SC(0, 0x02) | DNR;
+    }
+}
+
+/*
+ * [§5.27.1.10] Host Memory Buffer: dw11 EHM (bit 0), MR (bit 1); dw12
+ * HSIZE in CC.MPS pages; dw13/14 the descriptor list address (16-byte
+ * aligned); dw15 HMDLEC entries of { BADD (page aligned), BSIZE (pages) }.
+ * Enabling needs HSIZE >= HMMIN (4 KiB units) and the entries to add up.
+ */
+static uint16_t set_hmb(struct nvme_model *m, const struct nvme_sqe *s)
+{
+    if (m->hmpre == 0)
+        return SC(0, 0x02) | DNR;
+    if (!(s->cdw11 & 1)) {
+        if (m->hmb_enabled)
+            m->hmb_disables++;
+        m->hmb_enabled = false;
+        return 0;
+    }
+    if (m->hmb_enabled)
+        return SC(0, 0x0C) | DNR; /* Command Sequence Error: already on */
+    uint32_t ps = model_page_size(m);
+    uint64_t list = ((uint64_t)s->cdw14 << 32) | s->cdw13;
+    uint32_t hsize = s->cdw12, count = s->cdw15;
+    if ((uint64_t)hsize * ps < (uint64_t)m->hmmin * 4096 || count == 0 || count > 256 ||
+        list == 0 || (list & 15)) {
+        snprintf(m->last_error, sizeof(m->last_error),
+                 "HMB refused: HSIZE %u pages, %u entries at %#llx", hsize, count,
+                 (unsigned long long)list);
+        return SC(0, 0x02) | DNR;
+    }
+    const uint8_t *d = (const uint8_t *)(uintptr_t)list;
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t badd;
+        uint32_t bsize;
+        memcpy(&badd, d + i * 16, 8);
+        memcpy(&bsize, d + i * 16 + 8, 4);
+        if (badd == 0 || (badd & (ps - 1)) || bsize == 0) {
+            m->mps_violations += badd != 0 && (badd & (ps - 1));
+            return SC(0, 0x02) | DNR;
+        }
+        total += bsize;
+    }
+    if (total != hsize)
+        return SC(0, 0x02) | DNR;
+    m->hmb_enabled = true;
+    m->hmb_enables++;
+    m->hmb_size = hsize;
+    m->hmb_list = list;
+    m->hmb_count = count;
+    return 0;
+}
+
+/* The controller uses its buffer: a byte at each end of every chunk, read
+ * and written back, so memory freed while enabled is an ASan report. */
+static void touch_hmb(struct nvme_model *m)
+{
+    uint32_t ps = model_page_size(m);
+    const uint8_t *d = (const uint8_t *)(uintptr_t)m->hmb_list;
+    for (uint32_t i = 0; i < m->hmb_count; i++) {
+        uint64_t badd;
+        uint32_t bsize;
+        memcpy(&badd, d + i * 16, 8);
+        memcpy(&bsize, d + i * 16 + 8, 4);
+        volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)badd;
+        p[0] = (uint8_t)(p[0] + 1);
+        p[(uint64_t)bsize * ps - 1] = (uint8_t)(p[(uint64_t)bsize * ps - 1] + 1);
+    }
 }
 
 static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32_t *dw0, bool *post)
@@ -487,15 +744,21 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             memcpy(id->mn, "nvos test model                         ", 40);
             memcpy(id->fr, "1.0     ", 8);
             id->mdts = m->mdts;
-            id->ver = m->vs;
+            id->ver = m->vs >= 0x00010200 ? m->vs : 0; /* VER: new in 1.2 */
             id->nn = m->nn;
-            id->sqes = 0x66;
+            id->sqes = m->id_sqes ? m->id_sqes : 0x66;
+            id->hmpre = m->hmpre;
+            id->hmmin = m->hmmin;
+            if (m->apst) {
+                id->apsta = 1;
+                id->npss = 3;
+            }
             id->cqes = 0x44;
             id->oncs = NVME_ONCS_DSM | NVME_ONCS_WRITE_ZEROES;
             id->vwc = 1;
             id->aerl = 3;
             id->elpe = 3;
-            return to_host(s, page, PAGE);
+            return to_host(m, s, page, PAGE);
         }
         if (cns == NVME_CNS_NS) {
             if (s->nsid == 0 || s->nsid > m->nn)
@@ -509,16 +772,18 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
                 id->lbaf[0].lbads = (uint8_t)n->lbads;
                 id->lbaf[0].ms = n->ms;
             }
-            return to_host(s, page, PAGE);
+            return to_host(m, s, page, PAGE);
         }
         if (cns == NVME_CNS_NS_ACTIVE_LIST) {
+            if (m->vs < 0x00010100)
+                m->cns2_on_10++; /* CNS 02h is NVMe 1.1's */
             if (m->no_active_list)
                 return SC(0, 0x02) | DNR;
             uint32_t *list = (uint32_t *)page, k = 0;
             for (uint32_t n = s->nsid + 1; n <= MODEL_MAX_NS && n <= m->nn; n++)
                 if (m->ns[n].active)
                     list[k++] = n;
-            return to_host(s, page, PAGE);
+            return to_host(m, s, page, PAGE);
         }
         return SC(0, 0x02) | DNR;
     }
@@ -527,48 +792,69 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
         if (fid == NVME_FEAT_NUM_QUEUES) {
             if (m->refuse_num_queues)
                 return SC(0, 0x02) | DNR;
-            *dw0 = ((uint32_t)(m->grant_queues - 1) << 16) | (uint32_t)(m->grant_queues - 1);
+            *dw0 = ((uint32_t)(granted(m) - 1) << 16) | (uint32_t)(granted(m) - 1);
+        }
+        if (fid == NVME_FEAT_AUTO_PST)
+            return set_apst(m, s);
+        if (fid == NVME_FEAT_HOST_MEM_BUF)
+            return set_hmb(m, s);
+        if (fid == NVME_FEAT_POWER_MGMT) {
+            if ((s->cdw11 & 0x1F) > (m->apst ? 3u : 0u))
+                return SC(0, 0x02) | DNR;
+            m->power_state = (uint8_t)(s->cdw11 & 0x1F);
         }
         return 0;
     }
     case NVME_ADMIN_GET_FEATURES:
-        if ((s->cdw10 & 0xFF) == NVME_FEAT_NUM_QUEUES) {
-            *dw0 = ((uint32_t)(m->grant_queues - 1) << 16) | (uint32_t)(m->grant_queues - 1);
-            return 0;
-        }
-        return SC(0, 0x02) | DNR;
+        return get_features(m, s, dw0);
     case NVME_ADMIN_GET_LOG_PAGE: {
         uint64_t numd = ((uint64_t)(s->cdw11 & 0xFFFF) << 16 | (s->cdw10 >> 16)) + 1;
         static uint8_t log[16384];
         if (numd * 4 > sizeof(log))
             return SC(0, 0x02) | DNR;
-        return to_host(s, log, numd * 4);
+        return to_host(m, s, log, numd * 4);
     }
     case NVME_ADMIN_CREATE_CQ: {
         unsigned qid = s->cdw10 & 0xFFFF, size = (s->cdw10 >> 16) + 1;
-        if (qid == 0 || qid >= MODEL_MAX_QUEUES || qid > m->grant_queues || m->cq[qid].exists)
+        if (qid == 0 || qid >= MODEL_MAX_QUEUES || qid > granted(m) || m->cq[qid].exists)
             return SC(1, 0x01) | DNR;
-        if (size < 2 || size > 2048)
+        if (size < 2 || size > 2048 || size > NVME_GET(m->cap, CAP_MQES) + 1) {
+            m->qsize_violations += size > NVME_GET(m->cap, CAP_MQES) + 1;
             return SC(1, 0x02) | DNR;
-        if (!(s->cdw11 & 1) || (s->dptr.prp1 & (PAGE - 1)))
+        }
+        if (!(s->cdw11 & 1))
             return SC(0, 0x02) | DNR;
+        if (s->dptr.prp1 & (model_page_size(m) - 1)) {
+            m->mps_violations++; /* [§5.3] PRP1: memory page aligned (CC.MPS) */
+            return SC(0, 0x13) | DNR;
+        }
+        if (((s->cdw11 >> 1) & 1) && (s->cdw11 >> 16) >= irq_vectors(m)) {
+            m->iv_violations++;
+            return SC(1, 0x08) | DNR; /* Invalid Interrupt Vector */
+        }
         m->cq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
                                            .phase = 1, .ien = (s->cdw11 >> 1) & 1,
                                            .iv = (uint16_t)(s->cdw11 >> 16) };
-        memset(m->bar + NVME_REG_CQHDBL(qid, 0), 0, 4);
+        memset(m->bar + NVME_REG_CQHDBL(qid, dstrd(m)), 0, 4);
         return 0;
     }
     case NVME_ADMIN_CREATE_SQ: {
         unsigned qid = s->cdw10 & 0xFFFF, size = (s->cdw10 >> 16) + 1, cqid = s->cdw11 >> 16;
-        if (qid == 0 || qid >= MODEL_MAX_QUEUES || qid > m->grant_queues || m->sq[qid].exists)
+        if (qid == 0 || qid >= MODEL_MAX_QUEUES || qid > granted(m) || m->sq[qid].exists)
             return SC(1, 0x01) | DNR;
         if (cqid >= MODEL_MAX_QUEUES || !m->cq[cqid].exists || cqid == 0)
             return SC(1, 0x00) | DNR;
-        if (size < 2 || size > 2048)
+        if (size < 2 || size > 2048 || size > NVME_GET(m->cap, CAP_MQES) + 1) {
+            m->qsize_violations += size > NVME_GET(m->cap, CAP_MQES) + 1;
             return SC(1, 0x02) | DNR;
+        }
+        if (s->dptr.prp1 & (model_page_size(m) - 1)) {
+            m->mps_violations++;
+            return SC(0, 0x13) | DNR;
+        }
         m->sq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
                                            .cqid = (uint16_t)cqid };
-        memset(m->bar + NVME_REG_SQTDBL(qid, 0), 0, 4);
+        memset(m->bar + NVME_REG_SQTDBL(qid, dstrd(m)), 0, 4);
         return 0;
     }
     case NVME_ADMIN_DELETE_SQ: {
@@ -611,6 +897,13 @@ static uint16_t io_cmd(struct nvme_model *m, const struct nvme_sqe *s)
     uint64_t slba = ((uint64_t)s->cdw11 << 32) | s->cdw10;
     uint64_t nlb = (s->cdw12 & 0xFFFF) + 1ull;
     uint32_t bs = 1u << n->lbads;
+    if (m->hmmin) {
+        if (!m->hmb_enabled) {
+            m->io_without_hmb++; /* DRAM-less and no buffer: this model refuses */
+            return SC(0, 0x06) | DNR; /* Internal Error */
+        }
+        touch_hmb(m);
+    }
     switch (s->opc) {
     case NVME_IO_FLUSH:
         return 0;
@@ -624,7 +917,9 @@ static uint16_t io_cmd(struct nvme_model *m, const struct nvme_sqe *s)
                 m->error_count--;
             return m->error_status;
         }
-        uint64_t mdts_bytes = m->mdts ? (uint64_t)PAGE << m->mdts : UINT64_MAX;
+        /* [§5.17.2.1] MDTS is in units of CAP.MPSMIN pages. */
+        uint64_t mdts_bytes =
+            m->mdts ? ((uint64_t)PAGE << NVME_GET(m->cap, CAP_MPSMIN)) << m->mdts : UINT64_MAX;
         if (s->opc != NVME_IO_WRITE_ZEROES && nlb * bs > mdts_bytes)
             return SC(0, 0x02) | DNR;
         uint8_t *disk = n->data + slba * bs;
@@ -633,7 +928,7 @@ static uint16_t io_cmd(struct nvme_model *m, const struct nvme_sqe *s)
             return 0;
         }
         struct copy_ctx cc = { disk, s->opc == NVME_IO_READ };
-        uint16_t st = walk_prps(s->dptr.prp1, s->dptr.prp2, nlb * bs, copy_seg, &cc);
+        uint16_t st = walk_prps(m, s->dptr.prp1, s->dptr.prp2, nlb * bs, copy_seg, &cc);
         if (st == 0 && n->ms && s->mptr) {
             uint8_t *md = (uint8_t *)(uintptr_t)s->mptr;
             if (s->opc == NVME_IO_READ)
@@ -647,7 +942,7 @@ static uint16_t io_cmd(struct nvme_model *m, const struct nvme_sqe *s)
         unsigned nr = (s->cdw10 & 0xFF) + 1;
         struct nvme_dsm_range r[256];
         struct copy_ctx cc = { (uint8_t *)r, false };
-        uint16_t st = walk_prps(s->dptr.prp1, s->dptr.prp2, nr * sizeof(r[0]), copy_seg, &cc);
+        uint16_t st = walk_prps(m, s->dptr.prp1, s->dptr.prp2, nr * sizeof(r[0]), copy_seg, &cc);
         if (st)
             return st;
         for (unsigned i = 0; i < nr; i++)
@@ -686,6 +981,8 @@ static bool post(struct nvme_model *m, unsigned cqid, const struct nvme_cqe *in)
         q->tail = 0;
         q->phase ^= 1;
     }
+    if (q->ien && m->irq_vectors)
+        m->irq_pending |= 1u << (q->iv & 31);
     return true;
 }
 
@@ -721,6 +1018,32 @@ void model_post_raw(struct nvme_model *m, uint16_t cqid, uint16_t sqid, uint16_t
     post(m, cqid, &e);
 }
 
+/* Bytes between SQ entries: 64 for the admin queue [§3.1.3.5: CC.IOSQES is
+ * for I/O queues]; 2^CC.IOSQES for I/O ones, or 128 on an Apple controller. */
+static uint32_t sqe_stride(const struct nvme_model *m, unsigned qid)
+{
+    if (qid == 0)
+        return 64;
+    if (m->sqe128)
+        return 128;
+    return 1u << NVME_GET(m->cc, CC_IOSQES);
+}
+
+void model_deliver_irqs(struct nvme_model *m)
+{
+    struct nvme_ctrlr *c = m->ctrlr;
+    uint32_t pending = m->irq_pending;
+    if (pending == 0 || c == NULL || c->irq_mode == NVME_IRQ_NONE)
+        return;
+    m->irq_pending = 0;
+    m->irqs_delivered++;
+    if (c->admin.cq != NULL && (pending & 1))
+        nvme_qpair_interrupt(&c->admin);
+    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+        if (qp->irq && (c->irq_mode != NVME_IRQ_MSIX || (pending >> qp->msix_index) & 1))
+            nvme_qpair_interrupt(qp);
+}
+
 unsigned model_step(struct nvme_model *m)
 {
     unsigned done = 0;
@@ -748,7 +1071,13 @@ unsigned model_step(struct nvme_model *m)
         }
         while (q->head != tail) {
             struct nvme_sqe s;
-            memcpy(&s, (void *)(uintptr_t)(q->base + (uint64_t)q->head * 64), sizeof(s));
+            /* A fetched entry is cleared (the driver never reads its SQ back):
+             * a driver whose SQE stride differs from the model's then makes
+             * the model fetch empty entries, not replay old commands whose
+             * buffers are gone (phys == virt here: that would write anywhere). */
+            uint8_t *slot = (uint8_t *)(uintptr_t)(q->base + (uint64_t)q->head * sqe_stride(m, qid));
+            memcpy(&s, slot, sizeof(s));
+            memset(slot, 0, sizeof(s));
             unsigned cqid = qid == 0 ? 0 : q->cqid;
             /* Never fetch what could not be completed: one CQ slot stays free. */
             if (cq_full(m, cqid))

@@ -93,6 +93,39 @@ struct nvme_model {
     bool mapped;              /* the driver has the registers mapped */
     int irq_routed;           /* interrupt setups not yet torn down */
     char last_error[160];
+
+    /* ---- Real-drive profiles (tests/host/test_nvme_profiles.c) ----
+     * Knobs (set before model_attach): */
+    uint32_t crto;            /* CRTO register [NVMe 2.0 §3.1.3.21]; set CAP.CRMS with it */
+    unsigned allones_reads;   /* after each CC.EN 1->0: this many register reads return
+                               * all ones before the registers come back (not "gone") */
+    bool sqe128;              /* Apple: I/O SQEs are fetched 128 bytes apart whatever
+                               * CC.IOSQES says (Linux NVME_QUIRK_128_BYTES_SQES) */
+    uint8_t id_sqes;          /* Identify SQES (0: 0x66); CC.IOSQES must be within it */
+    uint32_t hmpre, hmmin;    /* Identify HMPRE/HMMIN, 4 KiB units; hmmin != 0: DRAM-less,
+                               * I/O fails until a Host Memory Buffer >= HMMIN is enabled */
+    uint16_t grant_after_reset; /* Number of Queues granted from the second enable on (0: same) */
+    bool apst;                /* APSTA=1, 4 power states, APST (FID 0Ch) enabled by firmware */
+    unsigned irq_vectors;     /* 0: the platform gives no interrupts (polled); else vectors */
+    enum { MODEL_IRQ_MSIX = 1, MODEL_IRQ_MSI, MODEL_IRQ_INTX } irq_kind;
+    /* State and counters: */
+    struct nvme_ctrlr *ctrlr; /* the driver controller attached (interrupt delivery) */
+    unsigned allones_left;
+    uint32_t irq_pending;     /* vectors asserted since the last delivery (bit per IV) */
+    unsigned irqs_delivered;
+    unsigned mps_violations;  /* commands or enables refused for CC.MPS alignment */
+    unsigned iv_violations;   /* CQs refused for an interrupt vector the function lacks */
+    unsigned qsize_violations;/* queues refused for exceeding CAP.MQES */
+    unsigned cns2_on_10;      /* CNS 02h sent to an NVMe 1.0 controller */
+    unsigned stray_doorbells; /* doorbell-area words written outside the CAP.DSTRD grid */
+    unsigned apst_gets, apst_sets;
+    uint32_t apst_dw0;        /* current APST feature value (bit 0: APSTE) */
+    uint8_t power_state;
+    bool hmb_enabled;
+    uint32_t hmb_size;        /* HSIZE, in CC.MPS pages */
+    uint64_t hmb_list;        /* descriptor list address */
+    uint32_t hmb_count;       /* descriptor entries */
+    unsigned hmb_enables, hmb_disables, hmb_at_shutdown, hmb_at_reset, io_without_hmb;
 };
 
 /* A model with QEMU-like defaults: CAP as QEMU 7.2's, one 64 MiB namespace
@@ -113,6 +146,15 @@ void model_post_raw(struct nvme_model *m, uint16_t cqid, uint16_t sqid, uint16_t
                     uint16_t status15);
 /* The model behind a controller (tests only). */
 struct nvme_model *model_of(struct nvme_ctrlr *c);
+
+/* Delivers the interrupts the model raised since the last call, as the
+ * kernel's handlers would (vector 0: admin CQ; MSI and INTx: every
+ * interrupt-driven CQ). nvme_env_relax calls it after each step. */
+void model_deliver_irqs(struct nvme_model *m);
+/* Counts doorbell-area words written off the CAP.DSTRD grid (stray_doorbells). */
+unsigned model_scan_doorbells(struct nvme_model *m);
+/* Memory page size the model runs with: CC.MPS. */
+uint32_t model_page_size(const struct nvme_model *m);
 
 /* Allocations (kzalloc/kmalloc, DMA memory) the driver has not freed yet. */
 extern long model_live_allocs;

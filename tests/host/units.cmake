@@ -20,6 +20,20 @@ set(NVOS_HOST_UNITS
     nvme_status
     nvme_prp
     nvme_queue
+    nvme_profile_list
+    nvme_profile.dstrd16
+    nvme_profile.dstrd256
+    nvme_profile.mpsmin8k
+    nvme_profile.mpsmin16k
+    nvme_profile.nvme10
+    nvme_profile.apple
+    nvme_profile.hmb
+    nvme_profile.capto255
+    nvme_profile.mqes15
+    nvme_profile.fewer_queues_after_reset
+    nvme_profile.apst_on
+    nvme_profile.allones_after_disable
+    nvme_profile.msi_only
     nvme_hotpath
     crc32
     sha256
