@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "drivers/nvme/nvme_bdev.h"
+#include "drivers/nvme/nvme_capture.h"
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_status.h"
@@ -66,6 +67,8 @@ static int wait_csts(struct nvme_ctrlr *c, uint32_t mask, uint32_t value, bool c
     for (;;) {
         csts = nvme_rd32_quiet(c, NVME_REG_CSTS);
         reads++;
+        if (c->capture)
+            nvme_capture_reg(c, false, NVME_REG_CSTS, csts);
         if (csts == NVME_CSTS_GONE) {
             err = -ENODEV;
             break;
@@ -518,7 +521,9 @@ static int step_enable_async_events(struct nvme_ctrlr *c)
  * no unregistering), and its admin side still serves "nvme" commands. */
 static int step_register_namespaces(struct nvme_ctrlr *c)
 {
+    bool capture = nvme_capture_pause(c); /* partition reads: the disk's story, not the device's */
     int err = nvme_bdev_publish(c);
+    nvme_capture_resume(c, capture);
     if (err)
         kprintf("%s: not every namespace was published as a block device (%s)\n", c->name,
                 errno_name(err));
@@ -585,6 +590,8 @@ static int run_steps(struct nvme_ctrlr *c, bool reset)
         if (c->trace || !reset)
             kprintf("%s: step %zu/%zu %s [%s%s]\n", c->name, n, total, s->what,
                     s->ref ? "NVMe Base 2.0 " : "nvos", s->ref ? s->ref : "");
+        if (c->capture)
+            nvme_capture_step(c, (unsigned)n, (unsigned)total, s->what);
         int err = nvme_env_before_step(c, (unsigned)i);
         if (err == 0)
             err = s->fn(c);
@@ -606,9 +613,9 @@ static int run_steps(struct nvme_ctrlr *c, bool reset)
 void nvme_ctrlr_set_trace(struct nvme_ctrlr *c, bool on)
 {
     c->trace = on;
-    c->admin.trace = on;
+    c->admin.trace = on || c->capture;
     for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
-        qp->trace = on;
+        qp->trace = on || c->capture;
 }
 
 void nvme_ctrlr_set_timeout(struct nvme_ctrlr *c, bool admin, uint64_t ns)

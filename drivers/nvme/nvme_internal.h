@@ -247,6 +247,11 @@ struct nvme_ctrlr {
     uint64_t aer_events;
 
     struct nvme_ctrlr *next;
+
+    /* Capture (nvme_capture.c): on, and the current section's count and CRC. */
+    bool capture;
+    uint32_t capture_lines;
+    uint32_t capture_crc;
 };
 
 /* ---- nvme_qpair.c: rings, trackers, completions ---- */

@@ -27,6 +27,7 @@
  */
 #include <string.h>
 
+#include "drivers/nvme/nvme_capture.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/pci/pci.h"
 #include "kernel/arch/x86.h"
@@ -455,7 +456,9 @@ static int attach_one(struct pci_device *pd, struct nvme_ctrlr **out)
     pd->driver = "nvme";
     /* Initialization undoes its own steps when one fails (nvme_ctrlr.c);
      * the controller struct is ours. */
+    nvme_capture_boot_begin(c);
     int err = nvme_ctrlr_init(c);
+    nvme_capture_boot_finish(c, err);
     if (err) {
         kprintf("%s: not attached (%s)\n", c->name, errno_name(err));
         kfree(c);

@@ -58,7 +58,7 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     uint32_t lists = c->prp_list_pages;
     qp->prp_lists = lists;
     qp->timeout_tsc = id == 0 ? c->admin_timeout_tsc : c->io_timeout_tsc;
-    qp->trace = c->trace;
+    qp->trace = c->trace || c->capture; /* trace or capture: the hooks sort it out */
     uint64_t *prp = NULL;
     nvme_phys_t prp_phys = 0;
     if (lists) {

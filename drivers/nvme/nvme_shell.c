@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_capture.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_print.h"
 #include "drivers/nvme/nvme_status.h"
@@ -555,6 +556,22 @@ static int cmd_rawloop(int argc, char **argv)
     return 0;
 }
 
+/* nvme capture on [DEV]: a reset of DEV (the first controller) and the I/O
+ * sequence, as NVCAP lines on the console (docs/capture.md). */
+static int cmd_capture(int argc, char **argv)
+{
+    struct dev d = { .c = nvme_ctrlr_first() };
+    if (argc == 4 && dev_arg("capture", argv[3], &d) != 0)
+        return -ENODEV;
+    if (d.c == NULL)
+        return shell_error(-ENODEV, "nvme capture: no NVMe controller");
+    int err = nvme_capture_shell_reset(d.c);
+    if (err)
+        return shell_error(err, "nvme capture %s: %s", d.c->name, errno_name(err));
+    kprintf("%s: capture complete\n", d.c->name);
+    return 0;
+}
+
 static int cmd_nvme(int argc, char **argv)
 {
     if (argc < 2)
@@ -571,6 +588,8 @@ static int cmd_nvme(int argc, char **argv)
     }
     if (strcmp(sub, "rawloop") == 0 && argc >= 3 && argc <= 5)
         return cmd_rawloop(argc, argv);
+    if (strcmp(sub, "capture") == 0 && argc >= 3 && argc <= 4 && strcmp(argv[2], "on") == 0)
+        return cmd_capture(argc, argv);
     static const struct {
         const char *name;
         const char *opts;
@@ -634,7 +653,7 @@ SHELL_COMMAND(nvme, "nvme",
               "list [-v] [-o json] | id-ctrl DEV [-o json] [-H] [-v] | "
               "id-ns DEV [-n NSID] [-o json] [-H] [-v] | smart-log DEV [-n NSID] [-o json] [-H] | error-log DEV [-e N] [-o json] | "
               "get-feature DEV [-f FID] [-n NSID] [-s SEL] [-c CDW11] [-l LEN] [-H] | "
-              "reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off | "
+              "reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off | capture on [DEV] | "
               "rawloop NS [QD] [MS]",
               "NVMe controllers and namespaces, as nvme-cli 2.x (DEV: nvme0, /dev/nvme0n1...)",
               cmd_nvme);

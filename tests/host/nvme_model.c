@@ -120,6 +120,10 @@ void nvme_env_irq_restore(bool was_enabled)
 
 void nvme_env_relax(struct nvme_ctrlr *c)
 {
+    if (model_of(c)->relax_hook) {
+        model_of(c)->relax_hook(model_of(c));
+        return;
+    }
     model_step(model_of(c));
     model_deliver_irqs(model_of(c));
 }

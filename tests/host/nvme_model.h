@@ -126,6 +126,10 @@ struct nvme_model {
     uint64_t hmb_list;        /* descriptor list address */
     uint32_t hmb_count;       /* descriptor entries */
     unsigned hmb_enables, hmb_disables, hmb_at_shutdown, hmb_at_reset, io_without_hmb;
+
+    /* Something else plays the device (tests/host/nvme_replay.c): the
+     * driver's waits call this instead of stepping the model. */
+    void (*relax_hook)(struct nvme_model *m);
 };
 
 /* A model with QEMU-like defaults: CAP as QEMU 7.2's, one 64 MiB namespace

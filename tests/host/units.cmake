@@ -34,6 +34,10 @@ set(NVOS_HOST_UNITS
     nvme_profile.apst_on
     nvme_profile.allones_after_disable
     nvme_profile.msi_only
+    nvme_replay.q35_msix
+    nvme_replay.q35_msix.edited
+    nvme_replay.pc_intx
+    nvme_replay.pc_intx.edited
     nvme_hotpath
     crc32
     sha256
