@@ -486,6 +486,22 @@ void model_attach(struct nvme_model *m, struct nvme_ctrlr *c)
     }
 }
 
+void model_release_ctrlr(struct nvme_ctrlr *c)
+{
+    while (c->io_qpairs) {
+        struct nvme_qpair *qp = c->io_qpairs;
+        c->io_qpairs = qp->next;
+        nvme_qpair_destroy(qp);
+        kfree(qp);
+    }
+    if (c->admin.sq)
+        nvme_qpair_destroy(&c->admin);
+    nvme_ns_free_all(c);
+    if (c->id)
+        nvme_env_dma_free(c->id, sizeof(*c->id));
+    c->id = NULL;
+}
+
 /* ---------------- the model: commands ---------------- */
 
 static unsigned dstrd(const struct nvme_model *m)

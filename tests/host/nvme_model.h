@@ -141,6 +141,11 @@ void model_free(struct nvme_model *m);
 /* A driver controller bound to the model (not yet initialized). */
 void model_attach(struct nvme_model *m, struct nvme_ctrlr *c);
 
+/* Frees what the driver holds for c - queue pairs, namespaces, Identify
+ * page - as a detach would (the driver has none: controllers live forever
+ * in the kernel). The controller struct is the caller's. */
+void model_release_ctrlr(struct nvme_ctrlr *c);
+
 /* Processes everything the doorbells announce; returns commands executed. */
 unsigned model_step(struct nvme_model *m);
 /* Posts held-back completions (after "reorder"). */

@@ -32,7 +32,6 @@
 #include "drivers/nvme/nvme_capture.h"
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
-#include "kernel/mm/heap.h"
 #include "kernel/time/clock.h"
 #include "lib/crc32.h"
 #include "tests/host/nvme_model.h"
@@ -281,22 +280,6 @@ static void relax(struct nvme_model *m)
 
 /* ---- sections ---- */
 
-static void free_ctrlr(void)
-{
-    struct nvme_ctrlr *c = &ctrlr;
-    while (c->io_qpairs) {
-        struct nvme_qpair *qp = c->io_qpairs;
-        c->io_qpairs = qp->next;
-        nvme_qpair_destroy(qp);
-        kfree(qp);
-    }
-    if (c->admin.sq)
-        nvme_qpair_destroy(&c->admin);
-    nvme_ns_free_all(c);
-    if (c->id)
-        nvme_env_dma_free(c->id, sizeof(*c->id));
-    c->id = NULL;
-}
 
 /* Checks each section's line count and CRC (an edited capture is replayed
  * all the same: the replay says what the edit changes). */
@@ -378,7 +361,7 @@ static void run_section(void)
     progress_ns = clock_ns();
     bool init = strcmp(mode, "init") == 0;
     if (init) {
-        free_ctrlr();
+        model_release_ctrlr(&ctrlr);
         model_free(&model);
         model_init(&model);
         setup_interrupts(cursor);
@@ -490,7 +473,7 @@ int main(int argc, char **argv)
         run_section();
         sections++;
     }
-    free_ctrlr();
+    model_release_ctrlr(&ctrlr);
     model_free(&model);
     if (diverged) {
         fputs(report, stdout);

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 
 #include "drivers/nvme/nvme_internal.h"
-#include "kernel/mm/heap.h"
 #include "kernel/time/clock.h"
 #include "lib/errno.h"
 #include "tests/host/check.h"
@@ -394,18 +393,7 @@ static void io_round(struct nvme_model *m, struct nvme_ctrlr *c)
 
 static void free_all(struct nvme_ctrlr *c)
 {
-    while (c->io_qpairs) {
-        struct nvme_qpair *qp = c->io_qpairs;
-        c->io_qpairs = qp->next;
-        nvme_qpair_destroy(qp);
-        kfree(qp);
-    }
-    if (c->admin.sq)
-        nvme_qpair_destroy(&c->admin);
-    nvme_ns_free_all(c);
-    if (c->id)
-        nvme_env_dma_free(c->id, sizeof(*c->id));
-    c->id = NULL;
+    model_release_ctrlr(c);
     nvme_env_interrupts_teardown(c);
     nvme_env_unmap_registers(c);
 }
