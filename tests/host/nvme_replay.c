@@ -373,10 +373,11 @@ static void run_section(void)
         ctrlr.admin_timeout_ns = ctrlr.io_timeout_ns = 30 * NSEC_PER_SEC;
         model.relax_hook = relax;
         memset(regs, 0, sizeof(regs));
-    } else if (strcmp(mode, "reset") != 0 || ctrlr.ops != &replay_ops) {
-        diverge(NULL, strcmp(mode, "reset") == 0
-                          ? "a reset section needs the init section of its controller before it"
-                          : "unknown section mode");
+    } else if (strcmp(mode, "reset") != 0 || ctrlr.ops != &replay_ops ||
+               strcmp(name, ctrlr.name) != 0) {
+        diverge(NULL, strcmp(mode, "reset") != 0 ? "unknown section mode"
+                      : "a reset section needs its controller's init section just before it "
+                        "(replay one controller's sections at a time)");
         return;
     }
     nvme_capture_start(&ctrlr, mode, device);
