@@ -27,6 +27,8 @@ bool model_quiet = true;
 #define SC(sct, sc) ((uint16_t)(((sct) << 8) | (sc)))
 #define DNR 0x4000u
 
+static uint32_t model_page = PAGE; /* CC.MPS of the model last enabled */
+
 /* ---------------- environment seam ---------------- */
 
 int kvprintf(const char *fmt, va_list ap)
@@ -70,27 +72,52 @@ void kfree(void *p)
 }
 
 /*
- * DMA memory as the kernel's page allocator gives it: 4 KiB aligned, and
- * here deliberately never 8 KiB aligned (4 KiB past a 16 KiB boundary), so
- * a driver that assumes its pages meet a larger CC.MPS fails every time
- * rather than by luck (issue 9, finding 3).
+ * DMA memory is exactly as aligned as asked: a plain allocation is 4 KiB
+ * aligned and never 8 KiB aligned (as a page allocator may well return), so
+ * whatever needs the controller's larger page (CC.MPS) must ask for it.
+ * The side table maps what the driver got back to what was allocated.
  */
-#define DMA_SKEW PAGE
-#define DMA_ALIGN (4 * PAGE)
+#define DMA_SLOTS 4096
+static struct {
+    void *user, *real;
+} dma_map[DMA_SLOTS];
 
-void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys)
+static void *dma_get(size_t size, size_t align, bool skew)
 {
     size_t rounded = (size + PAGE - 1) / PAGE * PAGE;
     if (rounded == 0)
         rounded = PAGE;
-    size_t total = (rounded + DMA_SKEW + DMA_ALIGN - 1) / DMA_ALIGN * DMA_ALIGN;
-    uint8_t *base = aligned_alloc(DMA_ALIGN, total);
-    if (base == NULL)
+    size_t al = skew ? 2 * PAGE : align, extra = skew ? PAGE : 0;
+    size_t total = (rounded + extra + al - 1) / al * al;
+    uint8_t *real = aligned_alloc(al, total);
+    if (real == NULL)
         return NULL;
-    uint8_t *p = base + DMA_SKEW;
-    memset(p, 0, rounded);
-    *phys = (nvme_phys_t)(uintptr_t)p;
-    model_live_allocs++;
+    for (unsigned i = 0; i < DMA_SLOTS; i++) {
+        if (dma_map[i].user == NULL) {
+            dma_map[i].user = real + extra;
+            dma_map[i].real = real;
+            memset(real + extra, 0, rounded);
+            model_live_allocs++;
+            return real + extra;
+        }
+    }
+    free(real);
+    return NULL;
+}
+
+void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys)
+{
+    void *p = dma_get(size, PAGE, true);
+    if (p)
+        *phys = (nvme_phys_t)(uintptr_t)p;
+    return p;
+}
+
+void *nvme_env_dma_alloc_aligned(size_t size, size_t align, nvme_phys_t *phys)
+{
+    void *p = dma_get(size, align < PAGE ? PAGE : align, false);
+    if (p)
+        *phys = (nvme_phys_t)(uintptr_t)p;
     return p;
 }
 
@@ -99,8 +126,21 @@ void nvme_env_dma_free(void *p, size_t size)
     (void)size;
     if (p == NULL)
         return;
-    model_live_allocs--;
-    free((uint8_t *)p - DMA_SKEW);
+    for (unsigned i = 0; i < DMA_SLOTS; i++) {
+        if (dma_map[i].user == p) {
+            free(dma_map[i].real);
+            dma_map[i].user = dma_map[i].real = NULL;
+            model_live_allocs--;
+            return;
+        }
+    }
+    fprintf(stderr, "nvme_env_dma_free: %p was not allocated\n", p);
+    abort();
+}
+
+void nvme_env_stop_dma(struct nvme_ctrlr *c)
+{
+    model_of(c)->bme = false;
 }
 
 nvme_phys_t nvme_env_virt_to_phys(const void *p)
@@ -120,17 +160,20 @@ void nvme_env_irq_restore(bool was_enabled)
 
 void nvme_env_relax(struct nvme_ctrlr *c)
 {
-    if (model_of(c)->relax_hook) {
-        model_of(c)->relax_hook(model_of(c));
+    struct nvme_model *m = model_of(c);
+    if (m->relax_hook) {
+        m->relax_hook(m);
         return;
     }
-    model_step(model_of(c));
-    model_deliver_irqs(model_of(c));
+    model_step(m);
+    model_deliver_irqs(m);
 }
 
 int nvme_env_before_step(struct nvme_ctrlr *c, unsigned step)
 {
     struct nvme_model *m = model_of(c);
+    if (m->on_step)
+        m->on_step(m, c, step, m->on_step_arg);
     return m->fail_step == step + 1 ? -EIO : 0;
 }
 
@@ -141,12 +184,14 @@ int nvme_env_map_registers(struct nvme_ctrlr *c)
     c->regs = m->bar;
     c->regs_size = sizeof(m->bar);
     m->mapped = true;
+    m->bme = true;
     return 0;
 }
 
 void nvme_env_unmap_registers(struct nvme_ctrlr *c)
 {
     model_of(c)->mapped = false;
+    model_of(c)->bme = false;
     c->regs = NULL;
     c->regs_size = 0;
 }
@@ -281,8 +326,6 @@ static uint32_t reg_read(struct nvme_ctrlr *c, uint32_t off)
         return 0xFFFFFFFFu;
     }
     switch (off) {
-    case NVME_REG_CRTO:
-        return m->crto;
     case NVME_REG_CAP:
         return (uint32_t)m->cap;
     case NVME_REG_CAP + 4:
@@ -292,7 +335,12 @@ static uint32_t reg_read(struct nvme_ctrlr *c, uint32_t off)
     case NVME_REG_CC:
         return m->cc;
     case NVME_REG_CSTS:
+        if (m->delay_chk_rdy_ms && m->disable_ns &&
+            clock_ns() - m->disable_ns < (uint64_t)m->delay_chk_rdy_ms * 1000000ull)
+            m->early_csts_reads++;
         return m->csts;
+    case NVME_REG_CRTO:
+        return m->crto;
     case NVME_REG_AQA:
         return m->aqa;
     case NVME_REG_ASQ:
@@ -310,54 +358,28 @@ static uint32_t reg_read(struct nvme_ctrlr *c, uint32_t off)
 
 static void controller_reset(struct nvme_model *m)
 {
-    if (m->hmb_enabled)
-        m->hmb_at_reset++; /* the host should have disabled it first [§5.27.1.10] */
-    m->hmb_enabled = false; /* a Controller Level Reset ends the host memory buffer */
     m->allones_left = m->allones_reads;
     memset(m->sq, 0, sizeof(m->sq));
     memset(m->cq, 0, sizeof(m->cq));
     memset(m->bar + 0x1000, 0, sizeof(m->bar) - 0x1000); /* doorbells */
     m->nheld = 0;
     m->aer_outstanding = 0;
-    m->csts = 0;
+    m->csts = m->stuck_ready ? NVME_SET(CSTS_RDY, 1) : 0;
     m->resets++;
-}
-
-uint32_t model_page_size(const struct nvme_model *m)
-{
-    return 4096u << NVME_GET(m->cc, CC_MPS);
-}
-
-/* Entry sizes the controller takes in CC.IOSQES: Identify SQES's range; an
- * Apple controller fetches 128 bytes apart whichever of 6 or 7 it is told. */
-static bool iosqes_ok(const struct nvme_model *m, unsigned iosqes)
-{
-    uint8_t sqes = m->id_sqes ? m->id_sqes : 0x66;
-    if (m->sqe128)
-        return iosqes == 6 || iosqes == 7;
-    return iosqes >= (sqes & 0xF) && iosqes <= (sqes >> 4);
+    m->disable_ns = clock_ns();
 }
 
 static void controller_enable(struct nvme_model *m)
 {
     unsigned iosqes = (m->cc >> 16) & 0xF, iocqes = (m->cc >> 20) & 0xF;
     unsigned asqs = m->aqa & 0xFFF, acqs = (m->aqa >> 16) & 0xFFF;
-    unsigned mps = NVME_GET(m->cc, CC_MPS);
-    uint64_t pmask = model_page_size(m) - 1;
-    if (mps < NVME_GET(m->cap, CAP_MPSMIN) || mps > NVME_GET(m->cap, CAP_MPSMAX) ||
-        (m->asq & pmask) || (m->acq & pmask)) {
-        /* [§3.1.3.5] CC.MPS within CAP.MPSMIN..MPSMAX; [§3.1.3.9-10] ASQ/ACQ
-         * memory page aligned (CC.MPS). */
-        m->mps_violations++;
-        m->csts = NVME_SET(CSTS_CFS, 1);
-        snprintf(m->last_error, sizeof(m->last_error),
-                 "enable refused: CC.MPS %u (CAP %u..%u), ASQ %#llx ACQ %#llx", mps,
-                 (unsigned)NVME_GET(m->cap, CAP_MPSMIN), (unsigned)NVME_GET(m->cap, CAP_MPSMAX),
-                 (unsigned long long)m->asq, (unsigned long long)m->acq);
-        return;
-    }
-    if (!iosqes_ok(m, iosqes) || iocqes != 4 || asqs == 0 ||
-        acqs == 0 || m->asq == 0 || m->acq == 0) {
+    unsigned mps = (m->cc >> 7) & 0xF;
+    unsigned mpsmin = (unsigned)(m->cap >> 48) & 0xF, mpsmax = (unsigned)(m->cap >> 52) & 0xF;
+    model_page = PAGE << mps;
+    bool misaligned = (m->asq & (model_page - 1)) || (m->acq & (model_page - 1));
+    m->misaligned += misaligned;
+    if (iosqes != (m->sqe128 ? 7u : 6u) || iocqes != 4 || misaligned || asqs == 0 ||
+        acqs == 0 || m->asq == 0 || m->acq == 0 || mps < mpsmin || mps > mpsmax) {
         m->csts = NVME_SET(CSTS_CFS, 1); /* QEMU: refused configuration */
         snprintf(m->last_error, sizeof(m->last_error), "enable refused: CC %#x AQA %#x", m->cc,
                  m->aqa);
@@ -392,8 +414,6 @@ static void reg_write(struct nvme_ctrlr *c, uint32_t off, uint32_t v)
         else if ((old & 1) && !(v & 1))
             controller_reset(m);
         if (NVME_GET(v, CC_SHN) && !NVME_GET(old, CC_SHN)) {
-            if (m->hmb_enabled)
-                m->hmb_at_shutdown++; /* [§5.27.1.10]: disable it before shutting down */
             m->csts = (m->csts & ~(uint32_t)NVME_SET(CSTS_SHST, 3)) |
                       NVME_SET(CSTS_SHST, NVME_CSTS_SHST_COMPLETE);
             m->shutdowns++;
@@ -468,6 +488,10 @@ void model_attach(struct nvme_model *m, struct nvme_ctrlr *c)
     c->max_retries = 3;
     c->admin_timeout_ns = 200 * 1000000ull;
     c->io_timeout_ns = 200 * 1000000ull;
+    c->pci_vendor = m->pci_vendor;
+    c->pci_device = m->pci_device;
+    c->pci_class = m->pci_class;
+    c->quirk_override = m->quirk_override;
     if (m->start_enabled || m->start_transitioning) {
         /* What firmware leaves: an enabled controller with its own queues. */
         static uint8_t fw_asq[PAGE] __attribute__((aligned(PAGE)));
@@ -509,7 +533,7 @@ static unsigned dstrd(const struct nvme_model *m)
     return (unsigned)NVME_GET(m->cap, CAP_DSTRD);
 }
 
-/* [§3.1.3.x SQyTDBL/CQyHDBL] at 1000h + (2y (+1)) * (4 << CAP.DSTRD). */
+/* [§3.1.3 SQyTDBL/CQyHDBL] at 1000h + (2y (+1)) * (4 << CAP.DSTRD). */
 static uint32_t doorbell(struct nvme_model *m, unsigned qid, bool cq)
 {
     uint32_t v;
@@ -532,58 +556,50 @@ unsigned model_scan_doorbells(struct nvme_model *m)
     return stray;
 }
 
-/* Walks the PRPs of a transfer, calling fn on each host segment. Memory
- * pages are CC.MPS bytes [§4.1.1]: PRP2 and list entries must be aligned
- * to them, and a list's last entry chains at the end of its page. */
-static uint16_t walk_prps(struct nvme_model *m, uint64_t prp1, uint64_t prp2, uint64_t len,
+/* Walks the PRPs of a transfer, calling fn on each host segment, with
+ * pages of CC.MPS (model_page, set at enable). */
+static uint16_t walk_prps(uint64_t prp1, uint64_t prp2, uint64_t len,
                           void (*fn)(void *ctx, uint8_t *p, uint32_t n), void *ctx)
 {
-    const uint32_t PS = model_page_size(m);
     if (len == 0)
         return 0;
     if (prp1 & 3)
         return SC(0, 0x13) | DNR;
-    uint32_t first = (uint32_t)(PS - (prp1 & (PS - 1)));
+    uint32_t first = (uint32_t)(model_page - (prp1 & (model_page - 1)));
     if (first > len)
         first = (uint32_t)len;
     fn(ctx, (uint8_t *)(uintptr_t)prp1, first);
     len -= first;
     if (len == 0)
         return 0;
-    if (len <= PS) {
-        if (prp2 == 0 || (prp2 & (PS - 1)))
-            goto misaligned;
+    if (len <= model_page) {
+        if (prp2 == 0 || (prp2 & (model_page - 1)))
+            return SC(0, 0x13) | DNR;
         fn(ctx, (uint8_t *)(uintptr_t)prp2, (uint32_t)len);
         return 0;
     }
     if (prp2 == 0 || (prp2 & 7))
         return SC(0, 0x13) | DNR;
     uint64_t *list = (uint64_t *)(uintptr_t)prp2;
-    unsigned idx = (unsigned)((prp2 & (PS - 1)) / 8);
+    unsigned idx = (unsigned)((prp2 & (model_page - 1)) / 8);
     while (len > 0) {
-        if (idx == PS / 8 - 1 && len > PS) {
+        if (idx == model_page / 8 - 1 && len > model_page) {
             /* Last entry of a full list page with more to come: a chain. */
             uint64_t next = list[idx];
-            if (next == 0 || (next & (PS - 1)))
-                goto misaligned;
+            if (next == 0 || (next & (model_page - 1)))
+                return SC(0, 0x13) | DNR;
             list = (uint64_t *)(uintptr_t)next;
             idx = 0;
             continue;
         }
         uint64_t e = list[idx++];
-        if (e == 0 || (e & (PS - 1)))
-            goto misaligned;
-        uint32_t n = len > PS ? PS : (uint32_t)len;
+        if (e == 0 || (e & (model_page - 1)))
+            return SC(0, 0x13) | DNR;
+        uint32_t n = len > model_page ? model_page : (uint32_t)len;
         fn(ctx, (uint8_t *)(uintptr_t)e, n);
         len -= n;
     }
     return 0;
-
-misaligned:
-    m->mps_violations++;
-    snprintf(m->last_error, sizeof(m->last_error), "PRP not aligned to the %u-byte page",
-             (unsigned)PS);
-    return SC(0, 0x13) | DNR; /* Invalid PRP Offset */
 }
 
 struct copy_ctx {
@@ -601,18 +617,10 @@ static void copy_seg(void *vctx, uint8_t *p, uint32_t n)
     cc->disk += n;
 }
 
-static uint16_t to_host(struct nvme_model *m, const struct nvme_sqe *s, const void *src,
-                        uint64_t len)
+static uint16_t to_host(const struct nvme_sqe *s, const void *src, uint64_t len)
 {
     struct copy_ctx cc = { (uint8_t *)src, true };
-    return walk_prps(m, s->dptr.prp1, s->dptr.prp2, len, copy_seg, &cc);
-}
-
-static uint16_t from_host(struct nvme_model *m, const struct nvme_sqe *s, void *dst,
-                          uint64_t len)
-{
-    struct copy_ctx cc = { dst, false };
-    return walk_prps(m, s->dptr.prp1, s->dptr.prp2, len, copy_seg, &cc);
+    return walk_prps(s->dptr.prp1, s->dptr.prp2, len, copy_seg, &cc);
 }
 
 /* Queue pairs granted: fewer from the second enable on, with grant_after_reset. */
@@ -630,125 +638,6 @@ static unsigned irq_vectors(const struct nvme_model *m)
     return m->irq_vectors;
 }
 
-/* [§5.27.1.11] Autonomous Power State Transition: dw11 bit 0 APSTE, a
- * 256-byte table of 32 entries; [§5.27.1.2] Power Management. */
-static uint16_t set_apst(struct nvme_model *m, const struct nvme_sqe *s)
-{
-    uint8_t table[256];
-    if (!m->apst)
-        return SC(0, 0x02) | DNR;
-    uint16_t st = from_host(m, s, table, sizeof(table));
-    if (st)
-        return st;
-    m->apst_sets++;
-    m->apst_dw0 = s->cdw11 & 1;
-    return 0;
-}
-
-static uint16_t get_features(struct nvme_model *m, const struct nvme_sqe *s, uint32_t *dw0)
-{
-    static uint8_t buf[PAGE];
-    memset(buf, 0, sizeof(buf));
-    switch (s->cdw10 & 0xFF) {
-    case NVME_FEAT_NUM_QUEUES:
-        *dw0 = ((uint32_t)(granted(m) - 1) << 16) | (uint32_t)(granted(m) - 1);
-        return 0;
-    case NVME_FEAT_POWER_MGMT:
-        *dw0 = m->power_state;
-        return 0;
-    case NVME_FEAT_AUTO_PST:
-        if (!m->apst)
-            return SC(0, 0x02) | DNR;
-        m->apst_gets++;
-        *dw0 = m->apst_dw0;
-        for (unsigned i = 0; i < 3; i++) /* PS i -> PS 3 after 100 ms idle */
-            buf[i * 8] = (uint8_t)(3 << 3), buf[i * 8 + 1] = 100;
-        return to_host(m, s, buf, 256);
-    case NVME_FEAT_HOST_MEM_BUF: {
-        if (m->hmpre == 0)
-            return SC(0, 0x02) | DNR;
-        *dw0 = m->hmb_enabled;
-        uint32_t attr[4] = { m->hmb_size, (uint32_t)m->hmb_list, (uint32_t)(m->hmb_list >> 32),
-                             m->hmb_count };
-        memcpy(buf, attr, sizeof(attr));
-        return to_host(m, s, buf, PAGE);
-    }
-    case NVME_FEAT_ASYNC_EVENT:
-    case NVME_FEAT_VOLATILE_WC:
-        return 0;
-    default:
-        return SC(0, 0x02) | DNR;
-    }
-}
-
-/*
- * [§5.27.1.10] Host Memory Buffer: dw11 EHM (bit 0), MR (bit 1); dw12
- * HSIZE in CC.MPS pages; dw13/14 the descriptor list address (16-byte
- * aligned); dw15 HMDLEC entries of { BADD (page aligned), BSIZE (pages) }.
- * Enabling needs HSIZE >= HMMIN (4 KiB units) and the entries to add up.
- */
-static uint16_t set_hmb(struct nvme_model *m, const struct nvme_sqe *s)
-{
-    if (m->hmpre == 0)
-        return SC(0, 0x02) | DNR;
-    if (!(s->cdw11 & 1)) {
-        if (m->hmb_enabled)
-            m->hmb_disables++;
-        m->hmb_enabled = false;
-        return 0;
-    }
-    if (m->hmb_enabled)
-        return SC(0, 0x0C) | DNR; /* Command Sequence Error: already on */
-    uint32_t ps = model_page_size(m);
-    uint64_t list = ((uint64_t)s->cdw14 << 32) | s->cdw13;
-    uint32_t hsize = s->cdw12, count = s->cdw15;
-    if ((uint64_t)hsize * ps < (uint64_t)m->hmmin * 4096 || count == 0 || count > 256 ||
-        list == 0 || (list & 15)) {
-        snprintf(m->last_error, sizeof(m->last_error),
-                 "HMB refused: HSIZE %u pages, %u entries at %#llx", hsize, count,
-                 (unsigned long long)list);
-        return SC(0, 0x02) | DNR;
-    }
-    const uint8_t *d = (const uint8_t *)(uintptr_t)list;
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < count; i++) {
-        uint64_t badd;
-        uint32_t bsize;
-        memcpy(&badd, d + i * 16, 8);
-        memcpy(&bsize, d + i * 16 + 8, 4);
-        if (badd == 0 || (badd & (ps - 1)) || bsize == 0) {
-            m->mps_violations += badd != 0 && (badd & (ps - 1));
-            return SC(0, 0x02) | DNR;
-        }
-        total += bsize;
-    }
-    if (total != hsize)
-        return SC(0, 0x02) | DNR;
-    m->hmb_enabled = true;
-    m->hmb_enables++;
-    m->hmb_size = hsize;
-    m->hmb_list = list;
-    m->hmb_count = count;
-    return 0;
-}
-
-/* The controller uses its buffer: a byte at each end of every chunk, read
- * and written back, so memory freed while enabled is an ASan report. */
-static void touch_hmb(struct nvme_model *m)
-{
-    uint32_t ps = model_page_size(m);
-    const uint8_t *d = (const uint8_t *)(uintptr_t)m->hmb_list;
-    for (uint32_t i = 0; i < m->hmb_count; i++) {
-        uint64_t badd;
-        uint32_t bsize;
-        memcpy(&badd, d + i * 16, 8);
-        memcpy(&bsize, d + i * 16 + 8, 4);
-        volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)badd;
-        p[0] = (uint8_t)(p[0] + 1);
-        p[(uint64_t)bsize * ps - 1] = (uint8_t)(p[(uint64_t)bsize * ps - 1] + 1);
-    }
-}
-
 static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32_t *dw0, bool *post)
 {
     static uint8_t page[PAGE];
@@ -757,6 +646,8 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
     switch (s->opc) {
     case NVME_ADMIN_IDENTIFY: {
         unsigned cns = s->cdw10 & 0xFF;
+        if (m->cns_binary)
+            cns &= 1; /* NVMe 1.0's one-bit CNS (Apple) */
         if (cns == NVME_CNS_CTRL) {
             struct nvme_id_ctrl *id = (struct nvme_id_ctrl *)page;
             id->vid = 0x1b36;
@@ -764,24 +655,19 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             memcpy(id->mn, "nvos test model                         ", 40);
             memcpy(id->fr, "1.0     ", 8);
             id->mdts = m->mdts;
+            id->maxcmd = m->maxcmd;
             id->ver = m->vs >= 0x00010200 ? m->vs : 0; /* VER: new in 1.2 */
             id->nn = m->nn;
-            id->sqes = m->id_sqes ? m->id_sqes : 0x66;
-            id->hmpre = m->hmpre;
-            id->hmmin = m->hmmin;
-            if (m->apst) {
-                id->apsta = 1;
-                id->npss = 3;
-            }
+            id->sqes = 0x66;
             id->cqes = 0x44;
             id->oncs = NVME_ONCS_DSM | NVME_ONCS_WRITE_ZEROES;
             id->vwc = 1;
             id->aerl = 3;
             id->elpe = 3;
-            return to_host(m, s, page, PAGE);
+            return to_host(s, page, PAGE);
         }
         if (cns == NVME_CNS_NS) {
-            if (s->nsid == 0 || s->nsid > m->nn)
+            if ((s->nsid == 0 && !m->cns_binary) || s->nsid > m->nn)
                 return SC(0, 0x0B) | DNR;
             if (s->nsid <= MODEL_MAX_NS && m->ns[s->nsid].active) {
                 struct model_ns *n = &m->ns[s->nsid];
@@ -792,7 +678,7 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
                 id->lbaf[0].lbads = (uint8_t)n->lbads;
                 id->lbaf[0].ms = n->ms;
             }
-            return to_host(m, s, page, PAGE);
+            return to_host(s, page, PAGE);
         }
         if (cns == NVME_CNS_NS_ACTIVE_LIST) {
             if (m->vs < 0x00010100)
@@ -803,36 +689,35 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             for (uint32_t n = s->nsid + 1; n <= MODEL_MAX_NS && n <= m->nn; n++)
                 if (m->ns[n].active)
                     list[k++] = n;
-            return to_host(m, s, page, PAGE);
+            return to_host(s, page, PAGE);
         }
         return SC(0, 0x02) | DNR;
     }
     case NVME_ADMIN_SET_FEATURES: {
         unsigned fid = s->cdw10 & 0xFF;
+        if (fid == NVME_FEAT_ASYNC_EVENT) {
+            m->aec_cdw11 = s->cdw11;
+            m->aec_sets++;
+        }
         if (fid == NVME_FEAT_NUM_QUEUES) {
             if (m->refuse_num_queues)
                 return SC(0, 0x02) | DNR;
             *dw0 = ((uint32_t)(granted(m) - 1) << 16) | (uint32_t)(granted(m) - 1);
         }
-        if (fid == NVME_FEAT_AUTO_PST)
-            return set_apst(m, s);
-        if (fid == NVME_FEAT_HOST_MEM_BUF)
-            return set_hmb(m, s);
-        if (fid == NVME_FEAT_POWER_MGMT) {
-            if ((s->cdw11 & 0x1F) > (m->apst ? 3u : 0u))
-                return SC(0, 0x02) | DNR;
-            m->power_state = (uint8_t)(s->cdw11 & 0x1F);
-        }
         return 0;
     }
     case NVME_ADMIN_GET_FEATURES:
-        return get_features(m, s, dw0);
+        if ((s->cdw10 & 0xFF) == NVME_FEAT_NUM_QUEUES) {
+            *dw0 = ((uint32_t)(granted(m) - 1) << 16) | (uint32_t)(granted(m) - 1);
+            return 0;
+        }
+        return SC(0, 0x02) | DNR;
     case NVME_ADMIN_GET_LOG_PAGE: {
         uint64_t numd = ((uint64_t)(s->cdw11 & 0xFFFF) << 16 | (s->cdw10 >> 16)) + 1;
         static uint8_t log[16384];
         if (numd * 4 > sizeof(log))
             return SC(0, 0x02) | DNR;
-        return to_host(m, s, log, numd * 4);
+        return to_host(s, log, numd * 4);
     }
     case NVME_ADMIN_CREATE_CQ: {
         unsigned qid = s->cdw10 & 0xFFFF, size = (s->cdw10 >> 16) + 1;
@@ -842,16 +727,16 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             m->qsize_violations += size > NVME_GET(m->cap, CAP_MQES) + 1;
             return SC(1, 0x02) | DNR;
         }
-        if (!(s->cdw11 & 1))
-            return SC(0, 0x02) | DNR;
-        if (s->dptr.prp1 & (model_page_size(m) - 1)) {
-            m->mps_violations++; /* [§5.3] PRP1: memory page aligned (CC.MPS) */
-            return SC(0, 0x13) | DNR;
-        }
         if (((s->cdw11 >> 1) & 1) && (s->cdw11 >> 16) >= irq_vectors(m)) {
             m->iv_violations++;
             return SC(1, 0x08) | DNR; /* Invalid Interrupt Vector */
         }
+        if (s->dptr.prp1 & (model_page - 1)) {
+            m->misaligned++;
+            return SC(0, 0x02) | DNR;
+        }
+        if (!(s->cdw11 & 1))
+            return SC(0, 0x02) | DNR;
         m->cq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
                                            .phase = 1, .ien = (s->cdw11 >> 1) & 1,
                                            .iv = (uint16_t)(s->cdw11 >> 16) };
@@ -868,9 +753,9 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             m->qsize_violations += size > NVME_GET(m->cap, CAP_MQES) + 1;
             return SC(1, 0x02) | DNR;
         }
-        if (s->dptr.prp1 & (model_page_size(m) - 1)) {
-            m->mps_violations++;
-            return SC(0, 0x13) | DNR;
+        if (s->dptr.prp1 & (model_page - 1)) {
+            m->misaligned++;
+            return SC(0, 0x02) | DNR;
         }
         m->sq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
                                            .cqid = (uint16_t)cqid };
@@ -896,6 +781,10 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
     }
     case NVME_ADMIN_ABORT:
         m->aborts++;
+        if (m->hold_aborts) {
+            *post = false;
+            return 0;
+        }
         *dw0 = 1; /* not aborted, as QEMU */
         return 0;
     case NVME_ADMIN_ASYNC_EVENT:
@@ -911,19 +800,16 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
 static uint16_t io_cmd(struct nvme_model *m, const struct nvme_sqe *s)
 {
     m->io_cmds++;
+    if (m->hmb_required) { /* the model has no HMB yet (branch hmb9) */
+        m->io_without_hmb++; /* DRAM-less and no buffer: this model refuses */
+        return SC(0, 0x06) | DNR; /* Internal Error */
+    }
     if (s->nsid == 0 || s->nsid > MODEL_MAX_NS || !m->ns[s->nsid].active)
         return s->opc == NVME_IO_FLUSH && s->nsid == NVME_NSID_ALL ? 0 : SC(0, 0x0B) | DNR;
     struct model_ns *n = &m->ns[s->nsid];
     uint64_t slba = ((uint64_t)s->cdw11 << 32) | s->cdw10;
     uint64_t nlb = (s->cdw12 & 0xFFFF) + 1ull;
     uint32_t bs = 1u << n->lbads;
-    if (m->hmmin) {
-        if (!m->hmb_enabled) {
-            m->io_without_hmb++; /* DRAM-less and no buffer: this model refuses */
-            return SC(0, 0x06) | DNR; /* Internal Error */
-        }
-        touch_hmb(m);
-    }
     switch (s->opc) {
     case NVME_IO_FLUSH:
         return 0;
@@ -937,18 +823,18 @@ static uint16_t io_cmd(struct nvme_model *m, const struct nvme_sqe *s)
                 m->error_count--;
             return m->error_status;
         }
-        /* [§5.17.2.1] MDTS is in units of CAP.MPSMIN pages. */
         uint64_t mdts_bytes =
-            m->mdts ? ((uint64_t)PAGE << NVME_GET(m->cap, CAP_MPSMIN)) << m->mdts : UINT64_MAX;
+            m->mdts ? ((uint64_t)PAGE << ((m->cap >> 48) & 0xF)) << m->mdts : UINT64_MAX;
         if (s->opc != NVME_IO_WRITE_ZEROES && nlb * bs > mdts_bytes)
             return SC(0, 0x02) | DNR;
         uint8_t *disk = n->data + slba * bs;
         if (s->opc == NVME_IO_WRITE_ZEROES) {
-            memset(disk, 0, nlb * bs);
+            m->write_zeroes_cmds++;
+            memset(disk, m->write_zeroes_broken ? 0xA5 : 0, nlb * bs);
             return 0;
         }
         struct copy_ctx cc = { disk, s->opc == NVME_IO_READ };
-        uint16_t st = walk_prps(m, s->dptr.prp1, s->dptr.prp2, nlb * bs, copy_seg, &cc);
+        uint16_t st = walk_prps(s->dptr.prp1, s->dptr.prp2, nlb * bs, copy_seg, &cc);
         if (st == 0 && n->ms && s->mptr) {
             uint8_t *md = (uint8_t *)(uintptr_t)s->mptr;
             if (s->opc == NVME_IO_READ)
@@ -962,7 +848,7 @@ static uint16_t io_cmd(struct nvme_model *m, const struct nvme_sqe *s)
         unsigned nr = (s->cdw10 & 0xFF) + 1;
         struct nvme_dsm_range r[256];
         struct copy_ctx cc = { (uint8_t *)r, false };
-        uint16_t st = walk_prps(m, s->dptr.prp1, s->dptr.prp2, nr * sizeof(r[0]), copy_seg, &cc);
+        uint16_t st = walk_prps(s->dptr.prp1, s->dptr.prp2, nr * sizeof(r[0]), copy_seg, &cc);
         if (st)
             return st;
         for (unsigned i = 0; i < nr; i++)
@@ -1038,17 +924,6 @@ void model_post_raw(struct nvme_model *m, uint16_t cqid, uint16_t sqid, uint16_t
     post(m, cqid, &e);
 }
 
-/* Bytes between SQ entries: 64 for the admin queue [§3.1.3.5: CC.IOSQES is
- * for I/O queues]; 2^CC.IOSQES for I/O ones, or 128 on an Apple controller. */
-static uint32_t sqe_stride(const struct nvme_model *m, unsigned qid)
-{
-    if (qid == 0)
-        return 64;
-    if (m->sqe128)
-        return 128;
-    return 1u << NVME_GET(m->cc, CC_IOSQES);
-}
-
 void model_deliver_irqs(struct nvme_model *m)
 {
     struct nvme_ctrlr *c = m->ctrlr;
@@ -1091,14 +966,18 @@ unsigned model_step(struct nvme_model *m)
         }
         while (q->head != tail) {
             struct nvme_sqe s;
+            unsigned shift = qid == 0 ? 6 : (m->cc >> 16) & 0xF;
             /* A fetched entry is cleared (the driver never reads its SQ back):
              * a driver whose SQE stride differs from the model's then makes
              * the model fetch empty entries, not replay old commands whose
              * buffers are gone (phys == virt here: that would write anywhere). */
-            uint8_t *slot = (uint8_t *)(uintptr_t)(q->base + (uint64_t)q->head * sqe_stride(m, qid));
+            uint8_t *slot = (uint8_t *)(uintptr_t)(q->base + ((uint64_t)q->head << shift));
             memcpy(&s, slot, sizeof(s));
             memset(slot, 0, sizeof(s));
             unsigned cqid = qid == 0 ? 0 : q->cqid;
+            if (m->shared_tags &&
+                (qid == 0 ? s.cid >= 32 : (s.cid < 32 || s.cid >= q->size)))
+                m->cid_violations++;
             /* Never fetch what could not be completed: one CQ slot stays free. */
             if (cq_full(m, cqid))
                 break;

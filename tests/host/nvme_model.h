@@ -94,42 +94,53 @@ struct nvme_model {
     int irq_routed;           /* interrupt setups not yet torn down */
     char last_error[160];
 
-    /* ---- Real-drive profiles (tests/host/test_nvme_profiles.c) ----
-     * Knobs (set before model_attach): */
-    uint32_t crto;            /* CRTO register [NVMe 2.0 §3.1.3.21]; set CAP.CRMS with it */
+    /* ---- issue 9 (fixes9): real-drive behaviour; set before init unless noted ---- */
+    bool bme;                 /* PCI Command.BME as the driver left it (map: on) */
+    bool stuck_ready;         /* RDY never falls after CC.EN=0 (any time) */
+    bool hold_aborts;         /* Abort commands never complete (any time) */
+    uint16_t maxcmd;          /* Identify MAXCMD */
+    uint32_t crto;            /* CRTO register (with CAP.CRMS.CRWMS) */
+    uint16_t pci_vendor, pci_device; /* what model_attach gives the quirk table */
+    uint32_t pci_class;
+    const char *quirk_override; /* as the nvme.quirks= boot option */
+    bool sqe128;              /* I/O SQEs are 128 bytes: CC.IOSQES must be 7 */
+    bool shared_tags;         /* CIDs: admin < 32, I/O 32..depth-1, no generation bits */
+    bool cns_binary;          /* CNS read as bit 0 only (CNS 02h answers as 00h) */
+    uint32_t delay_chk_rdy_ms;/* CSTS read sooner than this after CC.EN=0 counts */
+    bool write_zeroes_broken; /* Write Zeroes corrupts: counted in write_zeroes_cmds */
+    /* Called before each init/reset step runs (as an interrupt could). */
+    void (*on_step)(struct nvme_model *m, struct nvme_ctrlr *c, unsigned step, void *arg);
+    void *on_step_arg;
+    /* Observed */
+    uint32_t aec_cdw11;       /* last Set Features 0Bh value */
+    unsigned aec_sets;
+    unsigned cid_violations;  /* shared_tags rules broken */
+    unsigned early_csts_reads;/* CSTS reads within delay_chk_rdy_ms of CC.EN=0 */
+    unsigned write_zeroes_cmds;
+    unsigned misaligned;      /* queue bases or PRP entries not on a CC.MPS page */
+    uint64_t disable_ns;      /* clock_ns() of the last CC.EN 1 -> 0 */
+
+    /* ---- issue 9 (profiles9): real-drive profiles (tests/host/test_nvme_profiles.c),
+     * and the replayer (tests/host/nvme_replay.c). Knobs, set before model_attach: */
     unsigned allones_reads;   /* after each CC.EN 1->0: this many register reads return
                                * all ones before the registers come back (not "gone") */
-    bool sqe128;              /* Apple: I/O SQEs are fetched 128 bytes apart whatever
-                               * CC.IOSQES says (Linux NVME_QUIRK_128_BYTES_SQES) */
-    uint8_t id_sqes;          /* Identify SQES (0: 0x66); CC.IOSQES must be within it */
-    uint32_t hmpre, hmmin;    /* Identify HMPRE/HMMIN, 4 KiB units; hmmin != 0: DRAM-less,
-                               * I/O fails until a Host Memory Buffer >= HMMIN is enabled */
     uint16_t grant_after_reset; /* Number of Queues granted from the second enable on (0: same) */
-    bool apst;                /* APSTA=1, 4 power states, APST (FID 0Ch) enabled by firmware */
+    bool hmb_required;        /* DRAM-less: I/O fails (Internal Error) while no HMB is enabled */
     unsigned irq_vectors;     /* 0: the platform gives no interrupts (polled); else vectors */
     enum { MODEL_IRQ_MSIX = 1, MODEL_IRQ_MSI, MODEL_IRQ_INTX } irq_kind;
+    /* Something else plays the device (the replayer): the driver's waits
+     * call this instead of stepping the model. */
+    void (*relax_hook)(struct nvme_model *m);
     /* State and counters: */
     struct nvme_ctrlr *ctrlr; /* the driver controller attached (interrupt delivery) */
     unsigned allones_left;
     uint32_t irq_pending;     /* vectors asserted since the last delivery (bit per IV) */
     unsigned irqs_delivered;
-    unsigned mps_violations;  /* commands or enables refused for CC.MPS alignment */
     unsigned iv_violations;   /* CQs refused for an interrupt vector the function lacks */
     unsigned qsize_violations;/* queues refused for exceeding CAP.MQES */
     unsigned cns2_on_10;      /* CNS 02h sent to an NVMe 1.0 controller */
     unsigned stray_doorbells; /* doorbell-area words written outside the CAP.DSTRD grid */
-    unsigned apst_gets, apst_sets;
-    uint32_t apst_dw0;        /* current APST feature value (bit 0: APSTE) */
-    uint8_t power_state;
-    bool hmb_enabled;
-    uint32_t hmb_size;        /* HSIZE, in CC.MPS pages */
-    uint64_t hmb_list;        /* descriptor list address */
-    uint32_t hmb_count;       /* descriptor entries */
-    unsigned hmb_enables, hmb_disables, hmb_at_shutdown, hmb_at_reset, io_without_hmb;
-
-    /* Something else plays the device (tests/host/nvme_replay.c): the
-     * driver's waits call this instead of stepping the model. */
-    void (*relax_hook)(struct nvme_model *m);
+    unsigned io_without_hmb;  /* I/O refused for want of an HMB (hmb_required) */
 };
 
 /* A model with QEMU-like defaults: CAP as QEMU 7.2's, one 64 MiB namespace
@@ -142,8 +153,7 @@ void model_free(struct nvme_model *m);
 void model_attach(struct nvme_model *m, struct nvme_ctrlr *c);
 
 /* Frees what the driver holds for c - queue pairs, namespaces, Identify
- * page - as a detach would (the driver has none: controllers live forever
- * in the kernel). The controller struct is the caller's. */
+ * page - as a detach would (the driver has none). */
 void model_release_ctrlr(struct nvme_ctrlr *c);
 
 /* Processes everything the doorbells announce; returns commands executed. */
@@ -153,17 +163,15 @@ void model_flush_held(struct nvme_model *m);
 /* Posts a completion the driver never asked for. */
 void model_post_raw(struct nvme_model *m, uint16_t cqid, uint16_t sqid, uint16_t cid,
                     uint16_t status15);
-/* The model behind a controller (tests only). */
-struct nvme_model *model_of(struct nvme_ctrlr *c);
-
 /* Delivers the interrupts the model raised since the last call, as the
  * kernel's handlers would (vector 0: admin CQ; MSI and INTx: every
  * interrupt-driven CQ). nvme_env_relax calls it after each step. */
 void model_deliver_irqs(struct nvme_model *m);
 /* Counts doorbell-area words written off the CAP.DSTRD grid (stray_doorbells). */
 unsigned model_scan_doorbells(struct nvme_model *m);
-/* Memory page size the model runs with: CC.MPS. */
-uint32_t model_page_size(const struct nvme_model *m);
+
+/* The model behind a controller (tests only). */
+struct nvme_model *model_of(struct nvme_ctrlr *c);
 
 /* Allocations (kzalloc/kmalloc, DMA memory) the driver has not freed yet. */
 extern long model_live_allocs;

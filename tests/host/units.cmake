@@ -38,6 +38,9 @@ set(NVOS_HOST_UNITS
     nvme_replay.q35_msix.edited
     nvme_replay.pc_intx
     nvme_replay.pc_intx.edited
+    nvme_fixes
+    nvme_quirks
+    nvme_mps
     nvme_hotpath
     crc32
     sha256
