@@ -31,6 +31,7 @@
 #include "drivers/pci/pci.h"
 #include "kernel/arch/x86.h"
 #include "kernel/cmdline.h"
+#include "kernel/console.h"
 #include "kernel/irq/irq.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/layout.h"
@@ -448,6 +449,7 @@ static int attach_one(struct pci_device *pd, struct nvme_ctrlr **out)
     c->io_timeout_ns = cmdline_get_u64("nvme.io_timeout_ms", NVME_DEFAULT_IO_TIMEOUT_MS) *
                        1000000ull;
     c->max_retries = (unsigned)cmdline_get_u64("nvme.retries", NVME_DEFAULT_RETRIES);
+    c->apst_off = !cmdline_get_bool("nvme.apst", true); /* nvme.apst=off: APSTE=0 */
     kprintf("%s: %s %04x:%04x, BAR0 %#llx (%llu KiB)\n", c->name, pciname, pd->vendor_id,
             pd->device_id, (unsigned long long)bar0->base,
             (unsigned long long)(bar0->size / 1024));
@@ -489,8 +491,26 @@ static unsigned report_hidden_behind_vmd(void)
     return n;
 }
 
+/* Deferred controller work (a namespace rescan after a Namespace Attribute
+ * Changed event) runs where the shell waits for input: thread context, CPU
+ * 0, never inside an interrupt handler or an admin command's wait. */
+static void nvme_events_poll(void *ctx)
+{
+    (void)ctx;
+    for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c))
+        nvme_ctrlr_process_events(c);
+}
+
+static struct console_input_source nvme_events = { .name = "nvme events (no input)",
+                                                   .poll = nvme_events_poll };
+
 int nvme_probe(void *ctx, nvme_probe_cb probe_cb, nvme_attach_cb attach_cb)
 {
+    static bool events_registered;
+    if (!events_registered) {
+        events_registered = true;
+        console_register_input(&nvme_events);
+    }
     int attached = 0, found = 0;
     for (struct pci_device *pd = pci_devices(); pd; pd = pd->next) {
         enum pci_storage_kind kind = pci_storage_kind(pd->vendor_id, pd->device_id,

@@ -20,6 +20,7 @@ set(NVOS_HOST_UNITS
     nvme_status
     nvme_prp
     nvme_queue
+    nvme_hmb
     nvme_hotpath
     crc32
     sha256
