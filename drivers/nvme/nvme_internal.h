@@ -257,6 +257,9 @@ struct nvme_ctrlr {
     bool in_events;                 /* nvme_ctrlr_process_events is running */
     uint64_t ns_rescans;
     uint32_t inherited_cc, inherited_csts; /* as found at attach, before any write */
+    uint16_t inherited_pci_command; /* the function's PCI Command register as found */
+    uint8_t inherited_bridges_off;  /* bridges above it found without memory/bus mastering */
+    bool ns_list_fallback;          /* the Active Namespace ID list was refused or junk */
     struct nvme_hmb *hmb;           /* NULL: none asked for, or none given */
     struct nvme_hmb_info hmb_info;  /* what was asked for and given */
     struct nvme_power_info power;   /* APST and power state, as read at init */

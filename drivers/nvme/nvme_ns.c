@@ -200,6 +200,7 @@ int nvme_ns_identify_all(struct nvme_ctrlr *c)
         goto out;
     }
     int n = active_list(c, list, ids);
+    c->ns_list_fallback = n < 0 && c->vs >= NVME_VS(1, 1, 0);
     for (int i = 0; i < n && err == 0; i++)
         err = add_namespace(c, ids[i], false, NULL);
     if (n < 0) {

@@ -29,6 +29,7 @@
 
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/pci/pci.h"
+#include "drivers/pci/pci_regs.h"
 #include "kernel/arch/x86.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
@@ -118,7 +119,9 @@ int nvme_env_map_registers(struct nvme_ctrlr *c)
     struct pci_device *pd = c->platform;
     const struct pci_bar *bar0 = &pd->bars[0];
     char pciname[16];
-    pci_enable_upstream(pd, pci_name(pd, pciname, sizeof(pciname)));
+    c->inherited_pci_command = pci_read16(pd, PCI_COMMAND); /* for "nvme doctor" */
+    c->inherited_bridges_off =
+        (uint8_t)pci_enable_upstream(pd, pci_name(pd, pciname, sizeof(pciname)));
     pci_enable_memory(pd);
     pci_enable_bus_master(pd);
     c->regs = vmm_map_mmio(bar0->base, bar0->size);

@@ -10,6 +10,7 @@
  *   nvme get-feature DEV [-f FID] [-n NSID] [-s SEL] [-c CDW11] [-l LEN] [-H]
  *   nvme reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off
  *   nvme rawloop NS [QD] [MS]                  the emulator's floor (nvme_rawloop.c)
+ *   nvme doctor [CTRL]                         real-hardware checks (nvme_doctor.c)
  *
  * DEV is nvos's name (nvme0, nvme0n1) or nvme-cli's (/dev/nvme0, /dev/nvme0n1,
  * /dev/ng0n1: the generic character device is the same namespace). Options
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_doctor.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_print.h"
 #include "drivers/nvme/nvme_status.h"
@@ -571,6 +573,20 @@ static int cmd_nvme(int argc, char **argv)
     }
     if (strcmp(sub, "rawloop") == 0 && argc >= 3 && argc <= 5)
         return cmd_rawloop(argc, argv);
+    if (strcmp(sub, "doctor") == 0 && argc <= 3) {
+        struct dev d;
+        if (argc == 3 && dev_arg(sub, argv[2], &d) != 0)
+            return -ENODEV;
+        if (argc == 3)
+            return nvme_doctor(d.c, NULL);
+        if (nvme_ctrlr_first() == NULL)
+            return shell_error(-ENODEV, "nvme doctor: no NVMe controller");
+        int err = 0;
+        for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c))
+            if (nvme_doctor(c, NULL) != 0)
+                err = -EIO;
+        return err;
+    }
     static const struct {
         const char *name;
         const char *opts;
@@ -635,6 +651,6 @@ SHELL_COMMAND(nvme, "nvme",
               "id-ns DEV [-n NSID] [-o json] [-H] [-v] | smart-log DEV [-n NSID] [-o json] [-H] | error-log DEV [-e N] [-o json] | "
               "get-feature DEV [-f FID] [-n NSID] [-s SEL] [-c CDW11] [-l LEN] [-H] | "
               "reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off | "
-              "rawloop NS [QD] [MS]",
+              "rawloop NS [QD] [MS] | doctor [CTRL]",
               "NVMe controllers and namespaces, as nvme-cli 2.x (DEV: nvme0, /dev/nvme0n1...)",
               cmd_nvme);

@@ -7,5 +7,5 @@ nvos_module(
         nvme_ns.c nvme_ns_cmd.c nvme_trace.c nvme_hmb.c nvme_power.c
     KERNEL
         nvme_pci.c nvme_bdev.c nvme_shell.c nvme_selftest.c nvme_rawloop.c
-        nvme_print.c nvme_print_feat.c nvme_print_ctrl.c nvme_print_json.c
+        nvme_print.c nvme_print_feat.c nvme_print_ctrl.c nvme_print_json.c nvme_doctor.c
 )
