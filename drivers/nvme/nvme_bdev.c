@@ -197,7 +197,8 @@ void nvme_bdev_ns_changed(struct nvme_ctrlr *c, struct nvme_ns *ns, enum nvme_ns
         return;
     if (what == NVME_NS_REMOVED) {
         if (b)
-            kprintf("%s: namespace removed; the block device now fails with ENODEV\n", name);
+            kprintf("%s: block device kept; it fails with ENODEV until the namespace returns\n",
+                    name);
         return;
     }
     if (ns->unusable) {
