@@ -561,12 +561,13 @@ static const struct init_step init_steps[] = {
       undo_identify_controller, false },
     { "identify namespaces (CNS 02h, 00h)", "§3.5.1 step 8", step_identify_namespaces,
       nvme_ns_free_all, false },
-    { "power state and APST (FID 02h, 0Ch)", "§5.27.1.9", nvme_power_setup, NULL, true },
     { "set number of queues (FID 07h)", "§3.5.1 step 9", step_set_number_of_queues, NULL, true },
     { "create I/O completion and submission queues", "§3.5.1 steps 10-11", step_create_io_queues,
       undo_create_io_queues, true },
-    /* After the queues: the HMB takes what large memory is left, not the reverse. */
+    /* After the queues: the HMB takes what large memory is left, not the
+     * reverse; then power management, which only reads (or turns APST off). */
     { "host memory buffer (FID 0Dh)", "§5.27.1.10", nvme_hmb_setup, nvme_hmb_teardown, true },
+    { "power state and APST (FID 02h, 0Ch)", "§5.27.1.9", nvme_power_setup, NULL, true },
     /* No undo: the Asynchronous Event Request ends with the controller's
      * disable, and its request with the admin queue. */
     { "enable asynchronous events (FID 0Bh, AER)", "§3.5.1 step 12", step_enable_async_events,
