@@ -405,6 +405,22 @@ void model_free(struct nvme_model *m)
     }
 }
 
+void model_release_ctrlr(struct nvme_ctrlr *c)
+{
+    nvme_hmb_teardown(c);
+    while (c->io_qpairs) {
+        struct nvme_qpair *qp = c->io_qpairs;
+        c->io_qpairs = qp->next;
+        nvme_qpair_destroy(qp);
+        kfree(qp);
+    }
+    if (c->admin.sq)
+        nvme_qpair_destroy(&c->admin);
+    nvme_ns_free_all(c);
+    nvme_env_dma_free(c->id, 4096);
+    c->id = NULL;
+}
+
 void model_attach(struct nvme_model *m, struct nvme_ctrlr *c)
 {
     memset(c, 0, sizeof(*c));

@@ -133,6 +133,10 @@ void model_free(struct nvme_model *m);
 /* A driver controller bound to the model (not yet initialized). */
 void model_attach(struct nvme_model *m, struct nvme_ctrlr *c);
 
+/* Frees what the driver holds for c (HMB, queue pairs, namespaces, Identify
+ * data) without talking to the device: the end of a test. */
+void model_release_ctrlr(struct nvme_ctrlr *c);
+
 /* Processes everything the doorbells announce; returns commands executed. */
 unsigned model_step(struct nvme_model *m);
 /* Posts held-back completions (after "reorder"). */

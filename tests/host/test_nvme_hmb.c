@@ -40,19 +40,7 @@ static int bring_up(struct nvme_model *m)
 /* Everything the driver allocated goes; the leak count is checked. */
 static void tear_down(struct nvme_model *m, long allocs_before)
 {
-    struct nvme_ctrlr *c = ctrlr;
-    nvme_hmb_teardown(c);
-    while (c->io_qpairs) {
-        struct nvme_qpair *qp = c->io_qpairs;
-        c->io_qpairs = qp->next;
-        nvme_qpair_destroy(qp);
-        kfree(qp);
-    }
-    if (c->admin.sq)
-        nvme_qpair_destroy(&c->admin);
-    nvme_ns_free_all(c);
-    nvme_env_dma_free(c->id, 4096);
-    c->id = NULL;
+    model_release_ctrlr(ctrlr);
     model_free(m);
     CHECK_EQ(model_live_allocs, allocs_before);
 }
