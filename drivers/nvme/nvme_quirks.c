@@ -212,10 +212,11 @@ int nvme_quirks_init(struct nvme_ctrlr *c)
     uint32_t table = nvme_quirks_lookup(c->pci_vendor, c->pci_device, c->pci_class, &what, &report);
     uint32_t bits = table;
     if (nvme_quirks_override(c->quirk_override, c->pci_vendor, c->pci_device, &bits, &bad)) {
-        kprintf("%s: nvme.quirks=%s: unknown quirk at \"%s\" (known: %s)\n", c->name,
+        /* A typo must not cost the disk: the table's quirks, and one line. */
+        kprintf("%s: nvme.quirks=%s ignored: unknown quirk at \"%s\" (known: %s)\n", c->name,
                 c->quirk_override, bad, nvme_quirk_names((1u << NVME_QUIRK_COUNT) - 1, names,
                                                          sizeof(names)));
-        return -EINVAL;
+        bits = table;
     }
     c->quirks = bits;
     if (table)

@@ -59,7 +59,8 @@ int nvme_quirks_override(const char *s, uint16_t vendor, uint16_t device, uint32
 const char *nvme_quirk_names(uint32_t bits, char *buf, size_t size);
 
 /* At init: c->quirks from the table and c->quirk_override; one line saying
- * which apply and why. -EINVAL if the override does not parse. */
+ * which apply and why. An override that does not parse is reported and
+ * ignored (the table's quirks apply). Returns 0. */
 int nvme_quirks_init(struct nvme_ctrlr *c);
 
 /* After CC.EN is cleared: the quirk's wait before CSTS.RDY is read. */
