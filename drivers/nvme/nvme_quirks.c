@@ -236,3 +236,16 @@ void nvme_quirk_delay_before_ready(struct nvme_ctrlr *c)
     while (!deadline_passed(d))
         nvme_env_relax(c);
 }
+
+uint32_t nvme_ctrlr_get_quirks(const struct nvme_ctrlr *c)
+{
+    return c->quirks;
+}
+
+const char *nvme_ctrlr_quirk_source(const struct nvme_ctrlr *c)
+{
+    const char *what, *report;
+    if (nvme_quirks_lookup(c->pci_vendor, c->pci_device, c->pci_class, &what, &report) == 0)
+        return NULL;
+    return report;
+}

@@ -101,7 +101,8 @@ static void test_apple_t2(void)
     apple_model(&m);
     struct nvme_ctrlr *c = tl_bring_up(&m, &err);
     CHECK_EQ(err, 0);
-    CHECK_EQ(c->quirks, APPLE_T2);
+    CHECK_EQ(nvme_ctrlr_get_quirks(c), APPLE_T2);
+    CHECK(nvme_ctrlr_quirk_source(c) != NULL);
     CHECK_EQ((m.cc >> 16) & 0xF, 7);      /* CC.IOSQES */
     CHECK_EQ(c->max_io_qpairs, 1);
     CHECK(nvme_ctrlr_get_ns(c, 1) != NULL); /* found by scanning, not CNS 02h */
