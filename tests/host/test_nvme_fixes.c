@@ -87,6 +87,8 @@ struct reset_submit {
     struct done d[2];
     int submit_err[2];
     unsigned submitted;
+    struct done admin;        /* an admin command sent at the same time */
+    int admin_err;
 };
 
 static void submit_during_reset(struct nvme_model *m, struct nvme_ctrlr *c, unsigned step,
@@ -97,6 +99,11 @@ static void submit_during_reset(struct nvme_model *m, struct nvme_ctrlr *c, unsi
     if (c->state != NVME_STATE_RESETTING || (step != 2 && step != 12) || rs->submitted >= 2)
         return;
     unsigned i = rs->submitted++;
+    if (i == 0) {
+        struct nvme_sqe cmd;
+        nvme_cmd_get_features(&cmd, NVME_FEAT_NUM_QUEUES, 0, 0, 0);
+        rs->admin_err = nvme_ctrlr_cmd_admin_raw(c, &cmd, NULL, 0, tl_done_cb, &rs->admin);
+    }
     rs->submit_err[i] = nvme_ns_cmd_write(nvme_ctrlr_get_ns(c, 1), rs->qp, rs->buf + i * 4096,
                                           1000 + i * 8, 8, tl_done_cb, &rs->d[i], 0);
 }
@@ -122,6 +129,9 @@ static void test_submit_during_reset(void)
     CHECK_EQ(rs.submit_err[0], 0);
     CHECK_EQ(rs.submit_err[1], 0);
     CHECK(tl_run_until(&m, rs.qp, rs.d, 2));
+    CHECK_EQ(rs.admin_err, 0);
+    CHECK(tl_run_until(&m, &c->admin, &rs.admin, 1));
+    CHECK_EQ(rs.admin.err, 0);
     CHECK_EQ(rs.d[0].err, 0);
     CHECK_EQ(rs.d[1].err, 0);
     CHECK_EQ(c->resets, 1);           /* no second reset */
