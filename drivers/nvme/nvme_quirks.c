@@ -220,8 +220,9 @@ int nvme_quirks_init(struct nvme_ctrlr *c)
     }
     c->quirks = bits;
     if (table)
-        kprintf("%s: quirks %s: %s (%s)%s\n", c->name, nvme_quirk_names(table, names, sizeof(names)),
-                what, report, bits != table ? "; changed by nvme.quirks=" : "");
+        kprintf("%s: quirks %s: %s (%s)%s\n", c->name,
+                nvme_quirk_names(table, names, sizeof(names)), what, report,
+                bits != table ? "; changed by nvme.quirks=" : "");
     if (bits != table)
         kprintf("%s: quirks in effect (nvme.quirks=): %s\n", c->name,
                 nvme_quirk_names(bits, names, sizeof(names)));

@@ -180,7 +180,8 @@ static void test_timeout_on_reused_tracker(void)
 static void test_ready_timeout_capped(void)
 {
     int capped;
-    uint64_t cap = (0xFFull << CAP_TO_SHIFT) | ((uint64_t)NVME_CAP_CRMS_CRWMS << NVME_CAP_CRMS_SHIFT);
+    uint64_t cap =
+        (0xFFull << CAP_TO_SHIFT) | ((uint64_t)NVME_CAP_CRMS_CRWMS << NVME_CAP_CRMS_SHIFT);
     CHECK_EQ(nvme_ready_timeout_ns(cap, 0xFFFF, &capped), NVME_READY_TIMEOUT_MAX_NS);
     CHECK(capped);
     CHECK_EQ(nvme_ready_timeout_ns(cap & ~(0xFFull << CAP_TO_SHIFT), 3, &capped),
