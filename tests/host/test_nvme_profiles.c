@@ -129,23 +129,29 @@ static void apple_check(struct nvme_model *m, struct nvme_ctrlr *c)
         CHECK_EQ(qp->msix_index, 0);
 }
 
-/* DRAM-less: HMPRE 16 MiB, HMMIN 4 MiB; the model fails I/O without it.
- * (The model's HMB comes with the driver's, from branch hmb9.) */
+/* DRAM-less: HMPRE 16 MiB, HMMIN 4 MiB; the model fails I/O without it. */
 static void hmb_setup(struct nvme_model *m)
 {
+    m->hmpre = 4096;
+    m->hmmin = 1024;
     m->hmb_required = true;
 }
 
 static void hmb_check(struct nvme_model *m, struct nvme_ctrlr *c)
 {
-    (void)c;
+    CHECK(m->hmb_enabled);
+    CHECK((uint64_t)m->hmb_size * c->page_size >= (uint64_t)m->hmmin * 4096);
     CHECK_EQ(m->io_without_hmb, 0);
+    CHECK_EQ(m->hmb_enabled_at_reset, 0); /* disabled before CC.EN=0 */
+    const struct nvme_hmb_info *h = nvme_ctrlr_get_hmb_info(c);
+    CHECK(h->enabled && h->given >= (uint64_t)m->hmmin * 4096); /* asked vs given, reported */
 }
 
 static void hmb_after_shutdown(struct nvme_model *m, struct nvme_ctrlr *c)
 {
-    (void)m;
     (void)c;
+    CHECK_EQ(m->hmb_enabled_at_shutdown, 0); /* disabled before CC.SHN [§5.27.1.10] */
+    CHECK(!m->hmb_enabled);
 }
 
 /* CAP.TO = 255 (127.5 s) and a CRTO.CRWMT of 0xFFFF (9 hours): the ready
@@ -206,13 +212,21 @@ static void fewer_after_reset(struct nvme_model *m, struct nvme_ctrlr *c)
 
 static void apst_setup(struct nvme_model *m)
 {
-    (void)m; /* the model's APST comes with the driver's, from branch hmb9 */
+    m->apsta = true;
+    m->apste = true;
+    m->npss = 4;
+    for (unsigned ps = 0; ps < 3; ps++) { /* PS 0-2 -> PS 4 after 100 ms idle */
+        uint64_t e = (4u << 3) | (100ull << 8);
+        memcpy(m->apst_table + ps * 8, &e, 8);
+    }
 }
 
 static void apst_check(struct nvme_model *m, struct nvme_ctrlr *c)
 {
-    (void)m;
-    (void)c;
+    const struct nvme_power_info *p = nvme_ctrlr_get_power_info(c);
+    CHECK(p->read && p->apst_supported && p->apst_enabled); /* read and reported */
+    CHECK_EQ(p->apst_deepest, 4);
+    CHECK(m->apste); /* left on: nvme.apst=off is what turns it off */
 }
 
 /* All ones from every register for a while after CC.EN=0 (real-hardware
@@ -256,15 +270,15 @@ static const struct profile profiles[] = {
     { "apple", "Apple T2 (106b:2005, class 01/80)", apple_setup, apple_check, apple_check, NULL,
       NULL },
     { "hmb", "DRAM-less, HMB required (HMPRE/HMMIN)", hmb_setup, hmb_check, hmb_check,
-      hmb_after_shutdown, "Host Memory Buffer (Set Features 0Dh): branch hmb9, not in main yet" },
+      hmb_after_shutdown, NULL },
     { "capto255", "CAP.TO=255 with CRTO", capto255_setup, capto255_check, capto255_check, NULL,
       NULL },
     { "mqes15", "CAP.MQES=15 (16-entry queues)", mqes15_setup, mqes15_check, mqes15_check, NULL,
       NULL },
     { "fewer_queues_after_reset", "4 queue pairs granted, 1 after a reset", fewer_setup,
       fewer_after_init, fewer_after_reset, NULL, NULL },
-    { "apst_on", "APST left enabled by firmware", apst_setup, apst_check, NULL, NULL,
-      "APST read and reported (Get Features 0Ch): branch hmb9, not in main yet" },
+    { "apst_on", "APST left enabled by firmware", apst_setup, apst_check, apst_check, NULL,
+      NULL },
     { "allones_after_disable", "all-ones registers for a while after CC.EN=0", allones_setup,
       allones_check, allones_check, NULL,
       "CSTS all ones ridden out (nvme_csts_wait_present): branch faults11, not in main yet" },
