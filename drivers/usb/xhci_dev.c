@@ -18,9 +18,12 @@
  *
  * Hubs (USB 2.0 §11.24) are walked, five deep at most. Root-hub ports are
  * hot-plug: Port Status Change events mark them, and the console's poll
- * enumerates what arrived and releases what left. Limits: hubs' own ports
- * are looked at once (their status endpoints are not watched); one
- * configuration; a keyboard endpoint that halts is dropped.
+ * enumerates what arrived and releases what left; hub ports are polled
+ * (GET_STATUS, §11.24.2.7) from the same poll. Deferred to the poll too:
+ * halted keyboard endpoints (§4.6.8 Reset Endpoint, §4.6.10 Set TR Dequeue
+ * Pointer, USB 2.0 §9.4.5 CLEAR_FEATURE(ENDPOINT_HALT); usb_halt.c) and the
+ * lock LEDs (HID 1.11 §7.2.2 SET_REPORT). Limits: one configuration; hubs'
+ * status-change endpoints are not used.
  * Every wait has a deadline; descriptors are bounds-checked (usb_desc.c).
  */
 #include <string.h>

@@ -8,8 +8,9 @@
  *               ring §4.9.4), interrupts (MSI-X/MSI, or the console's poll),
  *               attach and xhci_init().
  *   xhci_dev.c  the devices: control transfers (§4.11.2.2), enumeration
- *               (§4.3), hubs (USB 2.0 §11.24), HID boot keyboard reports,
- *               root-port enable and hot-plug (§4.19).
+ *               (§4.3), hubs (USB 2.0 §11.24) and their polled ports, HID
+ *               boot keyboard reports, halted endpoint recovery (§4.6.8,
+ *               §4.6.10), lock LEDs, root-port enable and hot-plug (§4.19).
  *
  * Rules: a function used across the boundary is named xhci_* and declared
  * here; everything else stays static in its file. Events are consumed only
