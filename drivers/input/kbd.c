@@ -264,29 +264,18 @@ size_t kbd_key(struct kbd_state *k, uint8_t usage, bool pressed, uint64_t now_ns
             k->repeat_usage = HID_KEY_NONE;
         return 0;
     }
-    switch (usage) {
-    case HID_KEY_CAPS_LOCK:
+    bool *lock = usage == HID_KEY_CAPS_LOCK     ? &k->caps_lock
+                 : usage == HID_KEY_NUM_LOCK    ? &k->num_lock
+                 : usage == HID_KEY_SCROLL_LOCK ? &k->scroll_lock
+                                                : NULL;
+    if (lock != NULL) {
         /* A PS/2 keyboard repeats make codes while the key is held: only a
          * press after a release toggles (the repeat check below). */
-        if (k->repeat_usage != HID_KEY_CAPS_LOCK)
-            k->caps_lock = !k->caps_lock;
-        k->repeat_usage = HID_KEY_CAPS_LOCK;
+        if (k->repeat_usage != usage)
+            *lock = !*lock;
+        k->repeat_usage = usage;
         k->repeat_next_ns = UINT64_MAX; /* tracked as "held", never repeated */
         return 0;
-    case HID_KEY_NUM_LOCK:
-        if (k->repeat_usage != HID_KEY_NUM_LOCK)
-            k->num_lock = !k->num_lock;
-        k->repeat_usage = HID_KEY_NUM_LOCK;
-        k->repeat_next_ns = UINT64_MAX;
-        return 0;
-    case HID_KEY_SCROLL_LOCK:
-        if (k->repeat_usage != HID_KEY_SCROLL_LOCK)
-            k->scroll_lock = !k->scroll_lock;
-        k->repeat_usage = HID_KEY_SCROLL_LOCK;
-        k->repeat_next_ns = UINT64_MAX;
-        return 0;
-    default:
-        break;
     }
     size_t n = translate(k, usage, out);
     if (n > 0 && k->soft_repeat) {

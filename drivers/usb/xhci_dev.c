@@ -68,27 +68,34 @@ static void ep0_unhalt(struct xhci *hc, struct usb_dev *dev)
                            NULL, "Set TR Dequeue Pointer (control)");
 }
 
-/* [§4.11.2.2] Setup, optional Data (IN into dev->buf), Status stage. */
-static int control(struct xhci *hc, struct usb_dev *dev, uint8_t type, uint8_t req,
-                   uint16_t value, uint16_t index, uint16_t length, size_t *actual,
-                   const char *what)
+/* [§4.11.2.2] Setup, optional Data, Status stage. The data goes IN into
+ * dev->buf, OUT from dev->buf or, when imm is given (at most 8 bytes), as
+ * Immediate Data in the Data Stage TRB [§6.4.1.2.2 IDT]. */
+static int control_xfer(struct xhci *hc, struct usb_dev *dev, uint8_t type, uint8_t req,
+                        uint16_t value, uint16_t index, uint16_t length, const void *imm,
+                        size_t *actual, const char *what)
 {
     struct usb_setup s = { type, req, value, index, length };
-    uint64_t setup;
+    uint64_t setup, data = dev->buf_phys;
     memcpy(&setup, &s, sizeof(setup));
     bool in = (type & USB_DIR_IN) != 0;
     uint32_t trt = length == 0 ? XHCI_TRT_NO_DATA : in ? XHCI_TRT_IN_DATA : XHCI_TRT_OUT_DATA;
 
-    if (length > CFG_BUF)
+    if (length > CFG_BUF || (imm != NULL && (in || length > 8)))
         return -EINVAL;
+    if (imm != NULL) {
+        data = 0;
+        memcpy(&data, imm, length);
+    }
     memset(&hc->wait, 0, sizeof(hc->wait));
     xhci_ring_push(&dev->ep0, setup, 8,
               XHCI_SET(XHCI_TRB_TYPE, XHCI_TRB_SETUP_STAGE) | XHCI_TRB_IDT |
                   XHCI_SET(XHCI_TRB_TRT, trt));
     if (length > 0)
-        hc->wait.data_trb = xhci_ring_push(&dev->ep0, dev->buf_phys, length,
+        hc->wait.data_trb = xhci_ring_push(&dev->ep0, data, length,
                                       XHCI_SET(XHCI_TRB_TYPE, XHCI_TRB_DATA_STAGE) |
-                                          XHCI_TRB_ISP | (in ? XHCI_TRB_DIR_IN : 0));
+                                          (imm != NULL ? XHCI_TRB_IDT : XHCI_TRB_ISP) |
+                                          (in ? XHCI_TRB_DIR_IN : 0));
     hc->wait.trb = xhci_ring_push(&dev->ep0, 0, 0,
                              XHCI_SET(XHCI_TRB_TYPE, XHCI_TRB_STATUS_STAGE) | XHCI_TRB_IOC |
                                  (length == 0 || !in ? XHCI_TRB_DIR_IN : 0));
@@ -112,44 +119,11 @@ static int control(struct xhci *hc, struct usb_dev *dev, uint8_t type, uint8_t r
     return 0;
 }
 
-/* [§4.11.2.2] A control write of up to 8 bytes, the data as Immediate Data
- * in the Data Stage TRB. */
-static int control_out_imm(struct xhci *hc, struct usb_dev *dev, uint8_t type, uint8_t req,
-                           uint16_t value, uint16_t index, const void *data, uint16_t length,
-                           const char *what)
+static int control(struct xhci *hc, struct usb_dev *dev, uint8_t type, uint8_t req,
+                   uint16_t value, uint16_t index, uint16_t length, size_t *actual,
+                   const char *what)
 {
-    if (length == 0 || length > 8)
-        return -EINVAL;
-    struct usb_setup s = { type, req, value, index, length };
-    uint64_t setup, imm = 0;
-    memcpy(&setup, &s, sizeof(setup));
-    memcpy(&imm, data, length);
-    memset(&hc->wait, 0, sizeof(hc->wait));
-    xhci_ring_push(&dev->ep0, setup, 8,
-                   XHCI_SET(XHCI_TRB_TYPE, XHCI_TRB_SETUP_STAGE) | XHCI_TRB_IDT |
-                       XHCI_SET(XHCI_TRB_TRT, XHCI_TRT_OUT_DATA));
-    hc->wait.data_trb = xhci_ring_push(&dev->ep0, imm, length,
-                                       XHCI_SET(XHCI_TRB_TYPE, XHCI_TRB_DATA_STAGE) |
-                                           XHCI_TRB_IDT);
-    hc->wait.trb = xhci_ring_push(&dev->ep0, 0, 0,
-                                  XHCI_SET(XHCI_TRB_TYPE, XHCI_TRB_STATUS_STAGE) | XHCI_TRB_IOC |
-                                      XHCI_TRB_DIR_IN);
-    xhci_doorbell(hc, dev->slot, 1);
-    int err = xhci_wait_completion(hc, XFER_TIMEOUT_NS);
-    if (err < 0) {
-        kprintf("%s: port %s: %s: no answer within %llu ms\n", hc->name, dev->loc->name, what,
-                (unsigned long long)(XFER_TIMEOUT_NS / NSEC_PER_MSEC));
-        return err;
-    }
-    if (hc->wait.cc != XHCI_CC_SUCCESS) {
-        uint8_t cc = hc->wait.cc;
-        kprintf("%s: port %s: %s failed: completion code %u (%s)\n", hc->name, dev->loc->name, what,
-                cc, xhci_cc_name(cc));
-        if (usb_halt_cc_halts(cc))
-            ep0_unhalt(hc, dev);
-        return -EIO;
-    }
-    return 0;
+    return control_xfer(hc, dev, type, req, value, index, length, NULL, actual, what);
 }
 
 static int get_descriptor(struct xhci *hc, struct usb_dev *dev, uint8_t dtype, uint16_t len,
@@ -252,9 +226,9 @@ static int kbd_set_leds(struct usb_kbd *k, uint8_t leds)
     struct usb_dev *dev = kbd_dev(k);
     if (dev == NULL)
         return -ENODEV;
-    return control_out_imm(k->hc, dev, USB_TYPE_CLASS | USB_RECIP_INTERFACE,
-                           USB_HID_SET_REPORT, USB_HID_REPORT_OUTPUT << 8, k->interface, &leds,
-                           1, "SET_REPORT(LEDs)");
+    return control_xfer(k->hc, dev, USB_TYPE_CLASS | USB_RECIP_INTERFACE, USB_HID_SET_REPORT,
+                        USB_HID_REPORT_OUTPUT << 8, k->interface, 1, &leds, NULL,
+                        "SET_REPORT(LEDs)");
 }
 
 void xhci_kbd_service(struct xhci *hc)
