@@ -145,8 +145,12 @@ static void kbd_queue_report(struct usb_kbd *k)
 /* A report arrived (or the transfer failed). Interrupts off. */
 void xhci_kbd_report(struct usb_kbd *k, uint32_t cc, uint32_t residual)
 {
-    if (!usb_halt_note(&k->halt, (uint8_t)cc))
-        return; /* halted (the poll recovers it) or given up (the poll says so) */
+    if (!usb_halt_note(&k->halt, (uint8_t)cc)) {
+        /* Halted (the poll recovers it) or given up (the poll says so). No
+         * report comes meanwhile, so no release either: stop repeating. */
+        k->kbd.repeat_usage = HID_KEY_NONE;
+        return;
+    }
     size_t len = residual <= k->report_len ? k->report_len - residual : 0;
     struct hid_key_event ev[HID_BOOT_MAX_EVENTS];
     int n = hid_boot_diff(k->prev, k->report, len, ev);
