@@ -24,6 +24,7 @@
 
 #include "drivers/nvme/nvme.h"
 #include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_fault.h"
 #include "drivers/nvme/nvme_mmio.h"
 #include "drivers/nvme/nvme_prp.h"
 #include "drivers/nvme/nvme_regs.h"
@@ -159,6 +160,7 @@ struct nvme_qpair {
 
     struct nvme_qpair_stats stats;
     struct nvme_qpair *next;   /* controller's list of I/O pairs */
+    struct nvme_fault *fault;  /* the controller's armed fault plan, or NULL (nvme_fault.h) */
 };
 
 struct nvme_ns {
@@ -247,6 +249,7 @@ struct nvme_ctrlr {
     uint64_t aer_events;
 
     struct nvme_ctrlr *next;
+    struct nvme_fault *fault;  /* armed fault plan ("nvme fault"), or NULL */
 };
 
 /* ---- nvme_qpair.c: rings, trackers, completions ---- */
@@ -272,6 +275,9 @@ void nvme_qpair_ring_sq(struct nvme_qpair *qp);
 void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp);
 /* After it: resubmit or fail (fail_all: with err) each marked command. */
 void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int err);
+/* Handles one completion entry now, as a reap would (a delayed one the
+ * fault plan held back: nvme_fault.c). Takes the pair's lock. */
+void nvme_qpair_handle_cqe_now(struct nvme_qpair *qp, const struct nvme_cqe *cqe);
 /* Completes a request's outstanding tracker with a made-up status. */
 void nvme_tracker_fail(struct nvme_qpair *qp, struct nvme_tracker *tr, uint16_t status, int err);
 

@@ -59,6 +59,7 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     qp->prp_lists = lists;
     qp->timeout_tsc = id == 0 ? c->admin_timeout_tsc : c->io_timeout_tsc;
     qp->trace = c->trace;
+    qp->fault = c->fault;
     uint64_t *prp = NULL;
     nvme_phys_t prp_phys = 0;
     if (lists) {
@@ -91,6 +92,8 @@ err_free:
 void nvme_qpair_destroy(struct nvme_qpair *qp)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
+    if (qp->fault)
+        nvme_fault_forget_qpair(qp);
     if (qp->trackers && qp->ntrackers && qp->prp_lists && qp->trackers[0].prp_virt)
         nvme_env_dma_free(qp->trackers[0].prp_virt,
                           (size_t)qp->ntrackers * qp->prp_lists * c->page_size);
@@ -493,13 +496,24 @@ static NVME_ALWAYS_INLINE void handle_cqe(struct nvme_qpair *qp, const struct nv
     child_done(qp, tr, cqe, nvme_status_to_errno(status));
 }
 
-static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
+/* faults: a fault plan is armed (nvme_fault.h): the loop below is compiled
+ * twice, and the plain one has no fault check per completion. */
+static NVME_ALWAYS_INLINE int32_t reap_impl(struct nvme_qpair *qp, uint32_t max,
+                                            bool check_timeouts, const bool faults)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
-    uint32_t n = 0;
+    uint32_t n = 0, released = 0;
     bool irq_was_on = nvme_qpair_lock(qp);
 
     qp->batch_depth++; /* callbacks that submit share one SQ doorbell */
+    if (faults && qp->fault != NULL) {
+        /* Completions a fault plan delayed, now due (nvme_fault.c). */
+        struct nvme_cqe held;
+        while (nvme_fault_take_due(qp, &held)) {
+            released++;
+            handle_cqe(qp, &held);
+        }
+    }
     while (max == 0 || n < max) {
         struct nvme_cqe *slot = &qp->cq[qp->cq_head];
         /* Phase tag first; the rest of the entry only after the barrier. */
@@ -515,6 +529,8 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
         n++;
         if (unlikely(qp->trace))
             nvme_trace_cqe(qp, &cqe);
+        if (faults && qp->fault != NULL && nvme_fault_on_cqe(qp, &cqe))
+            continue; /* dropped or held back by the fault plan */
         handle_cqe(qp, &cqe);
     }
     if (n) {
@@ -535,7 +551,7 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
      * interval (plus the time to the next idle pass) late, never early.
      */
     struct nvme_tracker *expired = NULL;
-    if (check_timeouts && n == 0 && qp->outstanding) {
+    if (check_timeouts && n + released == 0 && qp->outstanding) {
         uint64_t now = rdtsc();
         if (now >= qp->next_timeout_check) {
             qp->next_timeout_check = now + ns_to_tsc(NVME_TIMEOUT_CHECK_NS);
@@ -559,7 +575,32 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
     nvme_qpair_unlock(qp, irq_was_on);
     if (expired)
         nvme_ctrlr_handle_timeout(c, qp, expired);
-    return (int32_t)n;
+    return (int32_t)(n + released);
+}
+
+static __attribute__((noinline)) int32_t reap_faults(struct nvme_qpair *qp, uint32_t max,
+                                                     bool check_timeouts)
+{
+    return reap_impl(qp, max, check_timeouts, true);
+}
+
+/* One predictable branch per pass when no plan is armed. */
+static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
+{
+    if (unlikely(qp->fault != NULL))
+        return reap_faults(qp, max, check_timeouts);
+    return reap_impl(qp, max, check_timeouts, false);
+}
+
+void nvme_qpair_handle_cqe_now(struct nvme_qpair *qp, const struct nvme_cqe *cqe)
+{
+    bool irq_was_on = nvme_qpair_lock(qp);
+    qp->batch_depth++;
+    handle_cqe(qp, cqe);
+    qp->batch_depth--;
+    if (qp->batch_depth == 0)
+        ring_sq(qp);
+    nvme_qpair_unlock(qp, irq_was_on);
 }
 
 void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp)
@@ -614,6 +655,8 @@ int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts
 void nvme_qpair_interrupt(struct nvme_qpair *qp)
 {
     qp->stats.interrupts++;
+    if (unlikely(qp->fault != NULL) && nvme_fault_on_irq(qp))
+        return; /* swallowed: its completions wait for the next poll */
     if (unlikely(qp->clocks)) {
         uint64_t t0 = rdtsc();
         reap(qp, 0, false);
