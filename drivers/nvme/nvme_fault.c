@@ -273,6 +273,10 @@ static int parse_rule(struct span text, struct nvme_fault_rule *r, const char **
 {
     struct span rest = text;
     struct span action = trim(next_piece(&rest, ':'));
+    if (action.n < text.n && trim(rest).n == 0 && memchr(text.p, ':', text.n)) {
+        *why = "nothing after ':'";
+        return -EINVAL;
+    }
     unsigned k = 0;
     while (k < ARRAY_SIZE(kind_names) && !span_is(action, kind_names[k]))
         k++;
@@ -288,7 +292,7 @@ static int parse_rule(struct span text, struct nvme_fault_rule *r, const char **
     bool has_sc = false;
     while (rest.n) {
         struct span arg = trim(next_piece(&rest, ','));
-        if (arg.n == 0) {
+        if (arg.n == 0 || (rest.n == 0 && rest.p[-1] == ',')) {
             *why = "empty argument";
             return -EINVAL;
         }

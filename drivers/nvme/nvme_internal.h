@@ -98,6 +98,8 @@ struct nvme_tracker {
     bool abort_sent;
     bool timed_out;
     bool recover;             /* in flight at a reset: resubmit or fail */
+    bool retry_wait;          /* a retry waiting out its Command Retry Delay (CRD) until
+                               * submit_tsc (which a resubmission clears) */
     uint32_t blocks;          /* of this child */
     uint64_t submit_tsc;      /* the deadline clock's start: the first watchdog pass that
                                * saw the command in flight (0: none yet; see reap); the
@@ -107,6 +109,7 @@ struct nvme_tracker {
     nvme_phys_t prp_phys;
     struct nvme_tracker *next_free;
 };
+_Static_assert(sizeof(struct nvme_tracker) == 128, "trackers are indexed on the I/O path");
 
 struct nvme_qpair_stats {
     uint64_t submitted;

@@ -432,6 +432,53 @@ static void report_bogus(struct nvme_qpair *qp, const struct nvme_cqe *cqe, cons
                 qp->ctrlr->name, qp->id, why, cqe->cid, cqe->sqid, cqe->status);
 }
 
+/*
+ * [NVMe Base 2.0 §4.6.1.2.1, Figure 93 CRD; §5.17.2.1 CRDT1-3] A status
+ * with Command Retry Delay n asks the host to wait CRDTn x 100 ms before
+ * retrying. Capped at the queue's command timeout; the watchdog pass
+ * (reap) resubmits the tracker when the time has come. True: it waits.
+ */
+static bool retry_delay(struct nvme_qpair *qp, struct nvme_tracker *tr, uint16_t status)
+{
+    const struct nvme_id_ctrl *id = qp->ctrlr->id;
+    unsigned crd = (unsigned)NVME_GET(status, STATUS_CRD);
+    uint16_t crdt = id == NULL ? 0 : crd == 1 ? id->crdt1 : crd == 2 ? id->crdt2 : id->crdt3;
+    if (crdt == 0)
+        return false;
+    uint64_t wait = ns_to_tsc((uint64_t)crdt * 100 * NSEC_PER_MSEC);
+    tr->submit_tsc = rdtsc() + (wait < qp->timeout_tsc ? wait : qp->timeout_tsc);
+    tr->retry_wait = true;
+    tr->active = true;
+    qp->outstanding++;
+    return true;
+}
+
+/* A completion with an error status: retried (bounded, after its Command
+ * Retry Delay) or the request's error. Out of line: the rare case. */
+static __attribute__((noinline)) void cqe_error(struct nvme_qpair *qp, struct nvme_tracker *tr,
+                                                const struct nvme_cqe *cqe, uint16_t status)
+{
+    struct nvme_ctrlr *c = qp->ctrlr;
+    if (nvme_status_is_retryable(status) && tr->attempts <= c->max_retries &&
+        c->state == NVME_STATE_READY) {
+        /* Same command, same slot, new generation, new deadline. */
+        qp->stats.retries++;
+        if (c->trace) {
+            char s[96];
+            nvme_status_format(status, s, sizeof(s));
+            kprintf("%s: retrying CID %#x on queue %u (attempt %u): %s\n", c->name, cqe->cid,
+                    qp->id, tr->attempts + 1, s);
+        }
+        qp->outstanding--;
+        tr->gen = (uint8_t)((tr->gen + 1) & NVME_CID_GEN_MASK);
+        if (unlikely(NVME_GET(status, STATUS_CRD)) && retry_delay(qp, tr, status))
+            return; /* the watchdog resubmits it when the delay is over */
+        nvme_sq_push(qp, tr);
+        return;
+    }
+    child_done(qp, tr, cqe, nvme_status_to_errno(status));
+}
+
 /* Handles one completion entry. */
 static NVME_ALWAYS_INLINE void handle_cqe(struct nvme_qpair *qp, const struct nvme_cqe *cqe)
 {
@@ -477,23 +524,7 @@ static NVME_ALWAYS_INLINE void handle_cqe(struct nvme_qpair *qp, const struct nv
         }
         return;
     }
-    struct nvme_ctrlr *c = qp->ctrlr;
-    if (nvme_status_is_retryable(status) && tr->attempts <= c->max_retries &&
-        c->state == NVME_STATE_READY) {
-        /* Same command, same slot, new generation, new deadline. */
-        qp->stats.retries++;
-        if (c->trace) {
-            char s[96];
-            nvme_status_format(status, s, sizeof(s));
-            kprintf("%s: retrying CID %#x on queue %u (attempt %u): %s\n", c->name, cqe->cid,
-                    qp->id, tr->attempts + 1, s);
-        }
-        qp->outstanding--;
-        tr->gen = (uint8_t)((tr->gen + 1) & NVME_CID_GEN_MASK);
-        nvme_sq_push(qp, tr);
-        return;
-    }
-    child_done(qp, tr, cqe, nvme_status_to_errno(status));
+    cqe_error(qp, tr, cqe, status);
 }
 
 /* faults: a fault plan is armed (nvme_fault.h): the loop below is compiled
@@ -561,6 +592,14 @@ static NVME_ALWAYS_INLINE int32_t reap_impl(struct nvme_qpair *qp, uint32_t max,
             bool dead = csts == NVME_CSTS_GONE || NVME_GET(csts, CSTS_CFS);
             for (uint16_t i = 0; i < qp->ntrackers; i++) {
                 struct nvme_tracker *tr = &qp->trackers[i];
+                if (unlikely(tr->retry_wait) && !tr->recover) {
+                    if (now >= tr->submit_tsc) { /* its Command Retry Delay is over */
+                        tr->retry_wait = false;
+                        qp->outstanding--;
+                        nvme_sq_push(qp, tr);
+                    }
+                    continue;
+                }
                 if (!tr->active || tr->recover || tr->req->no_timeout)
                     continue;
                 if (tr->submit_tsc == 0)
@@ -623,6 +662,7 @@ void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int er
         if (!tr->recover)
             continue;
         tr->recover = false;
+        tr->retry_wait = false; /* a delayed retry: resubmitted or failed now, as the others */
         if (!tr->active)
             continue;
         if (tr->req->no_timeout) {
@@ -654,6 +694,10 @@ int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts
 
 void nvme_qpair_interrupt(struct nvme_qpair *qp)
 {
+    /* An interrupt before the queue exists or after it has gone (a
+     * spurious or shared INTx, issue 9): nothing of ours to reap. */
+    if (unlikely(qp->cq == NULL || qp->trackers == NULL))
+        return;
     qp->stats.interrupts++;
     if (unlikely(qp->fault != NULL) && nvme_fault_on_irq(qp))
         return; /* swallowed: its completions wait for the next poll */
