@@ -2,7 +2,9 @@
 
 A plan that drops one write completion and fakes all-ones register reads
 for 100 ms is armed on the same command line as a `bench verify=1`
-write-then-read job: the dropped write times out, is aborted (QEMU never
+write-then-read job (polled, so that the driver's watchdog reads CSTS every
+50 ms throughout: the window is certain to catch register reads; in
+interrupt mode registers are read only when completions stop): the dropped write times out, is aborted (QEMU never
 aborts) and fails after a controller reset; the all-ones reads are ridden
 out (the controller is not declared gone); the job finishes with that one
 failed write and 0 mismatches; the plan's counters say both faults were
@@ -46,7 +48,7 @@ def test_fault_plan_drop_and_allones(nvos):
                       cmdline="nvme.io_timeout_ms=500 nvme.admin_timeout_ms=1000") as m:
         m.wait_ready()
         out = m.command(f'nvme fault nvme0 plan="{PLAN}" seed={SEED}; '
-                        f"bench dev=nvme0n1 {window} rw=randwrite bs=4k iodepth=8 verify=1 "
+                        f"bench dev=nvme0n1 {window} rw=randwrite bs=4k iodepth=8 mode=poll verify=1 "
                         f"verify_gen=5 continue_on_error=write json_bins=0", timeout=240)
         # The plan and the seed echoed on one line that repeats the run.
         assert has(rf'^nvme0: fault plan armed: nvme fault nvme0 plan="{re.escape(PLAN)}" '
