@@ -12,7 +12,6 @@ injected; and the driver serves I/O afterwards (a verify read of the
 window, a hash of untouched blocks, both checked).
 """
 import hashlib
-import json
 import os
 import re
 
@@ -20,21 +19,11 @@ import pytest
 
 from nvoslib.console import has
 from nvoslib.qemu import Disk, status_of
+from test_bench import bench_json
 
 MIB = 1 << 20
 PLAN = "drop:op=write,nth=300; allones:after=300ms,for=100ms"
 SEED = 0x11F00D
-
-
-def bench_jobs(out):
-    jobs = []
-    for line in out.splitlines():
-        if line.startswith("BENCH_JSON "):
-            try:
-                jobs.append(json.loads(line[len("BENCH_JSON "):]))
-            except ValueError as e:
-                pytest.fail(f"BENCH_JSON does not parse ({e}):\n{line}")
-    return jobs
 
 
 @pytest.mark.case("nvme.fault.drop-and-allones", timeout=300)
@@ -57,7 +46,7 @@ def test_fault_plan_drop_and_allones(nvos):
         assert has(r"nvme0: timeout on queue \d+: Write .*; sending Abort", out), out
         assert has(r"nvme0: reset complete; outstanding commands resubmitted", out), out
         assert not has(r"device gone|controller failed", out), out
-        jobs = bench_jobs(out)
+        jobs = bench_json(out)
         assert len(jobs) == 1, out
         v = jobs[0]["verify"]
         assert v["mismatches"] == 0, f"verify: {v}"
@@ -77,7 +66,7 @@ def test_fault_plan_drop_and_allones(nvos):
         # generation: the failed write's blocks hold the old or the new one)...
         out = m.command(f"bench dev=nvme0n1 {window} rw=read bs=64k iodepth=4 verify=1 "
                         f"json_bins=0", timeout=120)
-        j = bench_jobs(out)[0]
+        j = bench_json(out)[0]
         assert j["status"] == "ok" and j["verify"]["mismatches"] == 0, f"{j['status']} {j['verify']}"
         # ... and blocks no one wrote are still zeros.
         out = m.check("blk sha256 nvme0n1 0 2048")
