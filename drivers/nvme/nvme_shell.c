@@ -682,6 +682,6 @@ SHELL_COMMAND(nvme, "nvme",
               "id-ns DEV [-n NSID] [-o json] [-H] [-v] | smart-log DEV [-n NSID] [-o json] [-H] | error-log DEV [-e N] [-o json] | "
               "get-feature DEV [-f FID] [-n NSID] [-s SEL] [-c CDW11] [-l LEN] [-H] | "
               "reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off | "
-              "rawloop NS [QD] [MS] | fault CTRL [off | plan=\"...\" [seed=N]]",
+              "fault CTRL [off | plan=\"...\" [seed=N]] | rawloop NS [QD] [MS]",
               "NVMe controllers and namespaces, as nvme-cli 2.x (DEV: nvme0, /dev/nvme0n1...)",
               cmd_nvme);

@@ -34,6 +34,9 @@
 #define MAX_QD 8
 #define MAX_BLOCKS 16
 #define MS (1000000ull)
+/* Upper time bounds are what a scenario takes at most on an idle machine,
+ * times SLACK: the suite shares two cores with QEMU tests. */
+#define SLACK 3
 
 static uint64_t rng_state;
 static uint64_t rnd(void)
@@ -345,7 +348,7 @@ static void rdy_never_rises(void)
     uint64_t t0 = clock_ns();
     CHECK_EQ(up(), -ETIMEDOUT);
     uint64_t ms = elapsed_ms(t0);
-    CHECK(ms >= 1000 && ms < 2000);
+    CHECK(ms >= 1000 && ms < 2000 * SLACK);
     CHECK_EQ(C.state, NVME_STATE_FAILED);
     CHECK_EQ(M.cc & 1, 0);
     CHECK(!M.mapped);
@@ -360,7 +363,7 @@ static void rdy_rises_late(void)
     M.ready_delay = 2000;
     uint64_t t0 = clock_ns();
     CHECK_EQ(up(), 0);
-    CHECK(elapsed_ms(t0) < 8000);
+    CHECK(elapsed_ms(t0) < 8000 * SLACK);
     serves_io(C.block_qp_poll);
     down();
 }
@@ -376,7 +379,7 @@ static void rdy_never_falls(void)
     M.never_falls = true;
     uint64_t t0 = clock_ns();
     CHECK_EQ(up(), -ETIMEDOUT);
-    CHECK(elapsed_ms(t0) < 2000);
+    CHECK(elapsed_ms(t0) < 2000 * SLACK);
     CHECK_EQ(C.state, NVME_STATE_FAILED);
     down();
 
@@ -393,7 +396,7 @@ static void rdy_never_falls(void)
     M.never_falls = true;
     t0 = clock_ns();
     CHECK(nvme_ctrlr_reset(&C) != 0);
-    CHECK(elapsed_ms(t0) < 2000);
+    CHECK(elapsed_ms(t0) < 2000 * SLACK);
     CHECK_EQ(d.calls, 1);
     CHECK_EQ(d.err, -ENODEV);
     CHECK_EQ(C.state, NVME_STATE_FAILED);
@@ -416,7 +419,7 @@ static void cfs_at_init(void)
     M.cfs_at_enable = true;
     uint64_t t0 = clock_ns();
     CHECK_EQ(up(), -EIO);
-    CHECK(elapsed_ms(t0) < 1000);
+    CHECK(elapsed_ms(t0) < 1000 * SLACK);
     CHECK_EQ(C.state, NVME_STATE_FAILED);
     CHECK_EQ(M.cc & 1, 0);
     down();
@@ -465,7 +468,7 @@ static void allones_permanent(void)
     M.gone = true;
     uint64_t t0 = clock_ns();
     CHECK_EQ(up(), -ENODEV);
-    CHECK(elapsed_ms(t0) < 500);
+    CHECK(elapsed_ms(t0) < 500 * SLACK);
     down();
 
     model_fresh();
@@ -473,7 +476,7 @@ static void allones_permanent(void)
     CHECK_EQ(up(), 0);
     t0 = clock_ns();
     struct result r = workload(C.block_qp_poll, 300, 8, 60, 5000, gone_at_100);
-    CHECK(elapsed_ms(t0) < 3000);
+    CHECK(elapsed_ms(t0) < 3000 * SLACK);
     CHECK_EQ(r.done, 300);
     CHECK(r.failed >= 200);
     CHECK_EQ(r.first_err, -ENODEV);
@@ -505,7 +508,7 @@ static void allones_after_disable(void)
     CHECK_EQ(nvme_ns_cmd_write(ns, C.block_qp_poll, buf, 300, 8, done_cb, &d, 0), 0);
     t0 = clock_ns();
     CHECK_EQ(nvme_ctrlr_reset(&C), 0);
-    CHECK(elapsed_ms(t0) >= 200 && elapsed_ms(t0) < 3000);
+    CHECK(elapsed_ms(t0) >= 200 && elapsed_ms(t0) < 3000 * SLACK);
     CHECK(wait_done(C.block_qp_poll, &d, 2000));
     CHECK_EQ(d.err, 0);
     for (unsigned b = 0; b < 8; b++)
@@ -535,7 +538,7 @@ static void dropped_completion(void)
     short_timeouts();
     uint64_t t0 = clock_ns();
     struct result r = workload(C.block_qp_poll, 200, 8, 50, 5000, drop_at_40);
-    CHECK(elapsed_ms(t0) < 3000);
+    CHECK(elapsed_ms(t0) < 3000 * SLACK);
     CHECK_EQ(r.done, 200);
     CHECK_EQ(r.failed, 1);
     CHECK_EQ(r.first_err, -ETIMEDOUT);
@@ -668,7 +671,7 @@ static void phase_not_flipped(void)
     short_timeouts();
     uint64_t t0 = clock_ns();
     struct result r = workload(C.block_qp_poll, 200, 8, 50, 5000, flip_phase_at_30);
-    CHECK(elapsed_ms(t0) < 4000);
+    CHECK(elapsed_ms(t0) < 4000 * SLACK);
     CHECK_EQ(r.done, 200);
     CHECK(r.failed >= 1 && r.failed <= MAX_QD);
     CHECK_EQ(r.first_err, -ETIMEDOUT);
@@ -787,7 +790,7 @@ static void error_crd(void)
     write_100(&d, buf);
     uint64_t ms = elapsed_ms(t0);
     CHECK_EQ(d.err, 0);
-    CHECK(ms >= 200 && ms < 1000);
+    CHECK(ms >= 200 && ms < 1000 * SLACK);
     CHECK_EQ(C.block_qp_poll->stats.retries, 1);
     CHECK_EQ(C.resets, 0);
     CHECK_EQ(check_namespace(), 0);
@@ -818,7 +821,7 @@ static void identify_nn(uint32_t nn)
     M.mangle_identify = set_nn;
     uint64_t t0 = clock_ns();
     CHECK_EQ(up(), 0);
-    CHECK(elapsed_ms(t0) < 2000);
+    CHECK(elapsed_ms(t0) < 2000 * SLACK);
     CHECK(nvme_ctrlr_get_ns(&C, 1) != NULL);
     serves_io(C.block_qp_poll);
     down();
@@ -829,7 +832,7 @@ static void identify_nn(uint32_t nn)
     M.mangle_identify = set_nn;
     t0 = clock_ns();
     CHECK_EQ(up(), 0);
-    CHECK(elapsed_ms(t0) < 5000);
+    CHECK(elapsed_ms(t0) < 5000 * SLACK);
     CHECK(M.admin_cmds <= 1100);
     CHECK_EQ(nvme_ctrlr_get_ns(&C, 1) != NULL, nn != 0);
     down();
@@ -1114,7 +1117,7 @@ static void submissions_during_reset(void)
                 want[lba] = stamp_of(lba, 9000 + i);
         }
     }
-    CHECK(elapsed_ms(t0) < 1000);
+    CHECK(elapsed_ms(t0) < 1000 * SLACK);
     CHECK_EQ(C.resets, 1);
     CHECK_EQ(C.state, NVME_STATE_READY);
     CHECK_EQ(check_namespace(), 0);
@@ -1336,7 +1339,7 @@ static void plan_driver(void)
     CHECK(C.ops != NULL && C.fault != NULL && C.block_qp_poll->fault == C.fault);
     uint64_t t0 = clock_ns();
     struct result r = workload(C.block_qp_poll, 400, 8, 50, 8000, pace);
-    CHECK(elapsed_ms(t0) < 6000);
+    CHECK(elapsed_ms(t0) < 6000 * SLACK);
     CHECK_EQ(r.done, 400);
     CHECK_EQ(r.extra_calls, 0);
     CHECK_EQ(r.mismatches, 0);
@@ -1370,7 +1373,7 @@ static void plan_model(void)
     CHECK_EQ(model_set_plan(&M, demo_plan, 0x5eed, why, sizeof(why)), 0);
     uint64_t t0 = clock_ns();
     struct result r = workload(C.block_qp_poll, 400, 8, 50, 8000, pace);
-    CHECK(elapsed_ms(t0) < 6000);
+    CHECK(elapsed_ms(t0) < 6000 * SLACK);
     CHECK_EQ(r.done, 400);
     CHECK_EQ(r.extra_calls, 0);
     CHECK_EQ(r.mismatches, 0);
