@@ -833,8 +833,8 @@ static void plan_post_due(struct nvme_model *m)
 unsigned model_step(struct nvme_model *m)
 {
     unsigned done = 0;
-    if (m->on_step)
-        m->on_step(m);
+    if (m->on_model_step)
+        m->on_model_step(m);
     if (m->gone)
         return 0; /* removed: it does nothing at all any more */
     if (m->ready_countdown && --m->ready_countdown == 0 && (m->cc & 1))

@@ -108,8 +108,7 @@ struct nvme_model {
     /* Edits Identify data before it is sent (hostile Identify); NULL: none. */
     void (*mangle_identify)(struct nvme_model *m, unsigned cns, uint32_t nsid, void *page);
     /* Called at each model_step, before anything else (a test's hook); NULL: none. */
-    void (*on_step)(struct nvme_model *m);
-    void *test_ctx;
+    void (*on_model_step)(struct nvme_model *m);
     struct model_pending dropped[8]; /* I/O completions swallowed, for a later Abort */
     unsigned ndropped;
     /* A fault plan run on the device side (model_set_plan; nvme_fault.h) */

@@ -1102,10 +1102,10 @@ static void submissions_during_reset(void)
     during_buf = aligned_alloc(4096, 4096);
     memset(during, 0, sizeof(during));
     during_tried = during_refused = 0;
-    M.on_step = submit_during_reset;
+    M.on_model_step = submit_during_reset;
     M.start_transitioning = false;
     CHECK_EQ(nvme_ctrlr_reset(&C), 0);
-    M.on_step = NULL;
+    M.on_model_step = NULL;
     CHECK_EQ(during_tried, 4);
     uint64_t t0 = clock_ns();
     for (unsigned i = 0; i < 4; i++) {
