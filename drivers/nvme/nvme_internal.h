@@ -164,6 +164,11 @@ struct nvme_qpair {
     struct nvme_qpair_stats stats;
     struct nvme_qpair *next;   /* controller's list of I/O pairs */
     struct nvme_fault *fault;  /* the controller's armed fault plan, or NULL (nvme_fault.h) */
+    /* Fixed at creation (quirks, nvme_quirks.h): one load each on the I/O path. */
+    uint8_t sqe_shift;         /* log2 of an SQ slot: 6, or 7 (Apple's 128-byte I/O SQEs) */
+    uint8_t gen_mask;          /* CID generation bits in use: NVME_CID_GEN_MASK, or 0 */
+    uint16_t cid_base;         /* first tracker's CID index (CIDs unique across queues) */
+    bool orphaned;             /* not re-created after a reset granted fewer pairs */
 };
 
 struct nvme_ns {
@@ -180,7 +185,11 @@ struct nvme_ns {
     uint32_t xfer_block;       /* bytes per block in the data buffer (+ metadata if extended) */
     uint32_t max_request_blocks; /* largest request whose byte count fits in 32 bits */
     const char *unusable;      /* why the block layer does not publish it, or NULL */
+    bool removed;              /* gone in a rescan; kept on c->ns_removed, fails with ENODEV */
     struct nvme_ns *next;
+    uint32_t plain_max_blocks; /* max_blocks for a plain buffer; 0 when the format needs a
+                                * separate metadata buffer (never MPTR=0) */
+    bool md_refused_reported;
 };
 
 enum nvme_irq_mode { NVME_IRQ_NONE, NVME_IRQ_INTX, NVME_IRQ_MSIX, NVME_IRQ_MSI };
@@ -253,6 +262,29 @@ struct nvme_ctrlr {
 
     struct nvme_ctrlr *next;
     struct nvme_fault *fault;  /* armed fault plan ("nvme fault"), or NULL */
+
+    /* Quirks (nvme_quirks.c) and limits derived at init (nvme_limits.c) */
+    uint32_t quirks;           /* NVME_QUIRK_* bits in effect */
+    uint16_t pci_vendor, pci_device; /* what the quirk table matched on (0: unknown) */
+    uint32_t pci_class;        /* class << 16 | subclass << 8 | prog-if */
+    const char *quirk_override; /* the nvme.quirks= boot option, or NULL */
+    uint16_t max_cmds;         /* Identify MAXCMD, 0: not reported (the queue size limits) */
+    uint8_t iosqes;            /* CC.IOSQES in use: 6, or 7 with NVME_QUIRK_128_BYTES_SQES */
+    /* Namespace rescans (nvme_ns.c), HMB (nvme_hmb.c), power (nvme_power.c),
+     * what firmware left (for "nvme doctor") - issue 9 */
+    struct nvme_ns *ns_removed;     /* removed by a rescan, kept for their block devices */
+    uint8_t aer_log_lid;            /* the log page the last event pointed at */
+    bool ns_rescan_pending;         /* a Namespace Attribute Changed event waits for a rescan */
+    bool in_events;                 /* nvme_ctrlr_process_events is running */
+    uint64_t ns_rescans;
+    uint32_t inherited_cc, inherited_csts; /* as found at attach, before any write */
+    uint16_t inherited_pci_command; /* the function's PCI Command register as found */
+    uint8_t inherited_bridges_off;  /* bridges above it found without memory/bus mastering */
+    bool ns_list_fallback;          /* the Active Namespace ID list was refused or junk */
+    struct nvme_hmb *hmb;           /* NULL: none asked for, or none given */
+    struct nvme_hmb_info hmb_info;  /* what was asked for and given */
+    struct nvme_power_info power;   /* APST and power state, as read at init */
+    bool apst_off;                  /* nvme.apst=off: disable APST */
 };
 
 /* ---- nvme_qpair.c: rings, trackers, completions ---- */
@@ -290,6 +322,10 @@ void nvme_ctrlr_shutdown(struct nvme_ctrlr *c);
 /* A command is past its deadline: poll, abort, reset (see nvme_qpair.c). */
 void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp,
                                struct nvme_tracker *tr);
+/* The same for the command whose CID the watchdog saw expire: nothing is done
+ * if tr has completed or now carries another command (another CID). */
+void nvme_ctrlr_handle_timeout_cid(struct nvme_ctrlr *c, struct nvme_qpair *qp,
+                                   struct nvme_tracker *tr, uint16_t cid);
 void nvme_ctrlr_fail(struct nvme_ctrlr *c, const char *why);
 /* The teaching trace on or off, for the controller and all its queue pairs. */
 void nvme_ctrlr_set_trace(struct nvme_ctrlr *c, bool on);
@@ -311,6 +347,19 @@ void nvme_aer_submit(struct nvme_ctrlr *c);
 /* ---- nvme_ns.c ---- */
 int nvme_ns_identify_all(struct nvme_ctrlr *c);
 void nvme_ns_free_all(struct nvme_ctrlr *c);
+/* Re-reads the namespace list after a Namespace Attribute Changed event:
+ * adds, removes (to c->ns_removed) and refreshes, telling the block adapter. */
+int nvme_ns_rescan(struct nvme_ctrlr *c);
+
+/* ---- nvme_hmb.c: Host Memory Buffer [NVMe Base 2.0 §5.27.1.10, §8.9] ---- */
+int nvme_hmb_setup(struct nvme_ctrlr *c);      /* init step; after a reset: MR=1 */
+void nvme_hmb_teardown(struct nvme_ctrlr *c);  /* the step's undo: disable, free */
+/* Set Features 0Dh EHM=0 while the controller still takes admin commands:
+ * before shutdown and before a controller reset. */
+void nvme_hmb_disable(struct nvme_ctrlr *c, const char *why);
+
+/* ---- nvme_power.c: APST (FID 0Ch) and Power Management (FID 02h) ---- */
+int nvme_power_setup(struct nvme_ctrlr *c);    /* init step */
 
 /* ---- nvme_trace.c ---- */
 void nvme_trace_reg(struct nvme_ctrlr *c, bool write, uint32_t off, uint64_t value, bool wide);
@@ -350,6 +399,13 @@ void nvme_env_irq_restore(bool was_enabled);
 /* Zeroed, page-aligned, physically contiguous memory for the device. */
 void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys);
 void nvme_env_dma_free(void *p, size_t size);
+/* The same, aligned to align (a power of two >= 4096: the controller's page
+ * size for queues and PRP lists, CC.MPS); freed with nvme_env_dma_free. */
+void *nvme_env_dma_alloc_aligned(size_t size, size_t align, nvme_phys_t *phys);
+/* Clears the function's Bus Master Enable (PCI Command bit 2): after it the
+ * device cannot reach memory. Recovery calls it before handing back the
+ * buffers of commands a controller that never confirmed stopping still had. */
+void nvme_env_stop_dma(struct nvme_ctrlr *c);
 
 /* Interrupt-driven pairs are also touched by their interrupt handler: their
  * state changes with interrupts off. Polled pairs need nothing. */
@@ -416,7 +472,7 @@ static NVME_ALWAYS_INLINE void nvme_tracker_start(struct nvme_tracker *tr,
 static NVME_ALWAYS_INLINE void nvme_sq_push(struct nvme_qpair *qp, struct nvme_tracker *tr)
 {
     tr->sqe.cid = (uint16_t)(((unsigned)tr->gen << NVME_CID_INDEX_BITS) | tr->index);
-    qp->sq[qp->sq_tail] = tr->sqe;
+    *(struct nvme_sqe *)((uint8_t *)qp->sq + ((size_t)qp->sq_tail << qp->sqe_shift)) = tr->sqe;
     if (++qp->sq_tail == qp->size)
         qp->sq_tail = 0;
     tr->active = true;
@@ -460,7 +516,7 @@ static NVME_ALWAYS_INLINE int nvme_qpair_submit_lba(struct nvme_qpair *qp, struc
     struct nvme_tracker *tr = qp->free_trackers;
     nvme_phys_t prp1, prp2;
     int err = 0;
-    if (x == NULL && likely(req != NULL && tr != NULL && lba_count - 1 < ns->max_blocks &&
+    if (x == NULL && likely(req != NULL && tr != NULL && lba_count - 1 < ns->plain_max_blocks &&
                             qp->ctrlr->state != NVME_STATE_FAILED) &&
         likely(nvme_prp_short(nvme_env_virt_to_phys(buf), (uint64_t)lba_count * ns->xfer_block,
                               qp->ctrlr->page_size, &prp1, &prp2))) {

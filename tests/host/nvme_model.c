@@ -27,6 +27,8 @@ bool model_quiet = true;
 #define SC(sct, sc) ((uint16_t)(((sct) << 8) | (sc)))
 #define DNR 0x4000u
 
+static uint32_t model_page = PAGE; /* CC.MPS of the model last enabled */
+
 /* ---------------- environment seam ---------------- */
 
 int kvprintf(const char *fmt, va_list ap)
@@ -69,23 +71,85 @@ void kfree(void *p)
     free(p);
 }
 
+/*
+ * DMA memory is exactly as aligned as asked: a plain allocation is 4 KiB
+ * aligned and never 8 KiB aligned (as a page allocator may well return), so
+ * whatever needs the controller's larger page (CC.MPS) must ask for it.
+ * The side table maps what the driver got back to what was allocated.
+ * model_dma_max_alloc and model_dma_budget (0: no limit) make large or
+ * cumulative allocations fail, as a small machine's would (HMB fallback).
+ */
+#define DMA_SLOTS 4096
+static struct {
+    void *user, *real;
+    size_t rounded;
+} dma_map[DMA_SLOTS];
+
+size_t model_dma_max_alloc, model_dma_budget, model_dma_live;
+
+static void *dma_get(size_t size, size_t align, bool skew)
+{
+    size_t rounded = size ? (size + PAGE - 1) / PAGE * PAGE : PAGE;
+    if ((model_dma_max_alloc && rounded > model_dma_max_alloc) ||
+        (model_dma_budget && model_dma_live + rounded > model_dma_budget))
+        return NULL;
+    size_t al = skew ? 2 * PAGE : align, extra = skew ? PAGE : 0;
+    size_t total = (rounded + extra + al - 1) / al * al;
+    uint8_t *real = aligned_alloc(al, total);
+    if (real == NULL)
+        return NULL;
+    for (unsigned i = 0; i < DMA_SLOTS; i++) {
+        if (dma_map[i].user == NULL) {
+            dma_map[i].user = real + extra;
+            dma_map[i].real = real;
+            dma_map[i].rounded = rounded;
+            memset(real + extra, 0, rounded);
+            model_live_allocs++;
+            model_dma_live += rounded;
+            return real + extra;
+        }
+    }
+    free(real);
+    return NULL;
+}
+
 void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys)
 {
-    size_t rounded = (size + PAGE - 1) / PAGE * PAGE;
-    void *p = aligned_alloc(PAGE, rounded ? rounded : PAGE);
-    if (p) {
-        memset(p, 0, rounded);
+    void *p = dma_get(size, PAGE, true);
+    if (p)
         *phys = (nvme_phys_t)(uintptr_t)p;
-        model_live_allocs++;
-    }
+    return p;
+}
+
+void *nvme_env_dma_alloc_aligned(size_t size, size_t align, nvme_phys_t *phys)
+{
+    void *p = dma_get(size, align < PAGE ? PAGE : align, false);
+    if (p)
+        *phys = (nvme_phys_t)(uintptr_t)p;
     return p;
 }
 
 void nvme_env_dma_free(void *p, size_t size)
 {
     (void)size;
-    model_live_allocs -= p != NULL;
-    free(p);
+    if (p == NULL)
+        return;
+    for (unsigned i = 0; i < DMA_SLOTS; i++) {
+        if (dma_map[i].user == p) {
+            free(dma_map[i].real);
+            model_dma_live -= dma_map[i].rounded;
+            dma_map[i].user = dma_map[i].real = NULL;
+            model_live_allocs--;
+            return;
+        }
+    }
+    fprintf(stderr, "nvme_env_dma_free: %p was not allocated\n", p);
+    abort();
+}
+
+void nvme_env_stop_dma(struct nvme_ctrlr *c)
+{
+    model_of(c)->bme = false;
 }
 
 nvme_phys_t nvme_env_virt_to_phys(const void *p)
@@ -111,6 +175,8 @@ void nvme_env_relax(struct nvme_ctrlr *c)
 int nvme_env_before_step(struct nvme_ctrlr *c, unsigned step)
 {
     struct nvme_model *m = model_of(c);
+    if (m->on_step)
+        m->on_step(m, c, step, m->on_step_arg);
     return m->fail_step == step + 1 ? -EIO : 0;
 }
 
@@ -121,12 +187,14 @@ int nvme_env_map_registers(struct nvme_ctrlr *c)
     c->regs = m->bar;
     c->regs_size = sizeof(m->bar);
     m->mapped = true;
+    m->bme = true;
     return 0;
 }
 
 void nvme_env_unmap_registers(struct nvme_ctrlr *c)
 {
     model_of(c)->mapped = false;
+    model_of(c)->bme = false;
     c->regs = NULL;
     c->regs_size = 0;
 }
@@ -169,6 +237,15 @@ int nvme_bdev_publish(struct nvme_ctrlr *c)
 {
     (void)c;
     return 0;
+}
+
+unsigned model_bdev_changes[3];
+
+void nvme_bdev_ns_changed(struct nvme_ctrlr *c, struct nvme_ns *ns, enum nvme_ns_change what)
+{
+    (void)c;
+    (void)ns;
+    model_bdev_changes[what]++;
 }
 
 /* Clock: the host's TSC, calibrated against CLOCK_MONOTONIC once. */
@@ -240,7 +317,12 @@ static uint32_t reg_read(struct nvme_ctrlr *c, uint32_t off)
     case NVME_REG_CC:
         return m->cc;
     case NVME_REG_CSTS:
+        if (m->delay_chk_rdy_ms && m->disable_ns &&
+            clock_ns() - m->disable_ns < (uint64_t)m->delay_chk_rdy_ms * 1000000ull)
+            m->early_csts_reads++;
         return m->csts;
+    case NVME_REG_CRTO:
+        return m->crto;
     case NVME_REG_AQA:
         return m->aqa;
     case NVME_REG_ASQ:
@@ -256,8 +338,20 @@ static uint32_t reg_read(struct nvme_ctrlr *c, uint32_t off)
     }
 }
 
+static void event(struct nvme_model *m, const char *what)
+{
+    size_t n = strlen(m->events);
+    snprintf(m->events + n, sizeof(m->events) - n, "%s%s", n ? " " : "", what);
+}
+
 static void controller_reset(struct nvme_model *m)
 {
+    event(m, "R");
+    if (m->hmb_enabled) {
+        /* [§8.9] the host should have disabled it first; a reset ends it anyway. */
+        m->hmb_enabled_at_reset++;
+        m->hmb_enabled = false;
+    }
     memset(m->sq, 0, sizeof(m->sq));
     memset(m->cq, 0, sizeof(m->cq));
     memset(m->bar + 0x1000, 0, sizeof(m->bar) - 0x1000); /* doorbells */
@@ -265,18 +359,24 @@ static void controller_reset(struct nvme_model *m)
     m->ndropped = 0;
     m->plan_nheld = 0;
     m->aer_outstanding = 0;
-    m->csts = m->never_falls ? (m->csts & NVME_SET(CSTS_RDY, 1)) : 0;
+    m->csts = m->stuck_ready ? NVME_SET(CSTS_RDY, 1) : 0;
     if (m->allones_after_disable_ms)
         m->allones_until_ns = clock_ns() + m->allones_after_disable_ms * 1000000ull;
     m->resets++;
+    m->disable_ns = clock_ns();
 }
 
 static void controller_enable(struct nvme_model *m)
 {
     unsigned iosqes = (m->cc >> 16) & 0xF, iocqes = (m->cc >> 20) & 0xF;
     unsigned asqs = m->aqa & 0xFFF, acqs = (m->aqa >> 16) & 0xFFF;
-    if (iosqes != 6 || iocqes != 4 || (m->asq & 0xFFF) || (m->acq & 0xFFF) || asqs == 0 ||
-        acqs == 0 || m->asq == 0 || m->acq == 0) {
+    unsigned mps = (m->cc >> 7) & 0xF;
+    unsigned mpsmin = (unsigned)(m->cap >> 48) & 0xF, mpsmax = (unsigned)(m->cap >> 52) & 0xF;
+    model_page = PAGE << mps;
+    bool misaligned = (m->asq & (model_page - 1)) || (m->acq & (model_page - 1));
+    m->misaligned += misaligned;
+    if (iosqes != (m->sqe128 ? 7u : 6u) || iocqes != 4 || misaligned || asqs == 0 ||
+        acqs == 0 || m->asq == 0 || m->acq == 0 || mps < mpsmin || mps > mpsmax) {
         m->csts = NVME_SET(CSTS_CFS, 1); /* QEMU: refused configuration */
         snprintf(m->last_error, sizeof(m->last_error), "enable refused: CC %#x AQA %#x", m->cc,
                  m->aqa);
@@ -318,6 +418,8 @@ static void reg_write(struct nvme_ctrlr *c, uint32_t off, uint32_t v)
             m->csts = (m->csts & ~(uint32_t)NVME_SET(CSTS_SHST, 3)) |
                       NVME_SET(CSTS_SHST, NVME_CSTS_SHST_COMPLETE);
             m->shutdowns++;
+            event(m, "S");
+            m->hmb_enabled_at_shutdown += m->hmb_enabled;
         }
         break;
     }
@@ -379,6 +481,22 @@ void model_free(struct nvme_model *m)
     }
 }
 
+void model_release_ctrlr(struct nvme_ctrlr *c)
+{
+    nvme_hmb_teardown(c);
+    while (c->io_qpairs) {
+        struct nvme_qpair *qp = c->io_qpairs;
+        c->io_qpairs = qp->next;
+        nvme_qpair_destroy(qp);
+        kfree(qp);
+    }
+    if (c->admin.sq)
+        nvme_qpair_destroy(&c->admin);
+    nvme_ns_free_all(c);
+    nvme_env_dma_free(c->id, 4096);
+    c->id = NULL;
+}
+
 void model_attach(struct nvme_model *m, struct nvme_ctrlr *c)
 {
     memset(c, 0, sizeof(*c));
@@ -388,6 +506,10 @@ void model_attach(struct nvme_model *m, struct nvme_ctrlr *c)
     c->max_retries = 3;
     c->admin_timeout_ns = 200 * 1000000ull;
     c->io_timeout_ns = 200 * 1000000ull;
+    c->pci_vendor = m->pci_vendor;
+    c->pci_device = m->pci_device;
+    c->pci_class = m->pci_class;
+    c->quirk_override = m->quirk_override;
     if (m->start_enabled || m->start_transitioning) {
         /* What firmware leaves: an enabled controller with its own queues. */
         static uint8_t fw_asq[PAGE] __attribute__((aligned(PAGE)));
@@ -415,7 +537,8 @@ static uint32_t doorbell(struct nvme_model *m, unsigned qid, bool cq)
     return v;
 }
 
-/* Walks the PRPs of a transfer, calling fn on each host segment. */
+/* Walks the PRPs of a transfer, calling fn on each host segment, with
+ * pages of CC.MPS (model_page, set at enable). */
 static uint16_t walk_prps(uint64_t prp1, uint64_t prp2, uint64_t len,
                           void (*fn)(void *ctx, uint8_t *p, uint32_t n), void *ctx)
 {
@@ -423,15 +546,15 @@ static uint16_t walk_prps(uint64_t prp1, uint64_t prp2, uint64_t len,
         return 0;
     if (prp1 & 3)
         return SC(0, 0x13) | DNR;
-    uint32_t first = (uint32_t)(PAGE - (prp1 & (PAGE - 1)));
+    uint32_t first = (uint32_t)(model_page - (prp1 & (model_page - 1)));
     if (first > len)
         first = (uint32_t)len;
     fn(ctx, (uint8_t *)(uintptr_t)prp1, first);
     len -= first;
     if (len == 0)
         return 0;
-    if (len <= PAGE) {
-        if (prp2 == 0 || (prp2 & (PAGE - 1)))
+    if (len <= model_page) {
+        if (prp2 == 0 || (prp2 & (model_page - 1)))
             return SC(0, 0x13) | DNR;
         fn(ctx, (uint8_t *)(uintptr_t)prp2, (uint32_t)len);
         return 0;
@@ -439,21 +562,21 @@ static uint16_t walk_prps(uint64_t prp1, uint64_t prp2, uint64_t len,
     if (prp2 == 0 || (prp2 & 7))
         return SC(0, 0x13) | DNR;
     uint64_t *list = (uint64_t *)(uintptr_t)prp2;
-    unsigned idx = (unsigned)((prp2 & (PAGE - 1)) / 8);
+    unsigned idx = (unsigned)((prp2 & (model_page - 1)) / 8);
     while (len > 0) {
-        if (idx == PAGE / 8 - 1 && len > PAGE) {
+        if (idx == model_page / 8 - 1 && len > model_page) {
             /* Last entry of a full list page with more to come: a chain. */
             uint64_t next = list[idx];
-            if (next == 0 || (next & (PAGE - 1)))
+            if (next == 0 || (next & (model_page - 1)))
                 return SC(0, 0x13) | DNR;
             list = (uint64_t *)(uintptr_t)next;
             idx = 0;
             continue;
         }
         uint64_t e = list[idx++];
-        if (e == 0 || (e & (PAGE - 1)))
+        if (e == 0 || (e & (model_page - 1)))
             return SC(0, 0x13) | DNR;
-        uint32_t n = len > PAGE ? PAGE : (uint32_t)len;
+        uint32_t n = len > model_page ? model_page : (uint32_t)len;
         fn(ctx, (uint8_t *)(uintptr_t)e, n);
         len -= n;
     }
@@ -484,6 +607,128 @@ static uint16_t to_host(const struct nvme_sqe *s, const void *src, uint64_t len)
 /* post(), for admin_cmd (whose "post" is its out parameter). */
 static bool post_cqe(struct nvme_model *m, unsigned cqid, const struct nvme_cqe *in);
 
+/* A chunk's first 8 bytes: what the model "keeps" there, checked when the
+ * host says it returns the same memory (MR=1). */
+static uint64_t hmb_signature(uint64_t addr)
+{
+    return addr ^ 0x484d4220434f4e54ull;
+}
+
+/* [§5.27.1.10] Set Features 0Dh: CDW11 EHM (bit 0), MR (bit 1); CDW12 HSIZE
+ * (CC.MPS pages); CDW13/14 the descriptor list's address (16-byte
+ * aligned); CDW15 its entry count. Each entry: BADD (page aligned), BSIZE
+ * (pages), 8 bytes reserved. */
+static uint16_t hmb_set(struct nvme_model *m, const struct nvme_sqe *s)
+{
+    bool ehm = s->cdw11 & 1, mr = (s->cdw11 >> 1) & 1;
+    if (m->hmpre == 0)
+        return SC(0, 0x02) | DNR;
+    if (!ehm) {
+        if (m->hmb_enabled)
+            m->hmb_disables++;
+        m->hmb_enabled = false;
+        event(m, "H-");
+        return 0;
+    }
+    if (m->hmb_enabled)
+        return SC(0, 0x0C) | DNR; /* Command Sequence Error: already enabled */
+    if (m->hmb_refuse)
+        return SC(0, 0x06);
+    uint32_t hsize = s->cdw12, count = s->cdw15;
+    uint64_t list_addr = ((uint64_t)s->cdw14 << 32) | s->cdw13;
+    if (hsize < m->hmmin || count == 0 || count > 256 || (m->hmmaxd && count > m->hmmaxd) ||
+        (list_addr & 15) || list_addr == 0) {
+        m->hmb_bad_list++;
+        return SC(0, 0x02) | DNR;
+    }
+    const uint8_t *list = (const uint8_t *)(uintptr_t)list_addr;
+    uint64_t total = 0;
+    bool same = mr && count == m->hmb_entries && hsize == m->hmb_size;
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t addr;
+        uint32_t pages;
+        memcpy(&addr, list + i * 16, 8);
+        memcpy(&pages, list + i * 16 + 8, 4);
+        if ((addr & (PAGE - 1)) || addr == 0 || pages == 0 ||
+            (m->hmminds && pages < m->hmminds)) {
+            m->hmb_bad_list++;
+            return SC(0, 0x02) | DNR;
+        }
+        total += pages;
+        same = same && m->hmb_desc[i].addr == addr && m->hmb_desc[i].pages == pages;
+    }
+    if (total != hsize) {
+        m->hmb_bad_list++;
+        return SC(0, 0x02) | DNR;
+    }
+    if (mr) {
+        /* The host says: the same memory, untouched since it was disabled. */
+        for (uint32_t i = 0; same && i < count; i++) {
+            uint64_t sig;
+            memcpy(&sig, (void *)(uintptr_t)m->hmb_desc[i].addr, 8);
+            same = sig == hmb_signature(m->hmb_desc[i].addr);
+        }
+        m->hmb_mr_bad += !same;
+        m->hmb_mr_enables++;
+    }
+    m->hmb_entries = count;
+    m->hmb_size = hsize;
+    for (uint32_t i = 0; i < count; i++) {
+        memcpy(&m->hmb_desc[i].addr, list + i * 16, 8);
+        memcpy(&m->hmb_desc[i].pages, list + i * 16 + 8, 4);
+        if (!mr) {
+            uint64_t sig = hmb_signature(m->hmb_desc[i].addr);
+            memcpy((void *)(uintptr_t)m->hmb_desc[i].addr, &sig, 8);
+        }
+    }
+    m->hmb_enabled = true;
+    m->hmb_enables++;
+    event(m, mr ? "M+" : "H+");
+    return 0;
+}
+
+/* Features 0Dh (HMB), 0Ch (APST, with its 256-byte table) and 02h (power state). */
+static uint16_t power_features(struct nvme_model *m, const struct nvme_sqe *s, bool set,
+                               uint32_t *dw0)
+{
+    unsigned fid = s->cdw10 & 0xFF;
+    if (fid == NVME_FEAT_HOST_MEM_BUF) {
+        if (set)
+            return hmb_set(m, s);
+        if (m->hmpre == 0)
+            return SC(0, 0x02) | DNR;
+        *dw0 = m->hmb_enabled;
+        uint8_t attr[PAGE] = { 0 };
+        memcpy(attr, &m->hmb_size, 4);
+        memcpy(attr + 12, &m->hmb_entries, 4);
+        return to_host(s, attr, PAGE);
+    }
+    if (fid == NVME_FEAT_AUTO_PST) {
+        if (!m->apsta)
+            return SC(0, 0x02) | DNR;
+        if (!set) {
+            *dw0 = m->apste;
+            return to_host(s, m->apst_table, sizeof(m->apst_table));
+        }
+        struct copy_ctx cc = { m->apst_table, false };
+        uint16_t st = walk_prps(s->dptr.prp1, s->dptr.prp2, sizeof(m->apst_table), copy_seg, &cc);
+        if (st)
+            return st;
+        m->apste = s->cdw11 & 1;
+        m->apst_sets++;
+        event(m, m->apste ? "A+" : "A-");
+        return 0;
+    }
+    if (!set) {
+        *dw0 = m->ps;
+        return 0;
+    }
+    if ((s->cdw11 & 0x1F) > m->npss)
+        return SC(0, 0x02) | DNR;
+    m->ps = s->cdw11 & 0x1F;
+    return 0;
+}
+
 static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32_t *dw0, bool *post)
 {
     static uint8_t page[PAGE];
@@ -492,6 +737,8 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
     switch (s->opc) {
     case NVME_ADMIN_IDENTIFY: {
         unsigned cns = s->cdw10 & 0xFF;
+        if (m->cns_binary)
+            cns &= 1; /* NVMe 1.0's one-bit CNS (Apple) */
         if (cns == NVME_CNS_CTRL) {
             struct nvme_id_ctrl *id = (struct nvme_id_ctrl *)page;
             id->vid = 0x1b36;
@@ -499,6 +746,7 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             memcpy(id->mn, "nvos test model                         ", 40);
             memcpy(id->fr, "1.0     ", 8);
             id->mdts = m->mdts;
+            id->maxcmd = m->maxcmd;
             id->ver = m->vs;
             id->nn = m->nn;
             id->sqes = 0x66;
@@ -507,14 +755,21 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             id->vwc = 1;
             id->aerl = 3;
             id->elpe = 3;
+            id->oaes = 1u << 8;
+            id->hmpre = m->hmpre;
+            id->hmmin = m->hmmin;
+            id->hmminds = m->hmminds;
+            id->hmmaxd = m->hmmaxd;
+            id->apsta = m->apsta;
+            id->npss = m->npss;
             if (m->mangle_identify)
                 m->mangle_identify(m, cns, s->nsid, page);
             return to_host(s, page, PAGE);
         }
         if (cns == NVME_CNS_NS) {
-            if (s->nsid == 0 || s->nsid > m->nn)
+            if ((s->nsid == 0 && !m->cns_binary) || s->nsid > m->nn)
                 return SC(0, 0x0B) | DNR;
-            if (s->nsid == m->fail_identify_nsid)
+            if (m->identify_fail_nsid && s->nsid == m->identify_fail_nsid)
                 return SC(0, 0x06); /* Internal Error */
             if (s->nsid <= MODEL_MAX_NS && m->ns[s->nsid].active) {
                 struct model_ns *n = &m->ns[s->nsid];
@@ -533,10 +788,9 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             if (m->no_active_list)
                 return SC(0, 0x02) | DNR;
             uint32_t *list = (uint32_t *)page, k = 0;
-            if (m->junk_active_list) {
-                /* Out of order, out of range, repeated: nothing to trust. */
-                static const uint32_t junk[] = { 7, 3, 3, 0xFFFFFFFFu, 0x12345678u, 2 };
-                memcpy(list, junk, sizeof(junk));
+            if (m->active_list) {
+                for (k = 0; k < m->active_list_len && k < PAGE / 4; k++)
+                    list[k] = m->active_list[k];
                 return to_host(s, page, PAGE);
             }
             for (uint32_t n = s->nsid + 1; n <= MODEL_MAX_NS && n <= m->nn; n++)
@@ -548,6 +802,13 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
     }
     case NVME_ADMIN_SET_FEATURES: {
         unsigned fid = s->cdw10 & 0xFF;
+        if (fid == NVME_FEAT_ASYNC_EVENT) {
+            m->aec_cdw11 = s->cdw11;
+            m->aec_sets++;
+        }
+        if (fid == NVME_FEAT_HOST_MEM_BUF || fid == NVME_FEAT_AUTO_PST ||
+            fid == NVME_FEAT_POWER_MGMT)
+            return power_features(m, s, true, dw0);
         if (fid == NVME_FEAT_NUM_QUEUES) {
             if (m->refuse_num_queues)
                 return SC(0, 0x02) | DNR;
@@ -556,6 +817,9 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
         return 0;
     }
     case NVME_ADMIN_GET_FEATURES:
+        if ((s->cdw10 & 0xFF) == NVME_FEAT_HOST_MEM_BUF ||
+            (s->cdw10 & 0xFF) == NVME_FEAT_AUTO_PST || (s->cdw10 & 0xFF) == NVME_FEAT_POWER_MGMT)
+            return power_features(m, s, false, dw0);
         if ((s->cdw10 & 0xFF) == NVME_FEAT_NUM_QUEUES) {
             *dw0 = ((uint32_t)(m->grant_queues - 1) << 16) | (uint32_t)(m->grant_queues - 1);
             return 0;
@@ -566,6 +830,11 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
         static uint8_t log[16384];
         if (numd * 4 > sizeof(log))
             return SC(0, 0x02) | DNR;
+        memset(log, 0, sizeof(log));
+        if ((s->cdw10 & 0xFF) == NVME_LOG_CHANGED_NS) {
+            memcpy(log, m->changed_ns, m->changed_ns_len * 4);
+            m->changed_ns_len = 0; /* RAE=0: read, cleared */
+        }
         return to_host(s, log, numd * 4);
     }
     case NVME_ADMIN_CREATE_CQ: {
@@ -574,7 +843,11 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             return SC(1, 0x01) | DNR;
         if (size < 2 || size > 2048)
             return SC(1, 0x02) | DNR;
-        if (!(s->cdw11 & 1) || (s->dptr.prp1 & (PAGE - 1)))
+        if (s->dptr.prp1 & (model_page - 1)) {
+            m->misaligned++;
+            return SC(0, 0x02) | DNR;
+        }
+        if (!(s->cdw11 & 1))
             return SC(0, 0x02) | DNR;
         m->cq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
                                            .phase = 1, .ien = (s->cdw11 >> 1) & 1,
@@ -590,6 +863,10 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             return SC(1, 0x00) | DNR;
         if (size < 2 || size > 2048)
             return SC(1, 0x02) | DNR;
+        if (s->dptr.prp1 & (model_page - 1)) {
+            m->misaligned++;
+            return SC(0, 0x02) | DNR;
+        }
         m->sq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
                                            .cqid = (uint16_t)cqid };
         memset(m->bar + NVME_REG_SQTDBL(qid, 0), 0, 4);
@@ -597,6 +874,7 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
     }
     case NVME_ADMIN_DELETE_SQ: {
         unsigned qid = s->cdw10 & 0xFFFF;
+        event(m, "D");
         if (qid == 0 || qid >= MODEL_MAX_QUEUES || !m->sq[qid].exists)
             return SC(1, 0x01) | DNR;
         m->sq[qid].exists = false;
@@ -614,6 +892,10 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
     }
     case NVME_ADMIN_ABORT: {
         m->aborts++;
+        if (m->hold_aborts) {
+            *post = false;
+            return 0;
+        }
         *dw0 = 1; /* not aborted, as QEMU */
         uint16_t sqid = (uint16_t)(s->cdw10 & 0xFFFF), cid = (uint16_t)(s->cdw10 >> 16);
         for (unsigned i = 0; i < m->ndropped; i++) {
@@ -663,12 +945,14 @@ static uint16_t io_cmd(struct nvme_model *m, const struct nvme_sqe *s)
                 m->error_count--;
             return m->error_status;
         }
-        uint64_t mdts_bytes = m->mdts ? (uint64_t)PAGE << m->mdts : UINT64_MAX;
+        uint64_t mdts_bytes =
+            m->mdts ? ((uint64_t)PAGE << ((m->cap >> 48) & 0xF)) << m->mdts : UINT64_MAX;
         if (s->opc != NVME_IO_WRITE_ZEROES && nlb * bs > mdts_bytes)
             return SC(0, 0x02) | DNR;
         uint8_t *disk = n->data + slba * bs;
         if (s->opc == NVME_IO_WRITE_ZEROES) {
-            memset(disk, 0, nlb * bs);
+            m->write_zeroes_cmds++;
+            memset(disk, m->write_zeroes_broken ? 0xA5 : 0, nlb * bs);
             return 0;
         }
         struct copy_ctx cc = { disk, s->opc == NVME_IO_READ };
@@ -830,6 +1114,31 @@ static void plan_post_due(struct nvme_model *m)
     }
 }
 
+void model_remove_ns(struct nvme_model *m, uint32_t nsid)
+{
+    struct model_ns *n = &m->ns[nsid];
+    free(n->data);
+    free(n->md);
+    memset(n, 0, sizeof(*n));
+}
+
+bool model_ns_changed(struct nvme_model *m, const uint32_t *nsids, unsigned n)
+{
+    m->changed_ns_len = 0;
+    for (unsigned i = 0; i < n && i < 16; i++)
+        m->changed_ns[m->changed_ns_len++] = nsids[i];
+    if (m->aer_outstanding == 0)
+        return false;
+    /* [§5.2.1] Notice (02h), Namespace Attribute Changed (00h), log page 04h. */
+    struct nvme_cqe e;
+    memset(&e, 0, sizeof(e));
+    e.dw0 = 0x00040002u;
+    e.cid = m->aer_cid;
+    e.sqhd = (uint16_t)m->sq[0].head;
+    m->aer_outstanding--;
+    return post(m, 0, &e);
+}
+
 unsigned model_step(struct nvme_model *m)
 {
     unsigned done = 0;
@@ -861,8 +1170,12 @@ unsigned model_step(struct nvme_model *m)
         }
         while (q->head != tail) {
             struct nvme_sqe s;
-            memcpy(&s, (void *)(uintptr_t)(q->base + (uint64_t)q->head * 64), sizeof(s));
+            unsigned shift = qid == 0 ? 6 : (m->cc >> 16) & 0xF;
+            memcpy(&s, (void *)(uintptr_t)(q->base + ((uint64_t)q->head << shift)), sizeof(s));
             unsigned cqid = qid == 0 ? 0 : q->cqid;
+            if (m->shared_tags &&
+                (qid == 0 ? s.cid >= 32 : (s.cid < 32 || s.cid >= q->size)))
+                m->cid_violations++;
             /* Never fetch what could not be completed: one CQ slot stays free. */
             if (cq_full(m, cqid))
                 break;

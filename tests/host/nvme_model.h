@@ -95,7 +95,6 @@ struct nvme_model {
     char last_error[160];
 
     /* ---- Failure shapes (issue 11; tests/host/test_nvme_faults.c) ---- */
-    bool never_falls;         /* RDY stays 1 after CC.EN 1 -> 0 */
     bool cfs_at_enable;       /* CSTS.CFS instead of RDY when enabled */
     unsigned allones_after_disable_ms; /* registers read all ones this long after EN 1 -> 0 */
     uint64_t allones_until_ns;
@@ -103,8 +102,6 @@ struct nvme_model {
     bool post_after_abort;    /* ... or its completion posted late, before the Abort's */
     bool flip_phase_next_io;  /* the next I/O completion posted with a stale phase tag */
     bool sqhd_garbage;        /* every completion's SQ Head Pointer out of range */
-    uint32_t fail_identify_nsid; /* Identify Namespace of this NSID fails */
-    bool junk_active_list;    /* CNS 02h returns IDs out of order, out of range, repeated */
     /* Edits Identify data before it is sent (hostile Identify); NULL: none. */
     void (*mangle_identify)(struct nvme_model *m, unsigned cns, uint32_t nsid, void *page);
     /* Called at each model_step, before anything else (a test's hook); NULL: none. */
@@ -120,6 +117,59 @@ struct nvme_model {
         struct nvme_cqe cqe;
     } plan_held[16];
     unsigned plan_nheld;
+    /* ---- issue 9 (fixes9): real-drive behaviour; set before init unless noted ---- */
+    bool bme;                 /* PCI Command.BME as the driver left it (map: on) */
+    bool stuck_ready;         /* RDY never falls after CC.EN=0 (any time) */
+    bool hold_aborts;         /* Abort commands never complete (any time) */
+    uint16_t maxcmd;          /* Identify MAXCMD */
+    uint32_t crto;            /* CRTO register (with CAP.CRMS.CRWMS) */
+    uint16_t pci_vendor, pci_device; /* what model_attach gives the quirk table */
+    uint32_t pci_class;
+    const char *quirk_override; /* as the nvme.quirks= boot option */
+    bool sqe128;              /* I/O SQEs are 128 bytes: CC.IOSQES must be 7 */
+    bool shared_tags;         /* CIDs: admin < 32, I/O 32..depth-1, no generation bits */
+    bool cns_binary;          /* CNS read as bit 0 only (CNS 02h answers as 00h) */
+    uint32_t delay_chk_rdy_ms;/* CSTS read sooner than this after CC.EN=0 counts */
+    bool write_zeroes_broken; /* Write Zeroes corrupts: counted in write_zeroes_cmds */
+    /* Called before each init/reset step runs (as an interrupt could). */
+    void (*on_step)(struct nvme_model *m, struct nvme_ctrlr *c, unsigned step, void *arg);
+    void *on_step_arg;
+    /* Observed */
+    uint32_t aec_cdw11;       /* last Set Features 0Bh value */
+    unsigned aec_sets;
+    unsigned cid_violations;  /* shared_tags rules broken */
+    unsigned early_csts_reads;/* CSTS reads within delay_chk_rdy_ms of CC.EN=0 */
+    unsigned write_zeroes_cmds;
+    unsigned misaligned;      /* queue bases or PRP entries not on a CC.MPS page */
+    uint64_t disable_ns;      /* clock_ns() of the last CC.EN 1 -> 0 */
+    /* ---- issue 9 (hmb9): namespaces, Host Memory Buffer, power ---- */
+    uint32_t identify_fail_nsid;     /* Identify Namespace of this NSID fails (Internal Error) */
+    const uint32_t *active_list;     /* CNS 02h returns these (a junk list), zero-filled; NULL:
+                                      * the real one */
+    unsigned active_list_len;
+    uint32_t changed_ns[16];         /* log page 04h (Changed Namespace List), cleared on read */
+    unsigned changed_ns_len;
+    uint32_t hmpre, hmmin, hmminds;  /* Identify Controller, 4 KiB units (0: no HMB) */
+    uint16_t hmmaxd;
+    bool hmb_refuse;                 /* Set Features 0Dh EHM=1 fails (Internal Error) */
+    bool apsta;                      /* APST supported (Identify APSTA bit 0) */
+    uint8_t npss;                    /* Identify NPSS */
+    bool apste;                      /* APST enabled (as firmware left it, then as set) */
+    uint8_t apst_table[256];         /* the APST data structure */
+    uint8_t ps;                      /* current power state (FID 02h) */
+    /* HMB state and what the driver did with it */
+    bool hmb_enabled;
+    uint32_t hmb_size;               /* HSIZE, in CC.MPS pages */
+    unsigned hmb_entries;
+    struct { uint64_t addr; uint32_t pages; } hmb_desc[256];
+    unsigned hmb_enables, hmb_mr_enables, hmb_disables;
+    unsigned hmb_mr_bad;             /* MR=1 with another list or overwritten contents */
+    unsigned hmb_bad_list;           /* descriptor lists refused */
+    unsigned hmb_enabled_at_reset;   /* CC.EN 1->0 with the HMB still enabled */
+    unsigned hmb_enabled_at_shutdown;/* CC.SHN with the HMB still enabled */
+    unsigned apst_sets;
+    char events[512];                /* H+ (enable), M+ (enable, MR=1), H- (disable), D (delete
+                                      * SQ), R (CC.EN 1->0), S (CC.SHN), A+/A- (APSTE) */
 };
 
 /* A model with QEMU-like defaults: CAP as QEMU 7.2's, one 64 MiB namespace
@@ -130,6 +180,10 @@ void model_free(struct nvme_model *m);
 
 /* A driver controller bound to the model (not yet initialized). */
 void model_attach(struct nvme_model *m, struct nvme_ctrlr *c);
+
+/* Frees what the driver holds for c (HMB, queue pairs, namespaces, Identify
+ * data) without talking to the device: the end of a test. */
+void model_release_ctrlr(struct nvme_ctrlr *c);
 
 /* Processes everything the doorbells announce; returns commands executed. */
 unsigned model_step(struct nvme_model *m);
@@ -147,6 +201,20 @@ void model_post_raw(struct nvme_model *m, uint16_t cqid, uint16_t sqid, uint16_t
  */
 int model_set_plan(struct nvme_model *m, const char *text, uint64_t seed, char *why,
                    size_t why_size);
+/* Namespace Attribute Changed: sets the Changed Namespace List (log 04h) and
+ * completes the outstanding Asynchronous Event Request, if any (returns
+ * whether one was). */
+bool model_ns_changed(struct nvme_model *m, const uint32_t *nsids, unsigned n);
+/* Forgets a namespace (inactive from now on). */
+void model_remove_ns(struct nvme_model *m, uint32_t nsid);
+
+/* DMA memory limits for the HMB tests: one allocation larger than
+ * model_dma_max_alloc fails, and so does any that would take the DMA bytes
+ * live above model_dma_budget (0: no limit). */
+extern size_t model_dma_max_alloc, model_dma_budget, model_dma_live;
+/* Calls of the block adapter's nvme_bdev_ns_changed stand-in, by change. */
+extern unsigned model_bdev_changes[3];
+
 /* The model behind a controller (tests only). */
 struct nvme_model *model_of(struct nvme_ctrlr *c);
 

@@ -70,18 +70,7 @@ static int up(void)
 static void down(void)
 {
     nvme_fault_disarm(&C);
-    while (C.io_qpairs) {
-        struct nvme_qpair *qp = C.io_qpairs;
-        C.io_qpairs = qp->next;
-        nvme_qpair_destroy(qp);
-        kfree(qp);
-    }
-    if (C.admin.sq)
-        nvme_qpair_destroy(&C.admin);
-    nvme_ns_free_all(&C);
-    if (C.id)
-        nvme_env_dma_free(C.id, 4096);
-    C.id = NULL;
+    model_release_ctrlr(&C);
     model_free(&M);
     CHECK_EQ(model_live_allocs, allocs_before);
 }
@@ -376,7 +365,7 @@ static void rdy_never_falls(void)
     model_fresh();
     CAP_TO(&M, 1);
     M.start_enabled = true;
-    M.never_falls = true;
+    M.stuck_ready = true;
     uint64_t t0 = clock_ns();
     CHECK_EQ(up(), -ETIMEDOUT);
     CHECK(elapsed_ms(t0) < 2000 * SLACK);
@@ -393,7 +382,7 @@ static void rdy_never_falls(void)
     fill(buf, 100, 8, 1);
     struct done d = { 0 };
     CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 100, 8, done_cb, &d, 0), 0);
-    M.never_falls = true;
+    M.stuck_ready = true;
     t0 = clock_ns();
     CHECK(nvme_ctrlr_reset(&C) != 0);
     CHECK(elapsed_ms(t0) < 2000 * SLACK);
@@ -962,7 +951,7 @@ static void identify_fails_one_ns(void)
     shadow_reset();
     model_add_ns(&M, 2, 4096, 9, 0);
     model_add_ns(&M, 3, 4096, 9, 0);
-    M.fail_identify_nsid = 2;
+    M.identify_fail_nsid = 2;
     CHECK_EQ(up(), 0);
     CHECK(nvme_ctrlr_get_ns(&C, 1) != NULL && nvme_ctrlr_get_ns(&C, 1)->unusable == NULL);
     /* Namespace 2: left out, or kept for the API but not a block device. */
@@ -982,7 +971,9 @@ static void junk_active_list(void)
     shadow_reset();
     M.nn = 8;
     model_add_ns(&M, 3, 4096, 9, 0);
-    M.junk_active_list = true;
+    static const uint32_t junk[] = { 7, 3, 3, 0xFFFFFFFFu, 0x12345678u, 2 };
+    M.active_list = junk; /* out of order, out of range, repeated */
+    M.active_list_len = sizeof(junk) / sizeof(junk[0]);
     CHECK_EQ(up(), 0);
     unsigned ids[8], n = 0;
     for (uint32_t id = nvme_ctrlr_get_first_active_ns(&C); id && n < 8;
