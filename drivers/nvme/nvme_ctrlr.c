@@ -239,6 +239,7 @@ static int step_configure_admin_queue(struct nvme_ctrlr *c)
         if (nvme_qpair_init(&c->admin, c, 0, NVME_ADMIN_QUEUE_SIZE, c->irq_mode != NVME_IRQ_NONE))
             return -ENOMEM;
     } else {
+        nvme_qpair_mark_for_recovery(&c->admin); /* incl. what callbacks sent since */
         nvme_qpair_reset_rings(&c->admin);
     }
     nvme_wr32(c, NVME_REG_AQA,
