@@ -29,6 +29,7 @@
 #include "lib/errno.h"
 #include "tests/host/check.h"
 #include "tests/host/nvme_model.h"
+#include "tests/host/nvme_testlib.h"
 
 #define WINDOW 2048u /* LBAs of namespace 1 the workloads use */
 #define MAX_QD 8
@@ -73,12 +74,6 @@ static void down(void)
     model_release_ctrlr(&C);
     model_free(&M);
     CHECK_EQ(model_live_allocs, allocs_before);
-}
-
-static struct nvme_qpair *polled_qpair(unsigned size)
-{
-    struct nvme_io_qpair_opts o = { .io_queue_size = size, .interrupts = false };
-    return nvme_ctrlr_alloc_io_qpair(&C, &o);
 }
 
 static uint64_t elapsed_ms(uint64_t t0)
@@ -283,20 +278,7 @@ static void serves_io(struct nvme_qpair *qp)
     CHECK_EQ(check_namespace(), 0);
 }
 
-/* Polls until done->calls or limit_ms. */
-struct done {
-    int calls, err;
-    struct nvme_cpl cpl;
-};
-
-static void done_cb(void *arg, const struct nvme_cpl *cpl)
-{
-    struct done *d = arg;
-    d->calls++;
-    d->err = cpl->err;
-    d->cpl = *cpl;
-}
-
+/* Polls until done->calls (nvme_testlib.h) or limit_ms. */
 static bool wait_done(struct nvme_qpair *qp, struct done *d, uint64_t limit_ms)
 {
     uint64_t t0 = clock_ns();
@@ -381,7 +363,7 @@ static void rdy_never_falls(void)
     uint8_t *buf = aligned_alloc(4096, 4096);
     fill(buf, 100, 8, 1);
     struct done d = { 0 };
-    CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 100, 8, done_cb, &d, 0), 0);
+    CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 100, 8, tl_done_cb, &d, 0), 0);
     M.stuck_ready = true;
     t0 = clock_ns();
     CHECK(nvme_ctrlr_reset(&C) != 0);
@@ -392,7 +374,7 @@ static void rdy_never_falls(void)
     for (unsigned b = 0; b < 8; b++)
         maybe[100 + b] = stamp_of(100 + b, 1);
     CHECK_EQ(check_namespace(), 0);
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 0, 1, done_cb, &d, 0), -ENODEV);
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 0, 1, tl_done_cb, &d, 0), -ENODEV);
     free(buf);
     down();
 }
@@ -494,7 +476,7 @@ static void allones_after_disable(void)
     uint8_t *buf = aligned_alloc(4096, 4096);
     fill(buf, 300, 8, ++generation);
     struct done d = { 0 };
-    CHECK_EQ(nvme_ns_cmd_write(ns, C.block_qp_poll, buf, 300, 8, done_cb, &d, 0), 0);
+    CHECK_EQ(nvme_ns_cmd_write(ns, C.block_qp_poll, buf, 300, 8, tl_done_cb, &d, 0), 0);
     t0 = clock_ns();
     CHECK_EQ(nvme_ctrlr_reset(&C), 0);
     CHECK(elapsed_ms(t0) >= 200 && elapsed_ms(t0) < 3000 * SLACK);
@@ -547,7 +529,7 @@ static void lose_one(struct done *d, uint8_t *buf)
     struct nvme_ns *ns = nvme_ctrlr_get_ns(&C, 1);
     fill(buf, 700, 8, ++generation);
     M.drop_next_io = 1;
-    CHECK_EQ(nvme_ns_cmd_write(ns, C.block_qp_poll, buf, 700, 8, done_cb, d, 0), 0);
+    CHECK_EQ(nvme_ns_cmd_write(ns, C.block_qp_poll, buf, 700, 8, tl_done_cb, d, 0), 0);
     model_step(&M);
     CHECK_EQ(M.ndropped, 1);
 }
@@ -600,12 +582,12 @@ static void bogus_completion(enum bogus kind)
     model_fresh();
     shadow_reset();
     CHECK_EQ(up(), 0);
-    struct nvme_qpair *qp = polled_qpair(16);
+    struct nvme_qpair *qp = tl_polled_qpair(&C, 16);
     struct nvme_ns *ns = nvme_ctrlr_get_ns(&C, 1);
     uint8_t *buf = aligned_alloc(4096, 4096);
     fill(buf, 40, 8, ++generation);
     struct done d = { 0 };
-    CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 40, 8, done_cb, &d, 0), 0);
+    CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 40, 8, tl_done_cb, &d, 0), 0);
     struct nvme_tracker *tr = active_tracker(qp);
     CHECK(tr != NULL);
     uint16_t cid = tr->sqe.cid;
@@ -701,7 +683,7 @@ static void write_100(struct done *d, uint8_t *buf)
 {
     fill(buf, 96, 8, ++generation);
     memset(d, 0, sizeof(*d));
-    CHECK_EQ(nvme_ns_cmd_write(nvme_ctrlr_get_ns(&C, 1), C.block_qp_poll, buf, 96, 8, done_cb,
+    CHECK_EQ(nvme_ns_cmd_write(nvme_ctrlr_get_ns(&C, 1), C.block_qp_poll, buf, 96, 8, tl_done_cb,
                                d, 0),
              0);
     CHECK(wait_done(C.block_qp_poll, d, 3000));
@@ -860,34 +842,32 @@ static void lbads_17(struct nvme_id_ns *id) { id->lbaf[0].lbads = 17; }
 static void nsze_0(struct nvme_id_ns *id) { id->nsze = 0; }
 static void ncap_over(struct nvme_id_ns *id) { id->ncap = id->nsze + 1000; }
 
-/* NLBAF or FLBAS out of range: the namespace is kept, not a block device. */
+/* Namespace 2 made hostile by fn: kept for the API, not a block device. */
+static void kept_unusable(void (*fn)(struct nvme_id_ns *id))
+{
+    struct nvme_ns *ns = hostile_ns(fn);
+    CHECK(ns != NULL && ns->unusable != NULL);
+    down();
+}
+
+/* NLBAF or FLBAS out of range. */
 static void identify_lbaf_out_of_range(void)
 {
-    struct nvme_ns *ns = hostile_ns(nlbaf_65);
-    CHECK(ns != NULL && ns->unusable != NULL);
-    down();
-    ns = hostile_ns(flbas_5);
-    CHECK(ns != NULL && ns->unusable != NULL);
-    down();
+    kept_unusable(nlbaf_65);
+    kept_unusable(flbas_5);
 }
 
-/* LBADS below 9 (256-byte blocks) or above 16: unusable, said so. */
+/* LBADS below 9 (256-byte blocks) or above 16. */
 static void identify_lbads_out_of_range(void)
 {
-    struct nvme_ns *ns = hostile_ns(lbads_8);
-    CHECK(ns != NULL && ns->unusable != NULL);
-    down();
-    ns = hostile_ns(lbads_17);
-    CHECK(ns != NULL && ns->unusable != NULL);
-    down();
+    kept_unusable(lbads_8);
+    kept_unusable(lbads_17);
 }
 
-/* NSZE = 0 on a listed namespace: unusable. */
+/* NSZE = 0 on a listed namespace. */
 static void identify_nsze_zero(void)
 {
-    struct nvme_ns *ns = hostile_ns(nsze_0);
-    CHECK(ns != NULL && ns->unusable != NULL);
-    down();
+    kept_unusable(nsze_0);
 }
 
 /* NCAP > NSZE: NCAP is not what sizes the device; NSZE is, and the
@@ -900,7 +880,7 @@ static void identify_ncap_over_nsze(void)
         CHECK_EQ(ns->nsze, 4096);
         uint8_t *buf = aligned_alloc(4096, 4096);
         struct done d = { 0 };
-        CHECK_EQ(nvme_ns_cmd_read(ns, C.block_qp_poll, buf, 4095, 1, done_cb, &d, 0), 0);
+        CHECK_EQ(nvme_ns_cmd_read(ns, C.block_qp_poll, buf, 4095, 1, tl_done_cb, &d, 0), 0);
         CHECK(wait_done(C.block_qp_poll, &d, 1000));
         CHECK_EQ(d.err, 0);
         free(buf);
@@ -1017,7 +997,7 @@ static void lost_interrupt(void)
     shadow_reset();
     CHECK_EQ(up(), 0);
     short_timeouts();
-    struct nvme_qpair *qp = polled_qpair(16);
+    struct nvme_qpair *qp = tl_polled_qpair(&C, 16);
     qp->irq = qp->lock_irq = true; /* completions by interrupt; the test delivers them */
     struct nvme_fault_plan plan;
     char why[128];
@@ -1027,7 +1007,7 @@ static void lost_interrupt(void)
     uint8_t *buf = aligned_alloc(4096, 4096);
     fill(buf, 500, 8, ++generation);
     struct done d = { 0 };
-    CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 500, 8, done_cb, &d, 0), 0);
+    CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 500, 8, tl_done_cb, &d, 0), 0);
     model_step(&M);
     nvme_qpair_interrupt(qp); /* the device's interrupt: swallowed */
     CHECK_EQ(d.calls, 0);
@@ -1048,7 +1028,7 @@ static void lost_interrupt(void)
     CHECK_EQ(C.resets, 0);
     /* The next interrupt is delivered (the rule fired once). */
     memset(&d, 0, sizeof(d));
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 500, 8, done_cb, &d, 0), 0);
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 500, 8, tl_done_cb, &d, 0), 0);
     model_step(&M);
     nvme_qpair_interrupt(qp);
     CHECK_EQ(d.calls, 1);
@@ -1077,7 +1057,7 @@ static void submit_during_reset(struct nvme_model *m)
     unsigned i = during_tried++;
     fill(during_buf + i * 1024, 1000 + i * 2, 2, 9000 + i);
     int err = nvme_ns_cmd_write(nvme_ctrlr_get_ns(&C, 1), C.block_qp_poll,
-                                during_buf + i * 1024, 1000 + i * 2, 2, done_cb, &during[i], 0);
+                                during_buf + i * 1024, 1000 + i * 2, 2, tl_done_cb, &during[i], 0);
     if (err) {
         during_refused++;
         during[i].calls = 1;
