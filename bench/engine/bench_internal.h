@@ -93,6 +93,7 @@ struct bench_job {
     uint64_t progress_ticks;
     uint64_t next_progress_tsc;
     uint64_t timeout_ticks;
+    uint64_t idle_poll_ticks;   /* irq mode: poll the target after this long without a completion */
     uint64_t last_sample_tsc;
     uint64_t last_sample_ios[BENCH_DIRS], last_sample_bytes[BENCH_DIRS];
     uint64_t last_progress_tsc, last_progress_ios, last_progress_bytes;

@@ -53,8 +53,9 @@ static const char *csts_string(uint32_t csts, char *buf, size_t size)
 /*
  * Reads CSTS until (CSTS & mask) == value, for at most timeout_ns (the
  * ready timeout, or the shutdown's). All the reads are traced as one line.
- * Returns 0, -ENODEV (all ones: the device is gone), -EIO (CSTS.CFS while
- * waiting for readiness) or -ETIMEDOUT.
+ * Returns 0, -ENODEV (still all ones at the deadline: the device is gone;
+ * all ones for a while after CC.EN=0 is not that, issue 9), -EIO (CSTS.CFS
+ * while waiting for readiness) or -ETIMEDOUT.
  */
 static int wait_csts(struct nvme_ctrlr *c, uint32_t mask, uint32_t value, bool cfs_fatal,
                      uint64_t timeout_ns, const char *until)
@@ -71,9 +72,13 @@ static int wait_csts(struct nvme_ctrlr *c, uint32_t mask, uint32_t value, bool c
         reads++;
         if (c->capture)
             nvme_capture_reg(c, false, NVME_REG_CSTS, csts);
-        if (csts == NVME_CSTS_GONE) {
+        if (csts == NVME_CSTS_GONE && deadline_passed(d)) {
             err = -ENODEV;
             break;
+        }
+        if (csts == NVME_CSTS_GONE) {
+            nvme_env_relax(c);
+            continue;
         }
         if ((csts & mask) == value) {
             err = 0;
@@ -207,10 +212,10 @@ static int step_read_capabilities(struct nvme_ctrlr *c)
  */
 static int step_disable_controller(struct nvme_ctrlr *c)
 {
-    uint32_t cc = nvme_rd32(c, NVME_REG_CC);
     uint32_t csts = nvme_rd32(c, NVME_REG_CSTS);
-    if (csts == NVME_CSTS_GONE)
+    if (csts == NVME_CSTS_GONE && (csts = nvme_csts_wait_present(c)) == NVME_CSTS_GONE)
         return -ENODEV;
+    uint32_t cc = nvme_rd32(c, NVME_REG_CC);
     if (NVME_GET(cc, CC_EN) && !NVME_GET(csts, CSTS_RDY) && !NVME_GET(csts, CSTS_CFS)) {
         int err = wait_csts(c, NVME_SET(CSTS_RDY, 1), NVME_SET(CSTS_RDY, 1), true,
                             c->ready_timeout_ns, "RDY=1 (an earlier enable) before disabling");
@@ -746,10 +751,13 @@ void nvme_ctrlr_handle_timeout_cid(struct nvme_ctrlr *c, struct nvme_qpair *qp,
         return;
     }
     uint32_t csts = nvme_rd32_quiet(c, NVME_REG_CSTS);
-    if (csts == NVME_CSTS_GONE) {
+    if (csts == NVME_CSTS_GONE && (csts = nvme_csts_wait_present(c)) == NVME_CSTS_GONE) {
         nvme_ctrlr_fail(c, "device gone (registers read all ones)");
         return;
     }
+    if (!NVME_GET(csts, CSTS_CFS) && !tr->timed_out &&
+        rdtsc() - tr->submit_tsc < qp->timeout_tsc + tr->extra_tsc)
+        return; /* the watchdog saw all ones, not a deadline, and they went away */
     qp->stats.timeouts++;
     char what[128];
     nvme_sqe_describe(&tr->sqe, qp->id == 0, what, sizeof(what));

@@ -24,6 +24,7 @@
 
 #include "drivers/nvme/nvme.h"
 #include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_fault.h"
 #include "drivers/nvme/nvme_mmio.h"
 #include "drivers/nvme/nvme_prp.h"
 #include "drivers/nvme/nvme_regs.h"
@@ -97,6 +98,8 @@ struct nvme_tracker {
     bool abort_sent;
     bool timed_out;
     bool recover;             /* in flight at a reset: resubmit or fail */
+    bool retry_wait;          /* a retry waiting out its Command Retry Delay (CRD) until
+                               * submit_tsc (which a resubmission clears) */
     uint32_t blocks;          /* of this child */
     uint64_t submit_tsc;      /* the deadline clock's start: the first watchdog pass that
                                * saw the command in flight (0: none yet; see reap); the
@@ -106,6 +109,7 @@ struct nvme_tracker {
     nvme_phys_t prp_phys;
     struct nvme_tracker *next_free;
 };
+_Static_assert(sizeof(struct nvme_tracker) == 128, "trackers are indexed on the I/O path");
 
 struct nvme_qpair_stats {
     uint64_t submitted;
@@ -159,6 +163,7 @@ struct nvme_qpair {
 
     struct nvme_qpair_stats stats;
     struct nvme_qpair *next;   /* controller's list of I/O pairs */
+    struct nvme_fault *fault;  /* the controller's armed fault plan, or NULL (nvme_fault.h) */
     /* Fixed at creation (quirks, nvme_quirks.h): one load each on the I/O path. */
     uint8_t sqe_shift;         /* log2 of an SQ slot: 6, or 7 (Apple's 128-byte I/O SQEs) */
     uint8_t gen_mask;          /* CID generation bits in use: NVME_CID_GEN_MASK, or 0 */
@@ -256,6 +261,7 @@ struct nvme_ctrlr {
     uint64_t aer_events;
 
     struct nvme_ctrlr *next;
+    struct nvme_fault *fault;  /* armed fault plan ("nvme fault"), or NULL */
 
     /* Capture (nvme_capture.c): on, and the current section's count and CRC. */
     bool capture;
@@ -309,6 +315,9 @@ void nvme_qpair_ring_sq(struct nvme_qpair *qp);
 void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp);
 /* After it: resubmit or fail (fail_all: with err) each marked command. */
 void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int err);
+/* Handles one completion entry now, as a reap would (a delayed one the
+ * fault plan held back: nvme_fault.c). Takes the pair's lock. */
+void nvme_qpair_handle_cqe_now(struct nvme_qpair *qp, const struct nvme_cqe *cqe);
 /* Completes a request's outstanding tracker with a made-up status. */
 void nvme_tracker_fail(struct nvme_qpair *qp, struct nvme_tracker *tr, uint16_t status, int err);
 

@@ -5,6 +5,7 @@
 
 #include "drivers/nvme/nvme_capture.h"
 #include "drivers/nvme/nvme_internal.h"
+#include "kernel/time/clock.h"
 
 static uint32_t mmio_read(struct nvme_ctrlr *c, uint32_t off)
 {
@@ -26,6 +27,17 @@ uint32_t nvme_rd32(struct nvme_ctrlr *c, uint32_t off)
     if (c->capture)
         nvme_capture_reg(c, false, off, v);
     return v;
+}
+
+uint32_t nvme_csts_wait_present(struct nvme_ctrlr *c)
+{
+    uint64_t grace = c->ready_timeout_ns < NVME_GONE_GRACE_NS ? c->ready_timeout_ns
+                                                               : NVME_GONE_GRACE_NS;
+    struct deadline d = deadline_in_ns(grace);
+    uint32_t csts;
+    while ((csts = c->ops->read32(c, NVME_REG_CSTS)) == NVME_CSTS_GONE && !deadline_passed(d))
+        nvme_env_relax(c);
+    return csts;
 }
 
 uint32_t nvme_rd32_quiet(struct nvme_ctrlr *c, uint32_t off)

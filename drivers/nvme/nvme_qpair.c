@@ -75,6 +75,7 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     qp->prp_lists = lists;
     qp->timeout_tsc = id == 0 ? c->admin_timeout_tsc : c->io_timeout_tsc;
     qp->trace = c->trace || c->capture; /* trace or capture: the hooks sort it out */
+    qp->fault = c->fault;
     uint64_t *prp = NULL;
     nvme_phys_t prp_phys = 0;
     if (lists) {
@@ -110,6 +111,8 @@ err_free:
 void nvme_qpair_destroy(struct nvme_qpair *qp)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
+    if (qp->fault)
+        nvme_fault_forget_qpair(qp);
     if (qp->trackers && qp->ntrackers > qp->cid_base && qp->prp_lists &&
         qp->trackers[qp->cid_base].prp_virt)
         nvme_env_dma_free(qp->trackers[qp->cid_base].prp_virt,
@@ -463,6 +466,53 @@ static void report_bogus(struct nvme_qpair *qp, const struct nvme_cqe *cqe, cons
                 qp->ctrlr->name, qp->id, why, cqe->cid, cqe->sqid, cqe->status);
 }
 
+/*
+ * [NVMe Base 2.0 §4.6.1.2.1, Figure 93 CRD; §5.17.2.1 CRDT1-3] A status
+ * with Command Retry Delay n asks the host to wait CRDTn x 100 ms before
+ * retrying. Capped at the queue's command timeout; the watchdog pass
+ * (reap) resubmits the tracker when the time has come. True: it waits.
+ */
+static bool retry_delay(struct nvme_qpair *qp, struct nvme_tracker *tr, uint16_t status)
+{
+    const struct nvme_id_ctrl *id = qp->ctrlr->id;
+    unsigned crd = (unsigned)NVME_GET(status, STATUS_CRD);
+    uint16_t crdt = id == NULL ? 0 : crd == 1 ? id->crdt1 : crd == 2 ? id->crdt2 : id->crdt3;
+    if (crdt == 0)
+        return false;
+    uint64_t wait = ns_to_tsc((uint64_t)crdt * 100 * NSEC_PER_MSEC);
+    tr->submit_tsc = rdtsc() + (wait < qp->timeout_tsc ? wait : qp->timeout_tsc);
+    tr->retry_wait = true;
+    tr->active = true;
+    qp->outstanding++;
+    return true;
+}
+
+/* A completion with an error status: retried (bounded, after its Command
+ * Retry Delay) or the request's error. Out of line: the rare case. */
+static __attribute__((noinline)) void cqe_error(struct nvme_qpair *qp, struct nvme_tracker *tr,
+                                                const struct nvme_cqe *cqe, uint16_t status)
+{
+    struct nvme_ctrlr *c = qp->ctrlr;
+    if (nvme_status_is_retryable(status) && tr->attempts <= c->max_retries &&
+        c->state == NVME_STATE_READY) {
+        /* Same command, same slot, new generation, new deadline. */
+        qp->stats.retries++;
+        if (c->trace) {
+            char s[96];
+            nvme_status_format(status, s, sizeof(s));
+            kprintf("%s: retrying CID %#x on queue %u (attempt %u): %s\n", c->name, cqe->cid,
+                    qp->id, tr->attempts + 1, s);
+        }
+        qp->outstanding--;
+        tr->gen = (uint8_t)((tr->gen + 1) & qp->gen_mask);
+        if (unlikely(NVME_GET(status, STATUS_CRD)) && retry_delay(qp, tr, status))
+            return; /* the watchdog resubmits it when the delay is over */
+        nvme_sq_push(qp, tr);
+        return;
+    }
+    child_done(qp, tr, cqe, nvme_status_to_errno(status));
+}
+
 /* Handles one completion entry. */
 static NVME_ALWAYS_INLINE void handle_cqe(struct nvme_qpair *qp, const struct nvme_cqe *cqe)
 {
@@ -508,32 +558,27 @@ static NVME_ALWAYS_INLINE void handle_cqe(struct nvme_qpair *qp, const struct nv
         }
         return;
     }
-    struct nvme_ctrlr *c = qp->ctrlr;
-    if (nvme_status_is_retryable(status) && tr->attempts <= c->max_retries &&
-        c->state == NVME_STATE_READY) {
-        /* Same command, same slot, new generation, new deadline. */
-        qp->stats.retries++;
-        if (c->trace) {
-            char s[96];
-            nvme_status_format(status, s, sizeof(s));
-            kprintf("%s: retrying CID %#x on queue %u (attempt %u): %s\n", c->name, cqe->cid,
-                    qp->id, tr->attempts + 1, s);
-        }
-        qp->outstanding--;
-        tr->gen = (uint8_t)((tr->gen + 1) & qp->gen_mask);
-        nvme_sq_push(qp, tr);
-        return;
-    }
-    child_done(qp, tr, cqe, nvme_status_to_errno(status));
+    cqe_error(qp, tr, cqe, status);
 }
 
-static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
+/* faults: a fault plan is armed (nvme_fault.h): the loop below is compiled
+ * twice, and the plain one has no fault check per completion. */
+static NVME_ALWAYS_INLINE int32_t reap_impl(struct nvme_qpair *qp, uint32_t max,
+                                            bool check_timeouts, const bool faults)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
-    uint32_t n = 0;
+    uint32_t n = 0, released = 0;
     bool irq_was_on = nvme_qpair_lock(qp);
 
     qp->batch_depth++; /* callbacks that submit share one SQ doorbell */
+    if (faults && qp->fault != NULL) {
+        /* Completions a fault plan delayed, now due (nvme_fault.c). */
+        struct nvme_cqe held;
+        while (nvme_fault_take_due(qp, &held)) {
+            released++;
+            handle_cqe(qp, &held);
+        }
+    }
     while (max == 0 || n < max) {
         struct nvme_cqe *slot = &qp->cq[qp->cq_head];
         /* Phase tag first; the rest of the entry only after the barrier. */
@@ -549,6 +594,8 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
         n++;
         if (unlikely(qp->trace))
             nvme_trace_cqe(qp, &cqe);
+        if (faults && qp->fault != NULL && nvme_fault_on_cqe(qp, &cqe))
+            continue; /* dropped or held back by the fault plan */
         handle_cqe(qp, &cqe);
     }
     if (n) {
@@ -570,7 +617,7 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
      */
     struct nvme_tracker *expired = NULL;
     uint16_t expired_cid = 0;
-    if (check_timeouts && n == 0 && qp->outstanding) {
+    if (check_timeouts && n + released == 0 && qp->outstanding) {
         uint64_t now = rdtsc();
         if (now >= qp->next_timeout_check) {
             qp->next_timeout_check = now + ns_to_tsc(NVME_TIMEOUT_CHECK_NS);
@@ -580,6 +627,14 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
             bool dead = csts == NVME_CSTS_GONE || NVME_GET(csts, CSTS_CFS);
             for (uint16_t i = 0; i < qp->ntrackers; i++) {
                 struct nvme_tracker *tr = &qp->trackers[i];
+                if (unlikely(tr->retry_wait) && !tr->recover) {
+                    if (now >= tr->submit_tsc) { /* its Command Retry Delay is over */
+                        tr->retry_wait = false;
+                        qp->outstanding--;
+                        nvme_sq_push(qp, tr);
+                    }
+                    continue;
+                }
                 if (!tr->active || tr->recover || tr->req->no_timeout)
                     continue;
                 if (tr->submit_tsc == 0)
@@ -595,7 +650,32 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
     nvme_qpair_unlock(qp, irq_was_on);
     if (expired)
         nvme_ctrlr_handle_timeout_cid(c, qp, expired, expired_cid);
-    return (int32_t)n;
+    return (int32_t)(n + released);
+}
+
+static __attribute__((noinline)) int32_t reap_faults(struct nvme_qpair *qp, uint32_t max,
+                                                     bool check_timeouts)
+{
+    return reap_impl(qp, max, check_timeouts, true);
+}
+
+/* One predictable branch per pass when no plan is armed. */
+static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
+{
+    if (unlikely(qp->fault != NULL))
+        return reap_faults(qp, max, check_timeouts);
+    return reap_impl(qp, max, check_timeouts, false);
+}
+
+void nvme_qpair_handle_cqe_now(struct nvme_qpair *qp, const struct nvme_cqe *cqe)
+{
+    bool irq_was_on = nvme_qpair_lock(qp);
+    qp->batch_depth++;
+    handle_cqe(qp, cqe);
+    qp->batch_depth--;
+    if (qp->batch_depth == 0)
+        ring_sq(qp);
+    nvme_qpair_unlock(qp, irq_was_on);
 }
 
 void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp)
@@ -618,6 +698,7 @@ void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int er
         if (!tr->recover)
             continue;
         tr->recover = false;
+        tr->retry_wait = false; /* a delayed retry: resubmitted or failed now, as the others */
         if (!tr->active)
             continue;
         if (tr->req->no_timeout || (qp->id == 0 && tr->sqe.opc == NVME_ADMIN_ABORT)) {
@@ -656,7 +737,13 @@ int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts
 
 void nvme_qpair_interrupt(struct nvme_qpair *qp)
 {
+    /* An interrupt before the queue exists or after it has gone (a
+     * spurious or shared INTx, issue 9): nothing of ours to reap. */
+    if (unlikely(qp->cq == NULL || qp->trackers == NULL))
+        return;
     qp->stats.interrupts++;
+    if (unlikely(qp->fault != NULL) && nvme_fault_on_irq(qp))
+        return; /* swallowed: its completions wait for the next poll */
     if (unlikely(qp->clocks)) {
         uint64_t t0 = rdtsc();
         reap(qp, 0, false);

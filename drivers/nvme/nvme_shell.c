@@ -10,6 +10,7 @@
  *   nvme get-feature DEV [-f FID] [-n NSID] [-s SEL] [-c CDW11] [-l LEN] [-H]
  *   nvme reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off
  *   nvme rawloop NS [QD] [MS]                  the emulator's floor (nvme_rawloop.c)
+ *   nvme fault CTRL [off | plan="..." [seed=N]]  a seeded fault schedule (nvme_fault.h)
  *   nvme attach-ns DEV -n NSID [-c CNTLID]     Namespace Attachment (15h), attach
  *   nvme detach-ns DEV -n NSID [-c CNTLID]     ... detach (one controller ID)
  *   nvme doctor [CTRL]                         real-hardware checks (nvme_doctor.c)
@@ -610,6 +611,50 @@ static int cmd_capture(int argc, char **argv)
     return 0;
 }
 
+/* nvme fault CTRL [off | plan="..." [seed=N]]: arm, disarm or show a fault
+ * plan (grammar: docs/reliability.md). Without seed=, one is drawn from the
+ * TSC; either way the armed line echoes it, so the run can be repeated. */
+static int cmd_fault(int argc, char **argv)
+{
+    struct dev d;
+    if (dev_arg("fault", argv[2], &d) != 0)
+        return -ENODEV;
+    if (argc == 3) {
+        nvme_fault_print_status(d.c);
+        return 0;
+    }
+    if (argc == 4 && strcmp(argv[3], "off") == 0) {
+        if (d.c->fault == NULL)
+            kprintf("%s: no fault plan armed\n", d.c->name);
+        nvme_fault_disarm(d.c);
+        return 0;
+    }
+    const char *plan = NULL, *seed_arg = NULL;
+    for (int i = 3; i < argc; i++) {
+        if (strncmp(argv[i], "plan=", 5) == 0 && plan == NULL)
+            plan = argv[i] + 5;
+        else if (strncmp(argv[i], "seed=", 5) == 0 && seed_arg == NULL)
+            seed_arg = argv[i] + 5;
+        else
+            return shell_error(-EINVAL, "nvme fault: unexpected argument '%s' "
+                               "(plan=\"...\" [seed=N], or off)", argv[i]);
+    }
+    uint64_t seed = rdtsc();
+    if (plan == NULL)
+        return shell_error(-EINVAL, "nvme fault %s: plan=\"...\" is required", d.c->name);
+    if (seed_arg && parse_u64(seed_arg, &seed) != 0)
+        return shell_error(-EINVAL, "nvme fault %s: bad seed '%s'", d.c->name, seed_arg);
+    struct nvme_fault_plan p;
+    char why[128];
+    int err = nvme_fault_parse(plan, strlen(plan), &p, why, sizeof(why));
+    if (err)
+        return shell_error(err, "nvme fault %s: %s", d.c->name, why);
+    err = nvme_fault_arm(d.c, &p, seed);
+    if (err)
+        return shell_error(err, "nvme fault %s: %s", d.c->name, errno_name(err));
+    return 0;
+}
+
 static int cmd_nvme(int argc, char **argv)
 {
     if (argc < 2)
@@ -628,6 +673,8 @@ static int cmd_nvme(int argc, char **argv)
         return cmd_rawloop(argc, argv);
     if (strcmp(sub, "capture") == 0 && argc >= 3 && argc <= 4 && strcmp(argv[2], "on") == 0)
         return cmd_capture(argc, argv);
+    if (strcmp(sub, "fault") == 0 && argc >= 3 && argc <= 5)
+        return cmd_fault(argc, argv);
     if (strcmp(sub, "doctor") == 0 && argc <= 3) {
         struct dev d;
         if (argc == 3 && dev_arg(sub, argv[2], &d) != 0)
@@ -709,6 +756,7 @@ SHELL_COMMAND(nvme, "nvme",
               "id-ns DEV [-n NSID] [-o json] [-H] [-v] | smart-log DEV [-n NSID] [-o json] [-H] | error-log DEV [-e N] [-o json] | "
               "get-feature DEV [-f FID] [-n NSID] [-s SEL] [-c CDW11] [-l LEN] [-H] | "
               "reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off | capture on [DEV] | "
-              "attach-ns|detach-ns DEV -n NSID [-c CNTLID] | doctor [CTRL] | rawloop NS [QD] [MS]",
+              "attach-ns|detach-ns DEV -n NSID [-c CNTLID] | doctor [CTRL] | "
+              "fault CTRL [off | plan=\"...\" [seed=N]] | rawloop NS [QD] [MS]",
               "NVMe controllers and namespaces, as nvme-cli 2.x (DEV: nvme0, /dev/nvme0n1...)",
               cmd_nvme);

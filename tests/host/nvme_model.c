@@ -334,7 +334,8 @@ struct nvme_model *model_of(struct nvme_ctrlr *c)
 static uint32_t reg_read(struct nvme_ctrlr *c, uint32_t off)
 {
     struct nvme_model *m = model_of(c);
-    if (m->gone)
+    if (m->gone || (m->allones_until_ns && clock_ns() < m->allones_until_ns) ||
+        (m->plan_on && nvme_fault_sched_allones(&m->plan, clock_ns())))
         return 0xFFFFFFFFu;
     if (m->allones_left) {
         /* Right after a disable some drives read all ones for a while
@@ -393,8 +394,12 @@ static void controller_reset(struct nvme_model *m)
     memset(m->cq, 0, sizeof(m->cq));
     memset(m->bar + 0x1000, 0, sizeof(m->bar) - 0x1000); /* doorbells */
     m->nheld = 0;
+    m->ndropped = 0;
+    m->plan_nheld = 0;
     m->aer_outstanding = 0;
     m->csts = m->stuck_ready ? NVME_SET(CSTS_RDY, 1) : 0;
+    if (m->allones_after_disable_ms)
+        m->allones_until_ns = clock_ns() + m->allones_after_disable_ms * 1000000ull;
     m->resets++;
     m->disable_ns = clock_ns();
 }
@@ -419,6 +424,10 @@ static void controller_enable(struct nvme_model *m)
     m->cq[0] = (struct model_queue){ .exists = true, .base = m->acq, .size = acqs + 1,
                                      .phase = 1, .ien = true };
     m->enables++;
+    if (m->cfs_at_enable) {
+        m->csts = NVME_SET(CSTS_CFS, 1);
+        return;
+    }
     if (m->never_ready)
         return;
     if (m->ready_delay)
@@ -655,6 +664,9 @@ static uint16_t to_host(const struct nvme_sqe *s, const void *src, uint64_t len)
     return walk_prps(s->dptr.prp1, s->dptr.prp2, len, copy_seg, &cc);
 }
 
+/* post(), for admin_cmd (whose "post" is its out parameter). */
+static bool post_cqe(struct nvme_model *m, unsigned cqid, const struct nvme_cqe *in);
+
 /* A chunk's first 8 bytes: what the model "keeps" there, checked when the
  * host says it returns the same memory (MR=1). */
 static uint64_t hmb_signature(uint64_t addr)
@@ -792,6 +804,15 @@ static unsigned irq_vectors(const struct nvme_model *m)
     return m->irq_vectors;
 }
 
+/* CAP.MQES + 1 entries per queue; a drive reporting the invalid MQES 0
+ * (Samsung PM1725's erratum, which Linux works around by assuming 64)
+ * takes 64, as the real one does. */
+static unsigned model_max_queue_entries(const struct nvme_model *m)
+{
+    unsigned mqes = (unsigned)NVME_GET(m->cap, CAP_MQES);
+    return mqes ? mqes + 1 : 64;
+}
+
 static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32_t *dw0, bool *post)
 {
     static uint8_t page[PAGE];
@@ -825,6 +846,8 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             id->hmmaxd = m->hmmaxd;
             id->apsta = m->apsta;
             id->npss = m->npss;
+            if (m->mangle_identify)
+                m->mangle_identify(m, cns, s->nsid, page);
             return to_host(s, page, PAGE);
         }
         if (cns == NVME_CNS_NS) {
@@ -841,6 +864,8 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
                 id->lbaf[0].lbads = (uint8_t)n->lbads;
                 id->lbaf[0].ms = n->ms;
             }
+            if (m->mangle_identify)
+                m->mangle_identify(m, cns, s->nsid, page);
             return to_host(s, page, PAGE);
         }
         if (cns == NVME_CNS_NS_ACTIVE_LIST) {
@@ -902,8 +927,8 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
         unsigned qid = s->cdw10 & 0xFFFF, size = (s->cdw10 >> 16) + 1;
         if (qid == 0 || qid >= MODEL_MAX_QUEUES || qid > granted(m) || m->cq[qid].exists)
             return SC(1, 0x01) | DNR;
-        if (size < 2 || size > 2048 || size > NVME_GET(m->cap, CAP_MQES) + 1) {
-            m->qsize_violations += size > NVME_GET(m->cap, CAP_MQES) + 1;
+        if (size < 2 || size > 2048 || size > model_max_queue_entries(m)) {
+            m->qsize_violations += size > model_max_queue_entries(m);
             return SC(1, 0x02) | DNR;
         }
         if (((s->cdw11 >> 1) & 1) && (s->cdw11 >> 16) >= irq_vectors(m)) {
@@ -928,8 +953,8 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             return SC(1, 0x01) | DNR;
         if (cqid >= MODEL_MAX_QUEUES || !m->cq[cqid].exists || cqid == 0)
             return SC(1, 0x00) | DNR;
-        if (size < 2 || size > 2048 || size > NVME_GET(m->cap, CAP_MQES) + 1) {
-            m->qsize_violations += size > NVME_GET(m->cap, CAP_MQES) + 1;
+        if (size < 2 || size > 2048 || size > model_max_queue_entries(m)) {
+            m->qsize_violations += size > model_max_queue_entries(m);
             return SC(1, 0x02) | DNR;
         }
         if (s->dptr.prp1 & (model_page - 1)) {
@@ -959,14 +984,29 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
         m->cq[qid].exists = false;
         return 0;
     }
-    case NVME_ADMIN_ABORT:
+    case NVME_ADMIN_ABORT: {
         m->aborts++;
         if (m->hold_aborts) {
             *post = false;
             return 0;
         }
         *dw0 = 1; /* not aborted, as QEMU */
+        uint16_t sqid = (uint16_t)(s->cdw10 & 0xFFFF), cid = (uint16_t)(s->cdw10 >> 16);
+        for (unsigned i = 0; i < m->ndropped; i++) {
+            struct model_pending *d = &m->dropped[i];
+            if (d->cqe.sqid != sqid || d->cqe.cid != cid ||
+                !(m->abort_succeeds || m->post_after_abort))
+                continue;
+            if (m->abort_succeeds) {
+                d->cqe.status = SC(0, 0x07); /* Command Abort Requested */
+                *dw0 = 0;
+            }
+            post_cqe(m, d->cqid, &d->cqe);
+            m->dropped[i] = m->dropped[--m->ndropped];
+            break;
+        }
         return 0;
+    }
     case NVME_ADMIN_ASYNC_EVENT:
         m->aer_outstanding++;
         m->aer_cid = s->cid;
@@ -1056,7 +1096,14 @@ static bool post(struct nvme_model *m, unsigned cqid, const struct nvme_cqe *in)
     if (cq_full(m, cqid))
         return false;
     struct nvme_cqe e = *in;
-    e.status = (uint16_t)((in->status << 1) | q->phase);
+    uint8_t phase = q->phase;
+    if (cqid != 0 && m->flip_phase_next_io) {
+        phase ^= 1; /* looks like last pass's entry: the host cannot see it */
+        m->flip_phase_next_io = false;
+    }
+    if (m->sqhd_garbage)
+        e.sqhd = 0xBEEF;
+    e.status = (uint16_t)((in->status << 1) | phase);
     struct nvme_cqe *slot = (struct nvme_cqe *)(uintptr_t)(q->base + (uint64_t)q->tail * 16);
     /* The phase word last, as a device's DMA write would make it visible. */
     uint16_t status = e.status;
@@ -1070,6 +1117,11 @@ static bool post(struct nvme_model *m, unsigned cqid, const struct nvme_cqe *in)
     if (q->ien && m->irq_vectors)
         m->irq_pending |= 1u << (q->iv & 31);
     return true;
+}
+
+static bool post_cqe(struct nvme_model *m, unsigned cqid, const struct nvme_cqe *in)
+{
+    return post(m, cqid, in);
 }
 
 static void hold(struct nvme_model *m, unsigned cqid, const struct nvme_cqe *e)
@@ -1102,6 +1154,64 @@ void model_post_raw(struct nvme_model *m, uint16_t cqid, uint16_t sqid, uint16_t
     e.status = status15;
     e.sqhd = (uint16_t)m->sq[sqid < MODEL_MAX_QUEUES ? sqid : 0].head;
     post(m, cqid, &e);
+}
+
+int model_set_plan(struct nvme_model *m, const char *text, uint64_t seed, char *why,
+                   size_t why_size)
+{
+    struct nvme_fault_plan plan;
+    int err = nvme_fault_parse(text, strlen(text), &plan, why, why_size);
+    if (err)
+        return err;
+    if (nvme_fault_plan_has(&plan, NVME_FAULT_MASKIRQ)) {
+        snprintf(why, why_size, "maskirq: the model delivers no interrupts");
+        return -EOPNOTSUPP;
+    }
+    nvme_fault_sched_start(&m->plan, &plan, seed, clock_ns());
+    m->plan_on = true;
+    m->plan_nheld = 0;
+    return 0;
+}
+
+/* A completion about to be posted, through the device-side plan: false
+ * when it is not to be posted now (dropped or delayed). */
+static bool plan_cqe(struct nvme_model *m, unsigned cqid, unsigned opc, struct nvme_cqe *e)
+{
+    uint16_t status15 = 0;
+    uint64_t delay = 0, now = clock_ns();
+    switch (nvme_fault_sched_cqe(&m->plan, e->sqid == 0, (int)opc, now, &status15, &delay)) {
+    case NVME_FAULT_PASS:
+        return true;
+    case NVME_FAULT_DO_STATUS:
+        e->status = status15;
+        return true;
+    case NVME_FAULT_DO_DELAY:
+        if (m->plan_nheld < sizeof(m->plan_held) / sizeof(m->plan_held[0])) {
+            m->plan_held[m->plan_nheld++] =
+                (struct model_delayed){ (uint16_t)cqid, now + delay, *e };
+            return false;
+        }
+        return true;
+    case NVME_FAULT_DO_DROP:
+        break;
+    }
+    if (e->sqid != 0 && m->ndropped < sizeof(m->dropped) / sizeof(m->dropped[0]))
+        m->dropped[m->ndropped++] = (struct model_pending){ (uint16_t)cqid, *e };
+    return false;
+}
+
+static void plan_post_due(struct nvme_model *m)
+{
+    uint64_t now = clock_ns();
+    for (unsigned i = 0; i < m->plan_nheld;) {
+        if (m->plan_held[i].due_ns <= now && post(m, m->plan_held[i].cqid, &m->plan_held[i].cqe)) {
+            memmove(&m->plan_held[i], &m->plan_held[i + 1],
+                    (m->plan_nheld - i - 1) * sizeof(m->plan_held[0]));
+            m->plan_nheld--;
+        } else {
+            i++;
+        }
+    }
 }
 
 void model_remove_ns(struct nvme_model *m, uint32_t nsid)
@@ -1147,6 +1257,8 @@ void model_deliver_irqs(struct nvme_model *m)
 unsigned model_step(struct nvme_model *m)
 {
     unsigned done = 0;
+    if (m->on_model_step)
+        m->on_model_step(m);
     if (m->gone)
         return 0; /* removed: it does nothing at all any more */
     if (m->ready_countdown && --m->ready_countdown == 0 && (m->cc & 1))
@@ -1155,6 +1267,8 @@ unsigned model_step(struct nvme_model *m)
         return 0;
     if (!m->reorder)
         model_flush_held(m);
+    if (m->plan_nheld)
+        plan_post_due(m);
     for (unsigned qid = 0; qid < MODEL_MAX_QUEUES; qid++) {
         struct model_queue *q = &m->sq[qid];
         if (!q->exists)
@@ -1202,8 +1316,12 @@ unsigned model_step(struct nvme_model *m)
                 continue;
             if (qid != 0 && m->drop_next_io > 0) {
                 m->drop_next_io--;
+                if (m->ndropped < sizeof(m->dropped) / sizeof(m->dropped[0]))
+                    m->dropped[m->ndropped++] = (struct model_pending){ (uint16_t)cqid, e };
                 continue;
             }
+            if (m->plan_on && !plan_cqe(m, cqid, s.opc, &e))
+                continue;
             if (qid != 0 && m->reorder)
                 hold(m, cqid, &e);
             else if (!post(m, cqid, &e))

@@ -94,6 +94,29 @@ struct nvme_model {
     int irq_routed;           /* interrupt setups not yet torn down */
     char last_error[160];
 
+    /* ---- Failure shapes (issue 11; tests/host/test_nvme_faults.c) ---- */
+    bool cfs_at_enable;       /* CSTS.CFS instead of RDY when enabled */
+    unsigned allones_after_disable_ms; /* registers read all ones this long after EN 1 -> 0 */
+    uint64_t allones_until_ns;
+    bool abort_succeeds;      /* Abort of a command whose completion was dropped: aborted */
+    bool post_after_abort;    /* ... or its completion posted late, before the Abort's */
+    bool flip_phase_next_io;  /* the next I/O completion posted with a stale phase tag */
+    bool sqhd_garbage;        /* every completion's SQ Head Pointer out of range */
+    /* Edits Identify data before it is sent (hostile Identify); NULL: none. */
+    void (*mangle_identify)(struct nvme_model *m, unsigned cns, uint32_t nsid, void *page);
+    /* Called at each model_step, before anything else (a test's hook); NULL: none. */
+    void (*on_model_step)(struct nvme_model *m);
+    struct model_pending dropped[8]; /* I/O completions swallowed, for a later Abort */
+    unsigned ndropped;
+    /* A fault plan run on the device side (model_set_plan; nvme_fault.h) */
+    bool plan_on;
+    struct nvme_fault_sched plan;
+    struct model_delayed {
+        uint16_t cqid;
+        uint64_t due_ns;
+        struct nvme_cqe cqe;
+    } plan_held[16];
+    unsigned plan_nheld;
     /* ---- issue 9 (fixes9): real-drive behaviour; set before init unless noted ---- */
     bool bme;                 /* PCI Command.BME as the driver left it (map: on) */
     bool stuck_ready;         /* RDY never falls after CC.EN=0 (any time) */
@@ -191,6 +214,15 @@ void model_flush_held(struct nvme_model *m);
 /* Posts a completion the driver never asked for. */
 void model_post_raw(struct nvme_model *m, uint16_t cqid, uint16_t sqid, uint16_t cid,
                     uint16_t status15);
+/*
+ * Runs a fault plan (the grammar of "nvme fault", nvme_fault.h) on the
+ * device side: completions dropped, delayed or given another status before
+ * they are posted, registers reading all ones in a window. maskirq rules
+ * are refused: the model delivers no interrupts. 0, or the parser's error
+ * (-EINVAL, -E2BIG; why says what), or -EOPNOTSUPP.
+ */
+int model_set_plan(struct nvme_model *m, const char *text, uint64_t seed, char *why,
+                   size_t why_size);
 /* Namespace Attribute Changed: sets the Changed Namespace List (log 04h) and
  * completes the outstanding Asynchronous Event Request, if any (returns
  * whether one was). */

@@ -73,3 +73,48 @@ set(NVOS_HOST_UNITS
     vt
     font
 )
+
+# The driver's failure shapes and fault plans (issue 11): one binary,
+# tests/host/test_nvme_faults.c, one ctest per scenario, host.nvme_fault.<name>.
+set(NVOS_NVME_FAULT_SCENARIOS
+    rdy-never-rises
+    rdy-rises-late
+    rdy-never-falls
+    cfs-at-init
+    cfs-during-io
+    allones-permanent
+    allones-after-disable
+    dropped-completion
+    completion-after-abort
+    abort-succeeds
+    cid-unknown
+    cid-stale-generation
+    sqid-wrong
+    completion-twice
+    phase-not-flipped
+    sq-head-wrong
+    error-retried
+    error-dnr
+    error-crd
+    identify-nn-zero
+    identify-nn-max
+    identify-lbaf-out-of-range
+    identify-lbads-out-of-range
+    identify-mdts-enormous
+    identify-nsze-zero
+    identify-ncap-over-nsze
+    mqes-zero
+    identify-fails-one-ns
+    junk-active-list
+    fewer-queues-after-reset
+    lost-interrupt
+    submissions-during-reset
+    spurious-intx
+    plan-parser
+    plan-determinism
+    plan-driver
+    plan-model
+)
+foreach(s ${NVOS_NVME_FAULT_SCENARIOS})
+    list(APPEND NVOS_HOST_UNITS nvme_fault.${s})
+endforeach()
