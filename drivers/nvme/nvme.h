@@ -12,9 +12,13 @@
  * carries a deadline after which the driver aborts it and, if need be,
  * resets the controller: a callback always comes.
  *
- * Concurrency: one CPU. Calls on an interrupt-driven queue pair disable
- * interrupts around their critical sections; a polled queue pair must only
- * be used from thread context.
+ * Concurrency: every queue pair has its own lock, and calls on an
+ * interrupt-driven one also disable interrupts on this CPU around their
+ * critical sections; a polled queue pair must only be used from thread
+ * context. Any CPU may use any pair, but a pair's completion callbacks run
+ * on the CPU that reaps it (its interrupt's CPU, or the poller): a pair per
+ * CPU keeps them on the submitting CPU (nvme_percpu.c). Admin commands may
+ * come from any CPU.
  */
 #ifndef NVOS_DRIVERS_NVME_NVME_H
 #define NVOS_DRIVERS_NVME_NVME_H
@@ -87,6 +91,7 @@ int32_t nvme_ctrlr_process_admin_completions(struct nvme_ctrlr *c);
 struct nvme_io_qpair_opts {
     uint32_t io_queue_size; /* entries; 0 = driver default; clamped to CAP.MQES+1 */
     bool interrupts;        /* completions by interrupt (MSI-X/INTx) or polled (IEN=0) */
+    unsigned cpu;           /* the CPU (index) its MSI-X entry is routed to; default: the caller */
 };
 void nvme_ctrlr_get_default_io_qpair_opts(const struct nvme_ctrlr *c,
                                           struct nvme_io_qpair_opts *opts);

@@ -44,7 +44,8 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     qp->id = id;
     qp->size = size;
     qp->irq = irq;
-    qp->lock_irq = irq;
+    qp->lock.spin.name = id == 0 ? "nvme admin qpair" : "nvme I/O qpair";
+    qp->cpu = (uint16_t)nvme_env_cpu_index(); /* interrupts here unless told otherwise */
     /* One slot always stays empty: a full SQ has tail + 1 == head. */
     qp->ntrackers = (uint16_t)(size - 1);
 
@@ -81,6 +82,7 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     qp->sq_db = (uint32_t *)(c->regs + NVME_REG_SQTDBL(id, c->dstrd));
     qp->cq_db = (uint32_t *)(c->regs + NVME_REG_CQHDBL(id, c->dstrd));
     nvme_qpair_reset_rings(qp);
+    nvme_qpair_update_lock(qp);
     return 0;
 
 err_free:
@@ -299,6 +301,12 @@ static NVME_ALWAYS_INLINE int request_submit(struct nvme_qpair *qp, struct nvme_
         request_free(qp, req);
         return -ENODEV;
     }
+    /* While another CPU resets the controller, I/O waits (the reset's own
+     * admin commands go on): what is in flight now is recovered. */
+    if (unlikely(qp->ctrlr->state == NVME_STATE_RESETTING && qp->id != 0)) {
+        request_free(qp, req);
+        return -EAGAIN;
+    }
     int err = submit_more(qp, req);
     if (err && req->outstanding == 0) {
         request_free(qp, req);
@@ -343,12 +351,23 @@ int nvme_qpair_submit_lba_general(struct nvme_qpair *qp, struct nvme_ns *ns, uin
     return request_submit(qp, req);
 }
 
+int nvme_qpair_submit_lba_locked(struct nvme_qpair *qp, unsigned flags, struct nvme_ns *ns,
+                                 uint8_t opc, void *buf, uint64_t lba, uint32_t lba_count,
+                                 uint32_t cdw12, nvme_cmd_cb cb, void *cb_arg,
+                                 const struct nvme_lba_payload *x)
+{
+    unsigned token = nvme_qpair_lock_slow(qp, flags);
+    int err = nvme_qpair_submit_lba_body(qp, ns, opc, buf, lba, lba_count, cdw12, cb, cb_arg, x);
+    nvme_qpair_unlock(qp, token);
+    return err;
+}
+
 int nvme_qpair_submit_cmd(struct nvme_qpair *qp, const struct nvme_sqe *cmd, void *buf,
                           uint32_t len, bool no_timeout, nvme_cmd_cb cb, void *cb_arg)
 {
     if (buf && ((uintptr_t)buf & 3))
         return -EINVAL;
-    bool irq_was_on = nvme_qpair_lock(qp);
+    unsigned irq_was_on = nvme_qpair_lock(qp);
     struct nvme_request *req = qp->free_requests;
     int err = -EAGAIN;
     if (req) {
@@ -497,7 +516,7 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
 {
     struct nvme_ctrlr *c = qp->ctrlr;
     uint32_t n = 0;
-    bool irq_was_on = nvme_qpair_lock(qp);
+    unsigned irq_was_on = nvme_qpair_lock(qp);
 
     qp->batch_depth++; /* callbacks that submit share one SQ doorbell */
     while (max == 0 || n < max) {
@@ -564,7 +583,7 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
 
 void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp)
 {
-    bool irq_was_on = nvme_qpair_lock(qp);
+    unsigned irq_was_on = nvme_qpair_lock(qp);
     for (uint16_t i = 0; i < qp->ntrackers; i++)
         qp->trackers[i].recover = qp->trackers[i].active;
     nvme_qpair_unlock(qp, irq_was_on);
@@ -573,7 +592,7 @@ void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp)
 void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int err)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
-    bool irq_was_on = nvme_qpair_lock(qp);
+    unsigned irq_was_on = nvme_qpair_lock(qp);
     qp->batch_depth++;
     /* Only what was marked when the device forgot it: callbacks below, and
      * the reset itself, start new commands that must not be sent twice. */
@@ -639,7 +658,7 @@ void nvme_qpair_batch_begin(struct nvme_qpair *qp)
 
 void nvme_qpair_batch_end(struct nvme_qpair *qp)
 {
-    bool irq_was_on = nvme_qpair_lock(qp);
+    unsigned irq_was_on = nvme_qpair_lock(qp);
     if (qp->batch_depth > 0 && --qp->batch_depth == 0)
         nvme_qpair_ring_sq(qp);
     nvme_qpair_unlock(qp, irq_was_on);
@@ -652,7 +671,8 @@ bool nvme_qpair_in_batch(const struct nvme_qpair *qp)
 
 void nvme_qpair_set_caller_masks_irq(struct nvme_qpair *qp, bool on)
 {
-    qp->lock_irq = qp->irq && !on;
+    qp->caller_masks = on;
+    nvme_qpair_update_lock(qp);
 }
 
 void nvme_qpair_set_clocks(struct nvme_qpair *qp, bool on)
