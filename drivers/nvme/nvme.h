@@ -15,10 +15,12 @@
  * Concurrency: every queue pair has its own lock, and calls on an
  * interrupt-driven one also disable interrupts on this CPU around their
  * critical sections; a polled queue pair must only be used from thread
- * context. Any CPU may use any pair, but a pair's completion callbacks run
- * on the CPU that reaps it (its interrupt's CPU, or the poller): a pair per
- * CPU keeps them on the submitting CPU (nvme_percpu.c). Admin commands may
- * come from any CPU.
+ * context. A pair created by a CPU for itself (opts.cpu the caller's, the
+ * default) with an interrupt of its own is that CPU's alone and takes no
+ * lock: only that CPU may use it. Other pairs may be used from any CPU, but
+ * their completion callbacks run on the CPU that reaps them (the
+ * interrupt's, or the poller). The block layer's pairs are per CPU
+ * (nvme_percpu.c). Admin commands may come from any CPU.
  */
 #ifndef NVOS_DRIVERS_NVME_NVME_H
 #define NVOS_DRIVERS_NVME_NVME_H

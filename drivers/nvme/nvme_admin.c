@@ -205,10 +205,15 @@ struct nvme_qpair *nvme_ctrlr_alloc_io_qpair(struct nvme_ctrlr *c,
     }
     if (o.cpu < nvme_env_cpu_count())
         qp->cpu = (uint16_t)o.cpu;
+    bool mine = qp->cpu == nvme_env_cpu_index();
     if (qp->irq && nvme_env_interrupt_bind(c, qp) != 0)
         goto err_destroy;
     if (nvme_create_io_queues_on_device(c, qp) != 0)
         goto err_unbind;
+    /* Made for the calling CPU, with an interrupt of its own there: used by
+     * this CPU alone (nvme.h), so it takes no lock (nvme_percpu.c). */
+    qp->single_cpu = mine && nvme_env_interrupt_private(c, qp);
+    nvme_qpair_update_lock(qp);
     /* Published whole: interrupt handlers on other CPUs walk the list. */
     irq_was_on = nvme_env_irq_save();
     nvme_env_spin_lock(&c->config_lock);
