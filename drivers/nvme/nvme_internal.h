@@ -122,6 +122,7 @@ struct nvme_qpair_stats {
     uint64_t interrupts;
     uint64_t doorbell_tsc; /* with clocks on: TSC ticks spent writing this pair's doorbells */
     uint64_t irq_tsc;      /* with clocks on: TSC ticks in its interrupt handling */
+    uint64_t irqs_elsewhere; /* interrupts handled on a CPU other than the pair's */
 };
 
 /*

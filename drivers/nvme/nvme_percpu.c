@@ -199,8 +199,10 @@ void nvme_percpu_print(struct nvme_ctrlr *c)
 {
     for (unsigned i = 0; i < c->cpu_count; i++) {
         const struct nvme_qpair *a = c->cpu_qp[0][i], *b = c->cpu_qp[1][i];
-        kprintf("cpu %u: interrupt-driven qid %u (vector on cpu %u%s), polled qid %u%s\n", i,
-                a->id, a->cpu, a->irq ? "" : ", polled", b->id,
+        kprintf("cpu %u: %s qid %u (vector on cpu %u, %llu interrupts, %llu on other CPUs), "
+                "poll qid %u%s\n",
+                i, a->irq ? "irq" : "poll", a->id, a->cpu, (unsigned long long)a->stats.interrupts,
+                (unsigned long long)a->stats.irqs_elsewhere, b->id,
                 a->cpu_users > 1 || b->cpu_users > 1 ? " (shared)" : "");
     }
 }

@@ -633,6 +633,8 @@ int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts
 void nvme_qpair_interrupt(struct nvme_qpair *qp)
 {
     qp->stats.interrupts++;
+    if (unlikely(nvme_env_cpu_index() != qp->cpu))
+        qp->stats.irqs_elsewhere++; /* its vector is shared, or not routed to its CPU */
     if (unlikely(qp->clocks)) {
         uint64_t t0 = rdtsc();
         reap(qp, 0, false);
