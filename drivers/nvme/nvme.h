@@ -104,7 +104,8 @@ struct nvme_qpair *nvme_ctrlr_alloc_io_qpair(struct nvme_ctrlr *c,
 /* Deletes the pair on the device; it must have nothing outstanding. */
 int nvme_ctrlr_free_io_qpair(struct nvme_qpair *qp);
 /* Reaps up to max completions (0 = all there are), running callbacks;
- * returns how many, or -errno if the controller has failed. */
+ * returns how many, -ENODEV if the controller has failed, -EPERM on a CPU
+ * other than the one a pair belongs to (one created by a CPU for itself). */
 int32_t nvme_qpair_process_completions(struct nvme_qpair *qp, uint32_t max);
 /* Commands submitted between begin and end share one SQ doorbell write
  * (SPDK's delayed doorbell). Completion callbacks that submit are batched

@@ -211,8 +211,9 @@ struct nvme_qpair *nvme_ctrlr_alloc_io_qpair(struct nvme_ctrlr *c,
     if (nvme_create_io_queues_on_device(c, qp) != 0)
         goto err_unbind;
     /* Made for the calling CPU, with an interrupt of its own there: used by
-     * this CPU alone (nvme.h), so it takes no lock (nvme_percpu.c). */
-    qp->single_cpu = mine && nvme_env_interrupt_private(c, qp);
+     * this CPU alone (nvme.h), so it takes no lock (nvme_percpu.c). With one
+     * CPU there is no other to guard against. */
+    qp->single_cpu = mine && nvme_env_cpu_count() > 1 && nvme_env_interrupt_private(c, qp);
     nvme_qpair_update_lock(qp);
     /* Published whole: interrupt handlers on other CPUs walk the list. */
     irq_was_on = nvme_env_irq_save();

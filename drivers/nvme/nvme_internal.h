@@ -182,7 +182,8 @@ struct nvme_qpair {
     uint16_t cpu;              /* index of the CPU its vector is routed to */
     uint16_t cpu_users;        /* block layer: CPUs submitting on it (>1: shared) */
     bool caller_masks;         /* nvme_qpair_set_caller_masks_irq */
-    bool single_cpu;           /* only CPU cpu uses it, and its interrupt is there */
+    bool single_cpu;           /* several CPUs exist, only CPU cpu uses it, and its
+                                * interrupt is there: no lock; other CPUs may not reap it */
 };
 
 struct nvme_ns {

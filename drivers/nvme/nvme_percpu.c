@@ -172,7 +172,7 @@ int nvme_percpu_create(struct nvme_ctrlr *c)
     for (unsigned m = 0; m < 2; m++)
         for (unsigned i = 0; i < c->cpu_pairs[m]; i++) {
             struct nvme_qpair *qp = c->cpu_qp[m][i];
-            qp->single_cpu = qp->cpu_users == 1 && nvme_env_interrupt_private(c, qp);
+            qp->single_cpu = ncpu > 1 && qp->cpu_users == 1 && nvme_env_interrupt_private(c, qp);
             nvme_qpair_update_lock(qp);
         }
     c->block_qp_irq = c->cpu_qp[0][0];

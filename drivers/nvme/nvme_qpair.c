@@ -650,6 +650,10 @@ int32_t nvme_qpair_process_completions(struct nvme_qpair *qp, uint32_t max)
 {
     if (unlikely(qp->ctrlr->state == NVME_STATE_FAILED))
         return -ENODEV;
+    /* A pair of one CPU takes no lock: another CPU reaping it would race its
+     * owner. Refused, not waited for: the owner reaps it (nvme_percpu.c). */
+    if (unlikely(qp->single_cpu) && nvme_env_cpu_index() != qp->cpu)
+        return -EPERM;
     return reap(qp, max, true);
 }
 

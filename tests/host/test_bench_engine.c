@@ -966,7 +966,6 @@ static void test_numjobs(void)
     }
     CHECK(out_has("\nRun status group 0 (all jobs):\n   READ: bw="));
     CHECK(out_has("\n  WRITE: bw="));
-
     CHECK_EQ(line_u64("BENCH_GROUP ", "\"write_ios\":"), 1024);
     CHECK_EQ(line_u64("BENCH_GROUP ", "\"verify_blocks_checked\":"), 1024);
     CHECK_EQ(line_u64("BENCH_GROUP ", "\"verify_mismatches\":"), 0);
