@@ -117,10 +117,10 @@ static struct nvme_qpair *create_one(struct nvme_ctrlr *c, unsigned m, unsigned 
 }
 
 /*
- * Pairs for every CPU: interrupt-driven ones first (one per CPU while the
- * grant lasts), then polled ones from what is left. At least one of each
- * kind when the grant allows; a controller without interrupts gets polled
- * pairs only, shared by both tables. Pairs that cannot be created shrink
+ * Pairs for every CPU: interrupt-driven ones first (one per CPU while half
+ * the grant lasts, one at least), then polled ones from what is left. A kind
+ * with no pair uses the other kind's (one pair granted: interrupt-driven,
+ * serving both); a controller without interrupts gets polled pairs only. Pairs that cannot be created shrink
  * the tables (the CPUs share); none at all is an error.
  */
 int nvme_percpu_create(struct nvme_ctrlr *c)
@@ -133,9 +133,10 @@ int nvme_percpu_create(struct nvme_ctrlr *c)
     bool irq = c->irq_mode != NVME_IRQ_NONE;
     unsigned granted = c->max_io_qpairs;
     unsigned want[2];
-    if (irq && granted >= 2) {
-        /* Half each, at most one per CPU. */
-        want[0] = granted / 2 < ncpu ? granted / 2 : ncpu;
+    if (irq) {
+        /* Half each (one interrupt-driven at least), at most one per CPU. */
+        want[0] = granted / 2 > 1 ? granted / 2 : 1;
+        want[0] = want[0] < ncpu ? want[0] : ncpu;
         want[1] = granted - want[0] < ncpu ? granted - want[0] : ncpu;
     } else {
         want[0] = 0;
