@@ -241,9 +241,9 @@ static int step_configure_admin_queue(struct nvme_ctrlr *c)
         if (nvme_qpair_init(&c->admin, c, 0, NVME_ADMIN_QUEUE_SIZE, c->irq_mode != NVME_IRQ_NONE))
             return -ENOMEM;
     } else {
-        unsigned token = nvme_qpair_lock(&c->admin);
+        struct nvme_qtoken tok = nvme_qpair_lock(&c->admin);
         nvme_qpair_reset_rings(&c->admin);
-        nvme_qpair_unlock(&c->admin, token);
+        nvme_qpair_unlock(&c->admin, tok);
     }
     nvme_wr32(c, NVME_REG_AQA,
               NVME_SET(AQA_ASQS, NVME_ADMIN_QUEUE_SIZE - 1) |
@@ -467,10 +467,10 @@ static int step_create_io_queues(struct nvme_ctrlr *c)
     if (c->state == NVME_STATE_RESETTING) {
         /* Same queues, same memory, fresh rings. */
         for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next) {
-            unsigned irq_was_on = nvme_qpair_lock(qp); /* its CPU may be polling it */
+            struct nvme_qtoken tok = nvme_qpair_lock(qp); /* its CPU may be polling it */
             qp->created = false;
             nvme_qpair_reset_rings(qp);
-            nvme_qpair_unlock(qp, irq_was_on);
+            nvme_qpair_unlock(qp, tok);
             if (qp->irq)
                 nvme_env_interrupt_route(c, qp); /* to its CPU again */
             int err = nvme_create_io_queues_on_device(c, qp);
@@ -720,9 +720,9 @@ void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp, stru
         kprintf("%s: timeout on queue %u while %s: %s\n", c->name, qp->id,
                 c->state == NVME_STATE_INIT ? "initializing" : "resetting", what);
         qp->stats.timeouts++;
-        unsigned irq_was_on = nvme_qpair_lock(qp);
+        struct nvme_qtoken tok = nvme_qpair_lock(qp);
         nvme_tracker_fail(qp, tr, NVME_SC_ABORT_REQUESTED, -ETIMEDOUT);
-        nvme_qpair_unlock(qp, irq_was_on);
+        nvme_qpair_unlock(qp, tok);
         return;
     }
     uint32_t csts = nvme_rd32_quiet(c, NVME_REG_CSTS);

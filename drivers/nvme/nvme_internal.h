@@ -421,24 +421,29 @@ void nvme_percpu_print(struct nvme_ctrlr *c);
  */
 #define NVME_QLOCK_IRQ 1u
 #define NVME_QLOCK_SPIN 2u
-/* The token nvme_qpair_lock returns for nvme_qpair_unlock (0: nothing taken). */
+/* What nvme_qpair_lock did, for nvme_qpair_unlock (bits 0: nothing). A
+ * struct, so that code written for the old "bool irq_was_on" fails to
+ * compile instead of dropping the lock's bits. */
+struct nvme_qtoken {
+    unsigned bits;
+};
 #define NVME_QTOKEN_IRQ_WAS_ON 1u
 #define NVME_QTOKEN_IRQ 2u
 #define NVME_QTOKEN_SPIN 4u
 
-unsigned nvme_qpair_lock_slow(struct nvme_qpair *qp, unsigned flags);
-void nvme_qpair_unlock_slow(struct nvme_qpair *qp, unsigned token);
+struct nvme_qtoken nvme_qpair_lock_slow(struct nvme_qpair *qp, unsigned flags);
+void nvme_qpair_unlock_slow(struct nvme_qpair *qp, struct nvme_qtoken token);
 
-static inline unsigned nvme_qpair_lock(struct nvme_qpair *qp)
+static inline struct nvme_qtoken nvme_qpair_lock(struct nvme_qpair *qp)
 {
     unsigned f = __atomic_load_n(&qp->lock_flags, __ATOMIC_RELAXED);
-    return unlikely(f) ? nvme_qpair_lock_slow(qp, f) : 0;
+    return unlikely(f) ? nvme_qpair_lock_slow(qp, f) : (struct nvme_qtoken){ 0 };
 }
 
 /* Undoes what the lock did (the flags may have changed since: a reset). */
-static inline void nvme_qpair_unlock(struct nvme_qpair *qp, unsigned token)
+static inline void nvme_qpair_unlock(struct nvme_qpair *qp, struct nvme_qtoken token)
 {
-    if (unlikely(token))
+    if (unlikely(token.bits))
         nvme_qpair_unlock_slow(qp, token);
 }
 

@@ -50,24 +50,24 @@ void nvme_qlock_drop(struct nvme_qlock *l)
     nvme_env_spin_unlock(&l->spin);
 }
 
-unsigned nvme_qpair_lock_slow(struct nvme_qpair *qp, unsigned flags)
+struct nvme_qtoken nvme_qpair_lock_slow(struct nvme_qpair *qp, unsigned flags)
 {
-    unsigned token = 0;
+    struct nvme_qtoken t = { 0 };
     if (flags & NVME_QLOCK_IRQ)
-        token = NVME_QTOKEN_IRQ | (nvme_env_irq_save() ? NVME_QTOKEN_IRQ_WAS_ON : 0);
+        t.bits = NVME_QTOKEN_IRQ | (nvme_env_irq_save() ? NVME_QTOKEN_IRQ_WAS_ON : 0);
     if (flags & NVME_QLOCK_SPIN) {
         nvme_qlock_take(&qp->lock);
-        token |= NVME_QTOKEN_SPIN;
+        t.bits |= NVME_QTOKEN_SPIN;
     }
-    return token;
+    return t;
 }
 
-void nvme_qpair_unlock_slow(struct nvme_qpair *qp, unsigned token)
+void nvme_qpair_unlock_slow(struct nvme_qpair *qp, struct nvme_qtoken t)
 {
-    if (token & NVME_QTOKEN_SPIN)
+    if (t.bits & NVME_QTOKEN_SPIN)
         nvme_qlock_drop(&qp->lock);
-    if (token & NVME_QTOKEN_IRQ)
-        nvme_env_irq_restore(token & NVME_QTOKEN_IRQ_WAS_ON);
+    if (t.bits & NVME_QTOKEN_IRQ)
+        nvme_env_irq_restore(t.bits & NVME_QTOKEN_IRQ_WAS_ON);
 }
 
 void nvme_qpair_update_lock(struct nvme_qpair *qp)

@@ -356,9 +356,9 @@ int nvme_qpair_submit_lba_locked(struct nvme_qpair *qp, unsigned flags, struct n
                                  uint32_t cdw12, nvme_cmd_cb cb, void *cb_arg,
                                  const struct nvme_lba_payload *x)
 {
-    unsigned token = nvme_qpair_lock_slow(qp, flags);
+    struct nvme_qtoken tok = nvme_qpair_lock_slow(qp, flags);
     int err = nvme_qpair_submit_lba_body(qp, ns, opc, buf, lba, lba_count, cdw12, cb, cb_arg, x);
-    nvme_qpair_unlock(qp, token);
+    nvme_qpair_unlock(qp, tok);
     return err;
 }
 
@@ -367,7 +367,7 @@ int nvme_qpair_submit_cmd(struct nvme_qpair *qp, const struct nvme_sqe *cmd, voi
 {
     if (buf && ((uintptr_t)buf & 3))
         return -EINVAL;
-    unsigned irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
     struct nvme_request *req = qp->free_requests;
     int err = -EAGAIN;
     if (req) {
@@ -382,7 +382,7 @@ int nvme_qpair_submit_cmd(struct nvme_qpair *qp, const struct nvme_sqe *cmd, voi
         req->md_buf = NULL;
         err = request_submit(qp, req);
     }
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
     return err;
 }
 
@@ -516,7 +516,7 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
 {
     struct nvme_ctrlr *c = qp->ctrlr;
     uint32_t n = 0;
-    unsigned irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
 
     qp->batch_depth++; /* callbacks that submit share one SQ doorbell */
     while (max == 0 || n < max) {
@@ -575,7 +575,7 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
             }
         }
     }
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
     if (expired)
         nvme_ctrlr_handle_timeout(c, qp, expired);
     return (int32_t)n;
@@ -583,16 +583,16 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
 
 void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp)
 {
-    unsigned irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
     for (uint16_t i = 0; i < qp->ntrackers; i++)
         qp->trackers[i].recover = qp->trackers[i].active;
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
 }
 
 void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int err)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
-    unsigned irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
     qp->batch_depth++;
     /* Only what was marked when the device forgot it: callbacks below, and
      * the reset itself, start new commands that must not be sent twice. */
@@ -622,7 +622,7 @@ void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int er
     qp->batch_depth--;
     if (qp->batch_depth == 0)
         nvme_qpair_ring_sq(qp);
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
 }
 
 int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
@@ -664,10 +664,10 @@ void nvme_qpair_batch_begin(struct nvme_qpair *qp)
 
 void nvme_qpair_batch_end(struct nvme_qpair *qp)
 {
-    unsigned irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
     if (qp->batch_depth > 0 && --qp->batch_depth == 0)
         nvme_qpair_ring_sq(qp);
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
 }
 
 bool nvme_qpair_in_batch(const struct nvme_qpair *qp)
