@@ -3,10 +3,11 @@
 
     tools/benchmatrix.py [--backends null,file] [--targets block,nvme] [--rounds 3]
                          [--runtime 2] [--ramp 0.5] [--cpu 1] [--out build/bench-matrix]
-                         [--quick] [--no-fsbench]
+                         [--quick] [--no-fsbench] [--file-image PATH] [--file-size MIB]
 
 For each backend - a null-co drive (read-zeroes=on: no host I/O at all) and a
-file-backed one (a 1 GiB preallocated image in the build directory) - one
+file-backed one (a 1 GiB preallocated image, build/bench-file.img unless
+--file-image/--file-size say otherwise) - one
 QEMU (TCG, q35, 512 MiB) is booted, pinned to one host CPU with taskset, and
 the guest's "bench" command runs the matrix:
 
@@ -85,11 +86,11 @@ def summary(r):
                 status=r["status"])
 
 
-def ensure_file_image(path):
-    if os.path.exists(path) and os.path.getsize(path) == FILE_IMAGE_SIZE:
+def ensure_file_image(path, size):
+    if os.path.exists(path) and os.path.getsize(path) == size:
         return
     with open(path + ".tmp", "wb") as f:
-        os.posix_fallocate(f.fileno(), 0, FILE_IMAGE_SIZE)
+        os.posix_fallocate(f.fileno(), 0, size)
     os.replace(path + ".tmp", path)
 
 
@@ -97,8 +98,8 @@ def run_backend(a, backend, jobs, log):
     if backend == "null":
         disk = Disk(drive_opts="driver=null-co,read-zeroes=on,size=4G")
     else:
-        path = os.path.join(build_dir(), "bench-file.img")
-        ensure_file_image(path)
+        path = a.file_image or os.path.join(build_dir(), "bench-file.img")
+        ensure_file_image(path, a.file_size << 20)
         disk = Disk(path)
     prefix = ["taskset", "-c", str(a.cpu)] if a.cpu >= 0 else []
     rounds = {job_key(j): [] for j in jobs}
@@ -221,6 +222,10 @@ def main():
     ap.add_argument("--out", default=os.path.join(build_dir(), "bench-matrix"))
     ap.add_argument("--quick", action="store_true", help="QD 1 and 32 only, one round")
     ap.add_argument("--no-fsbench", action="store_true")
+    ap.add_argument("--file-image", help="the file-backed drive's image "
+                    "(default: bench-file.img in the build directory)")
+    ap.add_argument("--file-size", type=int, default=FILE_IMAGE_SIZE >> 20, metavar="MIB",
+                    help="its size, preallocated (default 1024)")
     a = ap.parse_args()
     if a.quick:
         a.rounds = 1

@@ -72,6 +72,8 @@ struct block_geometry {
     bool write_cache;           /* volatile write cache present: flush matters */
     bool can_fua, can_write_zeroes, can_discard;
     bool read_only;
+    uint64_t recovery_ns;       /* longest the driver may take to complete or fail a request
+                                 * (its timeouts and a controller reset); 0: unknown */
 };
 
 struct block_device;

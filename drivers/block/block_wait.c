@@ -23,7 +23,12 @@
 
 void block_wait(struct block_device *dev, const bool *done)
 {
-    struct deadline give_up = deadline_in_ns(BLOCK_SYNC_DEADLINE_NS);
+    /* The driver's own worst case (NVMe: CAP.TO-bound ready waits of a
+     * reset, nvme_limits.c) plus a minute, when that is longer. */
+    uint64_t limit_ns = BLOCK_SYNC_DEADLINE_NS;
+    if (dev->geo.recovery_ns > limit_ns - 60 * NSEC_PER_SEC)
+        limit_ns = dev->geo.recovery_ns + 60 * NSEC_PER_SEC;
+    struct deadline give_up = deadline_in_ns(limit_ns);
     bool irq = !block_is_polled(dev) && cpu_irqs_enabled();
 
     while (!READ_ONCE(*done)) {
@@ -32,7 +37,7 @@ void block_wait(struct block_device *dev, const bool *done)
             break;
         if (deadline_passed(give_up))
             panic("block: %s: request neither completed nor failed within %llu s",
-                  dev->name, (unsigned long long)(BLOCK_SYNC_DEADLINE_NS / NSEC_PER_SEC));
+                  dev->name, (unsigned long long)(limit_ns / NSEC_PER_SEC));
         if (irq) {
             /* The timer is a backstop so poll() runs (timeouts) even if no
              * interrupt comes; "sti; hlt" cannot miss one that is pending. */

@@ -17,6 +17,8 @@
 #include "drivers/nvme/nvme_bdev.h"
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
+#include "drivers/nvme/nvme_limits.h"
+#include "drivers/nvme/nvme_quirks.h"
 #include "drivers/nvme/nvme_status.h"
 #include "kernel/cmdline.h"
 #include "kernel/kernel.h"
@@ -165,10 +167,12 @@ int nvme_bdev_publish(struct nvme_ctrlr *c)
         g->block_size = ns->block_size;
         g->block_count = ns->nsze;
         g->max_transfer = ns->max_blocks;
-        g->queue_depth = b->qps[0]->ntrackers;
+        g->queue_depth = (uint32_t)(b->qps[0]->ntrackers - b->qps[0]->cid_base);
         g->write_cache = (c->id->vwc & NVME_VWC_PRESENT) != 0;
         g->can_fua = true;
-        g->can_write_zeroes = (c->id->oncs & NVME_ONCS_WRITE_ZEROES) != 0;
+        g->can_write_zeroes = (c->id->oncs & NVME_ONCS_WRITE_ZEROES) != 0 &&
+                              !(c->quirks & NVME_QUIRK_DISABLE_WRITE_ZEROES);
+        g->recovery_ns = nvme_ctrlr_recovery_worst_ns(c);
         g->can_discard = (c->id->oncs & NVME_ONCS_DSM) != 0;
         g->read_only = (ns->id->nsattr & 1) != 0;
         int err = block_register(&b->dev);

@@ -25,6 +25,8 @@
 #include "drivers/nvme/nvme_bdev.h"
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
+#include "drivers/nvme/nvme_limits.h"
+#include "drivers/nvme/nvme_quirks.h"
 #include "drivers/nvme/nvme_status.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
@@ -111,6 +113,10 @@ void nvme_ctrlr_fail(struct nvme_ctrlr *c, const char *why)
     kprintf("%s: controller failed: %s; its commands now fail with ENODEV\n", c->name, why);
     c->state = NVME_STATE_FAILED;
     c->failure = why;
+    /* The controller never confirmed it stopped (Linux: pci_disable_device
+     * before the requests end): no DMA into buffers handed back below. */
+    if (c->regs)
+        nvme_env_stop_dma(c);
     nvme_qpair_mark_for_recovery(&c->admin);
     nvme_qpair_recover_outstanding(&c->admin, true, -ENODEV);
     for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next) {
@@ -147,33 +153,16 @@ static int step_read_capabilities(struct nvme_ctrlr *c)
     }
     c->vs = nvme_rd32(c, NVME_REG_VS);
     c->dstrd = (uint32_t)NVME_GET(c->cap, CAP_DSTRD);
-    /* [§3.1.3.1] CAP.TO: worst-case time to flip CSTS.RDY, in 500 ms units.
-     * One unit more, so that TO=0 still waits (U-Boot failed at once). */
-    c->ready_timeout_ns = ((uint64_t)NVME_GET(c->cap, CAP_TO) + 1) * 500 * NSEC_PER_MSEC;
-    if (NVME_GET(c->cap, CAP_CRMS) & NVME_CAP_CRMS_CRWMS) {
-        /* [§3.1.3.21] CRTO.CRWMT applies to CC.CRIME=0; Linux takes the larger. */
-        uint32_t crto = nvme_rd32(c, NVME_REG_CRTO);
-        uint64_t crwmt = ((uint64_t)NVME_GET(crto, CRTO_CRWMT) + 1) * 500 * NSEC_PER_MSEC;
-        if (crwmt > c->ready_timeout_ns)
-            c->ready_timeout_ns = crwmt;
-    }
-    /* Memory page size: 4 KiB, the kernel's, when the controller allows it. */
-    unsigned mpsmin = (unsigned)NVME_GET(c->cap, CAP_MPSMIN);
-    unsigned mpsmax = (unsigned)NVME_GET(c->cap, CAP_MPSMAX);
-    if (mpsmin > mpsmax) {
-        kprintf("%s: CAP.MPSMIN %u > MPSMAX %u\n", c->name, mpsmin, mpsmax);
-        return -EINVAL;
-    }
-    c->mps = mpsmin; /* 0 (4 KiB) on every device seen; larger pages still work */
-    c->page_size = 4096u << c->mps;
-    c->io_queue_size_max = (uint16_t)((uint32_t)NVME_GET(c->cap, CAP_MQES) + 1 > NVME_MAX_QUEUE_SIZE
-                                          ? NVME_MAX_QUEUE_SIZE
-                                          : (uint32_t)NVME_GET(c->cap, CAP_MQES) + 1);
-    if (c->io_queue_size_max < 2) {
-        /* MQES=0 is invalid (Linux sees it on the Samsung PM1725 and uses 64). */
-        kprintf("%s: CAP.MQES is 0; assuming 64 entries\n", c->name);
-        c->io_queue_size_max = 64;
-    }
+    /* Quirks first: they may change what the limits allow (nvme_quirks.c). */
+    int err = nvme_quirks_init(c);
+    if (err)
+        return err;
+    c->iosqes = (c->quirks & NVME_QUIRK_128_BYTES_SQES) ? 7 : NVME_CC_IOSQES_64;
+    uint32_t crto = (NVME_GET(c->cap, CAP_CRMS) & NVME_CAP_CRMS_CRWMS)
+                        ? nvme_rd32(c, NVME_REG_CRTO) : 0;
+    err = nvme_limits_from_cap(c, crto); /* ready timeout, CC.MPS, MQES */
+    if (err)
+        return err;
     nvme_decode_cap(c->cap, buf, sizeof(buf));
     kprintf("%s: CAP %s\n", c->name, buf);
     nvme_decode_vs(c->vs, buf, sizeof(buf));
@@ -223,8 +212,10 @@ static int step_disable_controller(struct nvme_ctrlr *c)
         if (err == -ENODEV)
             return err; /* other failures: disable anyway */
     }
-    if (NVME_GET(cc, CC_EN))
+    if (NVME_GET(cc, CC_EN)) {
         nvme_wr32(c, NVME_REG_CC, cc & ~(uint32_t)NVME_SET(CC_EN, 1));
+        nvme_quirk_delay_before_ready(c);
+    }
     return wait_csts(c, NVME_SET(CSTS_RDY, 1), 0, false, c->ready_timeout_ns, "RDY=0");
 }
 
@@ -289,7 +280,7 @@ static int step_configure_cc(struct nvme_ctrlr *c)
                                                                    : NVME_CC_CSS_ALL;
     uint32_t cc = NVME_SET(CC_CSS, css) | NVME_SET(CC_MPS, c->mps) |
                   NVME_SET(CC_AMS, NVME_CC_AMS_RR) | NVME_SET(CC_SHN, NVME_CC_SHN_NONE) |
-                  NVME_SET(CC_IOSQES, NVME_CC_IOSQES_64) | NVME_SET(CC_IOCQES, NVME_CC_IOCQES_16);
+                  NVME_SET(CC_IOSQES, c->iosqes) | NVME_SET(CC_IOCQES, NVME_CC_IOCQES_16);
     nvme_wr32(c, NVME_REG_CC, cc);
     return 0;
 }
@@ -363,9 +354,11 @@ static int step_identify_controller(struct nvme_ctrlr *c)
 static int check_identify_controller(struct nvme_ctrlr *c)
 {
     const struct nvme_id_ctrl *id = c->id;
-    /* The queue entry sizes we use must be within what it requires/allows. */
-    if (NVME_GET(id->sqes, ID_QES_REQUIRED) > NVME_CC_IOSQES_64 ||
-        NVME_GET(id->sqes, ID_QES_MAX) < NVME_CC_IOSQES_64 ||
+    /* The queue entry sizes we use must be within what it requires/allows
+     * (the 128-byte-SQE quirk is for controllers that report otherwise). */
+    if ((!(c->quirks & NVME_QUIRK_128_BYTES_SQES) &&
+         (NVME_GET(id->sqes, ID_QES_REQUIRED) > c->iosqes ||
+          NVME_GET(id->sqes, ID_QES_MAX) < c->iosqes)) ||
         NVME_GET(id->cqes, ID_QES_REQUIRED) > NVME_CC_IOCQES_16 ||
         NVME_GET(id->cqes, ID_QES_MAX) < NVME_CC_IOCQES_16) {
         kprintf("%s: controller needs queue entries of other sizes (SQES %#x CQES %#x)\n",
@@ -386,6 +379,7 @@ static int check_identify_controller(struct nvme_ctrlr *c)
                                                              c->page_size);
     c->nn = id->nn;
     c->aer_limit = (unsigned)id->aerl + 1;
+    nvme_limits_from_identify(c);
 
     char mn[41], sn[21], fr[9];
     copy_trimmed(mn, id->mn, sizeof(id->mn));
@@ -443,11 +437,10 @@ static int step_set_number_of_queues(struct nvme_ctrlr *c)
      * max_ioqpairs); use no more than we asked for, as Linux does. */
     if (n > wanted)
         n = wanted;
-    if (c->state == NVME_STATE_RESETTING && n < c->max_io_qpairs) {
-        kprintf("%s: after the reset the controller grants %u queue pairs, not %u\n", c->name, n,
-                c->max_io_qpairs);
-        return -ENOSPC;
-    }
+    if (c->quirks & NVME_QUIRK_SHARED_TAGS)
+        n = n < 1 ? n : 1; /* CIDs unique across queues: one I/O pair (nvme_limits.c) */
+    if (c->state == NVME_STATE_RESETTING && n < c->max_io_qpairs)
+        nvme_limits_fewer_queues(c, n); /* fewer pairs, not a failed controller */
     c->max_io_qpairs = (uint16_t)n;
     kprintf("%s: %u I/O queue pairs granted (asked for %u, controller offers %u)\n", c->name,
             n, wanted, nsq < ncq ? nsq : ncq);
@@ -467,8 +460,13 @@ static int step_create_io_queues(struct nvme_ctrlr *c)
     if (c->state == NVME_STATE_RESETTING) {
         /* Same queues, same memory, fresh rings. */
         for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next) {
+            if (qp->orphaned)
+                continue;
             struct nvme_qtoken tok = nvme_qpair_lock(qp); /* its CPU may be polling it */
             qp->created = false;
+            /* What is in flight now - including what was submitted since
+             * the reset began - the device forgot: resubmitted at the end. */
+            nvme_qpair_mark_for_recovery(qp);
             nvme_qpair_reset_rings(qp);
             nvme_qpair_unlock(qp, tok);
             if (qp->irq)
@@ -502,9 +500,8 @@ static int step_enable_async_events(struct nvme_ctrlr *c)
 {
     struct nvme_sqe cmd;
     struct nvme_cpl cpl;
-    /* Critical warnings (bits 7:0) and namespace attribute notices (bit 8). */
-    uint32_t events = 0xFF | ((c->id->oaes & (1u << 8)) ? (1u << 8) : 0);
-    nvme_cmd_set_features(&cmd, NVME_FEAT_ASYNC_EVENT, false, events, 0);
+    /* Critical warnings and namespace attribute notices, no reserved bit. */
+    nvme_cmd_set_features(&cmd, NVME_FEAT_ASYNC_EVENT, false, nvme_aec_events(c), 0);
     if (nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0)
         nvme_admin_failed(c, "Set Features (Asynchronous Event Configuration)", &cpl);
     nvme_aer_submit(c); /* one is enough to hear about everything, one at a time */
@@ -669,11 +666,20 @@ int nvme_ctrlr_reset(struct nvme_ctrlr *c)
     nvme_env_before_reset(c);
     /* The device forgets every queue and command at CC.EN=0: note which
      * ones those are before the reset issues its own. */
+    /* I/O submitted meanwhile (completion callbacks) is held: no doorbell
+     * until the end, and whatever the rings held is resubmitted then. */
     nvme_qpair_mark_for_recovery(&c->admin);
-    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next) {
         nvme_qpair_mark_for_recovery(qp);
+        nvme_qpair_batch_begin(qp); /* under its lock: its CPU may be submitting */
+    }
     c->aer_outstanding = 0;
     int err = run_steps(c, true);
+    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next) {
+        struct nvme_qtoken tok = nvme_qpair_lock(qp);
+        qp->batch_depth--;
+        nvme_qpair_unlock(qp, tok);
+    }
     if (err) {
         nvme_ctrlr_fail(c, "re-initialization after reset failed");
         return err;
@@ -708,7 +714,12 @@ static void abort_cb(void *arg, const struct nvme_cpl *cpl)
  */
 void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp, struct nvme_tracker *tr)
 {
-    uint16_t cid = tr->sqe.cid;
+    nvme_ctrlr_handle_timeout_cid(c, qp, tr, tr->sqe.cid);
+}
+
+void nvme_ctrlr_handle_timeout_cid(struct nvme_ctrlr *c, struct nvme_qpair *qp,
+                                   struct nvme_tracker *tr, uint16_t cid)
+{
     nvme_qpair_reap(qp, 0, false);
     if (!tr->active || tr->sqe.cid != cid)
         goto completed;

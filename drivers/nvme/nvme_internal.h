@@ -176,6 +176,11 @@ struct nvme_qpair {
 
     struct nvme_qpair_stats stats;
     struct nvme_qpair *next;   /* controller's list of I/O pairs */
+    /* Fixed at creation (quirks, nvme_quirks.h): one load each on the I/O path. */
+    uint8_t sqe_shift;         /* log2 of an SQ slot: 6, or 7 (Apple's 128-byte I/O SQEs) */
+    uint8_t gen_mask;          /* CID generation bits in use: NVME_CID_GEN_MASK, or 0 */
+    uint16_t cid_base;         /* first tracker's CID index (CIDs unique across queues) */
+    bool orphaned;             /* not re-created after a reset granted fewer pairs */
 
     /* SMP (nvme_percpu.c): the lock, and the CPU the pair's interrupt goes to. */
     struct nvme_qlock lock;
@@ -201,6 +206,9 @@ struct nvme_ns {
     uint32_t max_request_blocks; /* largest request whose byte count fits in 32 bits */
     const char *unusable;      /* why the block layer does not publish it, or NULL */
     struct nvme_ns *next;
+    uint32_t plain_max_blocks; /* max_blocks for a plain buffer; 0 when the format needs a
+                                * separate metadata buffer (never MPTR=0) */
+    bool md_refused_reported;
 };
 
 enum nvme_irq_mode { NVME_IRQ_NONE, NVME_IRQ_INTX, NVME_IRQ_MSIX, NVME_IRQ_MSI };
@@ -273,6 +281,13 @@ struct nvme_ctrlr {
 
     struct nvme_ctrlr *next;
 
+    /* Quirks (nvme_quirks.c) and limits derived at init (nvme_limits.c) */
+    uint32_t quirks;           /* NVME_QUIRK_* bits in effect */
+    uint16_t pci_vendor, pci_device; /* what the quirk table matched on (0: unknown) */
+    uint32_t pci_class;        /* class << 16 | subclass << 8 | prog-if */
+    const char *quirk_override; /* the nvme.quirks= boot option, or NULL */
+    uint16_t max_cmds;         /* Identify MAXCMD, 0: not reported (the queue size limits) */
+    uint8_t iosqes;            /* CC.IOSQES in use: 6, or 7 with NVME_QUIRK_128_BYTES_SQES */
     /* Per-CPU queue pairs (nvme_percpu.c): the block layer's pair for CPU i,
      * interrupt-driven ([0]) and polled ([1]); CPUs share pairs (i % n) when
      * fewer are granted. NULL beyond cpu_count. */
@@ -314,6 +329,10 @@ void nvme_ctrlr_shutdown(struct nvme_ctrlr *c);
 /* A command is past its deadline: poll, abort, reset (see nvme_qpair.c). */
 void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp,
                                struct nvme_tracker *tr);
+/* The same for the command whose CID the watchdog saw expire: nothing is done
+ * if tr has completed or now carries another command (another CID). */
+void nvme_ctrlr_handle_timeout_cid(struct nvme_ctrlr *c, struct nvme_qpair *qp,
+                                   struct nvme_tracker *tr, uint16_t cid);
 void nvme_ctrlr_fail(struct nvme_ctrlr *c, const char *why);
 /* The teaching trace on or off, for the controller and all its queue pairs. */
 void nvme_ctrlr_set_trace(struct nvme_ctrlr *c, bool on);
@@ -379,6 +398,13 @@ void nvme_env_irq_restore(bool was_enabled);
 /* Zeroed, page-aligned, physically contiguous memory for the device. */
 void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys);
 void nvme_env_dma_free(void *p, size_t size);
+/* The same, aligned to align (a power of two >= 4096: the controller's page
+ * size for queues and PRP lists, CC.MPS); freed with nvme_env_dma_free. */
+void *nvme_env_dma_alloc_aligned(size_t size, size_t align, nvme_phys_t *phys);
+/* Clears the function's Bus Master Enable (PCI Command bit 2): after it the
+ * device cannot reach memory. Recovery calls it before handing back the
+ * buffers of commands a controller that never confirmed stopping still had. */
+void nvme_env_stop_dma(struct nvme_ctrlr *c);
 
 /* SMP: this CPU's index (0 .. count-1), how many CPUs there are, the APIC
  * ID of CPU i (for MSI-X destinations), and a spinlock; the host tests' model
@@ -503,7 +529,7 @@ static NVME_ALWAYS_INLINE void nvme_tracker_start(struct nvme_tracker *tr,
 static NVME_ALWAYS_INLINE void nvme_sq_push(struct nvme_qpair *qp, struct nvme_tracker *tr)
 {
     tr->sqe.cid = (uint16_t)(((unsigned)tr->gen << NVME_CID_INDEX_BITS) | tr->index);
-    qp->sq[qp->sq_tail] = tr->sqe;
+    *(struct nvme_sqe *)((uint8_t *)qp->sq + ((size_t)qp->sq_tail << qp->sqe_shift)) = tr->sqe;
     if (++qp->sq_tail == qp->size)
         qp->sq_tail = 0;
     tr->active = true;
@@ -546,8 +572,8 @@ static NVME_ALWAYS_INLINE int nvme_qpair_submit_lba_body(struct nvme_qpair *qp,
     struct nvme_request *req = qp->free_requests;
     struct nvme_tracker *tr = qp->free_trackers;
     nvme_phys_t prp1, prp2;
-    if (x == NULL && likely(req != NULL && tr != NULL && lba_count - 1 < ns->max_blocks &&
-                            qp->ctrlr->state <= NVME_STATE_READY) &&
+    if (x == NULL && likely(req != NULL && tr != NULL && lba_count - 1 < ns->plain_max_blocks &&
+                            qp->ctrlr->state != NVME_STATE_FAILED) &&
         likely(nvme_prp_short(nvme_env_virt_to_phys(buf), (uint64_t)lba_count * ns->xfer_block,
                               qp->ctrlr->page_size, &prp1, &prp2))) {
         qp->free_requests = req->next_free;

@@ -19,6 +19,7 @@
 
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
+#include "drivers/nvme/nvme_quirks.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
 #include "lib/errno.h"
@@ -55,6 +56,8 @@ static const char *decode_format(struct nvme_ctrlr *c, struct nvme_ns *ns)
     ns->xfer_block = xfer_block;
     ns->max_request_blocks = (UINT32_MAX - 1) / (ns->block_size + ns->md_size);
     ns->max_blocks = max > NVME_RW_MAX_BLOCKS ? NVME_RW_MAX_BLOCKS : max;
+    /* Separate metadata: a plain buffer never takes the short path. */
+    ns->plain_max_blocks = ns->md_size && !ns->extended_lba ? 0 : ns->max_blocks;
     if (ns->max_blocks == 0)
         return "a block is larger than the controller's maximum transfer";
     if (ns->nsze == 0)
@@ -112,7 +115,8 @@ int nvme_ns_identify_all(struct nvme_ctrlr *c)
     if (list == NULL)
         return -ENOMEM;
 
-    bool use_list = c->vs >= NVME_VS(1, 1, 0);
+    /* No CNS 02h before 1.1, nor where the quirk says CNS is read as 00h/01h. */
+    bool use_list = c->vs >= NVME_VS(1, 1, 0) && !(c->quirks & NVME_QUIRK_IDENTIFY_CNS);
     uint32_t after = 0;
     while (use_list) {
         struct nvme_cpl cpl;

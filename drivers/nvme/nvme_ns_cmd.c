@@ -14,6 +14,7 @@
 
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
+#include "drivers/nvme/nvme_quirks.h"
 #include "lib/errno.h"
 
 /* Checks the arguments, then takes the one LBA entry (nvme_internal.h);
@@ -89,6 +90,8 @@ int nvme_ns_cmd_write_zeroes(struct nvme_ns *ns, struct nvme_qpair *qp, uint64_t
                              uint32_t lba_count, nvme_cmd_cb cb, void *cb_arg, uint32_t io_flags)
 {
     struct nvme_lba_payload x = { NVME_PAYLOAD_NONE, NULL, NULL, NULL };
+    if (ns->ctrlr->quirks & NVME_QUIRK_DISABLE_WRITE_ZEROES)
+        return -EOPNOTSUPP; /* broken on this device (nvme_quirks.c) */
     return ns_submit(ns, qp, NVME_IO_WRITE_ZEROES, NULL, lba, lba_count, cb, cb_arg, io_flags,
                      &x);
 }

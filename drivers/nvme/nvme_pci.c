@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "drivers/nvme/nvme_internal.h"
+#include "drivers/nvme/nvme_quirks.h"
 #include "drivers/pci/pci.h"
 #include "kernel/arch/x86.h"
 #include "kernel/cmdline.h"
@@ -143,6 +144,19 @@ void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys)
 void nvme_env_dma_free(void *p, size_t size)
 {
     dma_free(p, size);
+}
+
+void *nvme_env_dma_alloc_aligned(size_t size, size_t align, nvme_phys_t *phys)
+{
+    phys_addr_t p;
+    void *v = dma_alloc(size, align < PAGE_SIZE ? PAGE_SIZE : align, &p);
+    *phys = p;
+    return v;
+}
+
+void nvme_env_stop_dma(struct nvme_ctrlr *c)
+{
+    pci_command_update(c->platform, 0, PCI_COMMAND_BUS_MASTER);
 }
 
 /*
@@ -475,8 +489,11 @@ int nvme_env_interrupt_bind(struct nvme_ctrlr *c, struct nvme_qpair *qp)
     }
     if (c->irq_mode != NVME_IRQ_MSIX)
         return -ENODEV;
-    /* Own entry while the table has one for this QID, else share. */
+    /* Own entry while the table has one for this QID, else share; one
+     * entry for all on controllers where only vector 0 works (quirk). */
     unsigned index = qp->id < c->msix_vectors ? qp->id : qp->id % c->msix_vectors;
+    if (c->quirks & NVME_QUIRK_SINGLE_VECTOR)
+        index = 0;
     int err = msix_activate(c, index, qp->cpu);
     if (err) {
         index = 0; /* out of kernel vectors: share the admin entry */
@@ -536,6 +553,10 @@ static int attach_one(struct pci_device *pd, struct nvme_ctrlr **out)
     c->io_timeout_ns = cmdline_get_u64("nvme.io_timeout_ms", NVME_DEFAULT_IO_TIMEOUT_MS) *
                        1000000ull;
     c->max_retries = (unsigned)cmdline_get_u64("nvme.retries", NVME_DEFAULT_RETRIES);
+    c->pci_vendor = pd->vendor_id;
+    c->pci_device = pd->device_id;
+    c->pci_class = (uint32_t)pd->class_code << 16 | (uint32_t)pd->subclass << 8 | pd->prog_if;
+    c->quirk_override = cmdline_get("nvme.quirks"); /* nvme_quirks.h */
     kprintf("%s: %s %04x:%04x, BAR0 %#llx (%llu KiB)\n", c->name, pciname, pd->vendor_id,
             pd->device_id, (unsigned long long)bar0->base,
             (unsigned long long)(bar0->size / 1024));

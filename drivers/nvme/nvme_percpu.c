@@ -16,8 +16,9 @@
  *   - A pair's lock (struct nvme_qlock) is taken by its CPU on the I/O path
  *     and by others only to reset, to check deadlines or to poll: it keeps
  *     a reset on one CPU from racing a submission on another. A submission
- *     made while the controller resets is refused with -EAGAIN; commands in
- *     flight at the reset are resubmitted by it.
+ *     made while the controller resets is held in the ring (no doorbell)
+ *     and sent when the reset ends, with the commands it resubmits
+ *     (nvme_ctrlr_reset).
  *   - Each interrupt-driven pair gets its own MSI-X entry when the table has
  *     one, routed to its CPU's local APIC (nvme_pci.c); then completion
  *     callbacks run on the CPU that submitted.

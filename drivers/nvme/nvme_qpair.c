@@ -28,6 +28,8 @@
 
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
+#include "drivers/nvme/nvme_limits.h"
+#include "drivers/nvme/nvme_quirks.h"
 #include "drivers/nvme/nvme_status.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
@@ -46,11 +48,25 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     qp->irq = irq;
     qp->lock.spin.name = id == 0 ? "nvme admin qpair" : "nvme I/O qpair";
     qp->cpu = (uint16_t)nvme_env_cpu_index(); /* interrupts here unless told otherwise */
-    /* One slot always stays empty: a full SQ has tail + 1 == head. */
-    qp->ntrackers = (uint16_t)(size - 1);
+    /* Fixed per pair, so the I/O path reads a field and tests nothing:
+     * SQ slot size (CC.IOSQES; admin SQEs are always 64 bytes), CID
+     * generation bits and first CID (quirks, nvme_quirks.h). The CID's
+     * index is the tracker's index in the array: with a first CID above 0
+     * the trackers below it exist but are never used (never active), so
+     * completion needs no subtraction. */
+    qp->sqe_shift = id == 0 ? NVME_CC_IOSQES_64 : c->iosqes;
+    qp->gen_mask = (c->quirks & NVME_QUIRK_SKIP_CID_GEN) ? 0 : NVME_CID_GEN_MASK;
+    qp->cid_base = (id != 0 && (c->quirks & NVME_QUIRK_SHARED_TAGS)) ? NVME_ADMIN_QUEUE_SIZE : 0;
+    uint16_t count = nvme_qpair_tracker_count(c, id, size), base = qp->cid_base;
+    if (count == 0)
+        return -EINVAL;
+    qp->ntrackers = (uint16_t)(base + count);
 
-    qp->sq = nvme_env_dma_alloc((size_t)size * sizeof(struct nvme_sqe), &qp->sq_phys);
-    qp->cq = nvme_env_dma_alloc((size_t)size * sizeof(struct nvme_cqe), &qp->cq_phys);
+    /* Queue bases and PRP list pages: aligned to the controller's page
+     * (CC.MPS) [§3.1.3.8-9, §4.1.1]; 4 KiB is not enough when MPS > 0. */
+    qp->sq = nvme_env_dma_alloc_aligned((size_t)size << qp->sqe_shift, c->page_size, &qp->sq_phys);
+    qp->cq = nvme_env_dma_alloc_aligned((size_t)size * sizeof(struct nvme_cqe), c->page_size,
+                                        &qp->cq_phys);
     qp->trackers = kzalloc((size_t)qp->ntrackers * sizeof(*qp->trackers));
     qp->requests = kzalloc((size_t)qp->ntrackers * sizeof(*qp->requests));
     if (!qp->sq || !qp->cq || !qp->trackers || !qp->requests)
@@ -63,22 +79,25 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     uint64_t *prp = NULL;
     nvme_phys_t prp_phys = 0;
     if (lists) {
-        prp = nvme_env_dma_alloc((size_t)qp->ntrackers * lists * c->page_size, &prp_phys);
+        prp = nvme_env_dma_alloc_aligned((size_t)count * lists * c->page_size, c->page_size,
+                                         &prp_phys);
         if (prp == NULL)
             goto err_free;
     }
     for (uint16_t i = 0; i < qp->ntrackers; i++) {
         struct nvme_tracker *tr = &qp->trackers[i];
         tr->index = i;
+        if (i < base)
+            continue; /* below the first CID: never on the free list */
         if (lists) {
-            tr->prp_virt = (uint64_t *)((uint8_t *)prp + (size_t)i * lists * c->page_size);
-            tr->prp_phys = prp_phys + (uint64_t)i * lists * c->page_size;
+            tr->prp_virt = (uint64_t *)((uint8_t *)prp + (size_t)(i - base) * lists * c->page_size);
+            tr->prp_phys = prp_phys + (uint64_t)(i - base) * lists * c->page_size;
         }
         tr->next_free = i + 1 < qp->ntrackers ? &qp->trackers[i + 1] : NULL;
         qp->requests[i].next_free = i + 1 < qp->ntrackers ? &qp->requests[i + 1] : NULL;
     }
-    qp->free_trackers = &qp->trackers[0];
-    qp->free_requests = &qp->requests[0];
+    qp->free_trackers = &qp->trackers[base];
+    qp->free_requests = &qp->requests[base];
     qp->sq_db = (uint32_t *)(c->regs + NVME_REG_SQTDBL(id, c->dstrd));
     qp->cq_db = (uint32_t *)(c->regs + NVME_REG_CQHDBL(id, c->dstrd));
     nvme_qpair_reset_rings(qp);
@@ -93,10 +112,11 @@ err_free:
 void nvme_qpair_destroy(struct nvme_qpair *qp)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
-    if (qp->trackers && qp->ntrackers && qp->prp_lists && qp->trackers[0].prp_virt)
-        nvme_env_dma_free(qp->trackers[0].prp_virt,
-                          (size_t)qp->ntrackers * qp->prp_lists * c->page_size);
-    nvme_env_dma_free(qp->sq, (size_t)qp->size * sizeof(struct nvme_sqe));
+    if (qp->trackers && qp->ntrackers > qp->cid_base && qp->prp_lists &&
+        qp->trackers[qp->cid_base].prp_virt)
+        nvme_env_dma_free(qp->trackers[qp->cid_base].prp_virt,
+                          (size_t)(qp->ntrackers - qp->cid_base) * qp->prp_lists * c->page_size);
+    nvme_env_dma_free(qp->sq, (size_t)qp->size << qp->sqe_shift);
     nvme_env_dma_free(qp->cq, (size_t)qp->size * sizeof(struct nvme_cqe));
     kfree(qp->trackers);
     kfree(qp->requests);
@@ -272,7 +292,7 @@ static struct nvme_tracker *tracker_get(struct nvme_qpair *qp)
 static NVME_ALWAYS_INLINE void tracker_put(struct nvme_qpair *qp, struct nvme_tracker *tr)
 {
     tr->active = false;
-    tr->gen = (uint8_t)((tr->gen + 1) & NVME_CID_GEN_MASK);
+    tr->gen = (uint8_t)((tr->gen + 1) & qp->gen_mask);
     tr->next_free = qp->free_trackers;
     qp->free_trackers = tr;
     qp->outstanding--;
@@ -301,12 +321,6 @@ static NVME_ALWAYS_INLINE int request_submit(struct nvme_qpair *qp, struct nvme_
         request_free(qp, req);
         return -ENODEV;
     }
-    /* While another CPU resets the controller, I/O waits (the reset's own
-     * admin commands go on): what is in flight now is recovered. */
-    if (unlikely(qp->ctrlr->state == NVME_STATE_RESETTING && qp->id != 0)) {
-        request_free(qp, req);
-        return -EAGAIN;
-    }
     int err = submit_more(qp, req);
     if (err && req->outstanding == 0) {
         request_free(qp, req);
@@ -327,6 +341,18 @@ int nvme_qpair_submit_lba_general(struct nvme_qpair *qp, struct nvme_ns *ns, uin
 {
     if (lba_count == 0 || (x == NULL && ((uintptr_t)buf & 3)))
         return -EINVAL;
+    if (unlikely(qp->orphaned))
+        return -ENODEV;
+    if (ns->md_size && !ns->extended_lba && (x == NULL || x->kind != NVME_PAYLOAD_NONE) &&
+        (x == NULL || x->md_buf == NULL)) {
+        /* Never MPTR=0: the device would write metadata to address 0. */
+        if (!ns->md_refused_reported)
+            kprintf("%sn%u: refused: the LBA format keeps %u bytes of metadata per block in a "
+                    "separate buffer, and the command gave none (use the *_with_md calls)\n",
+                    qp->ctrlr->name, ns->nsid, ns->md_size);
+        ns->md_refused_reported = true;
+        return -EINVAL;
+    }
     if (lba_count > ns->max_request_blocks)
         return -E2BIG;
     struct nvme_request *req = qp->free_requests;
@@ -367,6 +393,8 @@ int nvme_qpair_submit_cmd(struct nvme_qpair *qp, const struct nvme_sqe *cmd, voi
 {
     if (buf && ((uintptr_t)buf & 3))
         return -EINVAL;
+    if (qp->orphaned)
+        return -ENODEV;
     struct nvme_qtoken tok = nvme_qpair_lock(qp);
     struct nvme_request *req = qp->free_requests;
     int err = -EAGAIN;
@@ -403,7 +431,7 @@ static void child_done(struct nvme_qpair *qp, struct nvme_tracker *tr, const str
 {
     struct nvme_request *req = tr->req;
     tracker_put(qp, tr);
-    if (likely(err == 0 && req->outstanding == 1 && req->blocks_left == 0)) {
+    if (likely(err == 0 && req->outstanding == 1 && req->blocks_left == 0 && !req->failed)) {
         /* Its last command, done: the common case. */
         req->outstanding = 0;
         req->cpl.cqe = *cqe;
@@ -505,7 +533,7 @@ static NVME_ALWAYS_INLINE void handle_cqe(struct nvme_qpair *qp, const struct nv
                     qp->id, tr->attempts + 1, s);
         }
         qp->outstanding--;
-        tr->gen = (uint8_t)((tr->gen + 1) & NVME_CID_GEN_MASK);
+        tr->gen = (uint8_t)((tr->gen + 1) & qp->gen_mask);
         nvme_sq_push(qp, tr);
         return;
     }
@@ -554,6 +582,7 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
      * interval (plus the time to the next idle pass) late, never early.
      */
     struct nvme_tracker *expired = NULL;
+    uint16_t expired_cid = 0;
     if (check_timeouts && n == 0 && qp->outstanding) {
         uint64_t now = rdtsc();
         if (now >= qp->next_timeout_check) {
@@ -570,6 +599,7 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
                     tr->submit_tsc = now; /* its clock starts now */
                 if (dead || now - tr->submit_tsc >= qp->timeout_tsc + tr->extra_tsc) {
                     expired = tr;
+                    expired_cid = tr->sqe.cid; /* under the lock: tr may be reused after */
                     break;
                 }
             }
@@ -577,7 +607,7 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
     }
     nvme_qpair_unlock(qp, tok);
     if (expired)
-        nvme_ctrlr_handle_timeout(c, qp, expired);
+        nvme_ctrlr_handle_timeout_cid(c, qp, expired, expired_cid);
     return (int32_t)n;
 }
 
@@ -603,25 +633,32 @@ void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int er
         tr->recover = false;
         if (!tr->active)
             continue;
-        if (tr->req->no_timeout) {
+        if (tr->req->no_timeout || (qp->id == 0 && tr->sqe.opc == NVME_ADMIN_ABORT)) {
             /* An Asynchronous Event Request: the reset ended it; it is
-             * not an error and the controller asks for events again. */
+             * not an error and the controller asks for events again. An
+             * Abort: the CID it names is gone with the reset, and may be
+             * a new command's by now - never sent again. */
             nvme_tracker_fail(qp, tr, NVME_SC_ABORT_SQ_DELETED, -ECANCELED);
-        } else if (fail_all || tr->timed_out || tr->attempts > c->max_retries) {
+        } else if (fail_all || qp->orphaned || tr->timed_out || tr->attempts > c->max_retries) {
             nvme_tracker_fail(qp, tr, tr->timed_out ? NVME_SC_ABORT_REQUESTED
                                                     : NVME_SC_ABORT_SQ_DELETED,
-                              tr->timed_out ? -ETIMEDOUT : err);
+                              tr->timed_out ? -ETIMEDOUT : qp->orphaned ? -ENODEV : err);
         } else {
             /* The device forgot it: the same command again, new generation. */
             qp->outstanding--;
-            tr->gen = (uint8_t)((tr->gen + 1) & NVME_CID_GEN_MASK);
+            tr->gen = (uint8_t)((tr->gen + 1) & qp->gen_mask);
             tr->abort_sent = false;
             nvme_sq_push(qp, tr);
         }
     }
     qp->batch_depth--;
-    if (qp->batch_depth == 0)
+    if (qp->batch_depth == 0 && !qp->orphaned)
         nvme_qpair_ring_sq(qp);
+    if (qp->orphaned) {
+        /* Nothing more is taken: submissions find no request and fail. */
+        qp->free_requests = NULL;
+        qp->free_trackers = NULL;
+    }
     nvme_qpair_unlock(qp, tok);
 }
 
@@ -659,7 +696,9 @@ int32_t nvme_qpair_process_completions(struct nvme_qpair *qp, uint32_t max)
 
 void nvme_qpair_batch_begin(struct nvme_qpair *qp)
 {
+    struct nvme_qtoken tok = nvme_qpair_lock(qp); /* a reset on another CPU counts here too */
     qp->batch_depth++;
+    nvme_qpair_unlock(qp, tok);
 }
 
 void nvme_qpair_batch_end(struct nvme_qpair *qp)

@@ -41,20 +41,25 @@ struct raw_loop {
 static void raw_queue_read(struct raw_loop *r, uint16_t slot)
 {
     struct nvme_qpair *qp = r->qp;
-    struct nvme_sqe *e = &qp->sq[r->tail];
+    struct nvme_sqe *e = (struct nvme_sqe *)((uint8_t *)qp->sq + ((size_t)r->tail << qp->sqe_shift));
     nvme_cmd_rw(e, NVME_IO_READ, r->ns->nsid, raw_next(&r->seed) % r->units * r->blocks,
                 r->blocks, 0);
     nvme_prp_short(r->buf_phys + (nvme_phys_t)slot * RAW_IO_BYTES, RAW_IO_BYTES,
                    qp->ctrlr->page_size, &e->dptr.prp1, &e->dptr.prp2);
-    e->cid = slot;
+    e->cid = (uint16_t)(qp->cid_base + slot);
     r->tail = (uint16_t)((r->tail + 1) % qp->size);
 }
 
 int nvme_ns_rawloop(struct nvme_ns *ns, unsigned qd, uint64_t ms, uint64_t *iops_out)
 {
     struct nvme_ctrlr *c = ns->ctrlr;
-    uint32_t blocks = RAW_IO_BYTES / ns->block_size ? RAW_IO_BYTES / ns->block_size : 1;
-    if (ns->md_size || ns->block_size > RAW_IO_BYTES || ns->nsze < blocks)
+    /* Only a namespace the block layer could use: a made-up block size of
+     * 0, no blocks or metadata would make the loop divide by zero or send
+     * reads the device refuses. */
+    if (ns->unusable || ns->block_size == 0 || ns->block_size > RAW_IO_BYTES || ns->md_size)
+        return -EOPNOTSUPP;
+    uint32_t blocks = RAW_IO_BYTES / ns->block_size;
+    if (ns->nsze < blocks)
         return -EOPNOTSUPP;
     struct nvme_io_qpair_opts o;
     nvme_ctrlr_get_default_io_qpair_opts(c, &o);
@@ -102,7 +107,7 @@ int nvme_ns_rawloop(struct nvme_ns *ns, unsigned qd, uint64_t ms, uint64_t *iops
         while ((__atomic_load_n(&qp->cq[head].status, __ATOMIC_RELAXED) & NVME_STATUS_P_MASK) ==
                phase) {
             nvme_read_barrier();
-            uint16_t cid = qp->cq[head].cid;
+            uint16_t cid = (uint16_t)(qp->cq[head].cid - qp->cid_base);
             if (nvme_status_is_error(qp->cq[head].status))
                 err = -EIO;
             if (++head == qp->size) {

@@ -27,6 +27,8 @@ bool model_quiet = true;
 #define SC(sct, sc) ((uint16_t)(((sct) << 8) | (sc)))
 #define DNR 0x4000u
 
+static uint32_t model_page = PAGE; /* CC.MPS of the model last enabled */
+
 /* ---------------- environment seam ---------------- */
 
 int kvprintf(const char *fmt, va_list ap)
@@ -69,23 +71,76 @@ void kfree(void *p)
     free(p);
 }
 
-void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys)
+/*
+ * DMA memory is exactly as aligned as asked: a plain allocation is 4 KiB
+ * aligned and never 8 KiB aligned (as a page allocator may well return), so
+ * whatever needs the controller's larger page (CC.MPS) must ask for it.
+ * The side table maps what the driver got back to what was allocated.
+ */
+#define DMA_SLOTS 4096
+static struct {
+    void *user, *real;
+} dma_map[DMA_SLOTS];
+
+static void *dma_get(size_t size, size_t align, bool skew)
 {
     size_t rounded = (size + PAGE - 1) / PAGE * PAGE;
-    void *p = aligned_alloc(PAGE, rounded ? rounded : PAGE);
-    if (p) {
-        memset(p, 0, rounded);
-        *phys = (nvme_phys_t)(uintptr_t)p;
-        model_live_allocs++;
+    if (rounded == 0)
+        rounded = PAGE;
+    size_t al = skew ? 2 * PAGE : align, extra = skew ? PAGE : 0;
+    size_t total = (rounded + extra + al - 1) / al * al;
+    uint8_t *real = aligned_alloc(al, total);
+    if (real == NULL)
+        return NULL;
+    for (unsigned i = 0; i < DMA_SLOTS; i++) {
+        if (dma_map[i].user == NULL) {
+            dma_map[i].user = real + extra;
+            dma_map[i].real = real;
+            memset(real + extra, 0, rounded);
+            model_live_allocs++;
+            return real + extra;
+        }
     }
+    free(real);
+    return NULL;
+}
+
+void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys)
+{
+    void *p = dma_get(size, PAGE, true);
+    if (p)
+        *phys = (nvme_phys_t)(uintptr_t)p;
+    return p;
+}
+
+void *nvme_env_dma_alloc_aligned(size_t size, size_t align, nvme_phys_t *phys)
+{
+    void *p = dma_get(size, align < PAGE ? PAGE : align, false);
+    if (p)
+        *phys = (nvme_phys_t)(uintptr_t)p;
     return p;
 }
 
 void nvme_env_dma_free(void *p, size_t size)
 {
     (void)size;
-    model_live_allocs -= p != NULL;
-    free(p);
+    if (p == NULL)
+        return;
+    for (unsigned i = 0; i < DMA_SLOTS; i++) {
+        if (dma_map[i].user == p) {
+            free(dma_map[i].real);
+            dma_map[i].user = dma_map[i].real = NULL;
+            model_live_allocs--;
+            return;
+        }
+    }
+    fprintf(stderr, "nvme_env_dma_free: %p was not allocated\n", p);
+    abort();
+}
+
+void nvme_env_stop_dma(struct nvme_ctrlr *c)
+{
+    model_of(c)->bme = false;
 }
 
 nvme_phys_t nvme_env_virt_to_phys(const void *p)
@@ -111,6 +166,8 @@ void nvme_env_relax(struct nvme_ctrlr *c)
 int nvme_env_before_step(struct nvme_ctrlr *c, unsigned step)
 {
     struct nvme_model *m = model_of(c);
+    if (m->on_step)
+        m->on_step(m, c, step, m->on_step_arg);
     return m->fail_step == step + 1 ? -EIO : 0;
 }
 
@@ -121,12 +178,14 @@ int nvme_env_map_registers(struct nvme_ctrlr *c)
     c->regs = m->bar;
     c->regs_size = sizeof(m->bar);
     m->mapped = true;
+    m->bme = true;
     return 0;
 }
 
 void nvme_env_unmap_registers(struct nvme_ctrlr *c)
 {
     model_of(c)->mapped = false;
+    model_of(c)->bme = false;
     c->regs = NULL;
     c->regs_size = 0;
 }
@@ -282,7 +341,12 @@ static uint32_t reg_read(struct nvme_ctrlr *c, uint32_t off)
     case NVME_REG_CC:
         return m->cc;
     case NVME_REG_CSTS:
+        if (m->delay_chk_rdy_ms && m->disable_ns &&
+            clock_ns() - m->disable_ns < (uint64_t)m->delay_chk_rdy_ms * 1000000ull)
+            m->early_csts_reads++;
         return m->csts;
+    case NVME_REG_CRTO:
+        return m->crto;
     case NVME_REG_AQA:
         return m->aqa;
     case NVME_REG_ASQ:
@@ -305,16 +369,22 @@ static void controller_reset(struct nvme_model *m)
     memset(m->bar + 0x1000, 0, sizeof(m->bar) - 0x1000); /* doorbells */
     m->nheld = 0;
     m->aer_outstanding = 0;
-    m->csts = 0;
+    m->csts = m->stuck_ready ? NVME_SET(CSTS_RDY, 1) : 0;
     m->resets++;
+    m->disable_ns = clock_ns();
 }
 
 static void controller_enable(struct nvme_model *m)
 {
     unsigned iosqes = (m->cc >> 16) & 0xF, iocqes = (m->cc >> 20) & 0xF;
     unsigned asqs = m->aqa & 0xFFF, acqs = (m->aqa >> 16) & 0xFFF;
-    if (iosqes != 6 || iocqes != 4 || (m->asq & 0xFFF) || (m->acq & 0xFFF) || asqs == 0 ||
-        acqs == 0 || m->asq == 0 || m->acq == 0) {
+    unsigned mps = (m->cc >> 7) & 0xF;
+    unsigned mpsmin = (unsigned)(m->cap >> 48) & 0xF, mpsmax = (unsigned)(m->cap >> 52) & 0xF;
+    model_page = PAGE << mps;
+    bool misaligned = (m->asq & (model_page - 1)) || (m->acq & (model_page - 1));
+    m->misaligned += misaligned;
+    if (iosqes != (m->sqe128 ? 7u : 6u) || iocqes != 4 || misaligned || asqs == 0 ||
+        acqs == 0 || m->asq == 0 || m->acq == 0 || mps < mpsmin || mps > mpsmax) {
         m->csts = NVME_SET(CSTS_CFS, 1); /* QEMU: refused configuration */
         snprintf(m->last_error, sizeof(m->last_error), "enable refused: CC %#x AQA %#x", m->cc,
                  m->aqa);
@@ -422,6 +492,10 @@ void model_attach(struct nvme_model *m, struct nvme_ctrlr *c)
     c->max_retries = 3;
     c->admin_timeout_ns = 200 * 1000000ull;
     c->io_timeout_ns = 200 * 1000000ull;
+    c->pci_vendor = m->pci_vendor;
+    c->pci_device = m->pci_device;
+    c->pci_class = m->pci_class;
+    c->quirk_override = m->quirk_override;
     if (m->start_enabled || m->start_transitioning) {
         /* What firmware leaves: an enabled controller with its own queues. */
         static uint8_t fw_asq[PAGE] __attribute__((aligned(PAGE)));
@@ -449,7 +523,8 @@ static uint32_t doorbell(struct nvme_model *m, unsigned qid, bool cq)
     return v;
 }
 
-/* Walks the PRPs of a transfer, calling fn on each host segment. */
+/* Walks the PRPs of a transfer, calling fn on each host segment, with
+ * pages of CC.MPS (model_page, set at enable). */
 static uint16_t walk_prps(uint64_t prp1, uint64_t prp2, uint64_t len,
                           void (*fn)(void *ctx, uint8_t *p, uint32_t n), void *ctx)
 {
@@ -457,15 +532,15 @@ static uint16_t walk_prps(uint64_t prp1, uint64_t prp2, uint64_t len,
         return 0;
     if (prp1 & 3)
         return SC(0, 0x13) | DNR;
-    uint32_t first = (uint32_t)(PAGE - (prp1 & (PAGE - 1)));
+    uint32_t first = (uint32_t)(model_page - (prp1 & (model_page - 1)));
     if (first > len)
         first = (uint32_t)len;
     fn(ctx, (uint8_t *)(uintptr_t)prp1, first);
     len -= first;
     if (len == 0)
         return 0;
-    if (len <= PAGE) {
-        if (prp2 == 0 || (prp2 & (PAGE - 1)))
+    if (len <= model_page) {
+        if (prp2 == 0 || (prp2 & (model_page - 1)))
             return SC(0, 0x13) | DNR;
         fn(ctx, (uint8_t *)(uintptr_t)prp2, (uint32_t)len);
         return 0;
@@ -473,21 +548,21 @@ static uint16_t walk_prps(uint64_t prp1, uint64_t prp2, uint64_t len,
     if (prp2 == 0 || (prp2 & 7))
         return SC(0, 0x13) | DNR;
     uint64_t *list = (uint64_t *)(uintptr_t)prp2;
-    unsigned idx = (unsigned)((prp2 & (PAGE - 1)) / 8);
+    unsigned idx = (unsigned)((prp2 & (model_page - 1)) / 8);
     while (len > 0) {
-        if (idx == PAGE / 8 - 1 && len > PAGE) {
+        if (idx == model_page / 8 - 1 && len > model_page) {
             /* Last entry of a full list page with more to come: a chain. */
             uint64_t next = list[idx];
-            if (next == 0 || (next & (PAGE - 1)))
+            if (next == 0 || (next & (model_page - 1)))
                 return SC(0, 0x13) | DNR;
             list = (uint64_t *)(uintptr_t)next;
             idx = 0;
             continue;
         }
         uint64_t e = list[idx++];
-        if (e == 0 || (e & (PAGE - 1)))
+        if (e == 0 || (e & (model_page - 1)))
             return SC(0, 0x13) | DNR;
-        uint32_t n = len > PAGE ? PAGE : (uint32_t)len;
+        uint32_t n = len > model_page ? model_page : (uint32_t)len;
         fn(ctx, (uint8_t *)(uintptr_t)e, n);
         len -= n;
     }
@@ -523,6 +598,8 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
     switch (s->opc) {
     case NVME_ADMIN_IDENTIFY: {
         unsigned cns = s->cdw10 & 0xFF;
+        if (m->cns_binary)
+            cns &= 1; /* NVMe 1.0's one-bit CNS (Apple) */
         if (cns == NVME_CNS_CTRL) {
             struct nvme_id_ctrl *id = (struct nvme_id_ctrl *)page;
             id->vid = 0x1b36;
@@ -530,6 +607,7 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             memcpy(id->mn, "nvos test model                         ", 40);
             memcpy(id->fr, "1.0     ", 8);
             id->mdts = m->mdts;
+            id->maxcmd = m->maxcmd;
             id->ver = m->vs;
             id->nn = m->nn;
             id->sqes = 0x66;
@@ -541,7 +619,7 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             return to_host(s, page, PAGE);
         }
         if (cns == NVME_CNS_NS) {
-            if (s->nsid == 0 || s->nsid > m->nn)
+            if ((s->nsid == 0 && !m->cns_binary) || s->nsid > m->nn)
                 return SC(0, 0x0B) | DNR;
             if (s->nsid <= MODEL_MAX_NS && m->ns[s->nsid].active) {
                 struct model_ns *n = &m->ns[s->nsid];
@@ -567,6 +645,10 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
     }
     case NVME_ADMIN_SET_FEATURES: {
         unsigned fid = s->cdw10 & 0xFF;
+        if (fid == NVME_FEAT_ASYNC_EVENT) {
+            m->aec_cdw11 = s->cdw11;
+            m->aec_sets++;
+        }
         if (fid == NVME_FEAT_NUM_QUEUES) {
             if (m->refuse_num_queues)
                 return SC(0, 0x02) | DNR;
@@ -593,7 +675,11 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             return SC(1, 0x01) | DNR;
         if (size < 2 || size > 2048)
             return SC(1, 0x02) | DNR;
-        if (!(s->cdw11 & 1) || (s->dptr.prp1 & (PAGE - 1)))
+        if (s->dptr.prp1 & (model_page - 1)) {
+            m->misaligned++;
+            return SC(0, 0x02) | DNR;
+        }
+        if (!(s->cdw11 & 1))
             return SC(0, 0x02) | DNR;
         m->cq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
                                            .phase = 1, .ien = (s->cdw11 >> 1) & 1,
@@ -609,6 +695,10 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             return SC(1, 0x00) | DNR;
         if (size < 2 || size > 2048)
             return SC(1, 0x02) | DNR;
+        if (s->dptr.prp1 & (model_page - 1)) {
+            m->misaligned++;
+            return SC(0, 0x02) | DNR;
+        }
         m->sq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
                                            .cqid = (uint16_t)cqid };
         memset(m->bar + NVME_REG_SQTDBL(qid, 0), 0, 4);
@@ -633,6 +723,10 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
     }
     case NVME_ADMIN_ABORT:
         m->aborts++;
+        if (m->hold_aborts) {
+            *post = false;
+            return 0;
+        }
         *dw0 = 1; /* not aborted, as QEMU */
         return 0;
     case NVME_ADMIN_ASYNC_EVENT:
@@ -667,12 +761,14 @@ static uint16_t io_cmd(struct nvme_model *m, const struct nvme_sqe *s)
                 m->error_count--;
             return m->error_status;
         }
-        uint64_t mdts_bytes = m->mdts ? (uint64_t)PAGE << m->mdts : UINT64_MAX;
+        uint64_t mdts_bytes =
+            m->mdts ? ((uint64_t)PAGE << ((m->cap >> 48) & 0xF)) << m->mdts : UINT64_MAX;
         if (s->opc != NVME_IO_WRITE_ZEROES && nlb * bs > mdts_bytes)
             return SC(0, 0x02) | DNR;
         uint8_t *disk = n->data + slba * bs;
         if (s->opc == NVME_IO_WRITE_ZEROES) {
-            memset(disk, 0, nlb * bs);
+            m->write_zeroes_cmds++;
+            memset(disk, m->write_zeroes_broken ? 0xA5 : 0, nlb * bs);
             return 0;
         }
         struct copy_ctx cc = { disk, s->opc == NVME_IO_READ };
@@ -791,8 +887,12 @@ unsigned model_step(struct nvme_model *m)
         }
         while (q->head != tail) {
             struct nvme_sqe s;
-            memcpy(&s, (void *)(uintptr_t)(q->base + (uint64_t)q->head * 64), sizeof(s));
+            unsigned shift = qid == 0 ? 6 : (m->cc >> 16) & 0xF;
+            memcpy(&s, (void *)(uintptr_t)(q->base + ((uint64_t)q->head << shift)), sizeof(s));
             unsigned cqid = qid == 0 ? 0 : q->cqid;
+            if (m->shared_tags &&
+                (qid == 0 ? s.cid >= 32 : (s.cid < 32 || s.cid >= q->size)))
+                m->cid_violations++;
             /* Never fetch what could not be completed: one CQ slot stays free. */
             if (cq_full(m, cqid))
                 break;

@@ -93,6 +93,32 @@ struct nvme_model {
     bool mapped;              /* the driver has the registers mapped */
     int irq_routed;           /* interrupt setups not yet torn down */
     char last_error[160];
+
+    /* ---- issue 9 (fixes9): real-drive behaviour; set before init unless noted ---- */
+    bool bme;                 /* PCI Command.BME as the driver left it (map: on) */
+    bool stuck_ready;         /* RDY never falls after CC.EN=0 (any time) */
+    bool hold_aborts;         /* Abort commands never complete (any time) */
+    uint16_t maxcmd;          /* Identify MAXCMD */
+    uint32_t crto;            /* CRTO register (with CAP.CRMS.CRWMS) */
+    uint16_t pci_vendor, pci_device; /* what model_attach gives the quirk table */
+    uint32_t pci_class;
+    const char *quirk_override; /* as the nvme.quirks= boot option */
+    bool sqe128;              /* I/O SQEs are 128 bytes: CC.IOSQES must be 7 */
+    bool shared_tags;         /* CIDs: admin < 32, I/O 32..depth-1, no generation bits */
+    bool cns_binary;          /* CNS read as bit 0 only (CNS 02h answers as 00h) */
+    uint32_t delay_chk_rdy_ms;/* CSTS read sooner than this after CC.EN=0 counts */
+    bool write_zeroes_broken; /* Write Zeroes corrupts: counted in write_zeroes_cmds */
+    /* Called before each init/reset step runs (as an interrupt could). */
+    void (*on_step)(struct nvme_model *m, struct nvme_ctrlr *c, unsigned step, void *arg);
+    void *on_step_arg;
+    /* Observed */
+    uint32_t aec_cdw11;       /* last Set Features 0Bh value */
+    unsigned aec_sets;
+    unsigned cid_violations;  /* shared_tags rules broken */
+    unsigned early_csts_reads;/* CSTS reads within delay_chk_rdy_ms of CC.EN=0 */
+    unsigned write_zeroes_cmds;
+    unsigned misaligned;      /* queue bases or PRP entries not on a CC.MPS page */
+    uint64_t disable_ns;      /* clock_ns() of the last CC.EN 1 -> 0 */
 };
 
 /* A model with QEMU-like defaults: CAP as QEMU 7.2's, one 64 MiB namespace

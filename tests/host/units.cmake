@@ -20,6 +20,9 @@ set(NVOS_HOST_UNITS
     nvme_status
     nvme_prp
     nvme_queue
+    nvme_fixes
+    nvme_quirks
+    nvme_mps
     nvme_hotpath
     crc32
     sha256

@@ -93,16 +93,23 @@ class Nvos:
         name      the case name (logs are <logdir>/<name>[.N].log)
         build     the build directory (NVOS_BUILD, default build/)
         logdir    <build>/test-logs
-        images    <build>/test-images: generated disk images
+        images    <build>/test-images/<name>: this test's disk images, made
+                  empty when the test starts and removed when it passes (a
+                  suite that leaves gigabytes behind fills a CI disk)
+        cache     <build>/test-images/cache: images built once per build
+                  directory and shared, read-only or snapshot=on
     """
 
     def __init__(self, name):
         self.name = name
         self.build = qemu.build_dir()
         self.logdir = os.path.join(self.build, "test-logs")
-        self.images = os.path.join(self.build, "test-images")
+        self.images = os.path.join(self.build, "test-images", name)
+        self.cache = os.path.join(self.build, "test-images", "cache")
         os.makedirs(self.logdir, exist_ok=True)
-        os.makedirs(self.images, exist_ok=True)
+        shutil.rmtree(self.images, ignore_errors=True)
+        os.makedirs(self.images)
+        os.makedirs(self.cache, exist_ok=True)
         self.machines = []
 
     def machine(self, **kw):
@@ -117,7 +124,7 @@ class Nvos:
     def blank_disk(self, size_mib=64):
         """A zero-filled NVMe disk, shared by the tests that only need one
         (snapshot=on: writes stay in QEMU)."""
-        path = os.path.join(self.images, "blank.img")
+        path = os.path.join(self.cache, "blank.img")
         if not os.path.exists(path):
             with open(path + f".{os.getpid()}", "wb") as f:
                 f.truncate(size_mib << 20)
@@ -126,17 +133,33 @@ class Nvos:
 
     def image(self, name, size=64 << 20, seed=None):
         """A fresh copy, for this test, of a deterministic random image."""
-        golden = os.path.join(self.images, f"random-{size >> 20}m-{seed or 'nvos'}.img")
-        if not os.path.exists(golden):
-            nvosdisk.random_image(golden + f".{os.getpid()}", size, seed or "nvos")
-            os.replace(golden + f".{os.getpid()}", golden)
-        path = os.path.join(self.images, f"{self.name}.{name}.img")
-        shutil.copyfile(golden, path)
+        path = os.path.join(self.images, f"{name}.img")
+        shutil.copyfile(self.golden(size, seed), path)
         return path
 
-    def close(self):
+    def golden(self, size=64 << 20, seed=None):
+        """The shared deterministic random image the copies start from: what
+        a disk held before the test wrote to it (never written itself)."""
+        path = os.path.join(self.cache, f"random-{size >> 20}m-{seed or 'nvos'}.img")
+        if not os.path.exists(path):
+            nvosdisk.random_image(path + f".{os.getpid()}", size, seed or "nvos")
+            os.replace(path + f".{os.getpid()}", path)
+        return path
+
+    def close(self, passed):
         for m in self.machines:
             m.close()
+        if passed:
+            shutil.rmtree(self.images, ignore_errors=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the item, so the fixture knows whether
+    the test passed when it tears down."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"nvos_rep_{rep.when}", rep)
 
 
 @pytest.fixture
@@ -144,5 +167,6 @@ def nvos(request):
     """The one fixture of the QEMU tests (see Nvos)."""
     rig = Nvos(case_info(request.node)["name"])
     yield rig
-    rig.close()
+    rep = getattr(request.node, "nvos_rep_call", None)
+    rig.close(passed=rep is not None and (rep.passed or rep.skipped))
 

@@ -247,7 +247,9 @@ def test_matrix_tool(nvos):
     out = os.path.join(nvos.build, "test-bench-matrix")
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
     p = subprocess.run([sys.executable, os.path.join(root, "tools", "benchmatrix.py"),
-                        "--quick", "--runtime", "0.2", "--ramp", "0", "--out", out],
+                        "--quick", "--runtime", "0.2", "--ramp", "0", "--out", out,
+                        "--file-image", os.path.join(nvos.images, "file.img"),
+                        "--file-size", "64"],
                        capture_output=True, text=True, timeout=380)
     assert p.returncode == 0, f"benchmatrix failed:\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
     with open(os.path.join(out, "matrix.md")) as f:

@@ -42,7 +42,7 @@ def screen_machine(nvos, boot, cmdline="", disks=(), **kw):
 def screen_disk(nvos):
     """A 16 MiB FAT16 volume (no partition table): /kanji/漢字.txt and
     /long.txt (400 lines), made once per build directory (snapshot=on)."""
-    path = os.path.join(nvos.images, "screen.img")
+    path = os.path.join(nvos.cache, "screen.img")
     if not os.path.exists(path):
         tmp = f"{path}.{os.getpid()}"
         env = dict(os.environ, MTOOLS_SKIP_CHECK="1", SOURCE_DATE_EPOCH="1700000000")

@@ -82,13 +82,13 @@ def tree_json(tree):
 def gpt_disk(nvos, block):
     """A GPT disk: p1 FAT32 (a large tree, a fragmented file), p2 FAT16.
     Built once per block size; returns (image path, layout)."""
-    os.makedirs(nvos.images, exist_ok=True)
-    path = os.path.join(nvos.images, f"fs-gpt-{block}.img")
+    os.makedirs(nvos.cache, exist_ok=True)
+    path = os.path.join(nvos.cache, f"fs-gpt-{block}.img")
     meta = path + ".json"
     if os.path.exists(path) and os.path.exists(meta):
         with open(meta) as f:
             return path, json.load(f)
-    work = os.path.join(nvos.images, f"fs-gpt-{block}.{os.getpid()}.work")
+    work = os.path.join(nvos.cache, f"fs-gpt-{block}.{os.getpid()}.work")
     os.makedirs(work, exist_ok=True)
     # FAT32 wants >= 65525 clusters for mtools: 512-byte clusters on 512-byte
     # sectors, 4 KiB clusters (272 MiB) on 4096-byte sectors.

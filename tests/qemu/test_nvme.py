@@ -58,7 +58,7 @@ FILLS_512 = [(3, 1, 11), (50, 9, 12), (4096, 1024, 13), (9000, 2500, 14), (13000
 @pytest.mark.parametrize("boot", ("kernel", "uefi"))
 def test_data(nvos, boot, machine):
     path = nvos.image("disk")
-    original = nvos.image("original")
+    original = nvos.golden()
     fills = []
     with nvos.machine(boot=boot, machine=machine, disks=[Disk(path)]) as m:
         m.wait_ready()
@@ -98,7 +98,7 @@ def test_data(nvos, boot, machine):
 @pytest.mark.case("nvme.data.4k-blocks", timeout=200)
 def test_data_4k_blocks(nvos):
     path = nvos.image("disk")
-    original = nvos.image("original")
+    original = nvos.golden()
     disk = Disk(path, block_size=4096)
     fills = [(1, 1, 3), (10, 200, 4), (1000, 300, 5)]  # 300 x 4 KiB > MDTS (512 KiB)
     with nvos.machine(disks=[disk]) as m:
@@ -130,7 +130,7 @@ MDTS = [
 @pytest.mark.parametrize("mdts,ranges,fills", MDTS)
 def test_data_mdts(nvos, mdts, ranges, fills):
     path = nvos.image("disk")
-    original = nvos.image("original")
+    original = nvos.golden()
     with nvos.machine(disks=[Disk(path, nvme_opts=f"mdts={mdts}")]) as m:
         m.wait_ready()
         check_hashes(m, original, "nvme0n1", 512, ranges)
@@ -146,7 +146,7 @@ def test_data_mdts(nvos, mdts, ranges, fills):
 @pytest.mark.case("nvme.data.one-queue-one-vector", timeout=120)
 def test_one_queue_one_vector(nvos):
     path = nvos.image("disk")
-    original = nvos.image("original")
+    original = nvos.golden()
     fills = [(77, 500, 9)]
     with nvos.machine(disks=[Disk(path, nvme_opts="max_ioqpairs=1,msix_qsize=1")]) as m:
         m.wait_ready()
@@ -164,8 +164,8 @@ def test_two_namespaces_two_controllers(nvos):
     a = nvos.image("a")
     b = nvos.image("b")
     c = nvos.image("c", seed="other")
-    original = nvos.image("original")
-    other = os.path.join(nvos.images, "random-64m-other.img")
+    original = nvos.golden()
+    other = nvos.golden(seed="other")
     # nvme0: NSIDs 1 and 3 (a gap); nvme1: one namespace.
     with nvos.machine(controllers=[[Disk(a), Disk(b, ns_opts="nsid=3")], [Disk(c)]]) as m:
         m.wait_ready()
@@ -190,7 +190,7 @@ COMPLETIONS = [("msix", "q35"), ("intx", "q35"), ("poll", "q35"), ("intx", "pc")
 @pytest.mark.parametrize("mode,machine", COMPLETIONS, ids=[f"{a}-{b}" for a, b in COMPLETIONS])
 def test_completions(nvos, mode, machine):
     path = nvos.image("disk")
-    original = nvos.image("original")
+    original = nvos.golden()
     cmdline = {"msix": "", "intx": "nvme.irq=intx", "poll": "nvme.irq=poll"}[mode]
     with nvos.machine(machine=machine, disks=[Disk(path)], cmdline=cmdline) as m:
         m.wait_ready()
@@ -238,7 +238,7 @@ sector = "200"
 @pytest.mark.case("nvme.errors.blkdebug", timeout=120)
 def test_errors_blkdebug(nvos):
     path = nvos.image("disk")
-    original = nvos.image("original")
+    original = nvos.golden()
     conf = os.path.join(nvos.images, f"{nvos.name}.conf")
     with open(conf, "w") as f:
         f.write(BLKDEBUG)
@@ -266,7 +266,7 @@ def test_errors_blkdebug(nvos):
 @pytest.mark.case("nvme.errors.retry-succeeds", timeout=120)
 def test_errors_retry_succeeds(nvos):
     path = nvos.image("disk")
-    original = nvos.image("original")
+    original = nvos.golden()
     conf = os.path.join(nvos.images, f"{nvos.name}.conf")
     with open(conf, "w") as f:
         f.write('[inject-error]\nevent = "read_aio"\niotype = "read"\nerrno = "5"\n'
@@ -377,7 +377,7 @@ def test_recovery_timeout_abort_reset(nvos):
     commands are resubmitted and the timed-out one fails with ETIMEDOUT.
     With a longer deadline the device works again."""
     path = nvos.image("disk")
-    original = nvos.image("original")
+    original = nvos.golden()
     disk = Disk(drive_opts=f"file={path},format=raw,throttling.iops-total=2")
     with nvos.machine(disks=[disk],
                       cmdline="nvme.io_timeout_ms=200 nvme.admin_timeout_ms=500") as m:
@@ -405,7 +405,7 @@ def test_recovery_fatal_status(nvos):
     commands are outstanding), resets the controller, which turns bus
     mastering back on, and resubmits the command, which then succeeds."""
     path = nvos.image("disk")
-    original = nvos.image("original")
+    original = nvos.golden()
     with nvos.machine(disks=[Disk(path)], cmdline="nvme.io_timeout_ms=5000") as m:
         m.wait_ready()
         bdf = re.search(r"^(\S+) 1b36:0010", m.command("lspci"), re.M).group(1)

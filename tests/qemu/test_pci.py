@@ -32,7 +32,7 @@ def boot_log(m):
 
 @pytest.mark.case("pci.intx_shared.pc", timeout=240)
 def test_intx_shared_four_controllers(nvos):
-    original = nvos.image("original")
+    original = nvos.golden()
     paths = [nvos.image(f"disk{i}") for i in range(4)]
     with nvos.machine(machine="pc", disks=[Disk(p) for p in paths], cmdline="nvme.irq=intx") as m:
         m.wait_ready()
@@ -69,7 +69,7 @@ def test_intx_shared_four_controllers(nvos):
 @pytest.mark.case("pci.bridge_bme.q35", timeout=180)
 def test_bridge_bus_master_restored(nvos):
     path = nvos.image("disk")
-    original = nvos.image("original")
+    original = nvos.golden()
     extra = ["-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x1c",
              "-drive", f"file={path},if=none,id=dx,format=raw",
              "-device", "nvme,serial=behind,drive=dx,bus=rp1"]
@@ -101,7 +101,7 @@ IOMMUS = [("intel", ["-device", "intel-iommu"], "Intel VT-d \\(DMAR\\)", "0xfed9
 @pytest.mark.parametrize("kind,extra,name,base", IOMMUS, ids=[i[0] for i in IOMMUS])
 def test_iommu_reported(nvos, kind, extra, name, base):
     path = nvos.image("disk")
-    original = nvos.image("original")
+    original = nvos.golden()
     with nvos.machine(machine="q35", disks=[Disk(path)], extra=extra,
                       cmdline="nvme.irq=msi") as m:
         m.wait_ready()
@@ -153,7 +153,7 @@ def test_intx_shared_line_after_failed_init(nvos, failing):
     Its unwind must take off its own handler only: the other controller's
     completions still arrive by interrupt, and no handler reads the freed
     controller's queues."""
-    original = nvos.image("original")
+    original = nvos.golden()
     paths = [nvos.image(f"disk{i}") for i in range(2)]
     survivor = "nvme1" if failing == "nvme0" else "nvme0"
     with nvos.machine(machine="pc", disks=[Disk(p) for p in paths],

@@ -30,12 +30,15 @@ add_executable(nvfat ${nvfat_srcs})
 # host_script_test(<name> SCRIPT <file> [ARGS <args...>] [TIMEOUT <s>])
 #   Registers "python3 <file> --nvfat <nvfat> --work <dir> <args>" as ctest
 #   test <name>. Scripts make their images at test time, under
-#   <build>/fat-work/<name>, with mkfs.fat, mtools, sfdisk and sgdisk.
+#   <build>/fat-work/<name>, with mkfs.fat, mtools, sfdisk and sgdisk;
+#   in_scratch.py removes that directory when the test passes.
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 function(host_script_test name)
     cmake_parse_arguments(T "" "SCRIPT;TIMEOUT" "ARGS" ${ARGN})
     add_test(NAME ${name}
-             COMMAND ${Python3_EXECUTABLE} ${NVOS_ROOT}/${T_SCRIPT} --nvfat $<TARGET_FILE:nvfat>
+             COMMAND ${Python3_EXECUTABLE} ${NVOS_ROOT}/tests/host/fat/in_scratch.py
+                     ${CMAKE_CURRENT_BINARY_DIR}/fat-work/${name} --
+                     ${Python3_EXECUTABLE} ${NVOS_ROOT}/${T_SCRIPT} --nvfat $<TARGET_FILE:nvfat>
                      --work ${CMAKE_CURRENT_BINARY_DIR}/fat-work/${name} ${T_ARGS})
     set_tests_properties(${name} PROPERTIES
         ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"

@@ -1,0 +1,2 @@
+#include "tests/host/check.h"
+int main(void){return check_exit();}
