@@ -88,6 +88,40 @@ int nvme_ctrlr_reset(struct nvme_ctrlr *c);
 int nvme_ctrlr_cmd_admin_raw(struct nvme_ctrlr *c, const struct nvme_sqe *cmd, void *buf,
                              uint32_t len, nvme_cmd_cb cb, void *cb_arg);
 int32_t nvme_ctrlr_process_admin_completions(struct nvme_ctrlr *c);
+/* Work that waits for thread context: a namespace rescan after a Namespace
+ * Attribute Changed event. Also run by process_admin_completions. */
+void nvme_ctrlr_process_events(struct nvme_ctrlr *c);
+
+/* Host Memory Buffer [NVMe Base 2.0 §5.27.1.10]: what the controller asked
+ * for (Identify HMPRE/HMMIN/HMMINDS/HMMAXD) and what nvos gave it. */
+struct nvme_hmb_info {
+    uint64_t preferred;   /* bytes (HMPRE); 0: the controller asks for none */
+    uint64_t minimum;     /* bytes (HMMIN) */
+    uint64_t min_chunk;   /* bytes (HMMINDS; 0: no limit) */
+    uint32_t max_entries; /* HMMAXD (0: no limit) */
+    uint64_t given;       /* bytes handed over (0: none) */
+    uint32_t chunk;       /* bytes per descriptor entry */
+    uint32_t entries;     /* descriptor entries */
+    bool enabled;         /* the controller accepted EHM=1 and uses it now */
+    const char *state;    /* "not requested", "enabled", "allocation failed", ... */
+};
+const struct nvme_hmb_info *nvme_ctrlr_get_hmb_info(const struct nvme_ctrlr *c);
+
+/* Autonomous Power State Transition [§5.27.1.9] and Power Management
+ * [§5.27.1.2], as read (and set) at initialization. */
+struct nvme_power_info {
+    bool read;            /* Get Features answered */
+    uint8_t npss;         /* power states - 1 (Identify NPSS) */
+    uint8_t ps;           /* current power state (FID 02h) */
+    bool apst_supported;  /* Identify APSTA bit 0 */
+    bool apst_enabled;    /* APSTE now */
+    bool apst_was_enabled;/* APSTE as found (firmware's choice) */
+    bool apst_disabled;   /* nvos turned it off (nvme.apst=off) */
+    uint8_t apst_entries; /* table entries with a transition (ITPT != 0) */
+    uint8_t apst_deepest; /* deepest ITPS in the table */
+    uint8_t table[256];   /* the APST data structure as read */
+};
+const struct nvme_power_info *nvme_ctrlr_get_power_info(const struct nvme_ctrlr *c);
 
 /* ---- I/O queue pairs ---- */
 struct nvme_io_qpair_opts {

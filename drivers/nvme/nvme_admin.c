@@ -52,7 +52,22 @@ int nvme_ctrlr_cmd_admin_raw(struct nvme_ctrlr *c, const struct nvme_sqe *cmd, v
 
 int32_t nvme_ctrlr_process_admin_completions(struct nvme_ctrlr *c)
 {
-    return nvme_qpair_reap(&c->admin, 0, true);
+    int32_t n = nvme_qpair_reap(&c->admin, 0, true);
+    nvme_ctrlr_process_events(c);
+    return n;
+}
+
+/* Thread context only: the rescan sends admin commands synchronously, which
+ * an event callback (possibly in an interrupt handler) must not. */
+void nvme_ctrlr_process_events(struct nvme_ctrlr *c)
+{
+    if (c->in_events || c->state != NVME_STATE_READY || !READ_ONCE(c->ns_rescan_pending))
+        return;
+    c->in_events = true;
+    WRITE_ONCE(c->ns_rescan_pending, false);
+    c->ns_rescans++;
+    nvme_ns_rescan(c);
+    c->in_events = false;
 }
 
 int nvme_admin_sync(struct nvme_ctrlr *c, struct nvme_sqe *cmd, void *buf, uint32_t len,
@@ -315,6 +330,11 @@ static void aer_cb(void *arg, const struct nvme_cpl *cpl)
         aer_log_buffer = nvme_env_dma_alloc(4096, &phys);
     }
     struct nvme_sqe cmd;
+    c->aer_log_lid = lid;
+    /* [§5.2.1 Figure 147] Notice 02h, information 00h: Namespace Attribute
+     * Changed (log page 04h lists them). Rescanned in thread context. */
+    if (type == 2 && info == 0)
+        WRITE_ONCE(c->ns_rescan_pending, true);
     if (aer_log_buffer && lid && nvme_cmd_get_log_page(&cmd, NVME_NSID_ALL, lid, 512, 0, false) == 0 &&
         nvme_ctrlr_cmd_admin_raw(c, &cmd, aer_log_buffer, 512, aer_log_cb, c) == 0)
         return;

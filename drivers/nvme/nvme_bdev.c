@@ -55,6 +55,8 @@ static int nvme_bdev_submit(struct block_device *dev, struct block_request *req)
 {
     struct nvme_bdev *b = dev->driver_data;
     struct nvme_ns *ns = b->ns;
+    if (unlikely(ns->unusable != NULL))
+        return -ENODEV; /* removed, or changed to a format we cannot serve, by a rescan */
     struct nvme_qpair *qp = my_qpair(b);
     switch (req->op) {
     case BLOCK_OP_READ:
@@ -147,6 +149,47 @@ struct nvme_ns *nvme_ns_from_block(struct block_device *dev)
     return dev->ops == &nvme_bdev_ops ? ((struct nvme_bdev *)dev->driver_data)->ns : NULL;
 }
 
+static void set_geometry(struct nvme_bdev *b)
+{
+    struct nvme_ns *ns = b->ns;
+    struct nvme_ctrlr *c = ns->ctrlr;
+    struct block_geometry *g = &b->dev.geo;
+    g->block_size = ns->block_size;
+    g->block_count = ns->nsze;
+    g->max_transfer = ns->max_blocks;
+    g->queue_depth = (uint32_t)(b->qps[0]->ntrackers - b->qps[0]->cid_base);
+    g->write_cache = (c->id->vwc & NVME_VWC_PRESENT) != 0;
+    g->can_fua = true;
+    g->can_write_zeroes = (c->id->oncs & NVME_ONCS_WRITE_ZEROES) != 0 &&
+                          !(c->quirks & NVME_QUIRK_DISABLE_WRITE_ZEROES);
+    g->recovery_ns = nvme_ctrlr_recovery_worst_ns(c);
+    g->can_discard = (c->id->oncs & NVME_ONCS_DSM) != 0;
+    g->read_only = (ns->id->nsattr & 1) != 0;
+}
+
+static int publish_one(struct nvme_ctrlr *c, struct nvme_ns *ns, bool polled)
+{
+    struct nvme_bdev *b = kzalloc(sizeof(*b));
+    if (b == NULL)
+        return -ENOMEM;
+    b->ns = ns;
+    b->qps = c->cpu_qp[polled ? 1 : 0];
+    ksnprintf(b->dev.name, sizeof(b->dev.name), "%sn%u", c->name, ns->nsid);
+    b->dev.ops = &nvme_bdev_ops;
+    b->dev.driver_data = b;
+    set_geometry(b);
+    int err = block_register(&b->dev);
+    if (err) {
+        kfree(b);
+        return err;
+    }
+    kprintf("%s: block device, %s completions\n", b->dev.name,
+            b->qps[0]->irq ? "interrupt-driven" : "polled");
+    /* A table that cannot be read is reported and leaves the namespace usable. */
+    block_scan_partitions(&b->dev);
+    return 0;
+}
+
 int nvme_bdev_publish(struct nvme_ctrlr *c)
 {
     bool polled = cmdline_get_bool("nvme.poll", false);
@@ -155,35 +198,48 @@ int nvme_bdev_publish(struct nvme_ctrlr *c)
     for (struct nvme_ns *ns = c->namespaces; ns; ns = ns->next) {
         if (ns->unusable)
             continue;
-        struct nvme_bdev *b = kzalloc(sizeof(*b));
-        if (b == NULL)
-            return -ENOMEM;
-        b->ns = ns;
-        b->qps = c->cpu_qp[polled ? 1 : 0];
-        ksnprintf(b->dev.name, sizeof(b->dev.name), "%sn%u", c->name, ns->nsid);
-        b->dev.ops = &nvme_bdev_ops;
-        b->dev.driver_data = b;
-        struct block_geometry *g = &b->dev.geo;
-        g->block_size = ns->block_size;
-        g->block_count = ns->nsze;
-        g->max_transfer = ns->max_blocks;
-        g->queue_depth = (uint32_t)(b->qps[0]->ntrackers - b->qps[0]->cid_base);
-        g->write_cache = (c->id->vwc & NVME_VWC_PRESENT) != 0;
-        g->can_fua = true;
-        g->can_write_zeroes = (c->id->oncs & NVME_ONCS_WRITE_ZEROES) != 0 &&
-                              !(c->quirks & NVME_QUIRK_DISABLE_WRITE_ZEROES);
-        g->recovery_ns = nvme_ctrlr_recovery_worst_ns(c);
-        g->can_discard = (c->id->oncs & NVME_ONCS_DSM) != 0;
-        g->read_only = (ns->id->nsattr & 1) != 0;
-        int err = block_register(&b->dev);
-        if (err) {
-            kfree(b);
+        int err = publish_one(c, ns, polled);
+        if (err)
             return err;
-        }
-        kprintf("%s: block device, %s completions\n", b->dev.name,
-                b->qps[0]->irq ? "interrupt-driven" : "polled");
-        /* A table that cannot be read is reported and leaves the namespace usable. */
-        block_scan_partitions(&b->dev);
     }
     return 0;
+}
+
+/*
+ * After a rescan. The block layer never unregisters a device (file systems
+ * and partitions may hold it), so a removed namespace's device stays, failing
+ * every request with ENODEV, and a namespace that comes back under the same
+ * NSID takes its device over again.
+ */
+void nvme_bdev_ns_changed(struct nvme_ctrlr *c, struct nvme_ns *ns, enum nvme_ns_change what)
+{
+    char name[sizeof(((struct block_device *)0)->name)];
+    ksnprintf(name, sizeof(name), "%sn%u", c->name, ns->nsid);
+    struct block_device *dev = block_find(name);
+    struct nvme_bdev *b = dev && dev->ops == &nvme_bdev_ops ? dev->driver_data : NULL;
+    if (c->block_qp_irq == NULL)
+        return;
+    if (what == NVME_NS_REMOVED) {
+        if (b)
+            kprintf("%s: block device kept; it fails with ENODEV until the namespace returns\n",
+                    name);
+        return;
+    }
+    if (ns->unusable) {
+        if (b && b->ns == ns) {
+            kprintf("%s: namespace changed to a format nvos cannot serve; the block device "
+                    "now fails with ENODEV\n", name);
+        }
+        return;
+    }
+    if (b == NULL) {
+        int err = publish_one(c, ns, cmdline_get_bool("nvme.poll", false));
+        if (err)
+            kprintf("%s: not published as a block device (%s)\n", name, errno_name(err));
+        return;
+    }
+    b->ns = ns; /* the same struct after a resize; a new one after remove + add */
+    set_geometry(b);
+    kprintf("%s: block device now %llu blocks of %u bytes\n", name,
+            (unsigned long long)ns->nsze, ns->block_size);
 }

@@ -172,6 +172,8 @@ static int step_read_capabilities(struct nvme_ctrlr *c)
     /* What the firmware left: usually an enabled controller with live queues
      * in memory it no longer owns (SeaBIOS, OVMF). */
     uint32_t cc = nvme_rd32(c, NVME_REG_CC), csts = nvme_rd32(c, NVME_REG_CSTS);
+    c->inherited_cc = cc;
+    c->inherited_csts = csts;
     char cc_s[96], csts_s[96], queues[96] = "";
     nvme_decode_cc(cc, cc_s, sizeof(cc_s));
     nvme_decode_csts(csts, csts_s, sizeof(csts_s));
@@ -558,6 +560,10 @@ static const struct init_step init_steps[] = {
     { "set number of queues (FID 07h)", "§3.5.1 step 9", step_set_number_of_queues, NULL, true },
     { "create I/O completion and submission queues", "§3.5.1 steps 10-11", step_create_io_queues,
       undo_create_io_queues, true },
+    /* After the queues: the HMB takes what large memory is left, not the
+     * reverse; then power management, which only reads (or turns APST off). */
+    { "host memory buffer (FID 0Dh)", "§5.27.1.10", nvme_hmb_setup, nvme_hmb_teardown, true },
+    { "power state and APST (FID 02h, 0Ch)", "§5.27.1.9", nvme_power_setup, NULL, true },
     /* No undo: the Asynchronous Event Request ends with the controller's
      * disable, and its request with the admin queue. */
     { "enable asynchronous events (FID 0Bh, AER)", "§3.5.1 step 12", step_enable_async_events,
@@ -655,6 +661,10 @@ int nvme_ctrlr_reset(struct nvme_ctrlr *c)
 {
     if (c->state == NVME_STATE_FAILED)
         return -ENODEV;
+    if (c->state == NVME_STATE_RESETTING)
+        return -EBUSY;
+    nvme_env_before_reset(c);
+    nvme_hmb_disable(c, "before the reset"); /* [§8.9] while still READY: admin commands work */
     /* One reset at a time: two CPUs may find timeouts at once. */
     enum nvme_ctrlr_state ready = NVME_STATE_READY;
     if (!__atomic_compare_exchange_n(&c->state, &ready, NVME_STATE_RESETTING, false,
@@ -663,7 +673,6 @@ int nvme_ctrlr_reset(struct nvme_ctrlr *c)
     c->resets++;
     kprintf("%s: resetting the controller\n", c->name);
     nvme_percpu_reset_begin(c); /* every CPU now locks every pair */
-    nvme_env_before_reset(c);
     /* The device forgets every queue and command at CC.EN=0: note which
      * ones those are before the reset issues its own. */
     /* I/O submitted meanwhile (completion callbacks) is held: no doorbell
@@ -792,6 +801,7 @@ void nvme_ctrlr_shutdown(struct nvme_ctrlr *c)
         return;
     for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
         nvme_qpair_reap(qp, 0, false);
+    nvme_hmb_disable(c, "before shutdown"); /* [§8.9] first, as Linux's nvme_dev_disable */
     for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
         nvme_delete_io_queues_on_device(c, qp);
     uint64_t timeout = (uint64_t)c->id->rtd3e * NSEC_PER_USEC;

@@ -205,6 +205,7 @@ struct nvme_ns {
     uint32_t xfer_block;       /* bytes per block in the data buffer (+ metadata if extended) */
     uint32_t max_request_blocks; /* largest request whose byte count fits in 32 bits */
     const char *unusable;      /* why the block layer does not publish it, or NULL */
+    bool removed;              /* gone in a rescan; kept on c->ns_removed, fails with ENODEV */
     struct nvme_ns *next;
     uint32_t plain_max_blocks; /* max_blocks for a plain buffer; 0 when the format needs a
                                 * separate metadata buffer (never MPTR=0) */
@@ -288,6 +289,21 @@ struct nvme_ctrlr {
     const char *quirk_override; /* the nvme.quirks= boot option, or NULL */
     uint16_t max_cmds;         /* Identify MAXCMD, 0: not reported (the queue size limits) */
     uint8_t iosqes;            /* CC.IOSQES in use: 6, or 7 with NVME_QUIRK_128_BYTES_SQES */
+    /* Namespace rescans (nvme_ns.c), HMB (nvme_hmb.c), power (nvme_power.c),
+     * what firmware left (for "nvme doctor") - issue 9 */
+    struct nvme_ns *ns_removed;     /* removed by a rescan, kept for their block devices */
+    uint8_t aer_log_lid;            /* the log page the last event pointed at */
+    bool ns_rescan_pending;         /* a Namespace Attribute Changed event waits for a rescan */
+    bool in_events;                 /* nvme_ctrlr_process_events is running */
+    uint64_t ns_rescans;
+    uint32_t inherited_cc, inherited_csts; /* as found at attach, before any write */
+    uint16_t inherited_pci_command; /* the function's PCI Command register as found */
+    uint8_t inherited_bridges_off;  /* bridges above it found without memory/bus mastering */
+    bool ns_list_fallback;          /* the Active Namespace ID list was refused or junk */
+    struct nvme_hmb *hmb;           /* NULL: none asked for, or none given */
+    struct nvme_hmb_info hmb_info;  /* what was asked for and given */
+    struct nvme_power_info power;   /* APST and power state, as read at init */
+    bool apst_off;                  /* nvme.apst=off: disable APST */
     /* Per-CPU queue pairs (nvme_percpu.c): the block layer's pair for CPU i,
      * interrupt-driven ([0]) and polled ([1]); CPUs share pairs (i % n) when
      * fewer are granted. NULL beyond cpu_count. */
@@ -354,6 +370,19 @@ void nvme_aer_submit(struct nvme_ctrlr *c);
 /* ---- nvme_ns.c ---- */
 int nvme_ns_identify_all(struct nvme_ctrlr *c);
 void nvme_ns_free_all(struct nvme_ctrlr *c);
+/* Re-reads the namespace list after a Namespace Attribute Changed event:
+ * adds, removes (to c->ns_removed) and refreshes, telling the block adapter. */
+int nvme_ns_rescan(struct nvme_ctrlr *c);
+
+/* ---- nvme_hmb.c: Host Memory Buffer [NVMe Base 2.0 §5.27.1.10, §8.9] ---- */
+int nvme_hmb_setup(struct nvme_ctrlr *c);      /* init step; after a reset: MR=1 */
+void nvme_hmb_teardown(struct nvme_ctrlr *c);  /* the step's undo: disable, free */
+/* Set Features 0Dh EHM=0 while the controller still takes admin commands:
+ * before shutdown and before a controller reset. */
+void nvme_hmb_disable(struct nvme_ctrlr *c, const char *why);
+
+/* ---- nvme_power.c: APST (FID 0Ch) and Power Management (FID 02h) ---- */
+int nvme_power_setup(struct nvme_ctrlr *c);    /* init step */
 
 /* ---- nvme_trace.c ---- */
 void nvme_trace_reg(struct nvme_ctrlr *c, bool write, uint32_t off, uint64_t value, bool wide);

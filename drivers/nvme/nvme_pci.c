@@ -32,8 +32,10 @@
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_quirks.h"
 #include "drivers/pci/pci.h"
+#include "drivers/pci/pci_regs.h"
 #include "kernel/arch/x86.h"
 #include "kernel/cmdline.h"
+#include "kernel/console.h"
 #include "kernel/irq/irq.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/layout.h"
@@ -188,7 +190,9 @@ int nvme_env_map_registers(struct nvme_ctrlr *c)
     struct pci_device *pd = c->platform;
     const struct pci_bar *bar0 = &pd->bars[0];
     char pciname[16];
-    pci_enable_upstream(pd, pci_name(pd, pciname, sizeof(pciname)));
+    c->inherited_pci_command = pci_read16(pd, PCI_COMMAND); /* for "nvme doctor" */
+    c->inherited_bridges_off =
+        (uint8_t)pci_enable_upstream(pd, pci_name(pd, pciname, sizeof(pciname)));
     pci_enable_memory(pd);
     pci_enable_bus_master(pd);
     c->regs = vmm_map_mmio(bar0->base, bar0->size);
@@ -557,6 +561,7 @@ static int attach_one(struct pci_device *pd, struct nvme_ctrlr **out)
     c->pci_device = pd->device_id;
     c->pci_class = (uint32_t)pd->class_code << 16 | (uint32_t)pd->subclass << 8 | pd->prog_if;
     c->quirk_override = cmdline_get("nvme.quirks"); /* nvme_quirks.h */
+    c->apst_off = !cmdline_get_bool("nvme.apst", true); /* nvme.apst=off: APSTE=0 */
     kprintf("%s: %s %04x:%04x, BAR0 %#llx (%llu KiB)\n", c->name, pciname, pd->vendor_id,
             pd->device_id, (unsigned long long)bar0->base,
             (unsigned long long)(bar0->size / 1024));
@@ -598,8 +603,26 @@ static unsigned report_hidden_behind_vmd(void)
     return n;
 }
 
+/* Deferred controller work (a namespace rescan after a Namespace Attribute
+ * Changed event) runs where the shell waits for input: thread context, CPU
+ * 0, never inside an interrupt handler or an admin command's wait. */
+static void nvme_events_poll(void *ctx)
+{
+    (void)ctx;
+    for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c))
+        nvme_ctrlr_process_events(c);
+}
+
+static struct console_input_source nvme_events = { .name = "nvme events (no input)",
+                                                   .poll = nvme_events_poll };
+
 int nvme_probe(void *ctx, nvme_probe_cb probe_cb, nvme_attach_cb attach_cb)
 {
+    static bool events_registered;
+    if (!events_registered) {
+        events_registered = true;
+        console_register_input(&nvme_events);
+    }
     int attached = 0, found = 0;
     for (struct pci_device *pd = pci_devices(); pd; pd = pd->next) {
         enum pci_storage_kind kind = pci_storage_kind(pd->vendor_id, pd->device_id,

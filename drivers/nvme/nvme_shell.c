@@ -10,6 +10,9 @@
  *   nvme get-feature DEV [-f FID] [-n NSID] [-s SEL] [-c CDW11] [-l LEN] [-H]
  *   nvme reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off
  *   nvme rawloop NS [QD] [MS]                  the emulator's floor (nvme_rawloop.c)
+ *   nvme attach-ns DEV -n NSID [-c CNTLID]     Namespace Attachment (15h), attach
+ *   nvme detach-ns DEV -n NSID [-c CNTLID]     ... detach (one controller ID)
+ *   nvme doctor [CTRL]                         real-hardware checks (nvme_doctor.c)
  *
  * DEV is nvos's name (nvme0, nvme0n1) or nvme-cli's (/dev/nvme0, /dev/nvme0n1,
  * /dev/ng0n1: the generic character device is the same namespace). Options
@@ -19,6 +22,7 @@
 #include <string.h>
 
 #include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_doctor.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_print.h"
 #include "drivers/nvme/nvme_status.h"
@@ -36,7 +40,7 @@ struct opts {
     bool json;             /* -o json */
     unsigned flags;        /* NVME_PRINT_HUMAN, NVME_PRINT_VS */
     bool verbose;          /* list -v */
-    bool has_fid, has_nsid, has_entries;
+    bool has_fid, has_nsid, has_entries, has_cdw11;
     uint32_t fid, nsid, sel, cdw11, entries, data_len;
 };
 
@@ -52,6 +56,7 @@ static const struct opt_def opt_defs[] = {
     { 'f', "feature-id", true },    { 'n', "namespace-id", true },
     { 's', "sel", true },           { 'c', "cdw11", true },
     { 'e', "log-entries", true },   { 'l', "data-len", true },
+    { 'c', "controllers", true },
 };
 
 static int set_opt(const char *sub, struct opts *o, char letter, const char *v)
@@ -83,7 +88,7 @@ static int set_opt(const char *sub, struct opts *o, char letter, const char *v)
             return shell_error(-EINVAL, "nvme %s: invalid 'select' param:%u", sub, n);
         o->sel = n;
         return 0;
-    case 'c': o->cdw11 = n; return 0;
+    case 'c': o->cdw11 = n; o->has_cdw11 = true; return 0;
     case 'e':
         if (n == 0)
             return shell_error(-EINVAL, "nvme %s: non-zero log-entries is required param", sub);
@@ -508,6 +513,39 @@ static int cmd_get_feature(const struct dev *d, const struct opts *o)
     return 0;
 }
 
+/*
+ * [NVMe Base 2.0 §5.22] Namespace Attachment: SEL (CDW10 3:0) 0 attach, 1
+ * detach; the data is a Controller List [§4.4.1] (a count, then 16-bit
+ * controller IDs). nvme-cli's -c takes a list; one ID here, this
+ * controller's CNTLID by default. The controller answers with a Namespace
+ * Attribute Changed event, and the rescan it starts publishes or retires
+ * the block device.
+ */
+static int cmd_attach_ns(const struct dev *d, const struct opts *o, bool detach)
+{
+    const char *sub = detach ? "detach-ns" : "attach-ns";
+    if (!o->has_nsid || o->nsid == 0 || o->nsid == NVME_NSID_ALL)
+        return shell_error(-EINVAL, "nvme %s: a namespace id (-n) is required", sub);
+    if (o->has_cdw11 && o->cdw11 > 0xFFFF)
+        return shell_error(-EINVAL, "nvme %s: controller id %u is not 0..65535", sub, o->cdw11);
+    nvme_phys_t phys;
+    uint16_t *list = nvme_env_dma_alloc(4096, &phys);
+    if (list == NULL)
+        return shell_error(-ENOMEM, "nvme %s: no memory", sub);
+    list[0] = 1;
+    list[1] = o->has_cdw11 ? (uint16_t)o->cdw11 : d->c->id->cntlid;
+    struct nvme_sqe cmd;
+    struct nvme_cpl cpl;
+    nvme_sqe_init(&cmd, NVME_ADMIN_NS_ATTACH, o->nsid);
+    cmd.cdw10 = detach ? 1 : 0; /* SEL */
+    int err = nvme_admin_sync(d->c, &cmd, list, 4096, &cpl);
+    nvme_env_dma_free(list, 4096);
+    if (err)
+        return cmd_failed(sub, &cpl);
+    kprintf("%s: Success, nsid:%u\n", sub, o->nsid);
+    return 0;
+}
+
 static int cmd_queues(struct nvme_ctrlr *c)
 {
     kprintf("QID  SIZE MODE IV  OUTST SUBMITTED  COMPLETED  SQDB       CQDB       RETRY TMOUT BOGUS IRQS\n");
@@ -573,6 +611,20 @@ static int cmd_nvme(int argc, char **argv)
     }
     if (strcmp(sub, "rawloop") == 0 && argc >= 3 && argc <= 5)
         return cmd_rawloop(argc, argv);
+    if (strcmp(sub, "doctor") == 0 && argc <= 3) {
+        struct dev d;
+        if (argc == 3 && dev_arg(sub, argv[2], &d) != 0)
+            return -ENODEV;
+        if (argc == 3)
+            return nvme_doctor(d.c, NULL);
+        if (nvme_ctrlr_first() == NULL)
+            return shell_error(-ENODEV, "nvme doctor: no NVMe controller");
+        int err = 0;
+        for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c))
+            if (nvme_doctor(c, NULL) != 0)
+                err = -EIO;
+        return err;
+    }
     static const struct {
         const char *name;
         const char *opts;
@@ -582,6 +634,7 @@ static int cmd_nvme(int argc, char **argv)
         { "id-ns", "noHv", true },         { "smart-log", "noH", true },
         { "error-log", "eo", true },       { "get-feature", "fnscHl", true },
         { "queues", "", true },            { "reset", "", true },
+        { "attach-ns", "nc", true },       { "detach-ns", "nc", true },
     };
     unsigned k = 0;
     while (k < ARRAY_SIZE(subs) && strcmp(subs[k].name, sub) != 0)
@@ -624,6 +677,8 @@ static int cmd_nvme(int argc, char **argv)
     case 4: return cmd_error_log(&d, &o);
     case 5: return cmd_get_feature(&d, &o);
     case 6: return cmd_queues(d.c);
+    case 8: return cmd_attach_ns(&d, &o, false);
+    case 9: return cmd_attach_ns(&d, &o, true);
     default:
         err = nvme_ctrlr_reset(d.c);
         if (err)
@@ -637,6 +692,6 @@ SHELL_COMMAND(nvme, "nvme",
               "id-ns DEV [-n NSID] [-o json] [-H] [-v] | smart-log DEV [-n NSID] [-o json] [-H] | error-log DEV [-e N] [-o json] | "
               "get-feature DEV [-f FID] [-n NSID] [-s SEL] [-c CDW11] [-l LEN] [-H] | "
               "reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off | "
-              "rawloop NS [QD] [MS]",
+              "attach-ns|detach-ns DEV -n NSID [-c CNTLID] | doctor [CTRL] | rawloop NS [QD] [MS]",
               "NVMe controllers and namespaces, as nvme-cli 2.x (DEV: nvme0, /dev/nvme0n1...)",
               cmd_nvme);

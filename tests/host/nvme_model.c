@@ -76,17 +76,23 @@ void kfree(void *p)
  * aligned and never 8 KiB aligned (as a page allocator may well return), so
  * whatever needs the controller's larger page (CC.MPS) must ask for it.
  * The side table maps what the driver got back to what was allocated.
+ * model_dma_max_alloc and model_dma_budget (0: no limit) make large or
+ * cumulative allocations fail, as a small machine's would (HMB fallback).
  */
 #define DMA_SLOTS 4096
 static struct {
     void *user, *real;
+    size_t rounded;
 } dma_map[DMA_SLOTS];
+
+size_t model_dma_max_alloc, model_dma_budget, model_dma_live;
 
 static void *dma_get(size_t size, size_t align, bool skew)
 {
-    size_t rounded = (size + PAGE - 1) / PAGE * PAGE;
-    if (rounded == 0)
-        rounded = PAGE;
+    size_t rounded = size ? (size + PAGE - 1) / PAGE * PAGE : PAGE;
+    if ((model_dma_max_alloc && rounded > model_dma_max_alloc) ||
+        (model_dma_budget && model_dma_live + rounded > model_dma_budget))
+        return NULL;
     size_t al = skew ? 2 * PAGE : align, extra = skew ? PAGE : 0;
     size_t total = (rounded + extra + al - 1) / al * al;
     uint8_t *real = aligned_alloc(al, total);
@@ -96,8 +102,10 @@ static void *dma_get(size_t size, size_t align, bool skew)
         if (dma_map[i].user == NULL) {
             dma_map[i].user = real + extra;
             dma_map[i].real = real;
+            dma_map[i].rounded = rounded;
             memset(real + extra, 0, rounded);
             model_live_allocs++;
+            model_dma_live += rounded;
             return real + extra;
         }
     }
@@ -129,6 +137,7 @@ void nvme_env_dma_free(void *p, size_t size)
     for (unsigned i = 0; i < DMA_SLOTS; i++) {
         if (dma_map[i].user == p) {
             free(dma_map[i].real);
+            model_dma_live -= dma_map[i].rounded;
             dma_map[i].user = dma_map[i].real = NULL;
             model_live_allocs--;
             return;
@@ -273,6 +282,15 @@ int nvme_bdev_publish(struct nvme_ctrlr *c)
     return 0;
 }
 
+unsigned model_bdev_changes[3];
+
+void nvme_bdev_ns_changed(struct nvme_ctrlr *c, struct nvme_ns *ns, enum nvme_ns_change what)
+{
+    (void)c;
+    (void)ns;
+    model_bdev_changes[what]++;
+}
+
 /* Clock: the host's TSC, calibrated against CLOCK_MONOTONIC once. */
 static uint64_t tsc_per_us;
 uint64_t boot_tsc;
@@ -362,8 +380,20 @@ static uint32_t reg_read(struct nvme_ctrlr *c, uint32_t off)
     }
 }
 
+static void event(struct nvme_model *m, const char *what)
+{
+    size_t n = strlen(m->events);
+    snprintf(m->events + n, sizeof(m->events) - n, "%s%s", n ? " " : "", what);
+}
+
 static void controller_reset(struct nvme_model *m)
 {
+    event(m, "R");
+    if (m->hmb_enabled) {
+        /* [§8.9] the host should have disabled it first; a reset ends it anyway. */
+        m->hmb_enabled_at_reset++;
+        m->hmb_enabled = false;
+    }
     memset(m->sq, 0, sizeof(m->sq));
     memset(m->cq, 0, sizeof(m->cq));
     memset(m->bar + 0x1000, 0, sizeof(m->bar) - 0x1000); /* doorbells */
@@ -422,6 +452,8 @@ static void reg_write(struct nvme_ctrlr *c, uint32_t off, uint32_t v)
             m->csts = (m->csts & ~(uint32_t)NVME_SET(CSTS_SHST, 3)) |
                       NVME_SET(CSTS_SHST, NVME_CSTS_SHST_COMPLETE);
             m->shutdowns++;
+            event(m, "S");
+            m->hmb_enabled_at_shutdown += m->hmb_enabled;
         }
         break;
     }
@@ -481,6 +513,22 @@ void model_free(struct nvme_model *m)
         free(m->ns[i].data);
         free(m->ns[i].md);
     }
+}
+
+void model_release_ctrlr(struct nvme_ctrlr *c)
+{
+    nvme_hmb_teardown(c);
+    while (c->io_qpairs) {
+        struct nvme_qpair *qp = c->io_qpairs;
+        c->io_qpairs = qp->next;
+        nvme_qpair_destroy(qp);
+        kfree(qp);
+    }
+    if (c->admin.sq)
+        nvme_qpair_destroy(&c->admin);
+    nvme_ns_free_all(c);
+    nvme_env_dma_free(c->id, 4096);
+    c->id = NULL;
 }
 
 void model_attach(struct nvme_model *m, struct nvme_ctrlr *c)
@@ -590,6 +638,128 @@ static uint16_t to_host(const struct nvme_sqe *s, const void *src, uint64_t len)
     return walk_prps(s->dptr.prp1, s->dptr.prp2, len, copy_seg, &cc);
 }
 
+/* A chunk's first 8 bytes: what the model "keeps" there, checked when the
+ * host says it returns the same memory (MR=1). */
+static uint64_t hmb_signature(uint64_t addr)
+{
+    return addr ^ 0x484d4220434f4e54ull;
+}
+
+/* [§5.27.1.10] Set Features 0Dh: CDW11 EHM (bit 0), MR (bit 1); CDW12 HSIZE
+ * (CC.MPS pages); CDW13/14 the descriptor list's address (16-byte
+ * aligned); CDW15 its entry count. Each entry: BADD (page aligned), BSIZE
+ * (pages), 8 bytes reserved. */
+static uint16_t hmb_set(struct nvme_model *m, const struct nvme_sqe *s)
+{
+    bool ehm = s->cdw11 & 1, mr = (s->cdw11 >> 1) & 1;
+    if (m->hmpre == 0)
+        return SC(0, 0x02) | DNR;
+    if (!ehm) {
+        if (m->hmb_enabled)
+            m->hmb_disables++;
+        m->hmb_enabled = false;
+        event(m, "H-");
+        return 0;
+    }
+    if (m->hmb_enabled)
+        return SC(0, 0x0C) | DNR; /* Command Sequence Error: already enabled */
+    if (m->hmb_refuse)
+        return SC(0, 0x06);
+    uint32_t hsize = s->cdw12, count = s->cdw15;
+    uint64_t list_addr = ((uint64_t)s->cdw14 << 32) | s->cdw13;
+    if (hsize < m->hmmin || count == 0 || count > 256 || (m->hmmaxd && count > m->hmmaxd) ||
+        (list_addr & 15) || list_addr == 0) {
+        m->hmb_bad_list++;
+        return SC(0, 0x02) | DNR;
+    }
+    const uint8_t *list = (const uint8_t *)(uintptr_t)list_addr;
+    uint64_t total = 0;
+    bool same = mr && count == m->hmb_entries && hsize == m->hmb_size;
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t addr;
+        uint32_t pages;
+        memcpy(&addr, list + i * 16, 8);
+        memcpy(&pages, list + i * 16 + 8, 4);
+        if ((addr & (PAGE - 1)) || addr == 0 || pages == 0 ||
+            (m->hmminds && pages < m->hmminds)) {
+            m->hmb_bad_list++;
+            return SC(0, 0x02) | DNR;
+        }
+        total += pages;
+        same = same && m->hmb_desc[i].addr == addr && m->hmb_desc[i].pages == pages;
+    }
+    if (total != hsize) {
+        m->hmb_bad_list++;
+        return SC(0, 0x02) | DNR;
+    }
+    if (mr) {
+        /* The host says: the same memory, untouched since it was disabled. */
+        for (uint32_t i = 0; same && i < count; i++) {
+            uint64_t sig;
+            memcpy(&sig, (void *)(uintptr_t)m->hmb_desc[i].addr, 8);
+            same = sig == hmb_signature(m->hmb_desc[i].addr);
+        }
+        m->hmb_mr_bad += !same;
+        m->hmb_mr_enables++;
+    }
+    m->hmb_entries = count;
+    m->hmb_size = hsize;
+    for (uint32_t i = 0; i < count; i++) {
+        memcpy(&m->hmb_desc[i].addr, list + i * 16, 8);
+        memcpy(&m->hmb_desc[i].pages, list + i * 16 + 8, 4);
+        if (!mr) {
+            uint64_t sig = hmb_signature(m->hmb_desc[i].addr);
+            memcpy((void *)(uintptr_t)m->hmb_desc[i].addr, &sig, 8);
+        }
+    }
+    m->hmb_enabled = true;
+    m->hmb_enables++;
+    event(m, mr ? "M+" : "H+");
+    return 0;
+}
+
+/* Features 0Dh (HMB), 0Ch (APST, with its 256-byte table) and 02h (power state). */
+static uint16_t power_features(struct nvme_model *m, const struct nvme_sqe *s, bool set,
+                               uint32_t *dw0)
+{
+    unsigned fid = s->cdw10 & 0xFF;
+    if (fid == NVME_FEAT_HOST_MEM_BUF) {
+        if (set)
+            return hmb_set(m, s);
+        if (m->hmpre == 0)
+            return SC(0, 0x02) | DNR;
+        *dw0 = m->hmb_enabled;
+        uint8_t attr[PAGE] = { 0 };
+        memcpy(attr, &m->hmb_size, 4);
+        memcpy(attr + 12, &m->hmb_entries, 4);
+        return to_host(s, attr, PAGE);
+    }
+    if (fid == NVME_FEAT_AUTO_PST) {
+        if (!m->apsta)
+            return SC(0, 0x02) | DNR;
+        if (!set) {
+            *dw0 = m->apste;
+            return to_host(s, m->apst_table, sizeof(m->apst_table));
+        }
+        struct copy_ctx cc = { m->apst_table, false };
+        uint16_t st = walk_prps(s->dptr.prp1, s->dptr.prp2, sizeof(m->apst_table), copy_seg, &cc);
+        if (st)
+            return st;
+        m->apste = s->cdw11 & 1;
+        m->apst_sets++;
+        event(m, m->apste ? "A+" : "A-");
+        return 0;
+    }
+    if (!set) {
+        *dw0 = m->ps;
+        return 0;
+    }
+    if ((s->cdw11 & 0x1F) > m->npss)
+        return SC(0, 0x02) | DNR;
+    m->ps = s->cdw11 & 0x1F;
+    return 0;
+}
+
 static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32_t *dw0, bool *post)
 {
     static uint8_t page[PAGE];
@@ -616,11 +786,20 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             id->vwc = 1;
             id->aerl = 3;
             id->elpe = 3;
+            id->oaes = 1u << 8;
+            id->hmpre = m->hmpre;
+            id->hmmin = m->hmmin;
+            id->hmminds = m->hmminds;
+            id->hmmaxd = m->hmmaxd;
+            id->apsta = m->apsta;
+            id->npss = m->npss;
             return to_host(s, page, PAGE);
         }
         if (cns == NVME_CNS_NS) {
             if ((s->nsid == 0 && !m->cns_binary) || s->nsid > m->nn)
                 return SC(0, 0x0B) | DNR;
+            if (m->identify_fail_nsid && s->nsid == m->identify_fail_nsid)
+                return SC(0, 0x06); /* Internal Error */
             if (s->nsid <= MODEL_MAX_NS && m->ns[s->nsid].active) {
                 struct model_ns *n = &m->ns[s->nsid];
                 struct nvme_id_ns *id = (struct nvme_id_ns *)page;
@@ -636,6 +815,11 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             if (m->no_active_list)
                 return SC(0, 0x02) | DNR;
             uint32_t *list = (uint32_t *)page, k = 0;
+            if (m->active_list) {
+                for (k = 0; k < m->active_list_len && k < PAGE / 4; k++)
+                    list[k] = m->active_list[k];
+                return to_host(s, page, PAGE);
+            }
             for (uint32_t n = s->nsid + 1; n <= MODEL_MAX_NS && n <= m->nn; n++)
                 if (m->ns[n].active)
                     list[k++] = n;
@@ -649,6 +833,9 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             m->aec_cdw11 = s->cdw11;
             m->aec_sets++;
         }
+        if (fid == NVME_FEAT_HOST_MEM_BUF || fid == NVME_FEAT_AUTO_PST ||
+            fid == NVME_FEAT_POWER_MGMT)
+            return power_features(m, s, true, dw0);
         if (fid == NVME_FEAT_NUM_QUEUES) {
             if (m->refuse_num_queues)
                 return SC(0, 0x02) | DNR;
@@ -657,6 +844,9 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
         return 0;
     }
     case NVME_ADMIN_GET_FEATURES:
+        if ((s->cdw10 & 0xFF) == NVME_FEAT_HOST_MEM_BUF ||
+            (s->cdw10 & 0xFF) == NVME_FEAT_AUTO_PST || (s->cdw10 & 0xFF) == NVME_FEAT_POWER_MGMT)
+            return power_features(m, s, false, dw0);
         if ((s->cdw10 & 0xFF) == NVME_FEAT_NUM_QUEUES) {
             *dw0 = ((uint32_t)(m->grant_queues - 1) << 16) | (uint32_t)(m->grant_queues - 1);
             return 0;
@@ -667,6 +857,11 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
         static uint8_t log[16384];
         if (numd * 4 > sizeof(log))
             return SC(0, 0x02) | DNR;
+        memset(log, 0, sizeof(log));
+        if ((s->cdw10 & 0xFF) == NVME_LOG_CHANGED_NS) {
+            memcpy(log, m->changed_ns, m->changed_ns_len * 4);
+            m->changed_ns_len = 0; /* RAE=0: read, cleared */
+        }
         return to_host(s, log, numd * 4);
     }
     case NVME_ADMIN_CREATE_CQ: {
@@ -706,6 +901,7 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
     }
     case NVME_ADMIN_DELETE_SQ: {
         unsigned qid = s->cdw10 & 0xFFFF;
+        event(m, "D");
         if (qid == 0 || qid >= MODEL_MAX_QUEUES || !m->sq[qid].exists)
             return SC(1, 0x01) | DNR;
         m->sq[qid].exists = false;
@@ -858,6 +1054,31 @@ void model_post_raw(struct nvme_model *m, uint16_t cqid, uint16_t sqid, uint16_t
     e.status = status15;
     e.sqhd = (uint16_t)m->sq[sqid < MODEL_MAX_QUEUES ? sqid : 0].head;
     post(m, cqid, &e);
+}
+
+void model_remove_ns(struct nvme_model *m, uint32_t nsid)
+{
+    struct model_ns *n = &m->ns[nsid];
+    free(n->data);
+    free(n->md);
+    memset(n, 0, sizeof(*n));
+}
+
+bool model_ns_changed(struct nvme_model *m, const uint32_t *nsids, unsigned n)
+{
+    m->changed_ns_len = 0;
+    for (unsigned i = 0; i < n && i < 16; i++)
+        m->changed_ns[m->changed_ns_len++] = nsids[i];
+    if (m->aer_outstanding == 0)
+        return false;
+    /* [§5.2.1] Notice (02h), Namespace Attribute Changed (00h), log page 04h. */
+    struct nvme_cqe e;
+    memset(&e, 0, sizeof(e));
+    e.dw0 = 0x00040002u;
+    e.cid = m->aer_cid;
+    e.sqhd = (uint16_t)m->sq[0].head;
+    m->aer_outstanding--;
+    return post(m, 0, &e);
 }
 
 unsigned model_step(struct nvme_model *m)

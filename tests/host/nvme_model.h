@@ -119,6 +119,34 @@ struct nvme_model {
     unsigned write_zeroes_cmds;
     unsigned misaligned;      /* queue bases or PRP entries not on a CC.MPS page */
     uint64_t disable_ns;      /* clock_ns() of the last CC.EN 1 -> 0 */
+    /* ---- issue 9 (hmb9): namespaces, Host Memory Buffer, power ---- */
+    uint32_t identify_fail_nsid;     /* Identify Namespace of this NSID fails (Internal Error) */
+    const uint32_t *active_list;     /* CNS 02h returns these (a junk list), zero-filled; NULL:
+                                      * the real one */
+    unsigned active_list_len;
+    uint32_t changed_ns[16];         /* log page 04h (Changed Namespace List), cleared on read */
+    unsigned changed_ns_len;
+    uint32_t hmpre, hmmin, hmminds;  /* Identify Controller, 4 KiB units (0: no HMB) */
+    uint16_t hmmaxd;
+    bool hmb_refuse;                 /* Set Features 0Dh EHM=1 fails (Internal Error) */
+    bool apsta;                      /* APST supported (Identify APSTA bit 0) */
+    uint8_t npss;                    /* Identify NPSS */
+    bool apste;                      /* APST enabled (as firmware left it, then as set) */
+    uint8_t apst_table[256];         /* the APST data structure */
+    uint8_t ps;                      /* current power state (FID 02h) */
+    /* HMB state and what the driver did with it */
+    bool hmb_enabled;
+    uint32_t hmb_size;               /* HSIZE, in CC.MPS pages */
+    unsigned hmb_entries;
+    struct { uint64_t addr; uint32_t pages; } hmb_desc[256];
+    unsigned hmb_enables, hmb_mr_enables, hmb_disables;
+    unsigned hmb_mr_bad;             /* MR=1 with another list or overwritten contents */
+    unsigned hmb_bad_list;           /* descriptor lists refused */
+    unsigned hmb_enabled_at_reset;   /* CC.EN 1->0 with the HMB still enabled */
+    unsigned hmb_enabled_at_shutdown;/* CC.SHN with the HMB still enabled */
+    unsigned apst_sets;
+    char events[512];                /* H+ (enable), M+ (enable, MR=1), H- (disable), D (delete
+                                      * SQ), R (CC.EN 1->0), S (CC.SHN), A+/A- (APSTE) */
 };
 
 /* A model with QEMU-like defaults: CAP as QEMU 7.2's, one 64 MiB namespace
@@ -130,6 +158,10 @@ void model_free(struct nvme_model *m);
 /* A driver controller bound to the model (not yet initialized). */
 void model_attach(struct nvme_model *m, struct nvme_ctrlr *c);
 
+/* Frees what the driver holds for c (HMB, queue pairs, namespaces, Identify
+ * data) without talking to the device: the end of a test. */
+void model_release_ctrlr(struct nvme_ctrlr *c);
+
 /* Processes everything the doorbells announce; returns commands executed. */
 unsigned model_step(struct nvme_model *m);
 /* Posts held-back completions (after "reorder"). */
@@ -137,6 +169,20 @@ void model_flush_held(struct nvme_model *m);
 /* Posts a completion the driver never asked for. */
 void model_post_raw(struct nvme_model *m, uint16_t cqid, uint16_t sqid, uint16_t cid,
                     uint16_t status15);
+/* Namespace Attribute Changed: sets the Changed Namespace List (log 04h) and
+ * completes the outstanding Asynchronous Event Request, if any (returns
+ * whether one was). */
+bool model_ns_changed(struct nvme_model *m, const uint32_t *nsids, unsigned n);
+/* Forgets a namespace (inactive from now on). */
+void model_remove_ns(struct nvme_model *m, uint32_t nsid);
+
+/* DMA memory limits for the HMB tests: one allocation larger than
+ * model_dma_max_alloc fails, and so does any that would take the DMA bytes
+ * live above model_dma_budget (0: no limit). */
+extern size_t model_dma_max_alloc, model_dma_budget, model_dma_live;
+/* Calls of the block adapter's nvme_bdev_ns_changed stand-in, by change. */
+extern unsigned model_bdev_changes[3];
+
 /* The model behind a controller (tests only). */
 struct nvme_model *model_of(struct nvme_ctrlr *c);
 

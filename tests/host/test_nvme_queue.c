@@ -73,17 +73,7 @@ static int bring_up(struct nvme_model *m)
 
 static void tear_down(struct nvme_model *m)
 {
-    struct nvme_ctrlr *c = ctrlr;
-    while (c->io_qpairs) {
-        struct nvme_qpair *qp = c->io_qpairs;
-        c->io_qpairs = qp->next;
-        nvme_qpair_destroy(qp);
-        kfree(qp);
-    }
-    if (c->admin.sq)
-        nvme_qpair_destroy(&c->admin);
-    nvme_ns_free_all(c);
-    nvme_env_dma_free(c->id, 4096);
+    model_release_ctrlr(ctrlr);
     model_free(m);
 }
 

@@ -23,6 +23,7 @@ set(NVOS_HOST_UNITS
     nvme_fixes
     nvme_quirks
     nvme_mps
+    nvme_hmb
     nvme_hotpath
     crc32
     sha256
