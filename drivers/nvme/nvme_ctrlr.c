@@ -235,6 +235,7 @@ static int step_configure_admin_queue(struct nvme_ctrlr *c)
             return -ENOMEM;
     } else {
         struct nvme_qtoken tok = nvme_qpair_lock(&c->admin);
+        nvme_qpair_mark_for_recovery(&c->admin); /* incl. what callbacks sent since */
         nvme_qpair_reset_rings(&c->admin);
         nvme_qpair_unlock(&c->admin, tok);
     }

@@ -22,6 +22,7 @@
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_doctor.h"
 #include "drivers/nvme/nvme_internal.h"
+#include "drivers/nvme/nvme_quirks.h"
 #include "drivers/nvme/nvme_spec_id.h"
 #include "drivers/pci/pci.h"
 #include "drivers/pci/pci_decode.h"
@@ -29,8 +30,6 @@
 #include "kernel/acpi/acpi.h"
 #include "kernel/kernel.h"
 #include "lib/errno.h"
-
-int (*nvme_doctor_quirks)(const struct nvme_ctrlr *c, char *buf, size_t size);
 
 enum verdict { PASS, WARN, FAIL };
 static const char *const verdicts[] = { "pass", "warn", "fail" };
@@ -303,12 +302,14 @@ static void check_timeouts(struct doctor *d)
 static void check_quirks(struct doctor *d)
 {
     char buf[160];
-    if (nvme_doctor_quirks == NULL) {
-        line(d, "quirks", PASS, "none applied (no quirk table in this build)");
-        return;
-    }
-    int n = nvme_doctor_quirks(d->c, buf, sizeof(buf));
-    line(d, "quirks", PASS, "%d applied%s%s", n, n ? ": " : "", n ? buf : "");
+    uint32_t bits = nvme_ctrlr_get_quirks(d->c);
+    const char *source = nvme_ctrlr_quirk_source(d->c);
+    int n = 0;
+    for (uint32_t b = bits; b; b &= b - 1)
+        n++;
+    line(d, "quirks", PASS, "%d applied%s%s%s%s", n, n ? ": " : "",
+         n ? nvme_quirk_names(bits, buf, sizeof(buf)) : "", source ? " - " : "",
+         source ? source : "");
 }
 
 int nvme_doctor(struct nvme_ctrlr *c, unsigned counts[3])

@@ -14,12 +14,4 @@ struct nvme_ctrlr;
  * counts to counts[0..2] (may be NULL). 0, or -EIO when a check failed. */
 int nvme_doctor(struct nvme_ctrlr *c, unsigned counts[3]);
 
-/*
- * The "quirks" check's source: writes the names of the quirks applied to c
- * into buf (comma-separated) and returns how many. NULL (the default) until
- * the quirk table (issue 9 item 2) sets it; the check then says "none
- * applied (no quirk table in this build)".
- */
-extern int (*nvme_doctor_quirks)(const struct nvme_ctrlr *c, char *buf, size_t size);
-
 #endif

@@ -41,7 +41,8 @@ struct raw_loop {
 static void raw_queue_read(struct raw_loop *r, uint16_t slot)
 {
     struct nvme_qpair *qp = r->qp;
-    struct nvme_sqe *e = (struct nvme_sqe *)((uint8_t *)qp->sq + ((size_t)r->tail << qp->sqe_shift));
+    struct nvme_sqe *e =
+        (struct nvme_sqe *)((uint8_t *)qp->sq + ((size_t)r->tail << qp->sqe_shift));
     nvme_cmd_rw(e, NVME_IO_READ, r->ns->nsid, raw_next(&r->seed) % r->units * r->blocks,
                 r->blocks, 0);
     nvme_prp_short(r->buf_phys + (nvme_phys_t)slot * RAW_IO_BYTES, RAW_IO_BYTES,
