@@ -968,6 +968,15 @@ struct bench_job *bench_job_create(const struct bench_env *env, struct bench_tar
     if (len < bpi)
         FAIL(-ERANGE, "the window (%llu blocks) is smaller than bs (%u blocks)",
              (unsigned long long)len, bpi);
+    if (o->slice_count > 1) {
+        /* numjobs on a write job: copy i writes the i-th of n equal parts. */
+        uint64_t per = len / bpi / o->slice_count;
+        if (per == 0)
+            FAIL(-ERANGE, "the window (%llu I/Os of bs) is smaller than numjobs=%u",
+                 (unsigned long long)(len / bpi), o->slice_count);
+        off += (uint64_t)o->slice_index * per * bpi;
+        len = per * bpi;
+    }
 
     /* Queues and mode. */
     if (o->queues > t->nqueues || o->queues > BENCH_MAX_QUEUES)

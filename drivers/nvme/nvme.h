@@ -12,9 +12,15 @@
  * carries a deadline after which the driver aborts it and, if need be,
  * resets the controller: a callback always comes.
  *
- * Concurrency: one CPU. Calls on an interrupt-driven queue pair disable
- * interrupts around their critical sections; a polled queue pair must only
- * be used from thread context.
+ * Concurrency: every queue pair has its own lock, and calls on an
+ * interrupt-driven one also disable interrupts on this CPU around their
+ * critical sections; a polled queue pair must only be used from thread
+ * context. A pair created by a CPU for itself (opts.cpu the caller's, the
+ * default) with an interrupt of its own is that CPU's alone and takes no
+ * lock: only that CPU may use it. Other pairs may be used from any CPU, but
+ * their completion callbacks run on the CPU that reaps them (the
+ * interrupt's, or the poller). The block layer's pairs are per CPU
+ * (nvme_percpu.c). Admin commands may come from any CPU.
  */
 #ifndef NVOS_DRIVERS_NVME_NVME_H
 #define NVOS_DRIVERS_NVME_NVME_H
@@ -121,6 +127,7 @@ const struct nvme_power_info *nvme_ctrlr_get_power_info(const struct nvme_ctrlr 
 struct nvme_io_qpair_opts {
     uint32_t io_queue_size; /* entries; 0 = driver default; clamped to CAP.MQES+1 */
     bool interrupts;        /* completions by interrupt (MSI-X/INTx) or polled (IEN=0) */
+    unsigned cpu;           /* the CPU (index) its MSI-X entry is routed to; default: the caller */
 };
 void nvme_ctrlr_get_default_io_qpair_opts(const struct nvme_ctrlr *c,
                                           struct nvme_io_qpair_opts *opts);
@@ -131,7 +138,8 @@ struct nvme_qpair *nvme_ctrlr_alloc_io_qpair(struct nvme_ctrlr *c,
 /* Deletes the pair on the device; it must have nothing outstanding. */
 int nvme_ctrlr_free_io_qpair(struct nvme_qpair *qp);
 /* Reaps up to max completions (0 = all there are), running callbacks;
- * returns how many, or -errno if the controller has failed. */
+ * returns how many, -ENODEV if the controller has failed, -EPERM on a CPU
+ * other than the one a pair belongs to (one created by a CPU for itself). */
 int32_t nvme_qpair_process_completions(struct nvme_qpair *qp, uint32_t max);
 /* Commands submitted between begin and end share one SQ doorbell write
  * (SPDK's delayed doorbell). Completion callbacks that submit are batched

@@ -178,6 +178,7 @@ void nvme_ctrlr_get_default_io_qpair_opts(const struct nvme_ctrlr *c,
                               ? NVME_IO_QUEUE_SIZE_DEFAULT
                               : c->io_queue_size_max;
     opts->interrupts = c->irq_mode != NVME_IRQ_NONE;
+    opts->cpu = nvme_env_cpu_index();
 }
 
 struct nvme_qpair *nvme_ctrlr_alloc_io_qpair(struct nvme_ctrlr *c,
@@ -200,7 +201,11 @@ struct nvme_qpair *nvme_ctrlr_alloc_io_qpair(struct nvme_ctrlr *c,
         kprintf("%s: no interrupts available; the queue pair will be polled\n", c->name);
         o.interrupts = false;
     }
+    bool irq_was_on = nvme_env_irq_save();
+    nvme_env_spin_lock(&c->config_lock);
     uint16_t qid = nvme_alloc_qid(c);
+    nvme_env_spin_unlock(&c->config_lock);
+    nvme_env_irq_restore(irq_was_on);
     if (qid == 0) {
         kprintf("%s: all %u I/O queue pairs the controller granted are in use\n", c->name,
                 c->max_io_qpairs);
@@ -213,12 +218,25 @@ struct nvme_qpair *nvme_ctrlr_alloc_io_qpair(struct nvme_ctrlr *c,
         kprintf("%s: out of memory for a %u-entry queue pair\n", c->name, size);
         goto err_free;
     }
+    if (o.cpu < nvme_env_cpu_count())
+        qp->cpu = (uint16_t)o.cpu;
+    bool mine = qp->cpu == nvme_env_cpu_index();
     if (qp->irq && nvme_env_interrupt_bind(c, qp) != 0)
         goto err_destroy;
     if (nvme_create_io_queues_on_device(c, qp) != 0)
         goto err_unbind;
+    /* Made for the calling CPU, with an interrupt of its own there: used by
+     * this CPU alone (nvme.h), so it takes no lock (nvme_percpu.c). With one
+     * CPU there is no other to guard against. */
+    qp->single_cpu = mine && nvme_env_cpu_count() > 1 && nvme_env_interrupt_private(c, qp);
+    nvme_qpair_update_lock(qp);
+    /* Published whole: interrupt handlers on other CPUs walk the list. */
+    irq_was_on = nvme_env_irq_save();
+    nvme_env_spin_lock(&c->config_lock);
     qp->next = c->io_qpairs;
-    c->io_qpairs = qp;
+    __atomic_store_n(&c->io_qpairs, qp, __ATOMIC_RELEASE);
+    nvme_env_spin_unlock(&c->config_lock);
+    nvme_env_irq_restore(irq_was_on);
     return qp;
 
 err_unbind:
@@ -239,14 +257,22 @@ int nvme_ctrlr_free_io_qpair(struct nvme_qpair *qp)
     if (qp->outstanding)
         return -EBUSY;
     nvme_delete_io_queues_on_device(c, qp);
+    bool irq_was_on = nvme_env_irq_save();
+    nvme_env_spin_lock(&c->config_lock);
     struct nvme_qpair **pp = &c->io_qpairs;
     while (*pp && *pp != qp)
         pp = &(*pp)->next;
     if (*pp)
         *pp = qp->next;
+    nvme_env_spin_unlock(&c->config_lock);
+    nvme_env_irq_restore(irq_was_on);
     if (qp->irq)
         nvme_env_interrupt_unbind(c, qp);
+    irq_was_on = nvme_env_irq_save();
+    nvme_env_spin_lock(&c->config_lock);
     nvme_free_qid(c, qp->id);
+    nvme_env_spin_unlock(&c->config_lock);
+    nvme_env_irq_restore(irq_was_on);
     nvme_qpair_destroy(qp);
     kfree(qp);
     return 0;

@@ -36,7 +36,7 @@
 
 #define SHUTDOWN_TIMEOUT_MIN_NS (5 * NSEC_PER_SEC)
 #define SHUTDOWN_TIMEOUT_MAX_NS (60 * NSEC_PER_SEC)
-#define NVME_IO_QPAIRS_WANTED 16 /* asked of Set Features; one CPU uses few */
+#define NVME_IO_QPAIRS_WANTED 16 /* asked of Set Features at least (3 per CPU if more) */
 
 static struct nvme_ctrlr *controllers;
 
@@ -242,8 +242,10 @@ static int step_configure_admin_queue(struct nvme_ctrlr *c)
         if (nvme_qpair_init(&c->admin, c, 0, NVME_ADMIN_QUEUE_SIZE, c->irq_mode != NVME_IRQ_NONE))
             return -ENOMEM;
     } else {
+        struct nvme_qtoken tok = nvme_qpair_lock(&c->admin);
         nvme_qpair_mark_for_recovery(&c->admin); /* incl. what callbacks sent since */
         nvme_qpair_reset_rings(&c->admin);
+        nvme_qpair_unlock(&c->admin, tok);
     }
     nvme_wr32(c, NVME_REG_AQA,
               NVME_SET(AQA_ASQS, NVME_ADMIN_QUEUE_SIZE - 1) |
@@ -426,7 +428,13 @@ static int step_set_number_of_queues(struct nvme_ctrlr *c)
 {
     struct nvme_sqe cmd;
     struct nvme_cpl cpl;
-    nvme_cmd_set_num_queues(&cmd, NVME_IO_QPAIRS_WANTED, NVME_IO_QPAIRS_WANTED);
+    /* Two per CPU for the block layer, the rest for benchmarks' own pairs. */
+    uint32_t wanted = 3 * nvme_env_cpu_count();
+    if (wanted < NVME_IO_QPAIRS_WANTED)
+        wanted = NVME_IO_QPAIRS_WANTED;
+    if (wanted > NVME_MAX_IO_QPAIRS)
+        wanted = NVME_MAX_IO_QPAIRS;
+    nvme_cmd_set_num_queues(&cmd, (uint16_t)wanted, (uint16_t)wanted);
     if (nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0) {
         nvme_admin_failed(c, "Set Features (Number of Queues)", &cpl);
         kprintf("%s: continuing with the admin queue only\n", c->name);
@@ -438,24 +446,25 @@ static int step_set_number_of_queues(struct nvme_ctrlr *c)
     uint32_t n = nsq < ncq ? nsq : ncq;
     /* A controller may allocate more than was asked for (QEMU always says
      * max_ioqpairs); use no more than we asked for, as Linux does. */
-    if (n > NVME_IO_QPAIRS_WANTED)
-        n = NVME_IO_QPAIRS_WANTED;
+    if (n > wanted)
+        n = wanted;
     if (c->quirks & NVME_QUIRK_SHARED_TAGS)
         n = n < 1 ? n : 1; /* CIDs unique across queues: one I/O pair (nvme_limits.c) */
     if (c->state == NVME_STATE_RESETTING && n < c->max_io_qpairs)
         nvme_limits_fewer_queues(c, n); /* fewer pairs, not a failed controller */
     c->max_io_qpairs = (uint16_t)n;
     kprintf("%s: %u I/O queue pairs granted (asked for %u, controller offers %u)\n", c->name,
-            n, NVME_IO_QPAIRS_WANTED, nsq < ncq ? nsq : ncq);
+            n, wanted, nsq < ncq ? nsq : ncq);
     return 0;
 }
 
 /*
  * [§3.5.1 steps 10-11] Create I/O Completion Queues, then I/O Submission
- * Queues. Two pairs for the block layer: one completing by interrupt (when
- * the platform gave us any) and one polled with interrupts disabled (IEN=0).
- * Further pairs are created on demand (nvme_ctrlr_alloc_io_qpair: the
- * benchmark's).
+ * Queues. The block layer's: per CPU, one completing by interrupt (when the
+ * platform gave us any, routed to that CPU) and one polled with interrupts
+ * disabled (IEN=0), shared between CPUs when too few are granted
+ * (nvme_percpu.c). Further pairs are created on demand
+ * (nvme_ctrlr_alloc_io_qpair: the benchmark's).
  */
 static int step_create_io_queues(struct nvme_ctrlr *c)
 {
@@ -464,11 +473,15 @@ static int step_create_io_queues(struct nvme_ctrlr *c)
         for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next) {
             if (qp->orphaned)
                 continue;
+            struct nvme_qtoken tok = nvme_qpair_lock(qp); /* its CPU may be polling it */
             qp->created = false;
             /* What is in flight now - including what was submitted since
              * the reset began - the device forgot: resubmitted at the end. */
             nvme_qpair_mark_for_recovery(qp);
             nvme_qpair_reset_rings(qp);
+            nvme_qpair_unlock(qp, tok);
+            if (qp->irq)
+                nvme_env_interrupt_route(c, qp); /* to its CPU again */
             int err = nvme_create_io_queues_on_device(c, qp);
             if (err)
                 return err;
@@ -477,21 +490,7 @@ static int step_create_io_queues(struct nvme_ctrlr *c)
     }
     if (c->max_io_qpairs == 0)
         return 0;
-    struct nvme_io_qpair_opts o;
-    nvme_ctrlr_get_default_io_qpair_opts(c, &o);
-    struct nvme_qpair *first = nvme_ctrlr_alloc_io_qpair(c, &o);
-    if (first == NULL)
-        return -ENOMEM; /* nothing created */
-    c->block_qp_irq = c->block_qp_poll = first;
-    if (o.interrupts && c->max_io_qpairs >= 2) {
-        o.interrupts = false;
-        c->block_qp_poll = nvme_ctrlr_alloc_io_qpair(c, &o);
-        if (c->block_qp_poll == NULL) {
-            kprintf("%s: no polled queue pair; polled I/O will use the interrupt one\n", c->name);
-            c->block_qp_poll = first;
-        }
-    }
-    return 0;
+    return nvme_percpu_create(c); /* nothing created when it fails */
 }
 
 /* Deletes every I/O queue pair (on the device, while it still takes admin
@@ -502,7 +501,7 @@ static void undo_create_io_queues(struct nvme_ctrlr *c)
         c->io_qpairs->outstanding = 0; /* never used: nothing in flight */
         nvme_ctrlr_free_io_qpair(c->io_qpairs);
     }
-    c->block_qp_irq = c->block_qp_poll = NULL;
+    nvme_percpu_clear(c);
 }
 
 /* [§3.5.1 step 12] "If the host desires asynchronous notification of
@@ -679,9 +678,14 @@ int nvme_ctrlr_reset(struct nvme_ctrlr *c)
         return -EBUSY;
     nvme_env_before_reset(c);
     nvme_hmb_disable(c, "before the reset"); /* [§8.9] while still READY: admin commands work */
-    c->state = NVME_STATE_RESETTING;
+    /* One reset at a time: two CPUs may find timeouts at once. */
+    enum nvme_ctrlr_state ready = NVME_STATE_READY;
+    if (!__atomic_compare_exchange_n(&c->state, &ready, NVME_STATE_RESETTING, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return ready == NVME_STATE_FAILED ? -ENODEV : -EBUSY;
     c->resets++;
     kprintf("%s: resetting the controller\n", c->name);
+    nvme_percpu_reset_begin(c); /* every CPU now locks every pair */
     /* The device forgets every queue and command at CC.EN=0: note which
      * ones those are before the reset issues its own. */
     /* I/O submitted meanwhile (completion callbacks) is held: no doorbell
@@ -689,20 +693,24 @@ int nvme_ctrlr_reset(struct nvme_ctrlr *c)
     nvme_qpair_mark_for_recovery(&c->admin);
     for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next) {
         nvme_qpair_mark_for_recovery(qp);
-        qp->batch_depth++;
+        nvme_qpair_batch_begin(qp); /* under its lock: its CPU may be submitting */
     }
     c->aer_outstanding = 0;
     int err = run_steps(c, true);
-    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next) {
+        struct nvme_qtoken tok = nvme_qpair_lock(qp);
         qp->batch_depth--;
+        nvme_qpair_unlock(qp, tok);
+    }
     if (err) {
         nvme_ctrlr_fail(c, "re-initialization after reset failed");
         return err;
     }
-    c->state = NVME_STATE_READY;
     nvme_qpair_recover_outstanding(&c->admin, false, -EIO);
     for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
         nvme_qpair_recover_outstanding(qp, false, -EIO);
+    nvme_percpu_reset_end(c);
+    __atomic_store_n(&c->state, NVME_STATE_READY, __ATOMIC_RELEASE);
     kprintf("%s: reset complete; outstanding commands resubmitted\n", c->name);
     return 0;
 }
@@ -745,9 +753,9 @@ void nvme_ctrlr_handle_timeout_cid(struct nvme_ctrlr *c, struct nvme_qpair *qp,
         kprintf("%s: timeout on queue %u while %s: %s\n", c->name, qp->id,
                 c->state == NVME_STATE_INIT ? "initializing" : "resetting", what);
         qp->stats.timeouts++;
-        bool irq_was_on = nvme_qpair_lock(qp);
+        struct nvme_qtoken tok = nvme_qpair_lock(qp);
         nvme_tracker_fail(qp, tr, NVME_SC_ABORT_REQUESTED, -ETIMEDOUT);
-        nvme_qpair_unlock(qp, irq_was_on);
+        nvme_qpair_unlock(qp, tok);
         return;
     }
     uint32_t csts = nvme_rd32_quiet(c, NVME_REG_CSTS);

@@ -46,7 +46,8 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     qp->id = id;
     qp->size = size;
     qp->irq = irq;
-    qp->lock_irq = irq;
+    qp->lock.spin.name = id == 0 ? "nvme admin qpair" : "nvme I/O qpair";
+    qp->cpu = (uint16_t)nvme_env_cpu_index(); /* interrupts here unless told otherwise */
     /* Fixed per pair, so the I/O path reads a field and tests nothing:
      * SQ slot size (CC.IOSQES; admin SQEs are always 64 bytes), CID
      * generation bits and first CID (quirks, nvme_quirks.h). The CID's
@@ -101,6 +102,7 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     qp->sq_db = (uint32_t *)(c->regs + NVME_REG_SQTDBL(id, c->dstrd));
     qp->cq_db = (uint32_t *)(c->regs + NVME_REG_CQHDBL(id, c->dstrd));
     nvme_qpair_reset_rings(qp);
+    nvme_qpair_update_lock(qp);
     return 0;
 
 err_free:
@@ -378,6 +380,17 @@ int nvme_qpair_submit_lba_general(struct nvme_qpair *qp, struct nvme_ns *ns, uin
     return request_submit(qp, req);
 }
 
+int nvme_qpair_submit_lba_locked(struct nvme_qpair *qp, unsigned flags, struct nvme_ns *ns,
+                                 uint8_t opc, void *buf, uint64_t lba, uint32_t lba_count,
+                                 uint32_t cdw12, nvme_cmd_cb cb, void *cb_arg,
+                                 const struct nvme_lba_payload *x)
+{
+    struct nvme_qtoken tok = nvme_qpair_lock_slow(qp, flags);
+    int err = nvme_qpair_submit_lba_body(qp, ns, opc, buf, lba, lba_count, cdw12, cb, cb_arg, x);
+    nvme_qpair_unlock(qp, tok);
+    return err;
+}
+
 int nvme_qpair_submit_cmd(struct nvme_qpair *qp, const struct nvme_sqe *cmd, void *buf,
                           uint32_t len, bool no_timeout, nvme_cmd_cb cb, void *cb_arg)
 {
@@ -385,7 +398,7 @@ int nvme_qpair_submit_cmd(struct nvme_qpair *qp, const struct nvme_sqe *cmd, voi
         return -EINVAL;
     if (qp->orphaned)
         return -ENODEV;
-    bool irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
     struct nvme_request *req = qp->free_requests;
     int err = -EAGAIN;
     if (req) {
@@ -400,7 +413,7 @@ int nvme_qpair_submit_cmd(struct nvme_qpair *qp, const struct nvme_sqe *cmd, voi
         req->md_buf = NULL;
         err = request_submit(qp, req);
     }
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
     return err;
 }
 
@@ -568,7 +581,7 @@ static NVME_ALWAYS_INLINE int32_t reap_impl(struct nvme_qpair *qp, uint32_t max,
 {
     struct nvme_ctrlr *c = qp->ctrlr;
     uint32_t n = 0, released = 0;
-    bool irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
 
     qp->batch_depth++; /* callbacks that submit share one SQ doorbell */
     if (faults && qp->fault != NULL) {
@@ -647,7 +660,7 @@ static NVME_ALWAYS_INLINE int32_t reap_impl(struct nvme_qpair *qp, uint32_t max,
             }
         }
     }
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
     if (expired)
         nvme_ctrlr_handle_timeout_cid(c, qp, expired, expired_cid);
     return (int32_t)(n + released);
@@ -669,27 +682,27 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
 
 void nvme_qpair_handle_cqe_now(struct nvme_qpair *qp, const struct nvme_cqe *cqe)
 {
-    bool irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
     qp->batch_depth++;
     handle_cqe(qp, cqe);
     qp->batch_depth--;
     if (qp->batch_depth == 0)
         ring_sq(qp);
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
 }
 
 void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp)
 {
-    bool irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
     for (uint16_t i = 0; i < qp->ntrackers; i++)
         qp->trackers[i].recover = qp->trackers[i].active;
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
 }
 
 void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int err)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
-    bool irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
     qp->batch_depth++;
     /* Only what was marked when the device forgot it: callbacks below, and
      * the reset itself, start new commands that must not be sent twice. */
@@ -727,7 +740,7 @@ void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int er
         qp->free_requests = NULL;
         qp->free_trackers = NULL;
     }
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
 }
 
 int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
@@ -742,6 +755,8 @@ void nvme_qpair_interrupt(struct nvme_qpair *qp)
     if (unlikely(qp->cq == NULL || qp->trackers == NULL))
         return;
     qp->stats.interrupts++;
+    if (unlikely(nvme_env_cpu_index() != qp->cpu))
+        qp->stats.irqs_elsewhere++; /* its vector is shared, or not routed to its CPU */
     if (unlikely(qp->fault != NULL) && nvme_fault_on_irq(qp))
         return; /* swallowed: its completions wait for the next poll */
     if (unlikely(qp->clocks)) {
@@ -759,20 +774,26 @@ int32_t nvme_qpair_process_completions(struct nvme_qpair *qp, uint32_t max)
 {
     if (unlikely(qp->ctrlr->state == NVME_STATE_FAILED))
         return -ENODEV;
+    /* A pair of one CPU takes no lock: another CPU reaping it would race its
+     * owner. Refused, not waited for: the owner reaps it (nvme_percpu.c). */
+    if (unlikely(qp->single_cpu) && nvme_env_cpu_index() != qp->cpu)
+        return -EPERM;
     return reap(qp, max, true);
 }
 
 void nvme_qpair_batch_begin(struct nvme_qpair *qp)
 {
+    struct nvme_qtoken tok = nvme_qpair_lock(qp); /* a reset on another CPU counts here too */
     qp->batch_depth++;
+    nvme_qpair_unlock(qp, tok);
 }
 
 void nvme_qpair_batch_end(struct nvme_qpair *qp)
 {
-    bool irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
     if (qp->batch_depth > 0 && --qp->batch_depth == 0)
         nvme_qpair_ring_sq(qp);
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
 }
 
 bool nvme_qpair_in_batch(const struct nvme_qpair *qp)
@@ -782,7 +803,8 @@ bool nvme_qpair_in_batch(const struct nvme_qpair *qp)
 
 void nvme_qpair_set_caller_masks_irq(struct nvme_qpair *qp, bool on)
 {
-    qp->lock_irq = qp->irq && !on;
+    qp->caller_masks = on;
+    nvme_qpair_update_lock(qp);
 }
 
 void nvme_qpair_set_clocks(struct nvme_qpair *qp, bool on)

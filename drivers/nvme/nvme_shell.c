@@ -566,6 +566,8 @@ static int cmd_queues(struct nvme_ctrlr *c)
                 (unsigned long long)qp->stats.timeouts, (unsigned long long)qp->stats.bogus,
                 (unsigned long long)qp->stats.interrupts);
     }
+    if (c->cpu_count > 1)
+        nvme_percpu_print(c); /* the block layer's pair of each CPU */
     static const char *modes[] = { "polling", "INTx", "MSI-X", "MSI" };
     kprintf("interrupts: %s; resets: %llu; asynchronous events: %llu; state: %s\n",
             modes[c->irq_mode], (unsigned long long)c->resets, (unsigned long long)c->aer_events,

@@ -262,6 +262,49 @@ void nvme_env_before_reset(struct nvme_ctrlr *c)
     (void)c;
 }
 
+void nvme_env_interrupt_route(struct nvme_ctrlr *c, struct nvme_qpair *qp)
+{
+    (void)c;
+    (void)qp;
+}
+
+bool nvme_env_interrupt_private(struct nvme_ctrlr *c, struct nvme_qpair *qp)
+{
+    (void)c;
+    return !qp->irq;
+}
+
+void nvme_env_sync_cpus(void)
+{
+}
+
+/* SMP: the tests pretend to be CPU nvme_model_cpu of nvme_model_cpus. */
+unsigned nvme_model_cpus = 1, nvme_model_cpu;
+
+unsigned nvme_env_cpu_index(void)
+{
+    return nvme_model_cpu;
+}
+
+unsigned nvme_env_cpu_count(void)
+{
+    return nvme_model_cpus;
+}
+
+void nvme_env_spin_lock(struct spinlock *l)
+{
+    /* One thread: a lock found taken is a missing unlock. */
+    if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+        fprintf(stderr, "model: spinlock %s taken twice\n", l->name ? l->name : "?");
+        abort();
+    }
+}
+
+void nvme_env_spin_unlock(struct spinlock *l)
+{
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
 /* The block layer is the kernel's; the host tests use the driver API. */
 int nvme_bdev_publish(struct nvme_ctrlr *c)
 {

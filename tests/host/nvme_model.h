@@ -252,5 +252,7 @@ extern long model_live_allocs;
 
 /* Quiet driver output (kprintf) unless NVOS_TEST_VERBOSE is set. */
 extern bool model_quiet;
+/* SMP as the driver sees it (nvme_env_cpu_count/index): 1 CPU, index 0. */
+extern unsigned nvme_model_cpus, nvme_model_cpu;
 
 #endif

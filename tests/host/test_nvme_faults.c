@@ -998,7 +998,8 @@ static void lost_interrupt(void)
     CHECK_EQ(up(), 0);
     short_timeouts();
     struct nvme_qpair *qp = tl_polled_qpair(&C, 16);
-    qp->irq = qp->lock_irq = true; /* completions by interrupt; the test delivers them */
+    qp->irq = true; /* completions by interrupt; the test delivers them */
+    nvme_qpair_update_lock(qp);
     struct nvme_fault_plan plan;
     char why[128];
     CHECK_EQ(nvme_fault_parse("maskirq:nth=1", 13, &plan, why, sizeof(why)), 0);
