@@ -14,6 +14,11 @@
  *   safety      writes go only where bench/write_guard.c finds nothing to
  *               lose (force=1 overrides)
  *   stopping    Ctrl-C on the console ends the running job early
+ *   CPUs        numjobs=N runs copy i on CPU i: CPU 0 runs copy 0 itself,
+ *               the others get it as a cross-CPU call (kernel/smp)
+ *   test aid    bench.test_reset_ms=N (boot option): N ms into each job,
+ *               the first NVMe controller is reset from CPU 0's job loop
+ *               ("nvme reset" while every CPU has I/O in flight)
  *
  * bench/README.md describes the options and every number reported.
  */
@@ -30,8 +35,12 @@
 #include "kernel/mm/heap.h"
 #include "kernel/mm/layout.h"
 #include "kernel/shell/shell.h"
+#include "drivers/nvme/nvme.h"
+#include "kernel/cmdline.h"
+#include "kernel/smp/smp.h"
 #include "kernel/time/clock.h"
 #include "lib/errno.h"
+#include "lib/parse.h"
 
 #define IDLE_WAKE_NS (10 * NSEC_PER_MSEC)
 
@@ -140,10 +149,92 @@ static void env_close_target(void *ctx, struct bench_target *t)
         nvme_bench_target_fini(t);
 }
 
+static uint64_t test_reset_at; /* TSC of the test aid's reset, 0: none due */
+
 static bool env_interrupted(void *ctx)
 {
     (void)ctx;
+    if (test_reset_at && rdtsc() >= test_reset_at) {
+        test_reset_at = 0;
+        struct nvme_ctrlr *c = nvme_ctrlr_first();
+        if (c) {
+            kprintf("bench: test aid: resetting %s (bench.test_reset_ms)\n",
+                    nvme_ctrlr_get_name(c));
+            int err = nvme_ctrlr_reset(c);
+            kprintf("bench: test aid: reset of %s: %s\n", nvme_ctrlr_get_name(c),
+                    err ? errno_name(err) : "done");
+        }
+    }
     return console_ctrl_c();
+}
+
+struct cpu_run {
+    struct smp_call call;
+    void (*fn)(void *arg, unsigned i);
+    void *arg;
+    unsigned i;
+};
+
+static void cpu_run_tramp(void *p)
+{
+    struct cpu_run *r = p;
+    r->fn(r->arg, r->i);
+}
+
+/*
+ * Copy i on CPU i: posted to the others first, then copy 0 here, then a
+ * wait for each. A posted call that its CPU did not pick up within 10 s of
+ * copy 0's end is withdrawn (that CPU is stuck); one that is running is
+ * waited for as long as it runs - the job inside has its own io_timeout.
+ */
+static int env_run_on_cpus(void *ctx, unsigned n, void (*fn)(void *arg, unsigned i), void *arg,
+                           uint64_t *started)
+{
+    (void)ctx;
+    *started = 0;
+    if (n > smp_online_count() || n > SMP_MAX_CPUS || n > 64)
+        return -ERANGE;
+    for (unsigned i = 1; i < n; i++)
+        if (READ_ONCE(percpu_of(i)->state) != CPU_ONLINE)
+            return -ERANGE; /* a failed CPU in the middle: copy i has no CPU i */
+    struct cpu_run *runs = kzalloc(sizeof(*runs) * n);
+    if (runs == NULL)
+        return -ENOMEM;
+    int err = 0;
+    for (unsigned i = 1; i < n; i++) {
+        runs[i].fn = fn;
+        runs[i].arg = arg;
+        runs[i].i = i;
+        int e = smp_call_post(i, &runs[i].call, cpu_run_tramp, &runs[i]);
+        if (e == 0)
+            *started |= 1ull << i;
+        else if (!err)
+            err = e;
+    }
+    *started |= 1;
+    fn(arg, 0);
+    for (unsigned i = 1; i < n; i++) {
+        if (!(*started & (1ull << i)))
+            continue;
+        int e = smp_call_wait(&runs[i].call, 10 * NSEC_PER_SEC);
+        while (e == -ETIMEDOUT &&
+               __atomic_load_n(&runs[i].call.state, __ATOMIC_ACQUIRE) == SMP_CALL_RUNNING)
+            e = smp_call_wait(&runs[i].call, NSEC_PER_SEC);
+        if (e) { /* withdrawn: the CPU never picked it up */
+            kprintf("bench: CPU %u did not start its copy in 10 s\n", i);
+            *started &= ~(1ull << i);
+            if (!err)
+                err = e;
+        }
+    }
+    kfree(runs);
+    return err;
+}
+
+static unsigned env_cpu_count(void *ctx)
+{
+    (void)ctx;
+    return smp_online_count();
 }
 
 static int cmd_bench(int argc, char **argv)
@@ -161,7 +252,15 @@ static int cmd_bench(int argc, char **argv)
         .open_target = env_open_target,
         .close_target = env_close_target,
         .interrupted = env_interrupted,
+        .run_on_cpus = env_run_on_cpus,
+        .cpu_count = env_cpu_count,
     };
+    uint64_t reset_ms = 0;
+    const char *r = cmdline_get("bench.test_reset_ms");
+    if (r && parse_u64(r, &reset_ms) == 0 && reset_ms)
+        test_reset_at = rdtsc() + ns_to_tsc(reset_ms * NSEC_PER_MSEC);
+    else
+        test_reset_at = 0;
     if (!cpu_irqs_enabled()) {
         env.irq_save = NULL; /* no interrupts to wait for: mode=irq is refused */
         env.irq_restore = NULL;

@@ -5,6 +5,7 @@ nvos_module(
     HOST
         engine/bench_math.c engine/bench_hist.c engine/bench_verify.c engine/bench_opts.c
         engine/bench_engine.c engine/bench_report.c engine/bench_cmd.c
+        engine/bench_group.c
         bench_target_block.c
     KERNEL
         bench_target_nvme.c bench_shell.c fsbench.c write_guard.c

@@ -95,6 +95,17 @@ Spec steps 10-11: each pair is a Create I/O Completion Queue (its interrupt vect
 then a Create I/O Submission Queue naming that completion queue. nvos makes two: one that
 completes by interrupt (MSI-X entry 1, IEN=1) and one that is polled (IEN=0). The device's
 trace shows `create_cq` / `create_sq` with the same sizes, addresses and vectors.""",
+    "host memory buffer (FID 0Dh)": """
+Not a step of §3.5.1 but of §5.27.1.10: a DRAM-less controller asks for host memory in
+Identify (HMPRE, the preferred size; HMMIN, the least it can use). nvos would allocate it in
+chunks, describe them in a descriptor list and hand it over with Set Features 0Dh, and take
+it back (EHM=0) before a reset or shutdown. QEMU asks for none (HMPRE 0), so nothing is
+sent: the line says so.""",
+    "power state and APST (FID 02h, 0Ch)": """
+Power management as firmware left it: Get Features 02h gives the current power state; a
+controller with APSTA set would also be asked for its Autonomous Power State Transition
+table (Features 0Ch), which `nvme.apst=off` turns off. QEMU's has no APST, so one Get
+Features is all the device sees.""",
     "enable asynchronous events (FID 0Bh, AER)": """
 Spec step 12: Set Features, Asynchronous Event Configuration (which events to report), then
 one Asynchronous Event Request that stays outstanding until something happens: it has no

@@ -45,6 +45,7 @@
 #define BENCH_PERCENTILES_MAX 20 /* fio's limit for percentile_list */
 #define BENCH_ERRORS_KEPT 8      /* failed I/Os described in full */
 #define BENCH_GENS_KEPT 8        /* distinct verify generations counted */
+#define BENCH_NUMJOBS_MAX 64     /* numjobs= (SMP_MAX_CPUS) */
 
 /* ------------------------------------------------------------------------ */
 /* Options: one job's settings (bench/engine/bench_opts.c parses them). */
@@ -102,6 +103,11 @@ struct bench_opts {
     bool json_bins;              /* histogram buckets in the JSON (fio json+ "bins") */
     uint8_t output_format;       /* BENCH_OUTPUT_*: also print fio's JSON document */
     uint32_t fsync;              /* fsync=N: a Flush after every N writes (0: none) */
+    uint32_t numjobs;            /* copies run at once, copy i on CPU i (fio's numjobs=) */
+    bool group_reporting;        /* numjobs: one merged report entry (fio's group_reporting) */
+    /* Set by the engine for copy slice_index of slice_count of a write job:
+     * it writes only its own 1/slice_count of the window. */
+    uint32_t slice_index, slice_count;
 };
 
 /* output-format=: the summary and BENCH_JSON always; json and json+ add one
@@ -287,6 +293,18 @@ struct bench_env {
     void (*close_target)(void *ctx, struct bench_target *t); /* optional */
     /* Optional: true to stop the running job early (e.g. Ctrl-C on the console). */
     bool (*interrupted)(void *ctx);
+    /*
+     * Optional (numjobs > 1): runs fn(arg, i) for i in [0, n) at once, i on
+     * CPU i (0 on the calling CPU), and returns when all have returned: 0,
+     * -ERANGE when fewer than n CPUs are online, or another -errno when a
+     * CPU could not be started (fn then never ran for it: *started tells
+     * which did, bit i). Each fn gets its own copy of the environment, whose
+     * hooks are called on its CPU; interrupted is called only on CPU 0.
+     */
+    int (*run_on_cpus)(void *ctx, unsigned n, void (*fn)(void *arg, unsigned i), void *arg,
+                       uint64_t *started);
+    /* Optional: how many CPUs run_on_cpus can use (for the error message). */
+    unsigned (*cpu_count)(void *ctx);
 };
 
 /* ------------------------------------------------------------------------ */

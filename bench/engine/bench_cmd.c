@@ -16,6 +16,8 @@ static int run_one(const struct bench_env *env, const struct bench_opts *o, unsi
     int err;
 
     memset(&t, 0, sizeof(t));
+    if (o->numjobs > 1)
+        return bench_group_run(env, o, index, njobs);
     if (!env->open_target) {
         bench_printf(env, "bench: job '%s': the environment cannot open devices\n", o->name);
         return -ENOSYS;

@@ -29,6 +29,7 @@
 #include "lib/errno.h"
 
 #define CHECK_PERIOD_NS (100 * NSEC_PER_MSEC) /* interrupted/hang checks at least this often */
+#define IDLE_POLL_NS (50 * NSEC_PER_MSEC)     /* irq mode: poll after this long without a completion */
 #define BUF_ALIGN 4096
 
 int bench_printf(const struct bench_env *env, const char *fmt, ...)
@@ -720,6 +721,19 @@ static void loop_poll(struct bench_job *job)
     }
 }
 
+/*
+ * Interrupt mode, nothing completed for IDLE_POLL_NS with I/O in flight: a
+ * completion (or its interrupt) may be lost, and the target's own timeout
+ * handling (NVMe: poll, abort, reset) runs from its poll, as block_wait's
+ * does. With interrupts on: recovery may wait for the device.
+ */
+static void poll_idle_queues(struct bench_job *job)
+{
+    for (unsigned qi = 0; qi < job->nqueues; qi++)
+        if (job->queue[qi].inflight)
+            job->t->ops->poll(job->t, qi, job->budget);
+}
+
 static void loop_irq(struct bench_job *job)
 {
     const struct bench_env *env = job->env;
@@ -740,6 +754,9 @@ static void loop_irq(struct bench_job *job)
         if (!done)
             env->poll_idle(env->ctx);
         env->irq_restore(env->ctx, flags);
+        if (!done && job->inflight && job->t->ops->poll &&
+            now(job) - job->last_completion_tsc >= job->idle_poll_ticks)
+            poll_idle_queues(job);
         if (unlikely(job->o.fsync))
             flush_report(job);
         print_progress(job, &p);
@@ -951,6 +968,15 @@ struct bench_job *bench_job_create(const struct bench_env *env, struct bench_tar
     if (len < bpi)
         FAIL(-ERANGE, "the window (%llu blocks) is smaller than bs (%u blocks)",
              (unsigned long long)len, bpi);
+    if (o->slice_count > 1) {
+        /* numjobs on a write job: copy i writes the i-th of n equal parts. */
+        uint64_t per = len / bpi / o->slice_count;
+        if (per == 0)
+            FAIL(-ERANGE, "the window (%llu I/Os of bs) is smaller than numjobs=%u",
+                 (unsigned long long)(len / bpi), o->slice_count);
+        off += (uint64_t)o->slice_index * per * bpi;
+        len = per * bpi;
+    }
 
     /* Queues and mode. */
     if (o->queues > t->nqueues || o->queues > BENCH_MAX_QUEUES)
@@ -1020,6 +1046,7 @@ struct bench_job *bench_job_create(const struct bench_env *env, struct bench_tar
     job->perm_mask = job->perm_bits == 64 ? UINT64_MAX : (1ull << job->perm_bits) - 1;
     perm_rekey(job);
     job->timeout_ticks = bench_ns_to_ticks(&job->clock, o->io_timeout_ns);
+    job->idle_poll_ticks = bench_ns_to_ticks(&job->clock, IDLE_POLL_NS);
     job->progress_ticks = bench_ns_to_ticks(&job->clock, o->progress_ns);
     job->sample_ticks = bench_ns_to_ticks(&job->clock,
                                           o->progress_ns ? o->progress_ns : NSEC_PER_SEC);

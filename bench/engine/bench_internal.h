@@ -93,6 +93,7 @@ struct bench_job {
     uint64_t progress_ticks;
     uint64_t next_progress_tsc;
     uint64_t timeout_ticks;
+    uint64_t idle_poll_ticks;   /* irq mode: poll the target after this long without a completion */
     uint64_t last_sample_tsc;
     uint64_t last_sample_ios[BENCH_DIRS], last_sample_bytes[BENCH_DIRS];
     uint64_t last_progress_tsc, last_progress_ios, last_progress_bytes;
@@ -115,5 +116,19 @@ struct bench_job {
 
 /* bench_report.c */
 void bench_report_header(const struct bench_job *job, unsigned index, unsigned njobs);
+void bench_report_fio_document(const struct bench_job *const *jobs, unsigned n,
+                               const struct bench_job *merged);
+
+/* The group's total as one line: "BENCH_GROUP {...}" (IOPS and bandwidth as
+ * fio's aggregate: all I/O over the longest copy's runtime). */
+void bench_report_group_json(const struct bench_job *job, unsigned numjobs, unsigned ran,
+                             const uint64_t *iops, const uint64_t *bw,
+                             const struct bench_result *total);
+/* Adds b's results into a (group_reporting). */
+void bench_result_merge(struct bench_result *a, const struct bench_result *b);
+
+/* bench_group.c: numjobs= (copies of one job at once, one per CPU). */
+int bench_group_run(const struct bench_env *env, const struct bench_opts *o, unsigned index,
+                    unsigned njobs);
 
 #endif

@@ -27,6 +27,8 @@ static const char usage_text[] =
     "  bs=SIZE         bytes per I/O, a multiple of the block size (default 4k)\n"
     "  iodepth=N       I/Os in flight per queue (default 1)\n"
     "  queues=N        queue pairs (default 1)\n"
+    "  numjobs=N       N copies of the job at once, copy i on CPU i (default 1)\n"
+    "  group_reporting=1  numjobs: one merged entry instead of one per copy\n"
     "  mode=poll|irq   completion mode (default: the target's)\n"
     "  runtime=TIME    stop after TIME (10, 10s, 500ms, 2m)\n"
     "  ios=N           stop after N I/Os (default: one pass over the window)\n"
@@ -66,6 +68,7 @@ void bench_opts_default(struct bench_opts *o)
     o->bs = 4096;
     o->iodepth = 1;
     o->queues = 1;
+    o->numjobs = 1;
     o->mode = BENCH_MODE_DEFAULT;
     o->seed = 0x6e766f73; /* "nvos": repeatable runs, like fio's randrepeat=1 */
     o->do_verify = true;
@@ -300,6 +303,12 @@ int bench_opts_set(struct bench_opts *o, const char *key, const char *v, char *e
     } else if (!strcmp(key, "queues")) {
         rc = set_u32_range(&o->queues, v, 1, 1024);
         hint = "1 to the number of queue pairs";
+    } else if (!strcmp(key, "numjobs")) {
+        rc = set_u32_range(&o->numjobs, v, 1, BENCH_NUMJOBS_MAX);
+        hint = "1 to the number of CPUs";
+    } else if (!strcmp(key, "group_reporting")) {
+        rc = set_bool(&o->group_reporting, v);
+        hint = "0 or 1";
     } else if (!strcmp(key, "mode")) {
         if (!strcmp(v, "poll"))
             o->mode = BENCH_MODE_POLL;

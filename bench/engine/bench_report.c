@@ -633,10 +633,62 @@ static void fio_opt(struct json_writer *j, const char *key, uint64_t v)
     json_str(j, key, buf); /* fio's option values are strings */
 }
 
-static void print_fio_document(const struct bench_job *job)
+/* One entry of "jobs"; jobs: how many it stands for (group_reporting). */
+static void fio_job_entry(struct json_writer *j, const struct bench_job *job, unsigned jobs)
 {
     const struct bench_result *r = &job->res;
     const struct bench_opts *o = &job->o;
+    json_object_begin(j, NULL);
+    json_str(j, "jobname", o->name);
+    json_u64(j, "groupid", 0);
+    if (o->numjobs > 1 && jobs > 1)
+        json_u64(j, "job_count", jobs); /* merged: how many (nvos; fio says it in "jobs=") */
+    json_u64(j, "error", (uint64_t)(r->status < 0 ? -r->status : r->status));
+    json_u64(j, "eta", 0);
+    json_u64(j, "elapsed", bench_ticks_to_ns(&job->clock, r->elapsed_ticks) / NSEC_PER_SEC);
+    json_object_begin(j, "job options");
+    json_str(j, "name", o->name);
+    json_str(j, "rw", bench_rw_name(o->rw));
+    fio_opt(j, "bs", o->bs);
+    fio_opt(j, "iodepth", o->iodepth);
+    if (job->mixed)
+        fio_opt(j, "rwmixread", o->rwmixread);
+    fio_opt(j, "offset", job->win_lba * job->block_size);
+    fio_opt(j, "size", window_bytes(job));
+    if (o->ios)
+        fio_opt(j, "number_ios", o->ios);
+    if (o->runtime_ns)
+        fio_opt(j, "runtime", o->runtime_ns / NSEC_PER_MSEC); /* fio: ms when suffixed so */
+    if (o->ramp_ns)
+        fio_opt(j, "ramp_time", o->ramp_ns / NSEC_PER_MSEC);
+    fio_opt(j, "randseed", o->seed);
+    if (o->norandommap)
+        fio_opt(j, "norandommap", 1);
+    if (o->numjobs > 1)
+        fio_opt(j, "numjobs", o->numjobs);
+    if (o->group_reporting)
+        fio_opt(j, "group_reporting", 1);
+    json_object_end(j);
+    fio_dir(j, job, "read", &r->dir[BENCH_DIR_READ]);
+    fio_dir(j, job, "write", &r->dir[BENCH_DIR_WRITE]);
+    fio_dir(j, job, "trim", NULL);
+    static const struct bench_lat no_sync = { .min = UINT64_MAX };
+    json_object_begin(j, "sync");
+    json_u64(j, "total_ios", 0);
+    fio_lat(j, "lat_ns", &no_sync, job, NULL);
+    json_object_end(j);
+    json_u64(j, "job_runtime", bench_ticks_to_ns(&job->clock, r->elapsed_ticks) / NSEC_PER_MSEC);
+    json_object_end(j);
+}
+
+/*
+ * fio's document for jobs[0..n): one "jobs" entry each, or, with
+ * group_reporting, the one entry of merged (which stands for all n).
+ */
+void bench_report_fio_document(const struct bench_job *const *jobs, unsigned n,
+                               const struct bench_job *merged)
+{
+    const struct bench_job *job = jobs[0];
     struct json_writer j;
     json_init(&j, JSON_FIO, bench_sink, (void *)job->env);
     bench_printf(job->env, "BENCH_FIO_JSON_BEGIN\n");
@@ -647,46 +699,44 @@ static void print_fio_document(const struct bench_job *job)
     json_str(&j, "direct", "1");
     json_object_end(&j);
     json_array_begin(&j, "jobs");
-    json_object_begin(&j, NULL);
-    json_str(&j, "jobname", o->name);
-    json_u64(&j, "groupid", 0);
-    json_u64(&j, "error", (uint64_t)(r->status < 0 ? -r->status : r->status));
-    json_u64(&j, "eta", 0);
-    json_u64(&j, "elapsed", bench_ticks_to_ns(&job->clock, r->elapsed_ticks) / NSEC_PER_SEC);
-    json_object_begin(&j, "job options");
-    json_str(&j, "name", o->name);
-    json_str(&j, "rw", bench_rw_name(o->rw));
-    fio_opt(&j, "bs", o->bs);
-    fio_opt(&j, "iodepth", o->iodepth);
-    if (job->mixed)
-        fio_opt(&j, "rwmixread", o->rwmixread);
-    fio_opt(&j, "offset", job->win_lba * job->block_size);
-    fio_opt(&j, "size", window_bytes(job));
-    if (o->ios)
-        fio_opt(&j, "number_ios", o->ios);
-    if (o->runtime_ns)
-        fio_opt(&j, "runtime", o->runtime_ns / NSEC_PER_MSEC); /* fio: ms when suffixed so */
-    if (o->ramp_ns)
-        fio_opt(&j, "ramp_time", o->ramp_ns / NSEC_PER_MSEC);
-    fio_opt(&j, "randseed", o->seed);
-    if (o->norandommap)
-        fio_opt(&j, "norandommap", 1);
-    json_object_end(&j);
-    fio_dir(&j, job, "read", &r->dir[BENCH_DIR_READ]);
-    fio_dir(&j, job, "write", &r->dir[BENCH_DIR_WRITE]);
-    fio_dir(&j, job, "trim", NULL);
-    static const struct bench_lat no_sync = { .min = UINT64_MAX };
-    json_object_begin(&j, "sync");
-    json_u64(&j, "total_ios", 0);
-    fio_lat(&j, "lat_ns", &no_sync, job, NULL);
-    json_object_end(&j);
-    json_u64(&j, "job_runtime", bench_ticks_to_ns(&job->clock, r->elapsed_ticks) / NSEC_PER_MSEC);
-    json_object_end(&j);
+    if (merged)
+        fio_job_entry(&j, merged, n);
+    else
+        for (unsigned i = 0; i < n; i++)
+            fio_job_entry(&j, jobs[i], 1);
     json_array_end(&j);
     json_array_begin(&j, "disk_util");
     json_array_end(&j);
     json_object_end(&j);
     bench_printf(job->env, "\nBENCH_FIO_JSON_END\n");
+}
+
+void bench_report_group_json(const struct bench_job *job, unsigned numjobs, unsigned ran,
+                             const uint64_t *iops, const uint64_t *bw,
+                             const struct bench_result *total)
+{
+    struct json_writer j;
+    json_init(&j, JSON_COMPACT, bench_sink, (void *)job->env);
+    bench_printf(job->env, "BENCH_GROUP ");
+    json_object_begin(&j, NULL);
+    json_str(&j, "jobname", job->o.name);
+    json_u64(&j, "numjobs", numjobs);
+    json_u64(&j, "jobs_run", ran);
+    for (unsigned d = 0; d < BENCH_DIRS; d++) {
+        char key[24];
+        ksnprintf(key, sizeof(key), "%s_iops", dir_name[d]);
+        json_u64(&j, key, iops[d]);
+        ksnprintf(key, sizeof(key), "%s_bw_bytes", dir_name[d]);
+        json_u64(&j, key, bw[d]);
+        ksnprintf(key, sizeof(key), "%s_ios", dir_name[d]);
+        json_u64(&j, key, total->dir[d].ios);
+    }
+    json_u64(&j, "errors", total->errors);
+    json_u64(&j, "verify_blocks_checked", total->verify.blocks_checked);
+    json_u64(&j, "verify_mismatches", total->verify.mismatches);
+    json_str(&j, "status", total->status ? errno_name(total->status) : "ok");
+    json_object_end(&j);
+    bench_printf(job->env, "\n");
 }
 
 void bench_job_report(const struct bench_job *job)
@@ -713,6 +763,6 @@ void bench_job_report(const struct bench_job *job)
     if (job->verify)
         print_verify(job);
     print_json(job);
-    if (job->o.output_format != BENCH_OUTPUT_NORMAL)
-        print_fio_document(job);
+    if (job->o.output_format != BENCH_OUTPUT_NORMAL && job->o.numjobs <= 1)
+        bench_report_fio_document(&job, 1, NULL);
 }

@@ -17,7 +17,8 @@
  *
  * Keys arrive by interrupt; with interrupts off the console's poll reads
  * the controller instead. The keyboard repeats held keys itself, so no
- * software repeat here.
+ * software repeat here. The lock LEDs (keyboard command EDh) are set from
+ * the console's poll when the lock state changed.
  */
 #include "drivers/input/i8042.h"
 
@@ -60,15 +61,18 @@
 #define CFG_TRANSLATE 0x40
 
 /* Keyboard commands and replies */
+#define KBD_SET_LEDS 0xED
 #define KBD_SET_SCANCODE 0xF0
 #define KBD_ENABLE 0xF4
 #define KBD_ACK 0xFA
+#define KBD_RESEND 0xFE
 
 #define WAIT_NS (100 * NSEC_PER_MSEC) /* per byte; controllers answer in microseconds */
 
 static struct ps2_set1 decoder;
 static struct kbd_state kbd;
 static bool irq_routed;
+static bool keyboard_ok;
 
 static void i8042_poll(void *ctx);
 static struct console_input_source ps2_input = {
@@ -142,24 +146,76 @@ static int keyboard_send(uint8_t v)
     return r == KBD_ACK ? 0 : -EIO;
 }
 
+static void key_byte(uint8_t byte)
+{
+    char out[KBD_MAX_BYTES];
+    uint8_t usage;
+    bool pressed;
+    if (ps2_set1_feed(&decoder, byte, &usage, &pressed)) {
+        size_t n = kbd_key(&kbd, usage, pressed, clock_ns(), out);
+        console_input(out, n);
+    }
+}
+
 /* Every byte waiting in the controller into the console. */
 static void drain_keys(void)
 {
-    char out[KBD_MAX_BYTES];
     for (int i = 0; i < 16; i++) {
         uint8_t st = inb(I8042_STATUS);
         if (!(st & STS_OBF))
             break;
         uint8_t byte = inb(I8042_DATA);
-        if (st & STS_AUX)
-            continue; /* a mouse: not ours */
-        uint8_t usage;
-        bool pressed;
-        if (ps2_set1_feed(&decoder, byte, &usage, &pressed)) {
-            size_t n = kbd_key(&kbd, usage, pressed, clock_ns(), out);
-            console_input(out, n);
-        }
+        if (!(st & STS_AUX)) /* else a mouse: not ours */
+            key_byte(byte);
     }
+}
+
+/* A byte to the keyboard while it may be typing: keys that arrive before
+ * the acknowledge go to the console. -EAGAIN on Resend, -ETIMEDOUT when no
+ * acknowledge comes within WAIT_NS. Interrupts off (the IRQ handler would
+ * take the acknowledge). */
+static int keyboard_send_live(uint8_t v)
+{
+    int err = write_data(v);
+    if (err < 0)
+        return err;
+    struct deadline d = deadline_in_ns(WAIT_NS);
+    while (!deadline_passed(d)) {
+        uint8_t st = inb(I8042_STATUS);
+        if (!(st & STS_OBF)) {
+            cpu_pause();
+            continue;
+        }
+        uint8_t byte = inb(I8042_DATA);
+        if (st & STS_AUX)
+            continue;
+        if (byte == KBD_ACK)
+            return 0;
+        if (byte == KBD_RESEND)
+            return -EAGAIN;
+        key_byte(byte);
+    }
+    return -ETIMEDOUT;
+}
+
+/* [PS/2 Technical Reference, keyboard command EDh] The lock LEDs, when the
+ * lock state changed: EDh, acknowledge, the LED byte, acknowledge. From the
+ * poll, never from the interrupt (it waits). A keyboard that does not
+ * acknowledge KBD_LED_TRIES times is left alone until the locks change. */
+static void update_leds(void)
+{
+    uint8_t leds;
+    bool on = irq_save();
+    if (kbd_leds_due(&kbd, &leds)) {
+        int err = keyboard_send_live(KBD_SET_LEDS);
+        if (err == 0)
+            err = keyboard_send_live(kbd_leds_ps2(leds));
+        kbd_leds_done(&kbd, leds, err == 0);
+        if (err < 0 && kbd.leds_shown == leds)
+            kprintf("i8042: setting the keyboard LEDs failed (%s); given up until the "
+                    "locks change\n", errno_name(err));
+    }
+    irq_restore(on);
 }
 
 static void i8042_irq(void *ctx)
@@ -173,6 +229,8 @@ static void i8042_poll(void *ctx)
     (void)ctx;
     if (!irq_routed || !cpu_irqs_enabled())
         drain_keys();
+    if (keyboard_ok)
+        update_leds();
 }
 
 static bool acpi_says_absent(void)
@@ -253,7 +311,7 @@ int i8042_init(void)
     drain();
     /* Set 2 translated to set 1 by the controller; without translation,
      * ask the keyboard for set 1 itself. */
-    bool keyboard_ok = keyboard_send(KBD_SET_SCANCODE) == 0 &&
+    keyboard_ok = keyboard_send(KBD_SET_SCANCODE) == 0 &&
                        keyboard_send(translating ? 2 : 1) == 0 &&
                        keyboard_send(KBD_ENABLE) == 0;
     drain();

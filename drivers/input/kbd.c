@@ -112,6 +112,33 @@ void kbd_init(struct kbd_state *k, const struct kbd_layout *layout, bool soft_re
     k->layout = layout != NULL ? layout : &layout_us;
     k->num_lock = true;
     k->soft_repeat = soft_repeat;
+    k->leds_shown = KBD_LEDS_UNKNOWN;
+}
+
+uint8_t kbd_leds(const struct kbd_state *k)
+{
+    return (uint8_t)((k->num_lock ? KBD_LED_NUM : 0) | (k->caps_lock ? KBD_LED_CAPS : 0) |
+                     (k->scroll_lock ? KBD_LED_SCROLL : 0));
+}
+
+bool kbd_leds_due(const struct kbd_state *k, uint8_t *leds)
+{
+    *leds = kbd_leds(k);
+    return *leds != k->leds_shown;
+}
+
+void kbd_leds_done(struct kbd_state *k, uint8_t leds, bool ok)
+{
+    if (ok || ++k->led_failures >= KBD_LED_TRIES)
+        k->leds_shown = leds;
+    if (ok || k->leds_shown == leds)
+        k->led_failures = 0;
+}
+
+uint8_t kbd_leds_ps2(uint8_t leds)
+{
+    return (uint8_t)(((leds & KBD_LED_SCROLL) ? 0x01 : 0) | ((leds & KBD_LED_NUM) ? 0x02 : 0) |
+                     ((leds & KBD_LED_CAPS) ? 0x04 : 0));
 }
 
 static size_t put(char *out, size_t n, const char *s)
@@ -237,23 +264,18 @@ size_t kbd_key(struct kbd_state *k, uint8_t usage, bool pressed, uint64_t now_ns
             k->repeat_usage = HID_KEY_NONE;
         return 0;
     }
-    switch (usage) {
-    case HID_KEY_CAPS_LOCK:
+    bool *lock = usage == HID_KEY_CAPS_LOCK     ? &k->caps_lock
+                 : usage == HID_KEY_NUM_LOCK    ? &k->num_lock
+                 : usage == HID_KEY_SCROLL_LOCK ? &k->scroll_lock
+                                                : NULL;
+    if (lock != NULL) {
         /* A PS/2 keyboard repeats make codes while the key is held: only a
          * press after a release toggles (the repeat check below). */
-        if (k->repeat_usage != HID_KEY_CAPS_LOCK)
-            k->caps_lock = !k->caps_lock;
-        k->repeat_usage = HID_KEY_CAPS_LOCK;
+        if (k->repeat_usage != usage)
+            *lock = !*lock;
+        k->repeat_usage = usage;
         k->repeat_next_ns = UINT64_MAX; /* tracked as "held", never repeated */
         return 0;
-    case HID_KEY_NUM_LOCK:
-        if (k->repeat_usage != HID_KEY_NUM_LOCK)
-            k->num_lock = !k->num_lock;
-        k->repeat_usage = HID_KEY_NUM_LOCK;
-        k->repeat_next_ns = UINT64_MAX;
-        return 0;
-    default:
-        break;
     }
     size_t n = translate(k, usage, out);
     if (n > 0 && k->soft_repeat) {

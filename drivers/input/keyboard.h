@@ -111,12 +111,16 @@ struct kbd_state {
     uint8_t mods; /* KBD_MOD_* currently held */
     bool caps_lock;
     bool num_lock;
+    bool scroll_lock;
     bool soft_repeat;     /* the keyboard does not repeat by itself (USB) */
     uint8_t repeat_usage; /* key being repeated, HID_KEY_NONE if none */
     uint64_t repeat_next_ns;
+    uint8_t leds_shown; /* KBD_LED_* the keyboard shows; KBD_LEDS_UNKNOWN at first */
+    uint8_t led_failures; /* failed sends in a row */
 };
 
-/* Fresh state: no modifiers, Num Lock on, Caps Lock off. */
+/* Fresh state: no modifiers, Num Lock on, Caps and Scroll Lock off, the
+ * keyboard's LEDs unknown (so the first kbd_leds_due() sends them). */
 void kbd_init(struct kbd_state *k, const struct kbd_layout *layout, bool soft_repeat);
 
 /*
@@ -131,5 +135,28 @@ size_t kbd_key(struct kbd_state *k, uint8_t usage, bool pressed, uint64_t now_ns
  * repeat per call; a caller that polls late gets no burst of old repeats.
  */
 size_t kbd_tick(struct kbd_state *k, uint64_t now_ns, char *out);
+
+/*
+ * Lock indicators. The driver sends the state from outside interrupts (the
+ * console's poll): kbd_leds_due() says whether the keyboard shows something
+ * else than the lock state and what to send; kbd_leds_done() records the
+ * outcome. After KBD_LED_TRIES failed sends in a row the state is given up
+ * (until the locks change again), so a keyboard without LEDs costs a few tries only.
+ * Bits as in a HID boot keyboard's output report [HID 1.11 Appendix B.1;
+ * HID Usage Tables 1.5 §11 LED page: 01h Num Lock, 02h Caps Lock, 03h
+ * Scroll Lock]; kbd_leds_ps2() reorders them for the PS/2 command EDh.
+ */
+#define KBD_LED_NUM 0x01u
+#define KBD_LED_CAPS 0x02u
+#define KBD_LED_SCROLL 0x04u
+#define KBD_LEDS_UNKNOWN 0xFFu
+#define KBD_LED_TRIES 3
+
+uint8_t kbd_leds(const struct kbd_state *k);
+bool kbd_leds_due(const struct kbd_state *k, uint8_t *leds);
+void kbd_leds_done(struct kbd_state *k, uint8_t leds, bool ok);
+/* [IBM PS/2 Hardware Interface Technical Reference, Keyboard command EDh
+ * "Set/Reset Mode Indicators"] bit 0 Scroll Lock, 1 Num Lock, 2 Caps Lock. */
+uint8_t kbd_leds_ps2(uint8_t leds);
 
 #endif

@@ -12,9 +12,15 @@
  * carries a deadline after which the driver aborts it and, if need be,
  * resets the controller: a callback always comes.
  *
- * Concurrency: one CPU. Calls on an interrupt-driven queue pair disable
- * interrupts around their critical sections; a polled queue pair must only
- * be used from thread context.
+ * Concurrency: every queue pair has its own lock, and calls on an
+ * interrupt-driven one also disable interrupts on this CPU around their
+ * critical sections; a polled queue pair must only be used from thread
+ * context. A pair created by a CPU for itself (opts.cpu the caller's, the
+ * default) with an interrupt of its own is that CPU's alone and takes no
+ * lock: only that CPU may use it. Other pairs may be used from any CPU, but
+ * their completion callbacks run on the CPU that reaps them (the
+ * interrupt's, or the poller). The block layer's pairs are per CPU
+ * (nvme_percpu.c). Admin commands may come from any CPU.
  */
 #ifndef NVOS_DRIVERS_NVME_NVME_H
 #define NVOS_DRIVERS_NVME_NVME_H
@@ -82,11 +88,46 @@ int nvme_ctrlr_reset(struct nvme_ctrlr *c);
 int nvme_ctrlr_cmd_admin_raw(struct nvme_ctrlr *c, const struct nvme_sqe *cmd, void *buf,
                              uint32_t len, nvme_cmd_cb cb, void *cb_arg);
 int32_t nvme_ctrlr_process_admin_completions(struct nvme_ctrlr *c);
+/* Work that waits for thread context: a namespace rescan after a Namespace
+ * Attribute Changed event. Also run by process_admin_completions. */
+void nvme_ctrlr_process_events(struct nvme_ctrlr *c);
+
+/* Host Memory Buffer [NVMe Base 2.0 §5.27.1.10]: what the controller asked
+ * for (Identify HMPRE/HMMIN/HMMINDS/HMMAXD) and what nvos gave it. */
+struct nvme_hmb_info {
+    uint64_t preferred;   /* bytes (HMPRE); 0: the controller asks for none */
+    uint64_t minimum;     /* bytes (HMMIN) */
+    uint64_t min_chunk;   /* bytes (HMMINDS; 0: no limit) */
+    uint32_t max_entries; /* HMMAXD (0: no limit) */
+    uint64_t given;       /* bytes handed over (0: none) */
+    uint32_t chunk;       /* bytes per descriptor entry */
+    uint32_t entries;     /* descriptor entries */
+    bool enabled;         /* the controller accepted EHM=1 and uses it now */
+    const char *state;    /* "not requested", "enabled", "allocation failed", ... */
+};
+const struct nvme_hmb_info *nvme_ctrlr_get_hmb_info(const struct nvme_ctrlr *c);
+
+/* Autonomous Power State Transition [§5.27.1.9] and Power Management
+ * [§5.27.1.2], as read (and set) at initialization. */
+struct nvme_power_info {
+    bool read;            /* Get Features answered */
+    uint8_t npss;         /* power states - 1 (Identify NPSS) */
+    uint8_t ps;           /* current power state (FID 02h) */
+    bool apst_supported;  /* Identify APSTA bit 0 */
+    bool apst_enabled;    /* APSTE now */
+    bool apst_was_enabled;/* APSTE as found (firmware's choice) */
+    bool apst_disabled;   /* nvos turned it off (nvme.apst=off) */
+    uint8_t apst_entries; /* table entries with a transition (ITPT != 0) */
+    uint8_t apst_deepest; /* deepest ITPS in the table */
+    uint8_t table[256];   /* the APST data structure as read */
+};
+const struct nvme_power_info *nvme_ctrlr_get_power_info(const struct nvme_ctrlr *c);
 
 /* ---- I/O queue pairs ---- */
 struct nvme_io_qpair_opts {
     uint32_t io_queue_size; /* entries; 0 = driver default; clamped to CAP.MQES+1 */
     bool interrupts;        /* completions by interrupt (MSI-X/INTx) or polled (IEN=0) */
+    unsigned cpu;           /* the CPU (index) its MSI-X entry is routed to; default: the caller */
 };
 void nvme_ctrlr_get_default_io_qpair_opts(const struct nvme_ctrlr *c,
                                           struct nvme_io_qpair_opts *opts);
@@ -97,7 +138,8 @@ struct nvme_qpair *nvme_ctrlr_alloc_io_qpair(struct nvme_ctrlr *c,
 /* Deletes the pair on the device; it must have nothing outstanding. */
 int nvme_ctrlr_free_io_qpair(struct nvme_qpair *qp);
 /* Reaps up to max completions (0 = all there are), running callbacks;
- * returns how many, or -errno if the controller has failed. */
+ * returns how many, -ENODEV if the controller has failed, -EPERM on a CPU
+ * other than the one a pair belongs to (one created by a CPU for itself). */
 int32_t nvme_qpair_process_completions(struct nvme_qpair *qp, uint32_t max);
 /* Commands submitted between begin and end share one SQ doorbell write
  * (SPDK's delayed doorbell). Completion callbacks that submit are batched

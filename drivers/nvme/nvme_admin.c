@@ -53,7 +53,22 @@ int nvme_ctrlr_cmd_admin_raw(struct nvme_ctrlr *c, const struct nvme_sqe *cmd, v
 
 int32_t nvme_ctrlr_process_admin_completions(struct nvme_ctrlr *c)
 {
-    return nvme_qpair_reap(&c->admin, 0, true);
+    int32_t n = nvme_qpair_reap(&c->admin, 0, true);
+    nvme_ctrlr_process_events(c);
+    return n;
+}
+
+/* Thread context only: the rescan sends admin commands synchronously, which
+ * an event callback (possibly in an interrupt handler) must not. */
+void nvme_ctrlr_process_events(struct nvme_ctrlr *c)
+{
+    if (c->in_events || c->state != NVME_STATE_READY || !READ_ONCE(c->ns_rescan_pending))
+        return;
+    c->in_events = true;
+    WRITE_ONCE(c->ns_rescan_pending, false);
+    c->ns_rescans++;
+    nvme_ns_rescan(c);
+    c->in_events = false;
 }
 
 int nvme_admin_sync(struct nvme_ctrlr *c, struct nvme_sqe *cmd, void *buf, uint32_t len,
@@ -165,6 +180,7 @@ void nvme_ctrlr_get_default_io_qpair_opts(const struct nvme_ctrlr *c,
                               ? NVME_IO_QUEUE_SIZE_DEFAULT
                               : c->io_queue_size_max;
     opts->interrupts = c->irq_mode != NVME_IRQ_NONE;
+    opts->cpu = nvme_env_cpu_index();
 }
 
 struct nvme_qpair *nvme_ctrlr_alloc_io_qpair(struct nvme_ctrlr *c,
@@ -187,7 +203,11 @@ struct nvme_qpair *nvme_ctrlr_alloc_io_qpair(struct nvme_ctrlr *c,
         kprintf("%s: no interrupts available; the queue pair will be polled\n", c->name);
         o.interrupts = false;
     }
+    bool irq_was_on = nvme_env_irq_save();
+    nvme_env_spin_lock(&c->config_lock);
     uint16_t qid = nvme_alloc_qid(c);
+    nvme_env_spin_unlock(&c->config_lock);
+    nvme_env_irq_restore(irq_was_on);
     if (qid == 0) {
         kprintf("%s: all %u I/O queue pairs the controller granted are in use\n", c->name,
                 c->max_io_qpairs);
@@ -200,12 +220,25 @@ struct nvme_qpair *nvme_ctrlr_alloc_io_qpair(struct nvme_ctrlr *c,
         kprintf("%s: out of memory for a %u-entry queue pair\n", c->name, size);
         goto err_free;
     }
+    if (o.cpu < nvme_env_cpu_count())
+        qp->cpu = (uint16_t)o.cpu;
+    bool mine = qp->cpu == nvme_env_cpu_index();
     if (qp->irq && nvme_env_interrupt_bind(c, qp) != 0)
         goto err_destroy;
     if (nvme_create_io_queues_on_device(c, qp) != 0)
         goto err_unbind;
+    /* Made for the calling CPU, with an interrupt of its own there: used by
+     * this CPU alone (nvme.h), so it takes no lock (nvme_percpu.c). With one
+     * CPU there is no other to guard against. */
+    qp->single_cpu = mine && nvme_env_cpu_count() > 1 && nvme_env_interrupt_private(c, qp);
+    nvme_qpair_update_lock(qp);
+    /* Published whole: interrupt handlers on other CPUs walk the list. */
+    irq_was_on = nvme_env_irq_save();
+    nvme_env_spin_lock(&c->config_lock);
     qp->next = c->io_qpairs;
-    c->io_qpairs = qp;
+    __atomic_store_n(&c->io_qpairs, qp, __ATOMIC_RELEASE);
+    nvme_env_spin_unlock(&c->config_lock);
+    nvme_env_irq_restore(irq_was_on);
     return qp;
 
 err_unbind:
@@ -226,14 +259,22 @@ int nvme_ctrlr_free_io_qpair(struct nvme_qpair *qp)
     if (qp->outstanding)
         return -EBUSY;
     nvme_delete_io_queues_on_device(c, qp);
+    bool irq_was_on = nvme_env_irq_save();
+    nvme_env_spin_lock(&c->config_lock);
     struct nvme_qpair **pp = &c->io_qpairs;
     while (*pp && *pp != qp)
         pp = &(*pp)->next;
     if (*pp)
         *pp = qp->next;
+    nvme_env_spin_unlock(&c->config_lock);
+    nvme_env_irq_restore(irq_was_on);
     if (qp->irq)
         nvme_env_interrupt_unbind(c, qp);
+    irq_was_on = nvme_env_irq_save();
+    nvme_env_spin_lock(&c->config_lock);
     nvme_free_qid(c, qp->id);
+    nvme_env_spin_unlock(&c->config_lock);
+    nvme_env_irq_restore(irq_was_on);
     nvme_qpair_destroy(qp);
     kfree(qp);
     return 0;
@@ -291,6 +332,11 @@ static void aer_cb(void *arg, const struct nvme_cpl *cpl)
         aer_log_buffer = nvme_env_dma_alloc(4096, &phys);
     }
     struct nvme_sqe cmd;
+    c->aer_log_lid = lid;
+    /* [§5.2.1 Figure 147] Notice 02h, information 00h: Namespace Attribute
+     * Changed (log page 04h lists them). Rescanned in thread context. */
+    if (type == 2 && info == 0)
+        WRITE_ONCE(c->ns_rescan_pending, true);
     if (aer_log_buffer && lid && nvme_cmd_get_log_page(&cmd, NVME_NSID_ALL, lid, 512, 0, false) == 0 &&
         nvme_ctrlr_cmd_admin_raw(c, &cmd, aer_log_buffer, 512, aer_log_cb, c) == 0)
         return;

@@ -18,6 +18,15 @@ struct nvme_ns;
  */
 int nvme_bdev_publish(struct nvme_ctrlr *c);
 
+enum nvme_ns_change { NVME_NS_ADDED, NVME_NS_REMOVED, NVME_NS_RESIZED };
+
+/*
+ * A rescan (nvme_ns.c) found ns added, removed or changed in size or format:
+ * publish it, make its block device fail with ENODEV, or update its
+ * geometry. Runs in thread context; the host tests link a stand-in.
+ */
+void nvme_bdev_ns_changed(struct nvme_ctrlr *c, struct nvme_ns *ns, enum nvme_ns_change what);
+
 /* The namespace behind a block device ("nvme0n1"), or NULL if it is not one. */
 struct nvme_ns *nvme_ns_from_block(struct block_device *dev);
 

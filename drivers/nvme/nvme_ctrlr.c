@@ -6,10 +6,10 @@
  * each headed by the requirement it implements.
  *
  * Further sections implemented here:
- *   §3.5.2 (controller shutdown: CC.SHN, CSTS.SHST), §3.7.2 (controller
- *   reset: CC.EN 1 -> 0), §5.1 Abort, §5.27.1.5 Number of Queues. The
- *   admin commands the steps send synchronously, the I/O queue pairs and
- *   asynchronous events are nvme_admin.c's.
+ *   §3.5.2 (controller shutdown: CC.SHN, CSTS.SHST), §5.27.1.5 Number of
+ *   Queues. A reset runs the same table (nvme_recovery.c, with timeouts
+ *   and Abort). The admin commands the steps send synchronously, the I/O
+ *   queue pairs and asynchronous events are nvme_admin.c's.
  *
  * Rules kept throughout:
  *   - every wait is bounded by a deadline taken from CAP.TO (500 ms units),
@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "drivers/nvme/nvme_bdev.h"
+#include "drivers/nvme/nvme_capture.h"
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_dbbuf.h"
 #include "drivers/nvme/nvme_internal.h"
@@ -36,7 +37,7 @@
 
 #define SHUTDOWN_TIMEOUT_MIN_NS (5 * NSEC_PER_SEC)
 #define SHUTDOWN_TIMEOUT_MAX_NS (60 * NSEC_PER_SEC)
-#define NVME_IO_QPAIRS_WANTED 16 /* asked of Set Features; one CPU uses few */
+#define NVME_IO_QPAIRS_WANTED 16 /* asked of Set Features at least (3 per CPU if more) */
 
 static struct nvme_ctrlr *controllers;
 
@@ -53,8 +54,9 @@ static const char *csts_string(uint32_t csts, char *buf, size_t size)
 /*
  * Reads CSTS until (CSTS & mask) == value, for at most timeout_ns (the
  * ready timeout, or the shutdown's). All the reads are traced as one line.
- * Returns 0, -ENODEV (all ones: the device is gone), -EIO (CSTS.CFS while
- * waiting for readiness) or -ETIMEDOUT.
+ * Returns 0, -ENODEV (still all ones at the deadline: the device is gone;
+ * all ones for a while after CC.EN=0 is not that, issue 9), -EIO (CSTS.CFS
+ * while waiting for readiness) or -ETIMEDOUT.
  */
 static int wait_csts(struct nvme_ctrlr *c, uint32_t mask, uint32_t value, bool cfs_fatal,
                      uint64_t timeout_ns, const char *until)
@@ -69,9 +71,15 @@ static int wait_csts(struct nvme_ctrlr *c, uint32_t mask, uint32_t value, bool c
     for (;;) {
         csts = nvme_rd32_quiet(c, NVME_REG_CSTS);
         reads++;
-        if (csts == NVME_CSTS_GONE) {
+        if (c->capture)
+            nvme_capture_reg(c, false, NVME_REG_CSTS, csts);
+        if (csts == NVME_CSTS_GONE && deadline_passed(d)) {
             err = -ENODEV;
             break;
+        }
+        if (csts == NVME_CSTS_GONE) {
+            nvme_env_relax(c);
+            continue;
         }
         if ((csts & mask) == value) {
             err = 0;
@@ -173,6 +181,8 @@ static int step_read_capabilities(struct nvme_ctrlr *c)
     /* What the firmware left: usually an enabled controller with live queues
      * in memory it no longer owns (SeaBIOS, OVMF). */
     uint32_t cc = nvme_rd32(c, NVME_REG_CC), csts = nvme_rd32(c, NVME_REG_CSTS);
+    c->inherited_cc = cc;
+    c->inherited_csts = csts;
     char cc_s[96], csts_s[96], queues[96] = "";
     nvme_decode_cc(cc, cc_s, sizeof(cc_s));
     nvme_decode_csts(csts, csts_s, sizeof(csts_s));
@@ -203,10 +213,10 @@ static int step_read_capabilities(struct nvme_ctrlr *c)
  */
 static int step_disable_controller(struct nvme_ctrlr *c)
 {
-    uint32_t cc = nvme_rd32(c, NVME_REG_CC);
     uint32_t csts = nvme_rd32(c, NVME_REG_CSTS);
-    if (csts == NVME_CSTS_GONE)
+    if (csts == NVME_CSTS_GONE && (csts = nvme_csts_wait_present(c)) == NVME_CSTS_GONE)
         return -ENODEV;
+    uint32_t cc = nvme_rd32(c, NVME_REG_CC);
     if (NVME_GET(cc, CC_EN) && !NVME_GET(csts, CSTS_RDY) && !NVME_GET(csts, CSTS_CFS)) {
         int err = wait_csts(c, NVME_SET(CSTS_RDY, 1), NVME_SET(CSTS_RDY, 1), true,
                             c->ready_timeout_ns, "RDY=1 (an earlier enable) before disabling");
@@ -233,7 +243,10 @@ static int step_configure_admin_queue(struct nvme_ctrlr *c)
         if (nvme_qpair_init(&c->admin, c, 0, NVME_ADMIN_QUEUE_SIZE, c->irq_mode != NVME_IRQ_NONE))
             return -ENOMEM;
     } else {
+        struct nvme_qtoken tok = nvme_qpair_lock(&c->admin);
+        nvme_qpair_mark_for_recovery(&c->admin); /* incl. what callbacks sent since */
         nvme_qpair_reset_rings(&c->admin);
+        nvme_qpair_unlock(&c->admin, tok);
     }
     nvme_wr32(c, NVME_REG_AQA,
               NVME_SET(AQA_ASQS, NVME_ADMIN_QUEUE_SIZE - 1) |
@@ -417,7 +430,13 @@ static int step_set_number_of_queues(struct nvme_ctrlr *c)
 {
     struct nvme_sqe cmd;
     struct nvme_cpl cpl;
-    nvme_cmd_set_num_queues(&cmd, NVME_IO_QPAIRS_WANTED, NVME_IO_QPAIRS_WANTED);
+    /* Two per CPU for the block layer, the rest for benchmarks' own pairs. */
+    uint32_t wanted = 3 * nvme_env_cpu_count();
+    if (wanted < NVME_IO_QPAIRS_WANTED)
+        wanted = NVME_IO_QPAIRS_WANTED;
+    if (wanted > NVME_MAX_IO_QPAIRS)
+        wanted = NVME_MAX_IO_QPAIRS;
+    nvme_cmd_set_num_queues(&cmd, (uint16_t)wanted, (uint16_t)wanted);
     if (nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0) {
         nvme_admin_failed(c, "Set Features (Number of Queues)", &cpl);
         kprintf("%s: continuing with the admin queue only\n", c->name);
@@ -429,24 +448,25 @@ static int step_set_number_of_queues(struct nvme_ctrlr *c)
     uint32_t n = nsq < ncq ? nsq : ncq;
     /* A controller may allocate more than was asked for (QEMU always says
      * max_ioqpairs); use no more than we asked for, as Linux does. */
-    if (n > NVME_IO_QPAIRS_WANTED)
-        n = NVME_IO_QPAIRS_WANTED;
+    if (n > wanted)
+        n = wanted;
     if (c->quirks & NVME_QUIRK_SHARED_TAGS)
         n = n < 1 ? n : 1; /* CIDs unique across queues: one I/O pair (nvme_limits.c) */
     if (c->state == NVME_STATE_RESETTING && n < c->max_io_qpairs)
         nvme_limits_fewer_queues(c, n); /* fewer pairs, not a failed controller */
     c->max_io_qpairs = (uint16_t)n;
     kprintf("%s: %u I/O queue pairs granted (asked for %u, controller offers %u)\n", c->name,
-            n, NVME_IO_QPAIRS_WANTED, nsq < ncq ? nsq : ncq);
+            n, wanted, nsq < ncq ? nsq : ncq);
     return 0;
 }
 
 /*
  * [§3.5.1 steps 10-11] Create I/O Completion Queues, then I/O Submission
- * Queues. Two pairs for the block layer: one completing by interrupt (when
- * the platform gave us any) and one polled with interrupts disabled (IEN=0).
- * Further pairs are created on demand (nvme_ctrlr_alloc_io_qpair: the
- * benchmark's).
+ * Queues. The block layer's: per CPU, one completing by interrupt (when the
+ * platform gave us any, routed to that CPU) and one polled with interrupts
+ * disabled (IEN=0), shared between CPUs when too few are granted
+ * (nvme_percpu.c). Further pairs are created on demand
+ * (nvme_ctrlr_alloc_io_qpair: the benchmark's).
  */
 static int step_create_io_queues(struct nvme_ctrlr *c)
 {
@@ -455,11 +475,15 @@ static int step_create_io_queues(struct nvme_ctrlr *c)
         for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next) {
             if (qp->orphaned)
                 continue;
+            struct nvme_qtoken tok = nvme_qpair_lock(qp); /* its CPU may be polling it */
             qp->created = false;
             /* What is in flight now - including what was submitted since
              * the reset began - the device forgot: resubmitted at the end. */
             nvme_qpair_mark_for_recovery(qp);
             nvme_qpair_reset_rings(qp);
+            nvme_qpair_unlock(qp, tok);
+            if (qp->irq)
+                nvme_env_interrupt_route(c, qp); /* to its CPU again */
             int err = nvme_create_io_queues_on_device(c, qp);
             if (err)
                 return err;
@@ -468,21 +492,7 @@ static int step_create_io_queues(struct nvme_ctrlr *c)
     }
     if (c->max_io_qpairs == 0)
         return 0;
-    struct nvme_io_qpair_opts o;
-    nvme_ctrlr_get_default_io_qpair_opts(c, &o);
-    struct nvme_qpair *first = nvme_ctrlr_alloc_io_qpair(c, &o);
-    if (first == NULL)
-        return -ENOMEM; /* nothing created */
-    c->block_qp_irq = c->block_qp_poll = first;
-    if (o.interrupts && c->max_io_qpairs >= 2) {
-        o.interrupts = false;
-        c->block_qp_poll = nvme_ctrlr_alloc_io_qpair(c, &o);
-        if (c->block_qp_poll == NULL) {
-            kprintf("%s: no polled queue pair; polled I/O will use the interrupt one\n", c->name);
-            c->block_qp_poll = first;
-        }
-    }
-    return 0;
+    return nvme_percpu_create(c); /* nothing created when it fails */
 }
 
 /* Deletes every I/O queue pair (on the device, while it still takes admin
@@ -493,7 +503,7 @@ static void undo_create_io_queues(struct nvme_ctrlr *c)
         c->io_qpairs->outstanding = 0; /* never used: nothing in flight */
         nvme_ctrlr_free_io_qpair(c->io_qpairs);
     }
-    c->block_qp_irq = c->block_qp_poll = NULL;
+    nvme_percpu_clear(c);
 }
 
 /* [§3.5.1 step 12] "If the host desires asynchronous notification of
@@ -517,7 +527,9 @@ static int step_enable_async_events(struct nvme_ctrlr *c)
  * no unregistering), and its admin side still serves "nvme" commands. */
 static int step_register_namespaces(struct nvme_ctrlr *c)
 {
+    bool capture = nvme_capture_pause(c); /* partition reads: the disk's story, not the device's */
     int err = nvme_bdev_publish(c);
+    nvme_capture_resume(c, capture);
     if (err)
         kprintf("%s: not every namespace was published as a block device (%s)\n", c->name,
                 errno_name(err));
@@ -564,6 +576,10 @@ static const struct init_step init_steps[] = {
       nvme_dbbuf_retire, true },
     { "create I/O completion and submission queues", "§3.5.1 steps 10-11", step_create_io_queues,
       undo_create_io_queues, true },
+    /* After the queues: the HMB takes what large memory is left, not the
+     * reverse; then power management, which only reads (or turns APST off). */
+    { "host memory buffer (FID 0Dh)", "§5.27.1.10", nvme_hmb_setup, nvme_hmb_teardown, true },
+    { "power state and APST (FID 02h, 0Ch)", "§5.27.1.9", nvme_power_setup, NULL, true },
     /* No undo: the Asynchronous Event Request ends with the controller's
      * disable, and its request with the admin queue. */
     { "enable asynchronous events (FID 0Bh, AER)", "§3.5.1 step 12", step_enable_async_events,
@@ -573,7 +589,7 @@ static const struct init_step init_steps[] = {
 
 #define NSTEPS (sizeof(init_steps) / sizeof(init_steps[0]))
 
-static int run_steps(struct nvme_ctrlr *c, bool reset)
+int nvme_ctrlr_run_steps(struct nvme_ctrlr *c, bool reset)
 {
     size_t total = 0, n = 0;
     for (size_t i = 0; i < NSTEPS; i++)
@@ -587,6 +603,8 @@ static int run_steps(struct nvme_ctrlr *c, bool reset)
         if (c->trace || !reset)
             kprintf("%s: step %zu/%zu %s [%s%s]\n", c->name, n, total, s->what,
                     s->ref ? "NVMe Base 2.0 " : "nvos", s->ref ? s->ref : "");
+        if (c->capture)
+            nvme_capture_step(c, (unsigned)n, (unsigned)total, s->what);
         int err = nvme_env_before_step(c, (unsigned)i);
         if (err == 0)
             err = s->fn(c);
@@ -608,9 +626,12 @@ static int run_steps(struct nvme_ctrlr *c, bool reset)
 void nvme_ctrlr_set_trace(struct nvme_ctrlr *c, bool on)
 {
     c->trace = on;
-    c->admin.trace = on;
-    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
-        qp->trace = on;
+    c->admin.trace = on || c->capture;
+    nvme_qpair_update_db_mode(&c->admin);
+    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next) {
+        qp->trace = on || c->capture;
+        nvme_qpair_update_db_mode(qp);
+    }
 }
 
 void nvme_ctrlr_set_timeout(struct nvme_ctrlr *c, bool admin, uint64_t ns)
@@ -636,7 +657,7 @@ int nvme_ctrlr_init(struct nvme_ctrlr *c)
         c->io_timeout_ns = NVME_DEFAULT_IO_TIMEOUT_MS * NSEC_PER_MSEC;
     c->admin_timeout_tsc = ns_to_tsc(c->admin_timeout_ns);
     c->io_timeout_tsc = ns_to_tsc(c->io_timeout_ns);
-    int err = run_steps(c, false);
+    int err = nvme_ctrlr_run_steps(c, false);
     if (err) {
         c->state = NVME_STATE_FAILED;
         c->failure = "initialization failed";
@@ -651,127 +672,6 @@ int nvme_ctrlr_init(struct nvme_ctrlr *c)
         *pp = c;
     }
     return 0;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Reset, recovery and timeouts                                             */
-/* ------------------------------------------------------------------------ */
-
-int nvme_ctrlr_reset(struct nvme_ctrlr *c)
-{
-    if (c->state == NVME_STATE_FAILED)
-        return -ENODEV;
-    if (c->state == NVME_STATE_RESETTING)
-        return -EBUSY;
-    c->state = NVME_STATE_RESETTING;
-    c->resets++;
-    kprintf("%s: resetting the controller\n", c->name);
-    nvme_env_before_reset(c);
-    /* The device forgets every queue and command at CC.EN=0: note which
-     * ones those are before the reset issues its own. */
-    /* I/O submitted meanwhile (completion callbacks) is held: no doorbell
-     * until the end, and whatever the rings held is resubmitted then. */
-    nvme_qpair_mark_for_recovery(&c->admin);
-    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next) {
-        nvme_qpair_mark_for_recovery(qp);
-        qp->batch_depth++;
-    }
-    nvme_dbbuf_retire(c); /* new pages for the next enable; these go once it is disabled */
-    c->aer_outstanding = 0;
-    int err = run_steps(c, true);
-    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
-        qp->batch_depth--;
-    if (err) {
-        nvme_ctrlr_fail(c, "re-initialization after reset failed");
-        return err;
-    }
-    c->state = NVME_STATE_READY;
-    nvme_qpair_recover_outstanding(&c->admin, false, -EIO);
-    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
-        nvme_qpair_recover_outstanding(qp, false, -EIO);
-    kprintf("%s: reset complete; outstanding commands resubmitted\n", c->name);
-    return 0;
-}
-
-static void abort_cb(void *arg, const struct nvme_cpl *cpl)
-{
-    struct nvme_ctrlr *c = arg;
-    if (cpl->err)
-        kprintf("%s: Abort failed (%s)\n", c->name, errno_name(cpl->err));
-    else
-        kprintf("%s: Abort completed: command %s\n", c->name,
-                (cpl->cqe.dw0 & NVME_ABORT_DW0_NOT_ABORTED) ? "not aborted" : "aborted");
-}
-
-/*
- * A command has passed its deadline. In order:
- *   1. reap the queue once: a completion may be there without its interrupt
- *      ("completion polled", Linux; "System interrupt issues?", FreeBSD);
- *   2. the controller is gone or fatal: reset (or give up if gone);
- *   3. an I/O command: send Abort [§5.1] and give it one admin timeout more;
- *   4. still there (or an admin command): reset the controller, which fails
- *      the timed-out command with ETIMEDOUT and resubmits the others.
- */
-void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp, struct nvme_tracker *tr)
-{
-    nvme_ctrlr_handle_timeout_cid(c, qp, tr, tr->sqe.cid);
-}
-
-void nvme_ctrlr_handle_timeout_cid(struct nvme_ctrlr *c, struct nvme_qpair *qp,
-                                   struct nvme_tracker *tr, uint16_t cid)
-{
-    nvme_qpair_reap(qp, 0, false);
-    if (!tr->active || tr->sqe.cid != cid)
-        goto completed;
-    if (c->state != NVME_STATE_READY) {
-        /* During initialization or a reset there is nothing left to try:
-         * the command fails, and with it the step that sent it. */
-        char what[128];
-        nvme_sqe_describe(&tr->sqe, qp->id == 0, what, sizeof(what));
-        kprintf("%s: timeout on queue %u while %s: %s\n", c->name, qp->id,
-                c->state == NVME_STATE_INIT ? "initializing" : "resetting", what);
-        qp->stats.timeouts++;
-        bool irq_was_on = nvme_qpair_lock(qp);
-        nvme_tracker_fail(qp, tr, NVME_SC_ABORT_REQUESTED, -ETIMEDOUT);
-        nvme_qpair_unlock(qp, irq_was_on);
-        return;
-    }
-    uint32_t csts = nvme_rd32_quiet(c, NVME_REG_CSTS);
-    if (csts == NVME_CSTS_GONE) {
-        nvme_ctrlr_fail(c, "device gone (registers read all ones)");
-        return;
-    }
-    qp->stats.timeouts++;
-    char what[128];
-    nvme_sqe_describe(&tr->sqe, qp->id == 0, what, sizeof(what));
-    if (NVME_GET(csts, CSTS_CFS)) {
-        /* The controller failed, not the command: reset and resubmit it. */
-        kprintf("%s: controller fatal status (CFS=1) with %s outstanding; resetting\n", c->name,
-                what);
-        nvme_ctrlr_reset(c);
-        return;
-    } else if (qp->id != 0 && !tr->abort_sent) {
-        kprintf("%s: timeout on queue %u: %s; sending Abort\n", c->name, qp->id, what);
-        struct nvme_sqe cmd;
-        nvme_cmd_abort(&cmd, qp->id, cid);
-        tr->abort_sent = true;
-        tr->extra_tsc = (rdtsc() - tr->submit_tsc) - qp->timeout_tsc + c->admin_timeout_tsc;
-        if (nvme_ctrlr_cmd_admin_raw(c, &cmd, NULL, 0, abort_cb, c) == 0) {
-            qp->stats.aborts++;
-            return;
-        }
-    } else {
-        kprintf("%s: timeout on queue %u: %s%s\n", c->name, qp->id, what,
-                tr->abort_sent ? " (also after Abort)" : "");
-    }
-    tr->timed_out = true;
-    nvme_ctrlr_reset(c);
-    return;
-
-completed:
-    qp->stats.polled_late++;
-    kprintf("%s: command %#x on queue %u timed out but had completed: interrupt missed?\n",
-            c->name, cid, qp->id);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -792,6 +692,7 @@ void nvme_ctrlr_shutdown(struct nvme_ctrlr *c)
         return;
     for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
         nvme_qpair_reap(qp, 0, false);
+    nvme_hmb_disable(c, "before shutdown"); /* [§8.9] first, as Linux's nvme_dev_disable */
     for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
         nvme_delete_io_queues_on_device(c, qp);
     uint64_t timeout = (uint64_t)c->id->rtd3e * NSEC_PER_USEC;

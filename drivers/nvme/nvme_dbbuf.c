@@ -38,6 +38,20 @@
 #include "kernel/kernel.h"
 #include "lib/errno.h"
 
+void nvme_doorbell_update_slow(struct nvme_qpair *qp, struct nvme_doorbell *db, uint16_t new_idx,
+                               bool sq)
+{
+    if (qp->clocks) {
+        uint64_t t0 = rdtsc();
+        doorbell_update(qp, db, new_idx);
+        qp->stats.doorbell_tsc += rdtsc() - t0;
+    } else {
+        doorbell_update(qp, db, new_idx);
+    }
+    if (qp->trace)
+        nvme_trace_doorbell(qp, sq, new_idx);
+}
+
 static void free_pages(struct nvme_ctrlr *c, uint32_t *shadow, uint32_t *eventidx)
 {
     nvme_env_dma_free(shadow, c->page_size);
@@ -54,10 +68,11 @@ void nvme_dbbuf_free_retired(struct nvme_ctrlr *c)
 
 static void detach(struct nvme_qpair *qp)
 {
-    bool irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
     qp->sq_db.shadow = qp->sq_db.eventidx = NULL;
     qp->cq_db.shadow = qp->cq_db.eventidx = NULL;
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_update_db_mode(qp);
+    nvme_qpair_unlock(qp, tok);
 }
 
 /* Pages the controller may hold: kept until it is disabled. */
@@ -147,12 +162,13 @@ void nvme_dbbuf_attach_qpair(struct nvme_ctrlr *c, struct nvme_qpair *qp)
     uint32_t *cq_ei = (uint32_t *)((uint8_t *)c->dbbuf_eventidx + cq_off);
     /* The queue does not exist on the device yet: nothing reads these. */
     *sq_shadow = *cq_shadow = *sq_ei = *cq_ei = 0;
-    bool irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
     qp->sq_db.told = qp->sq_tail; /* the queue is new: both are 0 */
     qp->cq_db.told = qp->cq_head;
     qp->sq_db.shadow = sq_shadow;
     qp->sq_db.eventidx = sq_ei;
     qp->cq_db.shadow = cq_shadow;
     qp->cq_db.eventidx = qp->irq && c->irq_mode == NVME_IRQ_INTX ? NULL : cq_ei;
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_update_db_mode(qp);
+    nvme_qpair_unlock(qp, tok);
 }

@@ -37,45 +37,59 @@ static inline bool nvme_dbbuf_need_event(uint16_t event_idx, uint16_t new_idx, u
     return (uint16_t)(new_idx - event_idx - 1) < (uint16_t)(new_idx - old_idx);
 }
 
-static NVME_ALWAYS_INLINE void doorbell_update(struct nvme_qpair *qp, struct nvme_doorbell *db,
-                                               uint16_t new_idx)
+/* A queue with shadow slots (both of its doorbells have them, or neither). */
+static NVME_ALWAYS_INLINE void shadow_update(struct nvme_qpair *qp, struct nvme_doorbell *db,
+                                             uint16_t new_idx)
 {
-    if (db->shadow != NULL) {
-        uint16_t old_idx = db->told;
-        db->told = new_idx;
-        __atomic_store_n(db->shadow, (uint32_t)new_idx, __ATOMIC_RELAXED);
-        if (db->eventidx != NULL) {
-            __atomic_thread_fence(__ATOMIC_SEQ_CST);
-            uint16_t ei = (uint16_t)__atomic_load_n(db->eventidx, __ATOMIC_RELAXED);
-            if (!nvme_dbbuf_need_event(ei, new_idx, old_idx)) {
-                qp->stats.doorbells_saved++;
-                return;
-            }
+    uint16_t old_idx = db->told;
+    db->told = new_idx;
+    __atomic_store_n(db->shadow, (uint32_t)new_idx, __ATOMIC_RELAXED);
+    if (db->eventidx != NULL) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        uint16_t ei = (uint16_t)__atomic_load_n(db->eventidx, __ATOMIC_RELAXED);
+        if (!nvme_dbbuf_need_event(ei, new_idx, old_idx)) {
+            qp->stats.doorbells_saved++;
+            return;
         }
     }
     nvme_ring_doorbell(db->mmio, new_idx);
 }
 
+static NVME_ALWAYS_INLINE void doorbell_update(struct nvme_qpair *qp, struct nvme_doorbell *db,
+                                               uint16_t new_idx)
+{
+    if (db->shadow != NULL)
+        shadow_update(qp, db, new_idx);
+    else
+        nvme_ring_doorbell(db->mmio, new_idx);
+}
+
+/* Clocks and/or the trace on (benchmarks, nvme.trace, capture): the update
+ * timed, then traced (nvme_dbbuf.c). */
+void nvme_doorbell_update_slow(struct nvme_qpair *qp, struct nvme_doorbell *db, uint16_t new_idx,
+                               bool sq);
+
 /*
- * Tells the controller the queue's index (SQ tail or CQ head) is now
- * new_idx: shadow slot, barrier, event index, and the MMIO write only when
- * needed (the old index is the one last written to the shadow slot,
- * db->told, so the MMIO-only path reads and writes nothing more than the
- * register); timed when a benchmark asked for clocks. Queue entries must
- * already be published (nvme_publish_before_doorbell). The trace
- * (nvme_trace_doorbell, after it) tells a skipped MMIO write by the
- * doorbells_saved count.
+ * Tells the controller the queue's index (SQ tail, sq true, or CQ head) is
+ * now new_idx: shadow slot, barrier, event index, and the MMIO write only
+ * when needed (the old index is the one last written to the shadow slot,
+ * db->told). One byte, qp->db_mode, says whether anything but the plain
+ * MMIO write is to be done, so the MMIO-only path costs one test more than
+ * the write. Queue entries must already be published
+ * (nvme_publish_before_doorbell). The trace (nvme_trace_doorbell, after
+ * the update) tells a skipped MMIO write by the doorbells_saved count.
  */
 static NVME_ALWAYS_INLINE void nvme_doorbell_update(struct nvme_qpair *qp,
-                                                    struct nvme_doorbell *db, uint16_t new_idx)
+                                                    struct nvme_doorbell *db, uint16_t new_idx,
+                                                    bool sq)
 {
-    if (unlikely(qp->clocks)) {
-        uint64_t t0 = rdtsc();
-        doorbell_update(qp, db, new_idx);
-        qp->stats.doorbell_tsc += rdtsc() - t0;
-    } else {
-        doorbell_update(qp, db, new_idx);
-    }
+    uint8_t mode = qp->db_mode;
+    if (likely(mode == 0))
+        nvme_ring_doorbell(db->mmio, new_idx);
+    else if (likely(mode == NVME_DB_SHADOW))
+        shadow_update(qp, db, new_idx);
+    else
+        nvme_doorbell_update_slow(qp, db, new_idx, sq);
 }
 
 /* ---- nvme_dbbuf.c ---- */

@@ -24,11 +24,13 @@
 
 #include "drivers/nvme/nvme.h"
 #include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_fault.h"
 #include "drivers/nvme/nvme_mmio.h"
 #include "drivers/nvme/nvme_prp.h"
 #include "drivers/nvme/nvme_regs.h"
 #include "kernel/arch/x86.h"
 #include "kernel/kernel.h"
+#include "kernel/smp/spinlock.h"
 
 #define NVME_ADMIN_QUEUE_SIZE 32     /* Linux's NVME_AQ_DEPTH; Micron 2200 needs <= 32 */
 #define NVME_IO_QUEUE_SIZE_DEFAULT 256
@@ -37,6 +39,7 @@
 #define NVME_CID_INDEX_MASK ((1u << NVME_CID_INDEX_BITS) - 1)
 #define NVME_CID_GEN_MASK 0xFu
 #define NVME_MAX_IO_QPAIRS 64        /* per controller, whatever the device grants */
+#define NVME_MAX_CPUS 64             /* per-CPU pair tables (SMP_MAX_CPUS) */
 /*
  * Per-command cap when MDTS is 0 ("no limit") or larger: 3 MiB. QEMU's model
  * fails any command with more than 1024 PRP entries (IOV_MAX; it maps each
@@ -97,6 +100,8 @@ struct nvme_tracker {
     bool abort_sent;
     bool timed_out;
     bool recover;             /* in flight at a reset: resubmit or fail */
+    bool retry_wait;          /* a retry waiting out its Command Retry Delay (CRD) until
+                               * submit_tsc (which a resubmission clears) */
     uint32_t blocks;          /* of this child */
     uint64_t submit_tsc;      /* the deadline clock's start: the first watchdog pass that
                                * saw the command in flight (0: none yet; see reap); the
@@ -106,6 +111,7 @@ struct nvme_tracker {
     nvme_phys_t prp_phys;
     struct nvme_tracker *next_free;
 };
+_Static_assert(sizeof(struct nvme_tracker) == 128, "trackers are indexed on the I/O path");
 
 /* One queue's doorbell: its MMIO register and, with shadow doorbells, its
  * slots in the two pages (shadow NULL: MMIO only; eventidx NULL: shadow
@@ -132,6 +138,21 @@ struct nvme_qpair_stats {
     uint64_t doorbell_tsc; /* with clocks on: TSC ticks spent writing this pair's doorbells */
     uint64_t irq_tsc;      /* with clocks on: TSC ticks in its interrupt handling */
     uint64_t doorbells_saved; /* updates the event index let us skip the MMIO write of */
+    uint64_t irqs_elsewhere; /* interrupts handled on a CPU other than the pair's */
+};
+
+/*
+ * A queue pair's lock (nvme_qpair_lock). Recursive for the CPU that holds
+ * it: completion callbacks run under it and may submit on the same pair.
+ * A pair the block layer gives to one CPU is taken only by that CPU on the
+ * I/O path; another CPU takes it only to reset the controller, to check a
+ * deadline or to poll it, so on the I/O path it is never contended and its
+ * cache line stays with its CPU (Linux's per-queue sq_lock, the same idea).
+ */
+struct nvme_qlock {
+    struct spinlock spin;      /* nvme_env_spin_lock: the kernel's, or the host test's */
+    uint32_t holder;           /* CPU index + 1 of the holder, 0 when free */
+    uint32_t depth;            /* takes by the holder not yet dropped */
 };
 
 struct nvme_qpair {
@@ -139,8 +160,8 @@ struct nvme_qpair {
     uint16_t id;               /* 0: admin */
     uint16_t size;             /* entries in the SQ and in the CQ */
     bool irq;                  /* completions by interrupt */
-    bool lock_irq;             /* irq, unless the caller keeps interrupts off itself
-                                * (nvme_qpair_set_caller_masks_irq) */
+    uint8_t lock_flags;        /* NVME_QLOCK_*: what nvme_qpair_lock does now */
+    uint8_t lock_base;         /* ... outside a controller reset (which adds SPIN) */
     bool created;              /* exists on the device */
     uint16_t msix_index;       /* IV given at creation */
 
@@ -158,6 +179,7 @@ struct nvme_qpair {
 
     unsigned batch_depth;      /* >0: SQ doorbell deferred */
     bool clocks;               /* time doorbells and interrupt handling (benchmarks) */
+    uint8_t db_mode;           /* NVME_DB_*: what a doorbell update does; 0: one MMIO write */
     uint32_t prp_lists;        /* PRP list pages per tracker */
     uint64_t timeout_tsc;      /* command deadline, TSC ticks (admin or I/O) */
     bool trace;                /* mirrors the controller's, one load on the I/O path */
@@ -172,11 +194,20 @@ struct nvme_qpair {
 
     struct nvme_qpair_stats stats;
     struct nvme_qpair *next;   /* controller's list of I/O pairs */
+    struct nvme_fault *fault;  /* the controller's armed fault plan, or NULL (nvme_fault.h) */
     /* Fixed at creation (quirks, nvme_quirks.h): one load each on the I/O path. */
     uint8_t sqe_shift;         /* log2 of an SQ slot: 6, or 7 (Apple's 128-byte I/O SQEs) */
     uint8_t gen_mask;          /* CID generation bits in use: NVME_CID_GEN_MASK, or 0 */
     uint16_t cid_base;         /* first tracker's CID index (CIDs unique across queues) */
     bool orphaned;             /* not re-created after a reset granted fewer pairs */
+
+    /* SMP (nvme_percpu.c): the lock, and the CPU the pair's interrupt goes to. */
+    struct nvme_qlock lock;
+    uint16_t cpu;              /* index of the CPU its vector is routed to */
+    uint16_t cpu_users;        /* block layer: CPUs submitting on it (>1: shared) */
+    bool caller_masks;         /* nvme_qpair_set_caller_masks_irq */
+    bool single_cpu;           /* several CPUs exist, only CPU cpu uses it, and its
+                                * interrupt is there: no lock; other CPUs may not reap it */
 };
 
 struct nvme_ns {
@@ -193,6 +224,7 @@ struct nvme_ns {
     uint32_t xfer_block;       /* bytes per block in the data buffer (+ metadata if extended) */
     uint32_t max_request_blocks; /* largest request whose byte count fits in 32 bits */
     const char *unusable;      /* why the block layer does not publish it, or NULL */
+    bool removed;              /* gone in a rescan; kept on c->ns_removed, fails with ENODEV */
     struct nvme_ns *next;
     uint32_t plain_max_blocks; /* max_blocks for a plain buffer; 0 when the format needs a
                                 * separate metadata buffer (never MPTR=0) */
@@ -268,6 +300,12 @@ struct nvme_ctrlr {
     uint64_t aer_events;
 
     struct nvme_ctrlr *next;
+    struct nvme_fault *fault;  /* armed fault plan ("nvme fault"), or NULL */
+
+    /* Capture (nvme_capture.c): on, and the current section's count and CRC. */
+    bool capture;
+    uint32_t capture_lines;
+    uint32_t capture_crc;
 
     /* Shadow doorbells (nvme_dbbuf.c) */
     bool dbbuf_off;            /* nvme.dbbuf=0: never configured */
@@ -282,6 +320,28 @@ struct nvme_ctrlr {
     const char *quirk_override; /* the nvme.quirks= boot option, or NULL */
     uint16_t max_cmds;         /* Identify MAXCMD, 0: not reported (the queue size limits) */
     uint8_t iosqes;            /* CC.IOSQES in use: 6, or 7 with NVME_QUIRK_128_BYTES_SQES */
+    /* Namespace rescans (nvme_ns.c), HMB (nvme_hmb.c), power (nvme_power.c),
+     * what firmware left (for "nvme doctor") - issue 9 */
+    struct nvme_ns *ns_removed;     /* removed by a rescan, kept for their block devices */
+    uint8_t aer_log_lid;            /* the log page the last event pointed at */
+    bool ns_rescan_pending;         /* a Namespace Attribute Changed event waits for a rescan */
+    bool in_events;                 /* nvme_ctrlr_process_events is running */
+    uint64_t ns_rescans;
+    uint32_t inherited_cc, inherited_csts; /* as found at attach, before any write */
+    uint16_t inherited_pci_command; /* the function's PCI Command register as found */
+    uint8_t inherited_bridges_off;  /* bridges above it found without memory/bus mastering */
+    bool ns_list_fallback;          /* the Active Namespace ID list was refused or junk */
+    struct nvme_hmb *hmb;           /* NULL: none asked for, or none given */
+    struct nvme_hmb_info hmb_info;  /* what was asked for and given */
+    struct nvme_power_info power;   /* APST and power state, as read at init */
+    bool apst_off;                  /* nvme.apst=off: disable APST */
+    /* Per-CPU queue pairs (nvme_percpu.c): the block layer's pair for CPU i,
+     * interrupt-driven ([0]) and polled ([1]); CPUs share pairs (i % n) when
+     * fewer are granted. NULL beyond cpu_count. */
+    struct nvme_qpair *cpu_qp[2][NVME_MAX_CPUS];
+    unsigned cpu_count;        /* CPUs the tables cover */
+    unsigned cpu_pairs[2];     /* distinct pairs in each table */
+    struct spinlock config_lock; /* QIDs and the list of pairs */
 };
 
 /* ---- nvme_qpair.c: rings, trackers, completions ---- */
@@ -307,6 +367,9 @@ void nvme_qpair_ring_sq(struct nvme_qpair *qp);
 void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp);
 /* After it: resubmit or fail (fail_all: with err) each marked command. */
 void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int err);
+/* Handles one completion entry now, as a reap would (a delayed one the
+ * fault plan held back: nvme_fault.c). Takes the pair's lock. */
+void nvme_qpair_handle_cqe_now(struct nvme_qpair *qp, const struct nvme_cqe *cqe);
 /* Completes a request's outstanding tracker with a made-up status. */
 void nvme_tracker_fail(struct nvme_qpair *qp, struct nvme_tracker *tr, uint16_t status, int err);
 
@@ -321,6 +384,9 @@ void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp,
 void nvme_ctrlr_handle_timeout_cid(struct nvme_ctrlr *c, struct nvme_qpair *qp,
                                    struct nvme_tracker *tr, uint16_t cid);
 void nvme_ctrlr_fail(struct nvme_ctrlr *c, const char *why);
+/* The init sequence's table (nvme_ctrlr.c): every step, or (reset) those
+ * a controller reset repeats; a failure undoes the steps done unless reset. */
+int nvme_ctrlr_run_steps(struct nvme_ctrlr *c, bool reset);
 /* The teaching trace on or off, for the controller and all its queue pairs. */
 void nvme_ctrlr_set_trace(struct nvme_ctrlr *c, bool on);
 /* Per-command deadlines (nvme.admin_timeout_ms / nvme.io_timeout_ms, "nvme timeout"). */
@@ -341,6 +407,19 @@ void nvme_aer_submit(struct nvme_ctrlr *c);
 /* ---- nvme_ns.c ---- */
 int nvme_ns_identify_all(struct nvme_ctrlr *c);
 void nvme_ns_free_all(struct nvme_ctrlr *c);
+/* Re-reads the namespace list after a Namespace Attribute Changed event:
+ * adds, removes (to c->ns_removed) and refreshes, telling the block adapter. */
+int nvme_ns_rescan(struct nvme_ctrlr *c);
+
+/* ---- nvme_hmb.c: Host Memory Buffer [NVMe Base 2.0 §5.27.1.10, §8.9] ---- */
+int nvme_hmb_setup(struct nvme_ctrlr *c);      /* init step; after a reset: MR=1 */
+void nvme_hmb_teardown(struct nvme_ctrlr *c);  /* the step's undo: disable, free */
+/* Set Features 0Dh EHM=0 while the controller still takes admin commands:
+ * before shutdown and before a controller reset. */
+void nvme_hmb_disable(struct nvme_ctrlr *c, const char *why);
+
+/* ---- nvme_power.c: APST (FID 0Ch) and Power Management (FID 02h) ---- */
+int nvme_power_setup(struct nvme_ctrlr *c);    /* init step */
 
 /* ---- nvme_trace.c ---- */
 void nvme_trace_reg(struct nvme_ctrlr *c, bool write, uint32_t off, uint64_t value, bool wide);
@@ -373,6 +452,11 @@ void nvme_env_before_reset(struct nvme_ctrlr *c);
 /* Picks the MSI-X entry (IV) for a new interrupt-driven CQ and routes it. */
 int nvme_env_interrupt_bind(struct nvme_ctrlr *c, struct nvme_qpair *qp);
 void nvme_env_interrupt_unbind(struct nvme_ctrlr *c, struct nvme_qpair *qp);
+/* Is qp's interrupt (if it has one) its own, delivered to qp->cpu only?
+ * (MSI-X with an entry of its own; polled pairs have none: true.) */
+bool nvme_env_interrupt_private(struct nvme_ctrlr *c, struct nvme_qpair *qp);
+/* Aims qp's interrupt at qp->cpu again (after a controller reset). */
+void nvme_env_interrupt_route(struct nvme_ctrlr *c, struct nvme_qpair *qp);
 /* Waits a little for the device; in the kernel a pause, in tests a model step. */
 void nvme_env_relax(struct nvme_ctrlr *c);
 /* Physical address of a kernel virtual buffer address. */
@@ -390,18 +474,85 @@ void *nvme_env_dma_alloc_aligned(size_t size, size_t align, nvme_phys_t *phys);
  * buffers of commands a controller that never confirmed stopping still had. */
 void nvme_env_stop_dma(struct nvme_ctrlr *c);
 
-/* Interrupt-driven pairs are also touched by their interrupt handler: their
- * state changes with interrupts off. Polled pairs need nothing. */
-static inline bool nvme_qpair_lock(struct nvme_qpair *qp)
+/* SMP: this CPU's index (0 .. count-1), how many CPUs there are, the APIC
+ * ID of CPU i (for MSI-X destinations), and a spinlock; the host tests' model
+ * has one CPU and a plain atomic lock. */
+unsigned nvme_env_cpu_index(void);
+unsigned nvme_env_cpu_count(void);
+void nvme_env_spin_lock(struct spinlock *l);
+void nvme_env_spin_unlock(struct spinlock *l);
+
+/* ---- nvme_percpu.c: queue pairs per CPU ---- */
+/* Returns once every other online CPU has taken an interrupt since the
+ * call, so none is inside a critical section begun before it (host: none). */
+void nvme_env_sync_cpus(void);
+/* Recursive take and drop of a pair's lock (struct nvme_qlock). */
+void nvme_qlock_take(struct nvme_qlock *l);
+void nvme_qlock_drop(struct nvme_qlock *l);
+/* Creates the block layer's per-CPU pairs (step "create I/O queues"). */
+int nvme_percpu_create(struct nvme_ctrlr *c);
+/* Around a controller reset: every pair locks on every CPU meanwhile. */
+void nvme_percpu_reset_begin(struct nvme_ctrlr *c);
+void nvme_percpu_reset_end(struct nvme_ctrlr *c);
+/* Forgets them (the pairs themselves are freed with the controller's list). */
+void nvme_percpu_clear(struct nvme_ctrlr *c);
+/* One line per CPU: which pairs it submits on ("nvme queues"). */
+void nvme_percpu_print(struct nvme_ctrlr *c);
+
+/*
+ * What a pair's critical sections take (qp->lock_flags):
+ *   IRQ   interrupts off on this CPU: the pair's interrupt handler may run
+ *         here (interrupt-driven pairs, unless the caller keeps them off
+ *         itself), or several CPUs exist and a reset on another one must be
+ *         able to tell when this CPU is outside every critical section
+ *         (nvme_env_sync_cpus: it waits for an interrupt here);
+ *   SPIN  the pair's lock: pairs that several CPUs use (the admin pair,
+ *         pairs CPUs share, pairs whose interrupt is another CPU's), and
+ *         every pair while a reset runs.
+ * A pair used by one CPU, with its interrupt on that CPU, takes no lock at
+ * all; with one CPU a polled pair takes nothing. Interrupts go off first:
+ * a handler can then never spin on a lock its own CPU holds.
+ */
+#define NVME_QLOCK_IRQ 1u
+#define NVME_QLOCK_SPIN 2u
+/* What nvme_qpair_lock did, for nvme_qpair_unlock (bits 0: nothing). A
+ * struct, so that code written for the old "bool irq_was_on" fails to
+ * compile instead of dropping the lock's bits. */
+struct nvme_qtoken {
+    unsigned bits;
+};
+#define NVME_QTOKEN_IRQ_WAS_ON 1u
+#define NVME_QTOKEN_IRQ 2u
+#define NVME_QTOKEN_SPIN 4u
+
+struct nvme_qtoken nvme_qpair_lock_slow(struct nvme_qpair *qp, unsigned flags);
+void nvme_qpair_unlock_slow(struct nvme_qpair *qp, struct nvme_qtoken token);
+
+static inline struct nvme_qtoken nvme_qpair_lock(struct nvme_qpair *qp)
 {
-    return qp->lock_irq ? nvme_env_irq_save() : false;
+    unsigned f = __atomic_load_n(&qp->lock_flags, __ATOMIC_RELAXED);
+    return unlikely(f) ? nvme_qpair_lock_slow(qp, f) : (struct nvme_qtoken){ 0 };
 }
 
-static inline void nvme_qpair_unlock(struct nvme_qpair *qp, bool irq_was_on)
+/* Undoes what the lock did (the flags may have changed since: a reset). */
+static inline void nvme_qpair_unlock(struct nvme_qpair *qp, struct nvme_qtoken token)
 {
-    if (qp->lock_irq)
-        nvme_env_irq_restore(irq_was_on);
+    if (unlikely(token.bits))
+        nvme_qpair_unlock_slow(qp, token);
 }
+
+/* Works out the pair's lock_base from irq, caller_masks, single_cpu and the
+ * number of CPUs, and makes it lock_flags unless a reset runs. */
+void nvme_qpair_update_lock(struct nvme_qpair *qp);
+/* qp->db_mode bits, recomputed by nvme_qpair_update_db_mode whenever the
+ * shadow slots, clocks or the trace flag change: the I/O path tests one
+ * byte for all three (nvme_dbbuf.h). */
+enum {
+    NVME_DB_SHADOW = 1 << 0, /* shadow slots (nvme_dbbuf_attach_qpair gives both doorbells them) */
+    NVME_DB_CLOCKS = 1 << 1, /* qp->clocks */
+    NVME_DB_TRACE = 1 << 2,  /* qp->trace */
+};
+void nvme_qpair_update_db_mode(struct nvme_qpair *qp);
 
 static inline bool nvme_ctrlr_failed(const struct nvme_ctrlr *c)
 {
@@ -488,17 +639,16 @@ int nvme_qpair_submit_lba_general(struct nvme_qpair *qp, struct nvme_ns *ns, uin
  * completion, retries, timeouts and recovery treat both alike. Anything
  * else goes to the general path.
  */
-static NVME_ALWAYS_INLINE int nvme_qpair_submit_lba(struct nvme_qpair *qp, struct nvme_ns *ns,
-                                                    uint8_t opc, void *buf, uint64_t lba,
-                                                    uint32_t lba_count, uint32_t cdw12,
-                                                    nvme_cmd_cb cb, void *cb_arg,
-                                                    const struct nvme_lba_payload *x)
+static NVME_ALWAYS_INLINE int nvme_qpair_submit_lba_body(struct nvme_qpair *qp,
+                                                         struct nvme_ns *ns, uint8_t opc,
+                                                         void *buf, uint64_t lba,
+                                                         uint32_t lba_count, uint32_t cdw12,
+                                                         nvme_cmd_cb cb, void *cb_arg,
+                                                         const struct nvme_lba_payload *x)
 {
-    bool irq_was_on = nvme_qpair_lock(qp);
     struct nvme_request *req = qp->free_requests;
     struct nvme_tracker *tr = qp->free_trackers;
     nvme_phys_t prp1, prp2;
-    int err = 0;
     if (x == NULL && likely(req != NULL && tr != NULL && lba_count - 1 < ns->plain_max_blocks &&
                             qp->ctrlr->state != NVME_STATE_FAILED) &&
         likely(nvme_prp_short(nvme_env_virt_to_phys(buf), (uint64_t)lba_count * ns->xfer_block,
@@ -516,12 +666,30 @@ static NVME_ALWAYS_INLINE int nvme_qpair_submit_lba(struct nvme_qpair *qp, struc
         tr->sqe.dptr.prp1 = prp1;
         tr->sqe.dptr.prp2 = prp2;
         nvme_sq_push(qp, tr);
-    } else {
-        err = nvme_qpair_submit_lba_general(qp, ns, opc, buf, lba, lba_count, cdw12, cb, cb_arg,
-                                            x);
+        return 0;
     }
-    nvme_qpair_unlock(qp, irq_was_on);
-    return err;
+    return nvme_qpair_submit_lba_general(qp, ns, opc, buf, lba, lba_count, cdw12, cb, cb_arg, x);
+}
+
+/* The same inside the pair's lock (nvme_qpair.c): pairs that take one. */
+int nvme_qpair_submit_lba_locked(struct nvme_qpair *qp, unsigned flags, struct nvme_ns *ns,
+                                 uint8_t opc, void *buf, uint64_t lba, uint32_t lba_count,
+                                 uint32_t cdw12, nvme_cmd_cb cb, void *cb_arg,
+                                 const struct nvme_lba_payload *x);
+
+/* A pair that takes no lock (one CPU, polled) runs the body inline; the
+ * others call it inside the lock, so the lock-free path carries no token. */
+static NVME_ALWAYS_INLINE int nvme_qpair_submit_lba(struct nvme_qpair *qp, struct nvme_ns *ns,
+                                                    uint8_t opc, void *buf, uint64_t lba,
+                                                    uint32_t lba_count, uint32_t cdw12,
+                                                    nvme_cmd_cb cb, void *cb_arg,
+                                                    const struct nvme_lba_payload *x)
+{
+    unsigned f = __atomic_load_n(&qp->lock_flags, __ATOMIC_RELAXED);
+    if (unlikely(f))
+        return nvme_qpair_submit_lba_locked(qp, f, ns, opc, buf, lba, lba_count, cdw12, cb,
+                                            cb_arg, x);
+    return nvme_qpair_submit_lba_body(qp, ns, opc, buf, lba, lba_count, cdw12, cb, cb_arg, x);
 }
 
 #endif

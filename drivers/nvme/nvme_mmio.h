@@ -40,6 +40,14 @@ uint32_t nvme_rd32(struct nvme_ctrlr *c, uint32_t off);
  * as one line (nvme_trace_poll), and for the watchdog's periodic CSTS look. */
 uint32_t nvme_rd32_quiet(struct nvme_ctrlr *c, uint32_t off);
 void nvme_wr32(struct nvme_ctrlr *c, uint32_t off, uint32_t v);
+/*
+ * After CSTS read all ones: gone, or away for a moment (right after CC.EN=0
+ * on some devices, issue 9; a fault plan's window). Reads CSTS again, quietly,
+ * for up to NVME_GONE_GRACE_NS (the ready timeout if shorter) and returns
+ * the first other value, or all ones: then the device is gone.
+ */
+#define NVME_GONE_GRACE_NS (1000 * 1000000ull)
+uint32_t nvme_csts_wait_present(struct nvme_ctrlr *c);
 uint64_t nvme_rd64(struct nvme_ctrlr *c, uint32_t off);
 void nvme_wr64(struct nvme_ctrlr *c, uint32_t off, uint64_t v);
 

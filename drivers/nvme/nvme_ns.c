@@ -9,7 +9,14 @@
  * reports NN=256 with one namespace), an inactive ID returns an all-zero
  * Identify (NSZE=0), and a scan must not stop at the first gap (Zephyr
  * does). The active list is preferred; controllers older than 1.1, or that
- * reject CNS 02h, are scanned from 1 to NN (bounded).
+ * reject CNS 02h or return a list that breaks its rules (§5.17.2.2), are
+ * scanned from 1 to NN (bounded by NVME_MAX_NAMESPACES). A namespace whose
+ * Identify fails is skipped with one line; the others still count.
+ *
+ * A Namespace Attribute Changed event [§5.2, log page 04h §5.16.1.5] is
+ * answered with a rescan (nvme_ns_rescan, run in thread context by
+ * nvme_ctrlr_process_events): namespaces added, removed or resized are
+ * updated and the block adapter is told (nvme_bdev_ns_changed).
  *
  * A namespace whose format nvos cannot serve through the block layer is
  * still attached (the driver API can reach it) but is marked unusable, with
@@ -17,6 +24,7 @@
  */
 #include <string.h>
 
+#include "drivers/nvme/nvme_bdev.h"
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_quirks.h"
@@ -71,10 +79,46 @@ static const char *decode_format(struct nvme_ctrlr *c, struct nvme_ns *ns)
     return NULL;
 }
 
-static int add_namespace(struct nvme_ctrlr *c, uint32_t nsid, bool from_scan)
+/* Identify Namespace for nsid into buf; a refused one is reported in one line. */
+static int identify_ns(struct nvme_ctrlr *c, uint32_t nsid, struct nvme_id_ns *buf, bool quiet)
 {
     struct nvme_cpl cpl;
+    int err = identify(c, NVME_CNS_NS, nsid, buf, &cpl);
+    if (err && !quiet) {
+        char what[48];
+        ksnprintf(what, sizeof(what), "Identify Namespace %u", nsid);
+        nvme_admin_failed(c, what, &cpl);
+    }
+    return err;
+}
+
+/* Errors that end discovery: no memory, or no controller to ask. Any other
+ * failure concerns one namespace, which is skipped. */
+static bool fatal_for_discovery(int err)
+{
+    return err == -ENOMEM || err == -ENODEV;
+}
+
+static void report_ns(struct nvme_ctrlr *c, const struct nvme_ns *ns, const char *prefix)
+{
+    kprintf("%s%sn%u: %llu blocks of %u bytes (%llu MiB), LBA format %u of %u, metadata %u%s%s\n",
+            prefix, c->name, ns->nsid, (unsigned long long)ns->nsze, ns->block_size,
+            (unsigned long long)(ns->nsze * ns->block_size >> 20), ns->lbaf,
+            ns->id->nlbaf + 1, ns->md_size, ns->unusable ? "; not a block device: " : "",
+            ns->unusable ? ns->unusable : "");
+}
+
+/*
+ * Identifies nsid and links it into c->namespaces. from_scan: nsid is a
+ * candidate of a 1..NN scan, and an all-zero answer (NSZE=0) means inactive.
+ * A listed namespace whose Identify fails is skipped with one line (the
+ * others still count); 0 then, and *out stays NULL.
+ */
+static int add_namespace(struct nvme_ctrlr *c, uint32_t nsid, bool from_scan, struct nvme_ns **out)
+{
     nvme_phys_t phys;
+    if (out)
+        *out = NULL;
     struct nvme_ns *ns = kzalloc(sizeof(*ns));
     if (ns == NULL)
         return -ENOMEM;
@@ -85,85 +129,209 @@ static int add_namespace(struct nvme_ctrlr *c, uint32_t nsid, bool from_scan)
     }
     ns->ctrlr = c;
     ns->nsid = nsid;
-    int err = identify(c, NVME_CNS_NS, nsid, ns->id, &cpl);
+    int err = identify_ns(c, nsid, ns->id, from_scan);
     if (err || (from_scan && ns->id->nsze == 0)) {
         /* An inactive ID (scan) or a refused one: not a namespace. */
         nvme_env_dma_free(ns->id, sizeof(*ns->id));
         kfree(ns);
-        return err && !from_scan ? err : 0;
+        if (err && !from_scan && !fatal_for_discovery(err))
+            kprintf("%s: namespace %u skipped: its Identify failed (%s)\n", c->name, nsid,
+                    errno_name(err));
+        return fatal_for_discovery(err) ? err : 0;
     }
     ns->unusable = decode_format(c, ns);
-    kprintf("%sn%u: %llu blocks of %u bytes (%llu MiB), LBA format %u of %u, metadata %u%s%s\n",
-            c->name, nsid, (unsigned long long)ns->nsze, ns->block_size,
-            (unsigned long long)(ns->nsze * ns->block_size >> 20), ns->lbaf,
-            ns->id->nlbaf + 1, ns->md_size, ns->unusable ? "; not a block device: " : "",
-            ns->unusable ? ns->unusable : "");
+    report_ns(c, ns, "");
     struct nvme_ns **pp = &c->namespaces;
     while (*pp && (*pp)->nsid < nsid)
         pp = &(*pp)->next;
     ns->next = *pp;
     *pp = ns;
+    if (out)
+        *out = ns;
     return 0;
+}
+
+/*
+ * [§5.17.2.2] The Active Namespace ID list: "a list of up to 1,024 active
+ * NSIDs ... in increasing order", zero-filled after the last. Anything else
+ * (a decreasing or repeated ID, an ID above NN, a non-zero ID after a zero)
+ * is junk from the device, and the caller scans 1..NN instead. Fills ids
+ * (NVME_MAX_NAMESPACES entries); returns the count, or -1 for "scan".
+ */
+static int active_list(struct nvme_ctrlr *c, uint32_t *list, uint32_t *ids)
+{
+    struct nvme_cpl cpl;
+    /* No CNS 02h before 1.1, nor where the quirk says CNS is read as 00h/01h. */
+    if (c->vs < NVME_VS(1, 1, 0) || (c->quirks & NVME_QUIRK_IDENTIFY_CNS))
+        return -1;
+    if (identify(c, NVME_CNS_NS_ACTIVE_LIST, 0, list, &cpl) != 0) {
+        kprintf("%s: Active Namespace ID list refused; scanning NSIDs 1..%u\n", c->name, c->nn);
+        return -1;
+    }
+    unsigned n = 0;
+    uint32_t prev = 0;
+    for (unsigned i = 0; i < NS_LIST_ENTRIES && i < NVME_MAX_NAMESPACES; i++) {
+        uint32_t id = list[i];
+        const char *junk = NULL;
+        if (id == 0) {
+            prev = UINT32_MAX; /* only zeros may follow */
+            continue;
+        }
+        if (prev == UINT32_MAX)
+            junk = "a non-zero ID after the end of the list";
+        else if (id <= prev)
+            junk = "IDs not in increasing order";
+        else if (c->nn && id > c->nn)
+            junk = "an ID above NN";
+        if (junk) {
+            kprintf("%s: Active Namespace ID list is invalid (entry %u is %u: %s); scanning "
+                    "NSIDs 1..%u\n", c->name, i, id, junk, c->nn);
+            return -1;
+        }
+        ids[n++] = prev = id;
+    }
+    return (int)n;
 }
 
 int nvme_ns_identify_all(struct nvme_ctrlr *c)
 {
     nvme_phys_t phys;
     uint32_t *list = nvme_env_dma_alloc(NVME_IDENTIFY_DATA_SIZE, &phys);
+    uint32_t *ids = kmalloc(NVME_MAX_NAMESPACES * sizeof(uint32_t));
     int err = 0;
-    unsigned count = 0;
-    if (list == NULL)
-        return -ENOMEM;
-
-    /* No CNS 02h before 1.1, nor where the quirk says CNS is read as 00h/01h. */
-    bool use_list = c->vs >= NVME_VS(1, 1, 0) && !(c->quirks & NVME_QUIRK_IDENTIFY_CNS);
-    uint32_t after = 0;
-    while (use_list) {
-        struct nvme_cpl cpl;
-        if (identify(c, NVME_CNS_NS_ACTIVE_LIST, after, list, &cpl) != 0) {
-            kprintf("%s: Active Namespace ID list refused; scanning NSIDs 1..%u\n", c->name,
-                    c->nn);
-            use_list = false;
-            break;
-        }
-        unsigned i;
-        for (i = 0; i < NS_LIST_ENTRIES && list[i] != 0; i++) {
-            /* IDs come in increasing order; anything else is garbage. */
-            if (list[i] <= after || (c->nn && list[i] > c->nn)) {
-                kprintf("%s: Active Namespace ID list entry %u out of order or range\n",
-                        c->name, list[i]);
-                break;
-            }
-            err = add_namespace(c, list[i], false);
-            if (err)
-                goto out;
-            after = list[i];
-            count++;
-        }
-        if (i < NS_LIST_ENTRIES || count >= NVME_MAX_NAMESPACES)
-            goto out;
+    if (list == NULL || ids == NULL) {
+        err = -ENOMEM;
+        goto out;
     }
-    uint32_t last = c->nn < NVME_MAX_NAMESPACES ? c->nn : NVME_MAX_NAMESPACES;
-    if (c->nn > NVME_MAX_NAMESPACES)
-        kprintf("%s: NN is %u; scanning only the first %u NSIDs\n", c->name, c->nn,
-                NVME_MAX_NAMESPACES);
-    for (uint32_t nsid = 1; nsid <= last; nsid++) {
-        err = add_namespace(c, nsid, true);
-        if (err)
-            goto out;
+    int n = active_list(c, list, ids);
+    c->ns_list_fallback = n < 0 && c->vs >= NVME_VS(1, 1, 0) &&
+                          !(c->quirks & NVME_QUIRK_IDENTIFY_CNS);
+    for (int i = 0; i < n && err == 0; i++)
+        err = add_namespace(c, ids[i], false, NULL);
+    if (n < 0) {
+        uint32_t last = c->nn < NVME_MAX_NAMESPACES ? c->nn : NVME_MAX_NAMESPACES;
+        if (c->nn > NVME_MAX_NAMESPACES)
+            kprintf("%s: NN is %u; scanning only the first %u NSIDs\n", c->name, c->nn,
+                    NVME_MAX_NAMESPACES);
+        for (uint32_t nsid = 1; nsid <= last && err == 0; nsid++)
+            err = add_namespace(c, nsid, true, NULL);
     }
 out:
-    nvme_env_dma_free(list, NVME_IDENTIFY_DATA_SIZE);
+    if (list)
+        nvme_env_dma_free(list, NVME_IDENTIFY_DATA_SIZE);
+    kfree(ids);
     if (err == 0 && c->namespaces == NULL)
         kprintf("%s: no active namespaces\n", c->name);
     return err;
 }
 
+/* ---- rescan after a Namespace Attribute Changed event ---- */
+
+static bool in_ids(const uint32_t *ids, int n, uint32_t nsid)
+{
+    for (int i = 0; i < n; i++)
+        if (ids[i] == nsid)
+            return true;
+    return false;
+}
+
+/* The namespace is gone: off the list (nvme_ctrlr_get_ns no longer finds
+ * it) and onto c->ns_removed, kept until the controller goes, because a
+ * block device may still hold it; that device now fails with ENODEV. */
+static void remove_namespace(struct nvme_ctrlr *c, struct nvme_ns *ns)
+{
+    struct nvme_ns **pp = &c->namespaces;
+    while (*pp && *pp != ns)
+        pp = &(*pp)->next;
+    if (*pp == NULL)
+        return;
+    *pp = ns->next;
+    ns->removed = true;
+    ns->unusable = "namespace removed";
+    ns->next = c->ns_removed;
+    c->ns_removed = ns;
+    kprintf("%sn%u: namespace removed\n", c->name, ns->nsid);
+    nvme_bdev_ns_changed(c, ns, NVME_NS_REMOVED);
+}
+
+/* Identify again; a changed size or format updates the namespace in place. */
+static int refresh_namespace(struct nvme_ctrlr *c, struct nvme_ns *ns, struct nvme_id_ns *tmp,
+                             bool from_scan)
+{
+    int err = identify_ns(c, ns->nsid, tmp, from_scan);
+    if (err)
+        return err;
+    if (tmp->nsze == 0) {
+        remove_namespace(c, ns);
+        return 0;
+    }
+    if (memcmp(tmp, ns->id, sizeof(*tmp)) == 0)
+        return 0;
+    uint64_t old_nsze = ns->nsze;
+    uint32_t old_bs = ns->block_size;
+    memcpy(ns->id, tmp, sizeof(*tmp));
+    ns->unusable = decode_format(c, ns);
+    if (ns->nsze != old_nsze || ns->block_size != old_bs || ns->unusable) {
+        report_ns(c, ns, "changed: ");
+        nvme_bdev_ns_changed(c, ns, NVME_NS_RESIZED);
+    }
+    return 0;
+}
+
+int nvme_ns_rescan(struct nvme_ctrlr *c)
+{
+    nvme_phys_t phys, tphys;
+    uint32_t *list = nvme_env_dma_alloc(NVME_IDENTIFY_DATA_SIZE, &phys);
+    struct nvme_id_ns *tmp = nvme_env_dma_alloc(sizeof(*tmp), &tphys);
+    uint32_t *ids = kmalloc(NVME_MAX_NAMESPACES * sizeof(uint32_t));
+    int err = 0;
+    if (list == NULL || tmp == NULL || ids == NULL) {
+        err = -ENOMEM;
+        goto out;
+    }
+    kprintf("%s: rescanning namespaces (Namespace Attribute Changed)\n", c->name);
+    int n = active_list(c, list, ids);
+    bool scan = n < 0;
+    if (scan) {
+        uint32_t last = c->nn < NVME_MAX_NAMESPACES ? c->nn : NVME_MAX_NAMESPACES;
+        for (n = 0; (uint32_t)n < last; n++)
+            ids[n] = (uint32_t)n + 1;
+    }
+    /* Gone from the list: removed. Still there: refreshed. */
+    for (struct nvme_ns *ns = c->namespaces, *next; ns && err == 0; ns = next) {
+        next = ns->next;
+        if (!in_ids(ids, n, ns->nsid))
+            remove_namespace(c, ns);
+        else
+            err = refresh_namespace(c, ns, tmp, scan);
+        if (err && !fatal_for_discovery(err))
+            err = 0; /* that one is left as it was */
+    }
+    for (int i = 0; i < n && err == 0; i++) {
+        if (nvme_ctrlr_get_ns(c, ids[i]))
+            continue;
+        struct nvme_ns *ns;
+        err = add_namespace(c, ids[i], scan, &ns);
+        if (err == 0 && ns)
+            nvme_bdev_ns_changed(c, ns, NVME_NS_ADDED);
+    }
+out:
+    if (list)
+        nvme_env_dma_free(list, NVME_IDENTIFY_DATA_SIZE);
+    if (tmp)
+        nvme_env_dma_free(tmp, sizeof(*tmp));
+    kfree(ids);
+    if (err)
+        kprintf("%s: namespace rescan failed (%s)\n", c->name, errno_name(err));
+    return err;
+}
+
 void nvme_ns_free_all(struct nvme_ctrlr *c)
 {
-    while (c->namespaces) {
-        struct nvme_ns *ns = c->namespaces;
-        c->namespaces = ns->next;
+    while (c->namespaces || c->ns_removed) {
+        struct nvme_ns **head = c->namespaces ? &c->namespaces : &c->ns_removed;
+        struct nvme_ns *ns = *head;
+        *head = ns->next;
         nvme_env_dma_free(ns->id, sizeof(*ns->id));
         kfree(ns);
     }

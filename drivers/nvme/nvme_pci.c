@@ -12,7 +12,9 @@
  * does not work falls back to polling, never to another mode):
  *   - MSI-X: entry 0 serves the admin CQ (the spec fixes it there); each
  *     interrupt-driven I/O CQ gets its own entry while there are enough
- *     (QEMU's msix_qsize), else shares one;
+ *     (QEMU's msix_qsize), else shares one; an entry's message goes to the
+ *     local APIC of the CPU its first CQ belongs to (struct nvme_qpair.cpu:
+ *     the pairs per CPU of nvme_percpu.c), entry 0 to the boot CPU;
  *   - MSI: one message (some drives need a single vector: mbp-2016-linux#9;
  *     some have MSI and no MSI-X: pynvme#20); every CQ has IV 0;
  *   - INTx: the legacy line (Interrupt Line register, through the I/O APIC,
@@ -27,17 +29,23 @@
  */
 #include <string.h>
 
+#include "drivers/nvme/nvme_capture.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_quirks.h"
 #include "drivers/pci/pci.h"
+#include "drivers/pci/pci_regs.h"
 #include "kernel/arch/x86.h"
 #include "kernel/cmdline.h"
+#include "kernel/console.h"
 #include "kernel/irq/irq.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/layout.h"
 #include "kernel/mm/heap.h"
 #include "kernel/mm/vmm.h"
 #include "kernel/power.h"
+#include "kernel/arch/cpu.h"
+#include "kernel/smp/smp.h"
+#include "kernel/time/clock.h"
 #include "lib/errno.h"
 #include "lib/parse.h"
 
@@ -74,6 +82,58 @@ bool nvme_env_irq_save(void)
 void nvme_env_irq_restore(bool was_enabled)
 {
     irq_restore(was_enabled);
+}
+
+unsigned nvme_env_cpu_index(void)
+{
+    return this_cpu_index();
+}
+
+/* CPUs that may submit: the online ones are CPUs 0 .. online-1 unless one
+ * failed to start, so every CPU index known is covered. */
+unsigned nvme_env_cpu_count(void)
+{
+    unsigned n = smp_cpu_count();
+    return n ? n : 1;
+}
+
+/*
+ * Kicks every other online CPU with the call IPI and waits until each has
+ * taken it (its "ipis" count moved). A CPU takes interrupts only outside
+ * the driver's critical sections (they run with interrupts off), so after
+ * this none is still in one it began before. 1 s per CPU at most: a CPU
+ * that never answers is reported and not waited for.
+ */
+void nvme_env_sync_cpus(void)
+{
+    unsigned me = this_cpu_index(), n = smp_cpu_count();
+    for (unsigned i = 0; i < n && i < SMP_MAX_CPUS; i++) {
+        struct percpu *p = percpu_of(i);
+        if (i == me || READ_ONCE(p->state) != CPU_ONLINE)
+            continue;
+        uint64_t seen = READ_ONCE(p->ipis);
+        if (lapic_send_ipi(p->apic_id, IPI_FIXED, VEC_IPI_CALL) != 0)
+            continue;
+        struct deadline d = deadline_in_ns(NSEC_PER_SEC);
+        while (READ_ONCE(p->ipis) == seen) {
+            if (deadline_passed(d)) {
+                kprintf("nvme: cpu %u took no interrupt in 1 s (interrupts off?); "
+                        "resetting without it\n", i);
+                break;
+            }
+            cpu_pause();
+        }
+    }
+}
+
+void nvme_env_spin_lock(struct spinlock *l)
+{
+    spin_lock(l);
+}
+
+void nvme_env_spin_unlock(struct spinlock *l)
+{
+    spin_unlock(l);
 }
 
 void *nvme_env_dma_alloc(size_t size, nvme_phys_t *phys)
@@ -131,7 +191,9 @@ int nvme_env_map_registers(struct nvme_ctrlr *c)
     struct pci_device *pd = c->platform;
     const struct pci_bar *bar0 = &pd->bars[0];
     char pciname[16];
-    pci_enable_upstream(pd, pci_name(pd, pciname, sizeof(pciname)));
+    c->inherited_pci_command = pci_read16(pd, PCI_COMMAND); /* for "nvme doctor" */
+    c->inherited_bridges_off =
+        (uint8_t)pci_enable_upstream(pd, pci_name(pd, pciname, sizeof(pciname)));
     pci_enable_memory(pd);
     pci_enable_bus_master(pd);
     c->regs = vmm_map_mmio(bar0->base, bar0->size);
@@ -162,7 +224,8 @@ void nvme_env_before_reset(struct nvme_ctrlr *c)
 
 static void reap_irq_qpairs(struct nvme_ctrlr *c, int msix_index)
 {
-    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+    for (struct nvme_qpair *qp = __atomic_load_n(&c->io_qpairs, __ATOMIC_ACQUIRE); qp;
+         qp = qp->next)
         if (qp->irq && (msix_index < 0 || qp->msix_index == (unsigned)msix_index))
             nvme_qpair_interrupt(qp);
 }
@@ -207,8 +270,20 @@ static void msix_entry_write(struct nvme_ctrlr *c, unsigned index, uint64_t addr
         mmio_write32(e + PCI_MSIX_ENTRY_VECTOR_CONTROL, pci_msix_vector_control(vc, false));
 }
 
-/* Gives MSI-X table entry "index" a kernel vector and unmasks it. */
-static int msix_activate(struct nvme_ctrlr *c, unsigned index)
+/* The MSI address that reaches CPU cpu's local APIC (this CPU's if it has none). */
+static uint64_t msi_address_of_cpu(unsigned cpu)
+{
+    struct percpu *p = cpu < SMP_MAX_CPUS ? percpu_of(cpu) : NULL;
+    if (p == NULL || p->state != CPU_ONLINE)
+        return irq_msi_address();
+    uint64_t a = irq_msi_address_apic(p->apic_id);
+    return a ? a : irq_msi_address();
+}
+
+/* Gives MSI-X table entry "index" a kernel vector, aims it at CPU cpu and
+ * unmasks it. An entry already active keeps its CPU. Kernel vectors are the
+ * same on every CPU (one IDT), so the handler runs wherever it is aimed. */
+static int msix_activate(struct nvme_ctrlr *c, unsigned index, unsigned cpu)
 {
     struct nvme_vector *v = &c->vectors[index];
     if (v->kernel_vector > 0)
@@ -219,8 +294,26 @@ static int msix_activate(struct nvme_ctrlr *c, unsigned index)
     if (kv < 0)
         return kv;
     v->kernel_vector = kv;
-    msix_entry_write(c, index, irq_msi_address(), irq_msi_data(kv), false);
+    msix_entry_write(c, index, msi_address_of_cpu(cpu), irq_msi_data(kv), false);
     return 0;
+}
+
+bool nvme_env_interrupt_private(struct nvme_ctrlr *c, struct nvme_qpair *qp)
+{
+    if (!qp->irq)
+        return true;
+    return c->irq_mode == NVME_IRQ_MSIX && qp->msix_index != 0 &&
+           c->vectors[qp->msix_index].users == 1;
+}
+
+void nvme_env_interrupt_route(struct nvme_ctrlr *c, struct nvme_qpair *qp)
+{
+    if (c->irq_mode != NVME_IRQ_MSIX || qp->msix_index == 0)
+        return;
+    struct nvme_vector *v = &c->vectors[qp->msix_index];
+    if (v->kernel_vector > 0 && v->users == 1)
+        msix_entry_write(c, v->index, msi_address_of_cpu(qp->cpu), irq_msi_data(v->kernel_vector),
+                         false);
 }
 
 static int setup_msix(struct nvme_ctrlr *c, struct pci_device *pd)
@@ -245,7 +338,7 @@ static int setup_msix(struct nvme_ctrlr *c, struct pci_device *pd)
     for (unsigned i = 0; i < mi.table_size; i++)
         msix_entry_write(c, i, 0, 0, true);
     pci_set_intx_disable(pd, true);
-    int err = msix_activate(c, 0); /* the admin CQ's */
+    int err = msix_activate(c, 0, 0); /* the admin CQ's, on the boot CPU */
     if (err)
         return err;
     pci_msix_control(pd, true, false);
@@ -406,7 +499,7 @@ int nvme_env_interrupt_bind(struct nvme_ctrlr *c, struct nvme_qpair *qp)
     unsigned index = qp->id < c->msix_vectors ? qp->id : qp->id % c->msix_vectors;
     if (c->quirks & NVME_QUIRK_SINGLE_VECTOR)
         index = 0;
-    int err = msix_activate(c, index);
+    int err = msix_activate(c, index, qp->cpu);
     if (err) {
         index = 0; /* out of kernel vectors: share the admin entry */
     }
@@ -470,6 +563,7 @@ static int attach_one(struct pci_device *pd, struct nvme_ctrlr **out)
     c->pci_device = pd->device_id;
     c->pci_class = (uint32_t)pd->class_code << 16 | (uint32_t)pd->subclass << 8 | pd->prog_if;
     c->quirk_override = cmdline_get("nvme.quirks"); /* nvme_quirks.h */
+    c->apst_off = !cmdline_get_bool("nvme.apst", true); /* nvme.apst=off: APSTE=0 */
     kprintf("%s: %s %04x:%04x, BAR0 %#llx (%llu KiB)\n", c->name, pciname, pd->vendor_id,
             pd->device_id, (unsigned long long)bar0->base,
             (unsigned long long)(bar0->size / 1024));
@@ -477,7 +571,9 @@ static int attach_one(struct pci_device *pd, struct nvme_ctrlr **out)
     pd->driver = "nvme";
     /* Initialization undoes its own steps when one fails (nvme_ctrlr.c);
      * the controller struct is ours. */
+    nvme_capture_boot_begin(c);
     int err = nvme_ctrlr_init(c);
+    nvme_capture_boot_finish(c, err);
     if (err) {
         kprintf("%s: not attached (%s)\n", c->name, errno_name(err));
         kfree(c);
@@ -511,8 +607,26 @@ static unsigned report_hidden_behind_vmd(void)
     return n;
 }
 
+/* Deferred controller work (a namespace rescan after a Namespace Attribute
+ * Changed event) runs where the shell waits for input: thread context, CPU
+ * 0, never inside an interrupt handler or an admin command's wait. */
+static void nvme_events_poll(void *ctx)
+{
+    (void)ctx;
+    for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c))
+        nvme_ctrlr_process_events(c);
+}
+
+static struct console_input_source nvme_events = { .name = "nvme events (no input)",
+                                                   .poll = nvme_events_poll };
+
 int nvme_probe(void *ctx, nvme_probe_cb probe_cb, nvme_attach_cb attach_cb)
 {
+    static bool events_registered;
+    if (!events_registered) {
+        events_registered = true;
+        console_register_input(&nvme_events);
+    }
     int attached = 0, found = 0;
     for (struct pci_device *pd = pci_devices(); pd; pd = pd->next) {
         enum pci_storage_kind kind = pci_storage_kind(pd->vendor_id, pd->device_id,

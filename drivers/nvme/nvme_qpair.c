@@ -47,7 +47,8 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     qp->id = id;
     qp->size = size;
     qp->irq = irq;
-    qp->lock_irq = irq;
+    qp->lock.spin.name = id == 0 ? "nvme admin qpair" : "nvme I/O qpair";
+    qp->cpu = (uint16_t)nvme_env_cpu_index(); /* interrupts here unless told otherwise */
     /* Fixed per pair, so the I/O path reads a field and tests nothing:
      * SQ slot size (CC.IOSQES; admin SQEs are always 64 bytes), CID
      * generation bits and first CID (quirks, nvme_quirks.h). The CID's
@@ -75,7 +76,8 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     uint32_t lists = c->prp_list_pages;
     qp->prp_lists = lists;
     qp->timeout_tsc = id == 0 ? c->admin_timeout_tsc : c->io_timeout_tsc;
-    qp->trace = c->trace;
+    qp->trace = c->trace || c->capture; /* trace or capture: the hooks sort it out */
+    qp->fault = c->fault;
     uint64_t *prp = NULL;
     nvme_phys_t prp_phys = 0;
     if (lists) {
@@ -101,6 +103,8 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     qp->sq_db.mmio = (uint32_t *)(c->regs + NVME_REG_SQTDBL(id, c->dstrd));
     qp->cq_db.mmio = (uint32_t *)(c->regs + NVME_REG_CQHDBL(id, c->dstrd));
     nvme_qpair_reset_rings(qp);
+    nvme_qpair_update_lock(qp);
+    nvme_qpair_update_db_mode(qp);
     return 0;
 
 err_free:
@@ -111,6 +115,8 @@ err_free:
 void nvme_qpair_destroy(struct nvme_qpair *qp)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
+    if (qp->fault)
+        nvme_fault_forget_qpair(qp);
     if (qp->trackers && qp->ntrackers > qp->cid_base && qp->prp_lists &&
         qp->trackers[qp->cid_base].prp_virt)
         nvme_env_dma_free(qp->trackers[qp->cid_base].prp_virt,
@@ -146,11 +152,9 @@ static NVME_ALWAYS_INLINE void ring_sq(struct nvme_qpair *qp)
     if (qp->sq_tail == qp->sq_db_tail)
         return;
     nvme_publish_before_doorbell();
-    nvme_doorbell_update(qp, &qp->sq_db, qp->sq_tail);
     qp->sq_db_tail = qp->sq_tail;
     qp->stats.doorbells_sq++;
-    if (unlikely(qp->trace))
-        nvme_trace_doorbell(qp, true, qp->sq_tail);
+    nvme_doorbell_update(qp, &qp->sq_db, qp->sq_tail, true);
 }
 
 void nvme_qpair_ring_sq(struct nvme_qpair *qp)
@@ -364,6 +368,17 @@ int nvme_qpair_submit_lba_general(struct nvme_qpair *qp, struct nvme_ns *ns, uin
     return request_submit(qp, req);
 }
 
+int nvme_qpair_submit_lba_locked(struct nvme_qpair *qp, unsigned flags, struct nvme_ns *ns,
+                                 uint8_t opc, void *buf, uint64_t lba, uint32_t lba_count,
+                                 uint32_t cdw12, nvme_cmd_cb cb, void *cb_arg,
+                                 const struct nvme_lba_payload *x)
+{
+    struct nvme_qtoken tok = nvme_qpair_lock_slow(qp, flags);
+    int err = nvme_qpair_submit_lba_body(qp, ns, opc, buf, lba, lba_count, cdw12, cb, cb_arg, x);
+    nvme_qpair_unlock(qp, tok);
+    return err;
+}
+
 int nvme_qpair_submit_cmd(struct nvme_qpair *qp, const struct nvme_sqe *cmd, void *buf,
                           uint32_t len, bool no_timeout, nvme_cmd_cb cb, void *cb_arg)
 {
@@ -371,7 +386,7 @@ int nvme_qpair_submit_cmd(struct nvme_qpair *qp, const struct nvme_sqe *cmd, voi
         return -EINVAL;
     if (qp->orphaned)
         return -ENODEV;
-    bool irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
     struct nvme_request *req = qp->free_requests;
     int err = -EAGAIN;
     if (req) {
@@ -386,7 +401,7 @@ int nvme_qpair_submit_cmd(struct nvme_qpair *qp, const struct nvme_sqe *cmd, voi
         req->md_buf = NULL;
         err = request_submit(qp, req);
     }
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
     return err;
 }
 
@@ -452,6 +467,53 @@ static void report_bogus(struct nvme_qpair *qp, const struct nvme_cqe *cqe, cons
                 qp->ctrlr->name, qp->id, why, cqe->cid, cqe->sqid, cqe->status);
 }
 
+/*
+ * [NVMe Base 2.0 §4.6.1.2.1, Figure 93 CRD; §5.17.2.1 CRDT1-3] A status
+ * with Command Retry Delay n asks the host to wait CRDTn x 100 ms before
+ * retrying. Capped at the queue's command timeout; the watchdog pass
+ * (reap) resubmits the tracker when the time has come. True: it waits.
+ */
+static bool retry_delay(struct nvme_qpair *qp, struct nvme_tracker *tr, uint16_t status)
+{
+    const struct nvme_id_ctrl *id = qp->ctrlr->id;
+    unsigned crd = (unsigned)NVME_GET(status, STATUS_CRD);
+    uint16_t crdt = id == NULL ? 0 : crd == 1 ? id->crdt1 : crd == 2 ? id->crdt2 : id->crdt3;
+    if (crdt == 0)
+        return false;
+    uint64_t wait = ns_to_tsc((uint64_t)crdt * 100 * NSEC_PER_MSEC);
+    tr->submit_tsc = rdtsc() + (wait < qp->timeout_tsc ? wait : qp->timeout_tsc);
+    tr->retry_wait = true;
+    tr->active = true;
+    qp->outstanding++;
+    return true;
+}
+
+/* A completion with an error status: retried (bounded, after its Command
+ * Retry Delay) or the request's error. Out of line: the rare case. */
+static __attribute__((noinline)) void cqe_error(struct nvme_qpair *qp, struct nvme_tracker *tr,
+                                                const struct nvme_cqe *cqe, uint16_t status)
+{
+    struct nvme_ctrlr *c = qp->ctrlr;
+    if (nvme_status_is_retryable(status) && tr->attempts <= c->max_retries &&
+        c->state == NVME_STATE_READY) {
+        /* Same command, same slot, new generation, new deadline. */
+        qp->stats.retries++;
+        if (c->trace) {
+            char s[96];
+            nvme_status_format(status, s, sizeof(s));
+            kprintf("%s: retrying CID %#x on queue %u (attempt %u): %s\n", c->name, cqe->cid,
+                    qp->id, tr->attempts + 1, s);
+        }
+        qp->outstanding--;
+        tr->gen = (uint8_t)((tr->gen + 1) & qp->gen_mask);
+        if (unlikely(NVME_GET(status, STATUS_CRD)) && retry_delay(qp, tr, status))
+            return; /* the watchdog resubmits it when the delay is over */
+        nvme_sq_push(qp, tr);
+        return;
+    }
+    child_done(qp, tr, cqe, nvme_status_to_errno(status));
+}
+
 /* Handles one completion entry. */
 static NVME_ALWAYS_INLINE void handle_cqe(struct nvme_qpair *qp, const struct nvme_cqe *cqe)
 {
@@ -497,32 +559,27 @@ static NVME_ALWAYS_INLINE void handle_cqe(struct nvme_qpair *qp, const struct nv
         }
         return;
     }
-    struct nvme_ctrlr *c = qp->ctrlr;
-    if (nvme_status_is_retryable(status) && tr->attempts <= c->max_retries &&
-        c->state == NVME_STATE_READY) {
-        /* Same command, same slot, new generation, new deadline. */
-        qp->stats.retries++;
-        if (c->trace) {
-            char s[96];
-            nvme_status_format(status, s, sizeof(s));
-            kprintf("%s: retrying CID %#x on queue %u (attempt %u): %s\n", c->name, cqe->cid,
-                    qp->id, tr->attempts + 1, s);
-        }
-        qp->outstanding--;
-        tr->gen = (uint8_t)((tr->gen + 1) & qp->gen_mask);
-        nvme_sq_push(qp, tr);
-        return;
-    }
-    child_done(qp, tr, cqe, nvme_status_to_errno(status));
+    cqe_error(qp, tr, cqe, status);
 }
 
-static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
+/* faults: a fault plan is armed (nvme_fault.h): the loop below is compiled
+ * twice, and the plain one has no fault check per completion. */
+static NVME_ALWAYS_INLINE int32_t reap_impl(struct nvme_qpair *qp, uint32_t max,
+                                            bool check_timeouts, const bool faults)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
-    uint32_t n = 0;
-    bool irq_was_on = nvme_qpair_lock(qp);
+    uint32_t n = 0, released = 0;
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
 
     qp->batch_depth++; /* callbacks that submit share one SQ doorbell */
+    if (faults && qp->fault != NULL) {
+        /* Completions a fault plan delayed, now due (nvme_fault.c). */
+        struct nvme_cqe held;
+        while (nvme_fault_take_due(qp, &held)) {
+            released++;
+            handle_cqe(qp, &held);
+        }
+    }
     while (max == 0 || n < max) {
         struct nvme_cqe *slot = &qp->cq[qp->cq_head];
         /* Phase tag first; the rest of the entry only after the barrier. */
@@ -538,13 +595,13 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
         n++;
         if (unlikely(qp->trace))
             nvme_trace_cqe(qp, &cqe);
+        if (faults && qp->fault != NULL && nvme_fault_on_cqe(qp, &cqe))
+            continue; /* dropped or held back by the fault plan */
         handle_cqe(qp, &cqe);
     }
     if (n) {
-        nvme_doorbell_update(qp, &qp->cq_db, qp->cq_head);
         qp->stats.doorbells_cq++;
-        if (unlikely(qp->trace))
-            nvme_trace_doorbell(qp, false, qp->cq_head);
+        nvme_doorbell_update(qp, &qp->cq_db, qp->cq_head, false);
     }
     qp->batch_depth--;
     if (qp->batch_depth == 0)
@@ -559,7 +616,7 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
      */
     struct nvme_tracker *expired = NULL;
     uint16_t expired_cid = 0;
-    if (check_timeouts && n == 0 && qp->outstanding) {
+    if (check_timeouts && n + released == 0 && qp->outstanding) {
         uint64_t now = rdtsc();
         if (now >= qp->next_timeout_check) {
             qp->next_timeout_check = now + ns_to_tsc(NVME_TIMEOUT_CHECK_NS);
@@ -569,6 +626,14 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
             bool dead = csts == NVME_CSTS_GONE || NVME_GET(csts, CSTS_CFS);
             for (uint16_t i = 0; i < qp->ntrackers; i++) {
                 struct nvme_tracker *tr = &qp->trackers[i];
+                if (unlikely(tr->retry_wait) && !tr->recover) {
+                    if (now >= tr->submit_tsc) { /* its Command Retry Delay is over */
+                        tr->retry_wait = false;
+                        qp->outstanding--;
+                        nvme_sq_push(qp, tr);
+                    }
+                    continue;
+                }
                 if (!tr->active || tr->recover || tr->req->no_timeout)
                     continue;
                 if (tr->submit_tsc == 0)
@@ -581,24 +646,49 @@ static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool
             }
         }
     }
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
     if (expired)
         nvme_ctrlr_handle_timeout_cid(c, qp, expired, expired_cid);
-    return (int32_t)n;
+    return (int32_t)(n + released);
+}
+
+static __attribute__((noinline)) int32_t reap_faults(struct nvme_qpair *qp, uint32_t max,
+                                                     bool check_timeouts)
+{
+    return reap_impl(qp, max, check_timeouts, true);
+}
+
+/* One predictable branch per pass when no plan is armed. */
+static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
+{
+    if (unlikely(qp->fault != NULL))
+        return reap_faults(qp, max, check_timeouts);
+    return reap_impl(qp, max, check_timeouts, false);
+}
+
+void nvme_qpair_handle_cqe_now(struct nvme_qpair *qp, const struct nvme_cqe *cqe)
+{
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
+    qp->batch_depth++;
+    handle_cqe(qp, cqe);
+    qp->batch_depth--;
+    if (qp->batch_depth == 0)
+        ring_sq(qp);
+    nvme_qpair_unlock(qp, tok);
 }
 
 void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp)
 {
-    bool irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
     for (uint16_t i = 0; i < qp->ntrackers; i++)
         qp->trackers[i].recover = qp->trackers[i].active;
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
 }
 
 void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int err)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
-    bool irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
     qp->batch_depth++;
     /* Only what was marked when the device forgot it: callbacks below, and
      * the reset itself, start new commands that must not be sent twice. */
@@ -607,6 +697,7 @@ void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int er
         if (!tr->recover)
             continue;
         tr->recover = false;
+        tr->retry_wait = false; /* a delayed retry: resubmitted or failed now, as the others */
         if (!tr->active)
             continue;
         if (tr->req->no_timeout || (qp->id == 0 && tr->sqe.opc == NVME_ADMIN_ABORT)) {
@@ -635,7 +726,7 @@ void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int er
         qp->free_requests = NULL;
         qp->free_trackers = NULL;
     }
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
 }
 
 int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
@@ -645,7 +736,15 @@ int32_t nvme_qpair_reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts
 
 void nvme_qpair_interrupt(struct nvme_qpair *qp)
 {
+    /* An interrupt before the queue exists or after it has gone (a
+     * spurious or shared INTx, issue 9): nothing of ours to reap. */
+    if (unlikely(qp->cq == NULL || qp->trackers == NULL))
+        return;
     qp->stats.interrupts++;
+    if (unlikely(nvme_env_cpu_index() != qp->cpu))
+        qp->stats.irqs_elsewhere++; /* its vector is shared, or not routed to its CPU */
+    if (unlikely(qp->fault != NULL) && nvme_fault_on_irq(qp))
+        return; /* swallowed: its completions wait for the next poll */
     if (unlikely(qp->clocks)) {
         uint64_t t0 = rdtsc();
         reap(qp, 0, false);
@@ -661,20 +760,26 @@ int32_t nvme_qpair_process_completions(struct nvme_qpair *qp, uint32_t max)
 {
     if (unlikely(qp->ctrlr->state == NVME_STATE_FAILED))
         return -ENODEV;
+    /* A pair of one CPU takes no lock: another CPU reaping it would race its
+     * owner. Refused, not waited for: the owner reaps it (nvme_percpu.c). */
+    if (unlikely(qp->single_cpu) && nvme_env_cpu_index() != qp->cpu)
+        return -EPERM;
     return reap(qp, max, true);
 }
 
 void nvme_qpair_batch_begin(struct nvme_qpair *qp)
 {
+    struct nvme_qtoken tok = nvme_qpair_lock(qp); /* a reset on another CPU counts here too */
     qp->batch_depth++;
+    nvme_qpair_unlock(qp, tok);
 }
 
 void nvme_qpair_batch_end(struct nvme_qpair *qp)
 {
-    bool irq_was_on = nvme_qpair_lock(qp);
+    struct nvme_qtoken tok = nvme_qpair_lock(qp);
     if (qp->batch_depth > 0 && --qp->batch_depth == 0)
         nvme_qpair_ring_sq(qp);
-    nvme_qpair_unlock(qp, irq_was_on);
+    nvme_qpair_unlock(qp, tok);
 }
 
 bool nvme_qpair_in_batch(const struct nvme_qpair *qp)
@@ -684,12 +789,20 @@ bool nvme_qpair_in_batch(const struct nvme_qpair *qp)
 
 void nvme_qpair_set_caller_masks_irq(struct nvme_qpair *qp, bool on)
 {
-    qp->lock_irq = qp->irq && !on;
+    qp->caller_masks = on;
+    nvme_qpair_update_lock(qp);
 }
 
 void nvme_qpair_set_clocks(struct nvme_qpair *qp, bool on)
 {
     qp->clocks = on;
+    nvme_qpair_update_db_mode(qp);
+}
+
+void nvme_qpair_update_db_mode(struct nvme_qpair *qp)
+{
+    qp->db_mode = (uint8_t)((qp->sq_db.shadow || qp->cq_db.shadow ? NVME_DB_SHADOW : 0) |
+                            (qp->clocks ? NVME_DB_CLOCKS : 0) | (qp->trace ? NVME_DB_TRACE : 0));
 }
 
 uint32_t nvme_qpair_outstanding(const struct nvme_qpair *qp)

@@ -212,15 +212,17 @@ int nvme_quirks_init(struct nvme_ctrlr *c)
     uint32_t table = nvme_quirks_lookup(c->pci_vendor, c->pci_device, c->pci_class, &what, &report);
     uint32_t bits = table;
     if (nvme_quirks_override(c->quirk_override, c->pci_vendor, c->pci_device, &bits, &bad)) {
-        kprintf("%s: nvme.quirks=%s: unknown quirk at \"%s\" (known: %s)\n", c->name,
+        /* A typo must not cost the disk: the table's quirks, and one line. */
+        kprintf("%s: nvme.quirks=%s ignored: unknown quirk at \"%s\" (known: %s)\n", c->name,
                 c->quirk_override, bad, nvme_quirk_names((1u << NVME_QUIRK_COUNT) - 1, names,
                                                          sizeof(names)));
-        return -EINVAL;
+        bits = table;
     }
     c->quirks = bits;
     if (table)
-        kprintf("%s: quirks %s: %s (%s)%s\n", c->name, nvme_quirk_names(table, names, sizeof(names)),
-                what, report, bits != table ? "; changed by nvme.quirks=" : "");
+        kprintf("%s: quirks %s: %s (%s)%s\n", c->name,
+                nvme_quirk_names(table, names, sizeof(names)), what, report,
+                bits != table ? "; changed by nvme.quirks=" : "");
     if (bits != table)
         kprintf("%s: quirks in effect (nvme.quirks=): %s\n", c->name,
                 nvme_quirk_names(bits, names, sizeof(names)));
@@ -234,4 +236,17 @@ void nvme_quirk_delay_before_ready(struct nvme_ctrlr *c)
     struct deadline d = deadline_in_ns((uint64_t)NVME_QUIRK_DELAY_MS * NSEC_PER_MSEC);
     while (!deadline_passed(d))
         nvme_env_relax(c);
+}
+
+uint32_t nvme_ctrlr_get_quirks(const struct nvme_ctrlr *c)
+{
+    return c->quirks;
+}
+
+const char *nvme_ctrlr_quirk_source(const struct nvme_ctrlr *c)
+{
+    const char *what, *report;
+    if (nvme_quirks_lookup(c->pci_vendor, c->pci_device, c->pci_class, &what, &report) == 0)
+        return NULL;
+    return report;
 }

@@ -59,8 +59,14 @@ int nvme_quirks_override(const char *s, uint16_t vendor, uint16_t device, uint32
 const char *nvme_quirk_names(uint32_t bits, char *buf, size_t size);
 
 /* At init: c->quirks from the table and c->quirk_override; one line saying
- * which apply and why. -EINVAL if the override does not parse. */
+ * which apply and why. An override that does not parse is reported and
+ * ignored (the table's quirks apply). Returns 0. */
 int nvme_quirks_init(struct nvme_ctrlr *c);
+
+/* For reports (nvme doctor): the bits in effect, and the report the table
+ * entry cites (NULL when the table has none for this device). */
+uint32_t nvme_ctrlr_get_quirks(const struct nvme_ctrlr *c);
+const char *nvme_ctrlr_quirk_source(const struct nvme_ctrlr *c);
 
 /* After CC.EN is cleared: the quirk's wait before CSTS.RDY is read. */
 void nvme_quirk_delay_before_ready(struct nvme_ctrlr *c);

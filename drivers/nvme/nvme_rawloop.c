@@ -42,7 +42,8 @@ struct raw_loop {
 static void raw_queue_read(struct raw_loop *r, uint16_t slot)
 {
     struct nvme_qpair *qp = r->qp;
-    struct nvme_sqe *e = (struct nvme_sqe *)((uint8_t *)qp->sq + ((size_t)r->tail << qp->sqe_shift));
+    struct nvme_sqe *e =
+        (struct nvme_sqe *)((uint8_t *)qp->sq + ((size_t)r->tail << qp->sqe_shift));
     nvme_cmd_rw(e, NVME_IO_READ, r->ns->nsid, raw_next(&r->seed) % r->units * r->blocks,
                 r->blocks, 0);
     nvme_prp_short(r->buf_phys + (nvme_phys_t)slot * RAW_IO_BYTES, RAW_IO_BYTES,
@@ -88,7 +89,7 @@ int nvme_ns_rawloop(struct nvme_ns *ns, unsigned qd, uint64_t ms, uint64_t *iops
     for (uint16_t i = 0; i < qd; i++, inflight++)
         raw_queue_read(&r, i);
     nvme_publish_before_doorbell();
-    nvme_doorbell_update(qp, &qp->sq_db, r.tail);
+    nvme_doorbell_update(qp, &qp->sq_db, r.tail, true);
     told = r.tail;
     uint64_t tsc_hz = clock_tsc_hz(), start = rdtsc();
     uint64_t end = start + ms * (tsc_hz / 1000), last = start;
@@ -124,10 +125,10 @@ int nvme_ns_rawloop(struct nvme_ns *ns, unsigned qd, uint64_t ms, uint64_t *iops
                 inflight++;
             }
         }
-        nvme_doorbell_update(qp, &qp->cq_db, head);
+        nvme_doorbell_update(qp, &qp->cq_db, head, false);
         if (r.tail != told) {
             nvme_publish_before_doorbell();
-            nvme_doorbell_update(qp, &qp->sq_db, r.tail);
+            nvme_doorbell_update(qp, &qp->sq_db, r.tail, true);
             told = r.tail;
         }
     }

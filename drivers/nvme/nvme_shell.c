@@ -10,6 +10,10 @@
  *   nvme get-feature DEV [-f FID] [-n NSID] [-s SEL] [-c CDW11] [-l LEN] [-H]
  *   nvme reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off
  *   nvme rawloop NS [QD] [MS]                  the emulator's floor (nvme_rawloop.c)
+ *   nvme fault CTRL [off | plan="..." [seed=N]]  a seeded fault schedule (nvme_fault.h)
+ *   nvme attach-ns DEV -n NSID [-c CNTLID]     Namespace Attachment (15h), attach
+ *   nvme detach-ns DEV -n NSID [-c CNTLID]     ... detach (one controller ID)
+ *   nvme doctor [CTRL]                         real-hardware checks (nvme_doctor.c)
  *
  * DEV is nvos's name (nvme0, nvme0n1) or nvme-cli's (/dev/nvme0, /dev/nvme0n1,
  * /dev/ng0n1: the generic character device is the same namespace). Options
@@ -19,6 +23,8 @@
 #include <string.h>
 
 #include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_capture.h"
+#include "drivers/nvme/nvme_doctor.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_print.h"
 #include "drivers/nvme/nvme_status.h"
@@ -36,7 +42,7 @@ struct opts {
     bool json;             /* -o json */
     unsigned flags;        /* NVME_PRINT_HUMAN, NVME_PRINT_VS */
     bool verbose;          /* list -v */
-    bool has_fid, has_nsid, has_entries;
+    bool has_fid, has_nsid, has_entries, has_cdw11;
     uint32_t fid, nsid, sel, cdw11, entries, data_len;
 };
 
@@ -52,6 +58,7 @@ static const struct opt_def opt_defs[] = {
     { 'f', "feature-id", true },    { 'n', "namespace-id", true },
     { 's', "sel", true },           { 'c', "cdw11", true },
     { 'e', "log-entries", true },   { 'l', "data-len", true },
+    { 'c', "controllers", true },
 };
 
 static int set_opt(const char *sub, struct opts *o, char letter, const char *v)
@@ -83,7 +90,7 @@ static int set_opt(const char *sub, struct opts *o, char letter, const char *v)
             return shell_error(-EINVAL, "nvme %s: invalid 'select' param:%u", sub, n);
         o->sel = n;
         return 0;
-    case 'c': o->cdw11 = n; return 0;
+    case 'c': o->cdw11 = n; o->has_cdw11 = true; return 0;
     case 'e':
         if (n == 0)
             return shell_error(-EINVAL, "nvme %s: non-zero log-entries is required param", sub);
@@ -508,6 +515,39 @@ static int cmd_get_feature(const struct dev *d, const struct opts *o)
     return 0;
 }
 
+/*
+ * [NVMe Base 2.0 §5.22] Namespace Attachment: SEL (CDW10 3:0) 0 attach, 1
+ * detach; the data is a Controller List [§4.4.1] (a count, then 16-bit
+ * controller IDs). nvme-cli's -c takes a list; one ID here, this
+ * controller's CNTLID by default. The controller answers with a Namespace
+ * Attribute Changed event, and the rescan it starts publishes or retires
+ * the block device.
+ */
+static int cmd_attach_ns(const struct dev *d, const struct opts *o, bool detach)
+{
+    const char *sub = detach ? "detach-ns" : "attach-ns";
+    if (!o->has_nsid || o->nsid == 0 || o->nsid == NVME_NSID_ALL)
+        return shell_error(-EINVAL, "nvme %s: a namespace id (-n) is required", sub);
+    if (o->has_cdw11 && o->cdw11 > 0xFFFF)
+        return shell_error(-EINVAL, "nvme %s: controller id %u is not 0..65535", sub, o->cdw11);
+    nvme_phys_t phys;
+    uint16_t *list = nvme_env_dma_alloc(4096, &phys);
+    if (list == NULL)
+        return shell_error(-ENOMEM, "nvme %s: no memory", sub);
+    list[0] = 1;
+    list[1] = o->has_cdw11 ? (uint16_t)o->cdw11 : d->c->id->cntlid;
+    struct nvme_sqe cmd;
+    struct nvme_cpl cpl;
+    nvme_sqe_init(&cmd, NVME_ADMIN_NS_ATTACH, o->nsid);
+    cmd.cdw10 = detach ? 1 : 0; /* SEL */
+    int err = nvme_admin_sync(d->c, &cmd, list, 4096, &cpl);
+    nvme_env_dma_free(list, 4096);
+    if (err)
+        return cmd_failed(sub, &cpl);
+    kprintf("%s: Success, nsid:%u\n", sub, o->nsid);
+    return 0;
+}
+
 static int cmd_queues(struct nvme_ctrlr *c)
 {
     kprintf("QID  SIZE MODE IV  OUTST SUBMITTED  COMPLETED  SQDB       CQDB       RETRY TMOUT BOGUS IRQS\n");
@@ -534,6 +574,8 @@ static int cmd_queues(struct nvme_ctrlr *c)
     for (unsigned i = 1; i < n; i++)
         kprintf(" q%u %llu", all[i]->id, (unsigned long long)all[i]->stats.doorbells_saved);
     kprintf(n > 1 ? "\n" : " none (no I/O queue)\n");
+    if (c->cpu_count > 1)
+        nvme_percpu_print(c); /* the block layer's pair of each CPU */
     static const char *modes[] = { "polling", "INTx", "MSI-X", "MSI" };
     kprintf("interrupts: %s; resets: %llu; asynchronous events: %llu; state: %s\n",
             modes[c->irq_mode], (unsigned long long)c->resets, (unsigned long long)c->aer_events,
@@ -563,6 +605,66 @@ static int cmd_rawloop(int argc, char **argv)
     return 0;
 }
 
+/* nvme capture on [DEV]: a reset of DEV (the first controller) and the I/O
+ * sequence, as NVCAP lines on the console (docs/capture.md). */
+static int cmd_capture(int argc, char **argv)
+{
+    struct dev d = { .c = nvme_ctrlr_first() };
+    if (argc == 4 && dev_arg("capture", argv[3], &d) != 0)
+        return -ENODEV;
+    if (d.c == NULL)
+        return shell_error(-ENODEV, "nvme capture: no NVMe controller");
+    int err = nvme_capture_shell_reset(d.c);
+    if (err)
+        return shell_error(err, "nvme capture %s: %s", d.c->name, errno_name(err));
+    kprintf("%s: capture complete\n", d.c->name);
+    return 0;
+}
+
+/* nvme fault CTRL [off | plan="..." [seed=N]]: arm, disarm or show a fault
+ * plan (grammar: docs/reliability.md). Without seed=, one is drawn from the
+ * TSC; either way the armed line echoes it, so the run can be repeated. */
+static int cmd_fault(int argc, char **argv)
+{
+    struct dev d;
+    if (dev_arg("fault", argv[2], &d) != 0)
+        return -ENODEV;
+    if (argc == 3) {
+        nvme_fault_print_status(d.c);
+        return 0;
+    }
+    if (argc == 4 && strcmp(argv[3], "off") == 0) {
+        if (d.c->fault == NULL)
+            kprintf("%s: no fault plan armed\n", d.c->name);
+        nvme_fault_disarm(d.c);
+        return 0;
+    }
+    const char *plan = NULL, *seed_arg = NULL;
+    for (int i = 3; i < argc; i++) {
+        if (strncmp(argv[i], "plan=", 5) == 0 && plan == NULL)
+            plan = argv[i] + 5;
+        else if (strncmp(argv[i], "seed=", 5) == 0 && seed_arg == NULL)
+            seed_arg = argv[i] + 5;
+        else
+            return shell_error(-EINVAL, "nvme fault: unexpected argument '%s' "
+                               "(plan=\"...\" [seed=N], or off)", argv[i]);
+    }
+    uint64_t seed = rdtsc();
+    if (plan == NULL)
+        return shell_error(-EINVAL, "nvme fault %s: plan=\"...\" is required", d.c->name);
+    if (seed_arg && parse_u64(seed_arg, &seed) != 0)
+        return shell_error(-EINVAL, "nvme fault %s: bad seed '%s'", d.c->name, seed_arg);
+    struct nvme_fault_plan p;
+    char why[128];
+    int err = nvme_fault_parse(plan, strlen(plan), &p, why, sizeof(why));
+    if (err)
+        return shell_error(err, "nvme fault %s: %s", d.c->name, why);
+    err = nvme_fault_arm(d.c, &p, seed);
+    if (err)
+        return shell_error(err, "nvme fault %s: %s", d.c->name, errno_name(err));
+    return 0;
+}
+
 static int cmd_nvme(int argc, char **argv)
 {
     if (argc < 2)
@@ -579,6 +681,24 @@ static int cmd_nvme(int argc, char **argv)
     }
     if (strcmp(sub, "rawloop") == 0 && argc >= 3 && argc <= 5)
         return cmd_rawloop(argc, argv);
+    if (strcmp(sub, "capture") == 0 && argc >= 3 && argc <= 4 && strcmp(argv[2], "on") == 0)
+        return cmd_capture(argc, argv);
+    if (strcmp(sub, "fault") == 0 && argc >= 3 && argc <= 5)
+        return cmd_fault(argc, argv);
+    if (strcmp(sub, "doctor") == 0 && argc <= 3) {
+        struct dev d;
+        if (argc == 3 && dev_arg(sub, argv[2], &d) != 0)
+            return -ENODEV;
+        if (argc == 3)
+            return nvme_doctor(d.c, NULL);
+        if (nvme_ctrlr_first() == NULL)
+            return shell_error(-ENODEV, "nvme doctor: no NVMe controller");
+        int err = 0;
+        for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c))
+            if (nvme_doctor(c, NULL) != 0)
+                err = -EIO;
+        return err;
+    }
     static const struct {
         const char *name;
         const char *opts;
@@ -588,6 +708,7 @@ static int cmd_nvme(int argc, char **argv)
         { "id-ns", "noHv", true },         { "smart-log", "noH", true },
         { "error-log", "eo", true },       { "get-feature", "fnscHl", true },
         { "queues", "", true },            { "reset", "", true },
+        { "attach-ns", "nc", true },       { "detach-ns", "nc", true },
     };
     unsigned k = 0;
     while (k < ARRAY_SIZE(subs) && strcmp(subs[k].name, sub) != 0)
@@ -630,6 +751,8 @@ static int cmd_nvme(int argc, char **argv)
     case 4: return cmd_error_log(&d, &o);
     case 5: return cmd_get_feature(&d, &o);
     case 6: return cmd_queues(d.c);
+    case 8: return cmd_attach_ns(&d, &o, false);
+    case 9: return cmd_attach_ns(&d, &o, true);
     default:
         err = nvme_ctrlr_reset(d.c);
         if (err)
@@ -642,7 +765,8 @@ SHELL_COMMAND(nvme, "nvme",
               "list [-v] [-o json] | id-ctrl DEV [-o json] [-H] [-v] | "
               "id-ns DEV [-n NSID] [-o json] [-H] [-v] | smart-log DEV [-n NSID] [-o json] [-H] | error-log DEV [-e N] [-o json] | "
               "get-feature DEV [-f FID] [-n NSID] [-s SEL] [-c CDW11] [-l LEN] [-H] | "
-              "reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off | "
-              "rawloop NS [QD] [MS]",
+              "reset DEV | queues DEV | timeout DEV admin|io MS | trace on|off | capture on [DEV] | "
+              "attach-ns|detach-ns DEV -n NSID [-c CNTLID] | doctor [CTRL] | "
+              "fault CTRL [off | plan=\"...\" [seed=N]] | rawloop NS [QD] [MS]",
               "NVMe controllers and namespaces, as nvme-cli 2.x (DEV: nvme0, /dev/nvme0n1...)",
               cmd_nvme);

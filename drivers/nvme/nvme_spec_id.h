@@ -432,4 +432,41 @@ _Static_assert(offsetof(struct nvme_smart_log, rsvd232) == 232, "reserved tail")
 #define NVME_SMART_CW_VOLATILE_BACKUP (1u << 4) /* Volatile Memory Backup device failed */
 #define NVME_SMART_CW_PMR_READ_ONLY (1u << 5)
 
+/* ------------------------------------------------------------------------ */
+/* [NVMe Base 2.0 §5.27.1.10] Host Memory Buffer (Feature 0Dh)              */
+/* ------------------------------------------------------------------------ */
+
+/* Set Features CDW11; CDW12 = HSIZE (CC.MPS pages), CDW13/14 = the
+ * descriptor list's address (HMDLLA, 16-byte aligned; HMDLUA), CDW15 =
+ * HMDLEC (entries). */
+#define NVME_HMB_CDW11_EHM (1u << 0) /* Enable Host Memory */
+#define NVME_HMB_CDW11_MR (1u << 1)  /* Memory Return: the same memory, contents intact */
+
+/* Host Memory Buffer Descriptor Entry */
+struct nvme_hmb_desc {
+    uint64_t badd;  /* Buffer Address, CC.MPS aligned */
+    uint32_t bsize; /* Buffer Size, in CC.MPS pages */
+    uint32_t rsvd;
+} __attribute__((packed));
+_Static_assert(sizeof(struct nvme_hmb_desc) == 16, "HMB descriptor entry is 16 bytes");
+_Static_assert(offsetof(struct nvme_hmb_desc, bsize) == 8, "BSIZE");
+
+/* ------------------------------------------------------------------------ */
+/* [NVMe Base 2.0 §5.27.1.9] Autonomous Power State Transition (Feature 0Ch) */
+/* ------------------------------------------------------------------------ */
+
+#define NVME_APST_CDW11_APSTE (1u << 0)
+#define NVME_APST_ENTRIES 32
+#define NVME_APST_TABLE_SIZE (NVME_APST_ENTRIES * 8) /* the data structure: 256 bytes */
+/* One 64-bit entry per power state: bits 7:3 ITPS (Idle Transition Power
+ * State), 31:8 ITPT (Idle Time Prior to Transition, ms). */
+#define NVME_APST_ITPS_SHIFT 3
+#define NVME_APST_ITPS_MASK 0x1Fu
+#define NVME_APST_ITPT_SHIFT 8
+#define NVME_APST_ITPT_MASK 0xFFFFFFu
+
+/* [§5.27.1.2] Power Management (Feature 02h) dword 0 */
+#define NVME_PM_PS_SHIFT 0 /* Power State */
+#define NVME_PM_PS_MASK 0x1Fu
+
 #endif

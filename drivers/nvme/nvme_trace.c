@@ -16,6 +16,7 @@
  * QEMU test "nvme.trace-matches-device" checks these lines against QEMU's own
  * record of what the device received.
  */
+#include "drivers/nvme/nvme_capture.h"
 #include "drivers/nvme/nvme_cmd.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "kernel/kernel.h"
@@ -110,8 +111,13 @@ void nvme_trace_poll(struct nvme_ctrlr *c, uint32_t off, uint32_t value, unsigne
             (unsigned long long)(ns / 1000 % 1000), value, fields);
 }
 
+/* The queue pairs' trace flag means "trace or capture" (nvme_capture.h). */
 void nvme_trace_sqe(struct nvme_qpair *qp, const struct nvme_sqe *sqe)
 {
+    if (qp->ctrlr->capture)
+        nvme_capture_sqe(qp, sqe);
+    if (!qp->ctrlr->trace)
+        return;
     char text[256];
     nvme_sqe_describe(sqe, qp->id == 0, text, sizeof(text));
     uint16_t slot = (uint16_t)(qp->sq_tail == 0 ? qp->size - 1 : qp->sq_tail - 1);
@@ -121,6 +127,10 @@ void nvme_trace_sqe(struct nvme_qpair *qp, const struct nvme_sqe *sqe)
 
 void nvme_trace_cqe(struct nvme_qpair *qp, const struct nvme_cqe *cqe)
 {
+    if (qp->ctrlr->capture)
+        nvme_capture_cqe(qp, cqe);
+    if (!qp->ctrlr->trace)
+        return;
     char text[256];
     nvme_cqe_describe(cqe, text, sizeof(text));
     uint16_t slot = (uint16_t)(qp->cq_head == 0 ? qp->size - 1 : qp->cq_head - 1);
@@ -130,6 +140,8 @@ void nvme_trace_cqe(struct nvme_qpair *qp, const struct nvme_cqe *cqe)
 void nvme_trace_doorbell(struct nvme_qpair *qp, bool sq, uint32_t value)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
+    if (!c->trace)
+        return;
     uint64_t off = sq ? NVME_REG_SQTDBL(qp->id, c->dstrd) : NVME_REG_CQHDBL(qp->id, c->dstrd);
     const struct nvme_doorbell *db = sq ? &qp->sq_db : &qp->cq_db;
     /* Called right after each update: a change in the count is this one. */

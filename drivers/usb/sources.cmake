@@ -2,7 +2,7 @@
 # (tools/cmake/modules.cmake).
 nvos_module(
     HOST
-        usb_desc.c xhci_ring.c
+        usb_desc.c usb_halt.c xhci_ring.c
     KERNEL
         xhci.c xhci_dev.c
 )

@@ -27,10 +27,16 @@ _Static_assert(sizeof(struct usb_setup) == 8, "setup packet is 8 bytes [USB 2.0 
 #define USB_DIR_IN 0x80
 #define USB_TYPE_CLASS 0x20
 #define USB_RECIP_INTERFACE 0x01
+#define USB_RECIP_ENDPOINT 0x02
 /* [USB 2.0 §9.4 Table 9-4] */
+#define USB_REQ_CLEAR_FEATURE_STD 1
 #define USB_REQ_GET_DESCRIPTOR 6
+/* [USB 2.0 §9.4 Table 9-6] feature selectors */
+#define USB_FEATURE_ENDPOINT_HALT 0
 #define USB_REQ_SET_CONFIGURATION 9
 /* [HID 1.11 §7.2 Table "Class-Specific Requests"] */
+#define USB_HID_SET_REPORT 0x09
+#define USB_HID_REPORT_OUTPUT 2 /* wValue high byte [HID 1.11 §7.2.1] */
 #define USB_HID_SET_IDLE 0x0A
 #define USB_HID_SET_PROTOCOL 0x0B
 #define USB_HID_PROTOCOL_BOOT 0

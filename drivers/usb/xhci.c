@@ -150,6 +150,14 @@ static void process_events(struct xhci *hc)
             hc->wait.trb = 0;
         } else if (e.parameter == hc->wait.data_trb && hc->wait.data_trb != 0) {
             hc->wait.residual = e.status & XHCI_TRB_TRANSFER_LENGTH_MASK;
+            if (cc != XHCI_CC_SUCCESS && cc != XHCI_CC_SHORT_PACKET) {
+                /* [§4.10.2] A Data Stage that fails (a STALL) halts the
+                 * endpoint: no event comes for the Status Stage. */
+                hc->wait.done = true;
+                hc->wait.cc = cc;
+                hc->wait.slot = (uint8_t)slot;
+                hc->wait.trb = 0;
+            }
         } else if (type == XHCI_TRB_TRANSFER_EVENT &&
                    (k = kbd_for(hc, slot, XHCI_GET(e.control, XHCI_TRB_EP_ID))) != NULL) {
             xhci_kbd_report(k, cc, e.status & XHCI_TRB_TRANSFER_LENGTH_MASK);
@@ -369,8 +377,16 @@ static void xhci_service(struct xhci *hc)
         console_input(out, m);
     }
     irq_restore(on);
-    if (!hc->enumerating)
-        xhci_hotplug(hc);
+    if (hc->enumerating)
+        return; /* a command wait further up the stack polls the events */
+    hc->enumerating = true;
+    xhci_hotplug(hc);
+    if (clock_ns() >= hc->next_hub_poll_ns) {
+        xhci_hub_poll(hc);
+        hc->next_hub_poll_ns = clock_ns() + XHCI_HUB_POLL_NS;
+    }
+    xhci_kbd_service(hc);
+    hc->enumerating = false;
 }
 
 static void xhci_poll(void *ctx)

@@ -8,8 +8,9 @@
  *               ring §4.9.4), interrupts (MSI-X/MSI, or the console's poll),
  *               attach and xhci_init().
  *   xhci_dev.c  the devices: control transfers (§4.11.2.2), enumeration
- *               (§4.3), hubs (USB 2.0 §11.24), HID boot keyboard reports,
- *               root-port enable and hot-plug (§4.19).
+ *               (§4.3), hubs (USB 2.0 §11.24) and their polled ports, HID
+ *               boot keyboard reports, halted endpoint recovery (§4.6.8,
+ *               §4.6.10), lock LEDs, root-port enable and hot-plug (§4.19).
  *
  * Rules: a function used across the boundary is named xhci_* and declared
  * here; everything else stays static in its file. Events are consumed only
@@ -27,6 +28,7 @@
 
 #include "drivers/input/hid_boot.h"
 #include "drivers/input/keyboard.h"
+#include "drivers/usb/usb_halt.h"
 #include "drivers/usb/xhci_regs.h"
 #include "drivers/usb/xhci_ring.h"
 #include "kernel/arch/mmio.h"
@@ -43,12 +45,15 @@ struct xhci;
 struct usb_kbd {
     struct xhci *hc;
     unsigned slot, dci;
+    uint8_t ep_address, interface;
     struct xhci_ring ring;
     uint8_t *report; /* DMA, 64 bytes */
     phys_addr_t report_phys;
     unsigned report_len;
     uint8_t prev[HID_BOOT_REPORT_SIZE];
     struct kbd_state kbd;
+    struct usb_halt halt; /* written by the interrupt, recovered by the poll */
+    bool gave_up_said;    /* the "stopped" line was printed */
     bool active;
 };
 
@@ -82,9 +87,9 @@ struct xhci {
      * still touch, so a disconnect can give it all back. */
     struct {
         uint8_t root_port; /* 0: slot not in use */
-        void *out_ctx;
-        struct xhci_trb *ep0;
+        struct usb_dev *dev;
     } slots[256];
+    uint64_t next_hub_poll_ns;
     uint32_t port_change[8]; /* root ports with a Port Status Change event not yet handled */
     bool enumerating;
 };
@@ -99,6 +104,22 @@ struct usb_loc {
     unsigned depth; /* hubs between the root port and the device */
     unsigned tt_slot, tt_port;
     char name[24];  /* "5" or "5.2.1", for messages */
+};
+
+/* A device with an address: its default control endpoint and where it is.
+ * Kept (in hc->slots) while the device is there: keyboard LEDs, endpoint
+ * halts and hub port polling use its control endpoint. */
+struct usb_dev {
+    unsigned slot, speed;
+    const struct usb_loc *loc; /* &where once kept */
+    struct usb_loc where;
+    struct xhci_ring ep0;
+    uint8_t *in_ctx, *out_ctx;
+    phys_addr_t in_phys, out_phys;
+    uint8_t *buf; /* DMA, CFG_BUF bytes */
+    phys_addr_t buf_phys;
+    unsigned hub_ports; /* a hub's downstream ports, 0 if not a hub */
+    unsigned hub_poll_failures;
 };
 
 /* ---- register access (PORTSC and doorbells: both files use them) ---------- */
@@ -144,5 +165,12 @@ int xhci_enumerate(struct xhci *hc, const struct usb_loc *loc, unsigned speed);
 /* Root ports with a Port Status Change: enumerates arrivals, releases
  * departures. Outside interrupts (it waits for commands). */
 void xhci_hotplug(struct xhci *hc);
+/* Hub ports (polled, at most every XHCI_HUB_POLL_NS): arrivals and departures
+ * behind hubs. Outside interrupts. */
+#define XHCI_HUB_POLL_NS (250 * 1000000ull)
+void xhci_hub_poll(struct xhci *hc);
+/* Keyboards' deferred work: halted endpoints recovered (usb_halt.h), lock
+ * LEDs sent (HID SET_REPORT). Outside interrupts. */
+void xhci_kbd_service(struct xhci *hc);
 
 #endif

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "drivers/nvme/nvme_bdev.h"
+#include "drivers/nvme/nvme_dbbuf.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
 #include "kernel/time/clock.h"
@@ -76,17 +77,23 @@ void kfree(void *p)
  * aligned and never 8 KiB aligned (as a page allocator may well return), so
  * whatever needs the controller's larger page (CC.MPS) must ask for it.
  * The side table maps what the driver got back to what was allocated.
+ * model_dma_max_alloc and model_dma_budget (0: no limit) make large or
+ * cumulative allocations fail, as a small machine's would (HMB fallback).
  */
 #define DMA_SLOTS 4096
 static struct {
     void *user, *real;
+    size_t rounded;
 } dma_map[DMA_SLOTS];
+
+size_t model_dma_max_alloc, model_dma_budget, model_dma_live;
 
 static void *dma_get(size_t size, size_t align, bool skew)
 {
-    size_t rounded = (size + PAGE - 1) / PAGE * PAGE;
-    if (rounded == 0)
-        rounded = PAGE;
+    size_t rounded = size ? (size + PAGE - 1) / PAGE * PAGE : PAGE;
+    if ((model_dma_max_alloc && rounded > model_dma_max_alloc) ||
+        (model_dma_budget && model_dma_live + rounded > model_dma_budget))
+        return NULL;
     size_t al = skew ? 2 * PAGE : align, extra = skew ? PAGE : 0;
     size_t total = (rounded + extra + al - 1) / al * al;
     uint8_t *real = aligned_alloc(al, total);
@@ -96,8 +103,10 @@ static void *dma_get(size_t size, size_t align, bool skew)
         if (dma_map[i].user == NULL) {
             dma_map[i].user = real + extra;
             dma_map[i].real = real;
+            dma_map[i].rounded = rounded;
             memset(real + extra, 0, rounded);
             model_live_allocs++;
+            model_dma_live += rounded;
             return real + extra;
         }
     }
@@ -130,6 +139,7 @@ void nvme_env_dma_free(void *p, size_t size)
     for (unsigned i = 0; i < DMA_SLOTS; i++) {
         if (dma_map[i].user == p) {
             free(dma_map[i].real);
+            model_dma_live -= dma_map[i].rounded;
             dma_map[i].user = dma_map[i].real = NULL;
             model_live_allocs--;
             return;
@@ -161,7 +171,13 @@ void nvme_env_irq_restore(bool was_enabled)
 
 void nvme_env_relax(struct nvme_ctrlr *c)
 {
-    model_step(model_of(c));
+    struct nvme_model *m = model_of(c);
+    if (m->relax_hook) {
+        m->relax_hook(m);
+        return;
+    }
+    model_step(m);
+    model_deliver_irqs(m);
 }
 
 int nvme_env_before_step(struct nvme_ctrlr *c, unsigned step)
@@ -191,12 +207,28 @@ void nvme_env_unmap_registers(struct nvme_ctrlr *c)
     c->regs_size = 0;
 }
 
-/* No interrupts are delivered, but the routing is counted: polling mode
- * still "routes" (and must unroute) one line, like the kernel's INTx. */
+/* The routing is counted: polling mode still "routes" (and must unroute)
+ * one line, like the kernel's INTx. With irq_vectors set, the platform has
+ * interrupts of irq_kind, and the model delivers them (model_deliver_irqs). */
 int nvme_env_interrupts_setup(struct nvme_ctrlr *c)
 {
-    model_of(c)->irq_routed++;
+    struct nvme_model *m = model_of(c);
+    m->irq_routed++;
     c->irq_mode = NVME_IRQ_NONE;
+    if (m->irq_vectors == 0)
+        return 0;
+    switch (m->irq_kind) {
+    case MODEL_IRQ_MSIX:
+        c->irq_mode = NVME_IRQ_MSIX;
+        c->msix_vectors = m->irq_vectors;
+        break;
+    case MODEL_IRQ_MSI:
+        c->irq_mode = NVME_IRQ_MSI;
+        break;
+    case MODEL_IRQ_INTX:
+        c->irq_mode = NVME_IRQ_INTX;
+        break;
+    }
     return 0;
 }
 
@@ -204,13 +236,21 @@ void nvme_env_interrupts_teardown(struct nvme_ctrlr *c)
 {
     model_of(c)->irq_routed--;
     c->irq_mode = NVME_IRQ_NONE;
+    c->msix_vectors = 0;
 }
 
+/* The kernel's policy (nvme_pci.c): one vector for everything with MSI or
+ * INTx; with MSI-X the QID's own entry while there is one, else shared. */
 int nvme_env_interrupt_bind(struct nvme_ctrlr *c, struct nvme_qpair *qp)
 {
-    (void)c;
-    (void)qp;
-    return -ENODEV;
+    if (c->irq_mode == NVME_IRQ_MSI || c->irq_mode == NVME_IRQ_INTX) {
+        qp->msix_index = 0;
+        return 0;
+    }
+    if (c->irq_mode != NVME_IRQ_MSIX || c->msix_vectors == 0)
+        return -ENODEV;
+    qp->msix_index = (uint16_t)(qp->id % c->msix_vectors);
+    return 0;
 }
 
 void nvme_env_interrupt_unbind(struct nvme_ctrlr *c, struct nvme_qpair *qp)
@@ -224,11 +264,63 @@ void nvme_env_before_reset(struct nvme_ctrlr *c)
     (void)c;
 }
 
+void nvme_env_interrupt_route(struct nvme_ctrlr *c, struct nvme_qpair *qp)
+{
+    (void)c;
+    (void)qp;
+}
+
+bool nvme_env_interrupt_private(struct nvme_ctrlr *c, struct nvme_qpair *qp)
+{
+    (void)c;
+    return !qp->irq;
+}
+
+void nvme_env_sync_cpus(void)
+{
+}
+
+/* SMP: the tests pretend to be CPU nvme_model_cpu of nvme_model_cpus. */
+unsigned nvme_model_cpus = 1, nvme_model_cpu;
+
+unsigned nvme_env_cpu_index(void)
+{
+    return nvme_model_cpu;
+}
+
+unsigned nvme_env_cpu_count(void)
+{
+    return nvme_model_cpus;
+}
+
+void nvme_env_spin_lock(struct spinlock *l)
+{
+    /* One thread: a lock found taken is a missing unlock. */
+    if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+        fprintf(stderr, "model: spinlock %s taken twice\n", l->name ? l->name : "?");
+        abort();
+    }
+}
+
+void nvme_env_spin_unlock(struct spinlock *l)
+{
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
 /* The block layer is the kernel's; the host tests use the driver API. */
 int nvme_bdev_publish(struct nvme_ctrlr *c)
 {
     (void)c;
     return 0;
+}
+
+unsigned model_bdev_changes[3];
+
+void nvme_bdev_ns_changed(struct nvme_ctrlr *c, struct nvme_ns *ns, enum nvme_ns_change what)
+{
+    (void)c;
+    (void)ns;
+    model_bdev_changes[what]++;
 }
 
 /* Clock: the host's TSC, calibrated against CLOCK_MONOTONIC once. */
@@ -287,8 +379,16 @@ struct nvme_model *model_of(struct nvme_ctrlr *c)
 static uint32_t reg_read(struct nvme_ctrlr *c, uint32_t off)
 {
     struct nvme_model *m = model_of(c);
-    if (m->gone)
+    if (m->gone || (m->allones_until_ns && clock_ns() < m->allones_until_ns) ||
+        (m->plan_on && nvme_fault_sched_allones(&m->plan, clock_ns())))
         return 0xFFFFFFFFu;
+    if (m->allones_left) {
+        /* Right after a disable some drives read all ones for a while
+         * (real-hardware notes: "not device gone"); then they are back. */
+        m->allones_left--;
+        model_step(m);
+        return 0xFFFFFFFFu;
+    }
     switch (off) {
     case NVME_REG_CAP:
         return (uint32_t)m->cap;
@@ -320,15 +420,32 @@ static uint32_t reg_read(struct nvme_ctrlr *c, uint32_t off)
     }
 }
 
+static void event(struct nvme_model *m, const char *what)
+{
+    size_t n = strlen(m->events);
+    snprintf(m->events + n, sizeof(m->events) - n, "%s%s", n ? " " : "", what);
+}
+
 static void controller_reset(struct nvme_model *m)
 {
+    m->allones_left = m->allones_reads;
+    event(m, "R");
+    if (m->hmb_enabled) {
+        /* [§8.9] the host should have disabled it first; a reset ends it anyway. */
+        m->hmb_enabled_at_reset++;
+        m->hmb_enabled = false;
+    }
     memset(m->sq, 0, sizeof(m->sq));
     memset(m->cq, 0, sizeof(m->cq));
     memset(m->bar + 0x1000, 0, sizeof(m->bar) - 0x1000); /* doorbells */
     model_dbbuf_reset(m, model_page); /* the settings end with the reset */
     m->nheld = 0;
+    m->ndropped = 0;
+    m->plan_nheld = 0;
     m->aer_outstanding = 0;
     m->csts = m->stuck_ready ? NVME_SET(CSTS_RDY, 1) : 0;
+    if (m->allones_after_disable_ms)
+        m->allones_until_ns = clock_ns() + m->allones_after_disable_ms * 1000000ull;
     m->resets++;
     m->disable_ns = clock_ns();
 }
@@ -353,6 +470,10 @@ static void controller_enable(struct nvme_model *m)
     m->cq[0] = (struct model_queue){ .exists = true, .base = m->acq, .size = acqs + 1,
                                      .phase = 1, .ien = true };
     m->enables++;
+    if (m->cfs_at_enable) {
+        m->csts = NVME_SET(CSTS_CFS, 1);
+        return;
+    }
     if (m->never_ready)
         return;
     if (m->ready_delay)
@@ -381,6 +502,8 @@ static void reg_write(struct nvme_ctrlr *c, uint32_t off, uint32_t v)
             m->csts = (m->csts & ~(uint32_t)NVME_SET(CSTS_SHST, 3)) |
                       NVME_SET(CSTS_SHST, NVME_CSTS_SHST_COMPLETE);
             m->shutdowns++;
+            event(m, "S");
+            m->hmb_enabled_at_shutdown += m->hmb_enabled;
         }
         break;
     }
@@ -443,12 +566,31 @@ void model_free(struct nvme_model *m)
     }
 }
 
+void model_release_ctrlr(struct nvme_ctrlr *c)
+{
+    nvme_hmb_teardown(c);
+    while (c->io_qpairs) {
+        struct nvme_qpair *qp = c->io_qpairs;
+        c->io_qpairs = qp->next;
+        nvme_qpair_destroy(qp);
+        kfree(qp);
+    }
+    if (c->admin.sq)
+        nvme_qpair_destroy(&c->admin);
+    nvme_dbbuf_retire(c);
+    nvme_dbbuf_free_retired(c);
+    nvme_ns_free_all(c);
+    nvme_env_dma_free(c->id, 4096);
+    c->id = NULL;
+}
+
 void model_attach(struct nvme_model *m, struct nvme_ctrlr *c)
 {
     memset(c, 0, sizeof(*c));
     snprintf(c->name, sizeof(c->name), "nvme0");
     c->ops = &model_ops;
     c->platform = m;
+    m->ctrlr = c;
     c->max_retries = 3;
     c->admin_timeout_ns = 200 * 1000000ull;
     c->io_timeout_ns = 200 * 1000000ull;
@@ -476,11 +618,32 @@ void model_attach(struct nvme_model *m, struct nvme_ctrlr *c)
 
 /* ---------------- the model: commands ---------------- */
 
+static unsigned dstrd(const struct nvme_model *m)
+{
+    return (unsigned)NVME_GET(m->cap, CAP_DSTRD);
+}
+
+/* [§3.1.3 SQyTDBL/CQyHDBL] at 1000h + (2y (+1)) * (4 << CAP.DSTRD). */
 static uint32_t doorbell(struct nvme_model *m, unsigned qid, bool cq)
 {
     uint32_t v;
-    memcpy(&v, m->bar + NVME_REG_SQTDBL(qid, 0) + (cq ? 4 : 0), 4);
+    uint64_t off = cq ? NVME_REG_CQHDBL(qid, dstrd(m)) : NVME_REG_SQTDBL(qid, dstrd(m));
+    memcpy(&v, m->bar + off, 4);
     return v;
+}
+
+unsigned model_scan_doorbells(struct nvme_model *m)
+{
+    uint32_t stride = 4u << dstrd(m);
+    unsigned stray = 0;
+    for (uint32_t off = 0x1000; off + 4 <= sizeof(m->bar); off += 4) {
+        uint32_t v;
+        memcpy(&v, m->bar + off, 4);
+        if (v != 0 && (off - 0x1000) % stride != 0)
+            stray++;
+    }
+    m->stray_doorbells += stray;
+    return stray;
 }
 
 /* Walks the PRPs of a transfer, calling fn on each host segment, with
@@ -550,6 +713,155 @@ static uint16_t to_host(const struct nvme_sqe *s, const void *src, uint64_t len)
     return walk_prps(s->dptr.prp1, s->dptr.prp2, len, copy_seg, &cc);
 }
 
+/* post(), for admin_cmd (whose "post" is its out parameter). */
+static bool post_cqe(struct nvme_model *m, unsigned cqid, const struct nvme_cqe *in);
+
+/* A chunk's first 8 bytes: what the model "keeps" there, checked when the
+ * host says it returns the same memory (MR=1). */
+static uint64_t hmb_signature(uint64_t addr)
+{
+    return addr ^ 0x484d4220434f4e54ull;
+}
+
+/* [§5.27.1.10] Set Features 0Dh: CDW11 EHM (bit 0), MR (bit 1); CDW12 HSIZE
+ * (CC.MPS pages); CDW13/14 the descriptor list's address (16-byte
+ * aligned); CDW15 its entry count. Each entry: BADD (page aligned), BSIZE
+ * (pages), 8 bytes reserved. */
+static uint16_t hmb_set(struct nvme_model *m, const struct nvme_sqe *s)
+{
+    bool ehm = s->cdw11 & 1, mr = (s->cdw11 >> 1) & 1;
+    if (m->hmpre == 0)
+        return SC(0, 0x02) | DNR;
+    if (!ehm) {
+        if (m->hmb_enabled)
+            m->hmb_disables++;
+        m->hmb_enabled = false;
+        event(m, "H-");
+        return 0;
+    }
+    if (m->hmb_enabled)
+        return SC(0, 0x0C) | DNR; /* Command Sequence Error: already enabled */
+    if (m->hmb_refuse)
+        return SC(0, 0x06);
+    uint32_t hsize = s->cdw12, count = s->cdw15;
+    uint64_t list_addr = ((uint64_t)s->cdw14 << 32) | s->cdw13;
+    if (hsize < m->hmmin || count == 0 || count > 256 || (m->hmmaxd && count > m->hmmaxd) ||
+        (list_addr & 15) || list_addr == 0) {
+        m->hmb_bad_list++;
+        return SC(0, 0x02) | DNR;
+    }
+    const uint8_t *list = (const uint8_t *)(uintptr_t)list_addr;
+    uint64_t total = 0;
+    bool same = mr && count == m->hmb_entries && hsize == m->hmb_size;
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t addr;
+        uint32_t pages;
+        memcpy(&addr, list + i * 16, 8);
+        memcpy(&pages, list + i * 16 + 8, 4);
+        if ((addr & (PAGE - 1)) || addr == 0 || pages == 0 ||
+            (m->hmminds && pages < m->hmminds)) {
+            m->hmb_bad_list++;
+            return SC(0, 0x02) | DNR;
+        }
+        total += pages;
+        same = same && m->hmb_desc[i].addr == addr && m->hmb_desc[i].pages == pages;
+    }
+    if (total != hsize) {
+        m->hmb_bad_list++;
+        return SC(0, 0x02) | DNR;
+    }
+    if (mr) {
+        /* The host says: the same memory, untouched since it was disabled. */
+        for (uint32_t i = 0; same && i < count; i++) {
+            uint64_t sig;
+            memcpy(&sig, (void *)(uintptr_t)m->hmb_desc[i].addr, 8);
+            same = sig == hmb_signature(m->hmb_desc[i].addr);
+        }
+        m->hmb_mr_bad += !same;
+        m->hmb_mr_enables++;
+    }
+    m->hmb_entries = count;
+    m->hmb_size = hsize;
+    for (uint32_t i = 0; i < count; i++) {
+        memcpy(&m->hmb_desc[i].addr, list + i * 16, 8);
+        memcpy(&m->hmb_desc[i].pages, list + i * 16 + 8, 4);
+        if (!mr) {
+            uint64_t sig = hmb_signature(m->hmb_desc[i].addr);
+            memcpy((void *)(uintptr_t)m->hmb_desc[i].addr, &sig, 8);
+        }
+    }
+    m->hmb_enabled = true;
+    m->hmb_enables++;
+    event(m, mr ? "M+" : "H+");
+    return 0;
+}
+
+/* Features 0Dh (HMB), 0Ch (APST, with its 256-byte table) and 02h (power state). */
+static uint16_t power_features(struct nvme_model *m, const struct nvme_sqe *s, bool set,
+                               uint32_t *dw0)
+{
+    unsigned fid = s->cdw10 & 0xFF;
+    if (fid == NVME_FEAT_HOST_MEM_BUF) {
+        if (set)
+            return hmb_set(m, s);
+        if (m->hmpre == 0)
+            return SC(0, 0x02) | DNR;
+        *dw0 = m->hmb_enabled;
+        uint8_t attr[PAGE] = { 0 };
+        memcpy(attr, &m->hmb_size, 4);
+        memcpy(attr + 12, &m->hmb_entries, 4);
+        return to_host(s, attr, PAGE);
+    }
+    if (fid == NVME_FEAT_AUTO_PST) {
+        if (!m->apsta)
+            return SC(0, 0x02) | DNR;
+        if (!set) {
+            *dw0 = m->apste;
+            return to_host(s, m->apst_table, sizeof(m->apst_table));
+        }
+        struct copy_ctx cc = { m->apst_table, false };
+        uint16_t st = walk_prps(s->dptr.prp1, s->dptr.prp2, sizeof(m->apst_table), copy_seg, &cc);
+        if (st)
+            return st;
+        m->apste = s->cdw11 & 1;
+        m->apst_sets++;
+        event(m, m->apste ? "A+" : "A-");
+        return 0;
+    }
+    if (!set) {
+        *dw0 = m->ps;
+        return 0;
+    }
+    if ((s->cdw11 & 0x1F) > m->npss)
+        return SC(0, 0x02) | DNR;
+    m->ps = s->cdw11 & 0x1F;
+    return 0;
+}
+
+/* Queue pairs granted: fewer from the second enable on, with grant_after_reset. */
+static uint16_t granted(const struct nvme_model *m)
+{
+    return m->grant_after_reset && m->enables >= 2 ? m->grant_after_reset : m->grant_queues;
+}
+
+/* Interrupt vectors a CQ may name: MSI-X table entries, or the one of
+ * MSI and INTx; a polled platform still lets IV 0 through. */
+static unsigned irq_vectors(const struct nvme_model *m)
+{
+    if (m->irq_vectors == 0 || m->irq_kind != MODEL_IRQ_MSIX)
+        return 1;
+    return m->irq_vectors;
+}
+
+/* CAP.MQES + 1 entries per queue; a drive reporting the invalid MQES 0
+ * (Samsung PM1725's erratum, which Linux works around by assuming 64)
+ * takes 64, as the real one does. */
+static unsigned model_max_queue_entries(const struct nvme_model *m)
+{
+    unsigned mqes = (unsigned)NVME_GET(m->cap, CAP_MQES);
+    return mqes ? mqes + 1 : 64;
+}
+
 static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32_t *dw0, bool *post)
 {
     static uint8_t page[PAGE];
@@ -568,7 +880,7 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             memcpy(id->fr, "1.0     ", 8);
             id->mdts = m->mdts;
             id->maxcmd = m->maxcmd;
-            id->ver = m->vs;
+            id->ver = m->vs >= 0x00010200 ? m->vs : 0; /* VER: new in 1.2 */
             id->nn = m->nn;
             id->sqes = 0x66;
             id->cqes = 0x44;
@@ -577,11 +889,22 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             id->oacs = m->no_dbbuf ? 0 : NVME_OACS_DBBUF_CONFIG;
             id->aerl = 3;
             id->elpe = 3;
+            id->oaes = 1u << 8;
+            id->hmpre = m->hmpre;
+            id->hmmin = m->hmmin;
+            id->hmminds = m->hmminds;
+            id->hmmaxd = m->hmmaxd;
+            id->apsta = m->apsta;
+            id->npss = m->npss;
+            if (m->mangle_identify)
+                m->mangle_identify(m, cns, s->nsid, page);
             return to_host(s, page, PAGE);
         }
         if (cns == NVME_CNS_NS) {
             if ((s->nsid == 0 && !m->cns_binary) || s->nsid > m->nn)
                 return SC(0, 0x0B) | DNR;
+            if (m->identify_fail_nsid && s->nsid == m->identify_fail_nsid)
+                return SC(0, 0x06); /* Internal Error */
             if (s->nsid <= MODEL_MAX_NS && m->ns[s->nsid].active) {
                 struct model_ns *n = &m->ns[s->nsid];
                 struct nvme_id_ns *id = (struct nvme_id_ns *)page;
@@ -591,12 +914,21 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
                 id->lbaf[0].lbads = (uint8_t)n->lbads;
                 id->lbaf[0].ms = n->ms;
             }
+            if (m->mangle_identify)
+                m->mangle_identify(m, cns, s->nsid, page);
             return to_host(s, page, PAGE);
         }
         if (cns == NVME_CNS_NS_ACTIVE_LIST) {
+            if (m->vs < 0x00010100)
+                m->cns2_on_10++; /* CNS 02h is NVMe 1.1's */
             if (m->no_active_list)
                 return SC(0, 0x02) | DNR;
             uint32_t *list = (uint32_t *)page, k = 0;
+            if (m->active_list) {
+                for (k = 0; k < m->active_list_len && k < PAGE / 4; k++)
+                    list[k] = m->active_list[k];
+                return to_host(s, page, PAGE);
+            }
             for (uint32_t n = s->nsid + 1; n <= MODEL_MAX_NS && n <= m->nn; n++)
                 if (m->ns[n].active)
                     list[k++] = n;
@@ -610,16 +942,22 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             m->aec_cdw11 = s->cdw11;
             m->aec_sets++;
         }
+        if (fid == NVME_FEAT_HOST_MEM_BUF || fid == NVME_FEAT_AUTO_PST ||
+            fid == NVME_FEAT_POWER_MGMT)
+            return power_features(m, s, true, dw0);
         if (fid == NVME_FEAT_NUM_QUEUES) {
             if (m->refuse_num_queues)
                 return SC(0, 0x02) | DNR;
-            *dw0 = ((uint32_t)(m->grant_queues - 1) << 16) | (uint32_t)(m->grant_queues - 1);
+            *dw0 = ((uint32_t)(granted(m) - 1) << 16) | (uint32_t)(granted(m) - 1);
         }
         return 0;
     }
     case NVME_ADMIN_GET_FEATURES:
+        if ((s->cdw10 & 0xFF) == NVME_FEAT_HOST_MEM_BUF ||
+            (s->cdw10 & 0xFF) == NVME_FEAT_AUTO_PST || (s->cdw10 & 0xFF) == NVME_FEAT_POWER_MGMT)
+            return power_features(m, s, false, dw0);
         if ((s->cdw10 & 0xFF) == NVME_FEAT_NUM_QUEUES) {
-            *dw0 = ((uint32_t)(m->grant_queues - 1) << 16) | (uint32_t)(m->grant_queues - 1);
+            *dw0 = ((uint32_t)(granted(m) - 1) << 16) | (uint32_t)(granted(m) - 1);
             return 0;
         }
         return SC(0, 0x02) | DNR;
@@ -628,14 +966,25 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
         static uint8_t log[16384];
         if (numd * 4 > sizeof(log))
             return SC(0, 0x02) | DNR;
+        memset(log, 0, sizeof(log));
+        if ((s->cdw10 & 0xFF) == NVME_LOG_CHANGED_NS) {
+            memcpy(log, m->changed_ns, m->changed_ns_len * 4);
+            m->changed_ns_len = 0; /* RAE=0: read, cleared */
+        }
         return to_host(s, log, numd * 4);
     }
     case NVME_ADMIN_CREATE_CQ: {
         unsigned qid = s->cdw10 & 0xFFFF, size = (s->cdw10 >> 16) + 1;
-        if (qid == 0 || qid >= MODEL_MAX_QUEUES || qid > m->grant_queues || m->cq[qid].exists)
+        if (qid == 0 || qid >= MODEL_MAX_QUEUES || qid > granted(m) || m->cq[qid].exists)
             return SC(1, 0x01) | DNR;
-        if (size < 2 || size > 2048)
+        if (size < 2 || size > 2048 || size > model_max_queue_entries(m)) {
+            m->qsize_violations += size > model_max_queue_entries(m);
             return SC(1, 0x02) | DNR;
+        }
+        if (((s->cdw11 >> 1) & 1) && (s->cdw11 >> 16) >= irq_vectors(m)) {
+            m->iv_violations++;
+            return SC(1, 0x08) | DNR; /* Invalid Interrupt Vector */
+        }
         if (s->dptr.prp1 & (model_page - 1)) {
             m->misaligned++;
             return SC(0, 0x02) | DNR;
@@ -645,30 +994,33 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
         m->cq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
                                            .phase = 1, .ien = (s->cdw11 >> 1) & 1,
                                            .iv = (uint16_t)(s->cdw11 >> 16),
-                                           .shadow = m->dbbuf_dbs != 0 };
-        memset(m->bar + NVME_REG_CQHDBL(qid, 0), m->dbbuf_dbs ? 0xFF : 0, 4);
+                                           .shadow = model_dbbuf_covers(m, qid) };
+        memset(m->bar + NVME_REG_CQHDBL(qid, dstrd(m)), model_dbbuf_covers(m, qid) ? 0xFF : 0, 4);
         return 0;
     }
     case NVME_ADMIN_CREATE_SQ: {
         unsigned qid = s->cdw10 & 0xFFFF, size = (s->cdw10 >> 16) + 1, cqid = s->cdw11 >> 16;
-        if (qid == 0 || qid >= MODEL_MAX_QUEUES || qid > m->grant_queues || m->sq[qid].exists)
+        if (qid == 0 || qid >= MODEL_MAX_QUEUES || qid > granted(m) || m->sq[qid].exists)
             return SC(1, 0x01) | DNR;
         if (cqid >= MODEL_MAX_QUEUES || !m->cq[cqid].exists || cqid == 0)
             return SC(1, 0x00) | DNR;
-        if (size < 2 || size > 2048)
+        if (size < 2 || size > 2048 || size > model_max_queue_entries(m)) {
+            m->qsize_violations += size > model_max_queue_entries(m);
             return SC(1, 0x02) | DNR;
+        }
         if (s->dptr.prp1 & (model_page - 1)) {
             m->misaligned++;
             return SC(0, 0x02) | DNR;
         }
         m->sq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
                                            .cqid = (uint16_t)cqid,
-                                           .shadow = m->dbbuf_dbs != 0 };
-        memset(m->bar + NVME_REG_SQTDBL(qid, 0), m->dbbuf_dbs ? 0xFF : 0, 4);
+                                           .shadow = model_dbbuf_covers(m, qid) };
+        memset(m->bar + NVME_REG_SQTDBL(qid, dstrd(m)), model_dbbuf_covers(m, qid) ? 0xFF : 0, 4);
         return 0;
     }
     case NVME_ADMIN_DELETE_SQ: {
         unsigned qid = s->cdw10 & 0xFFFF;
+        event(m, "D");
         if (qid == 0 || qid >= MODEL_MAX_QUEUES || !m->sq[qid].exists)
             return SC(1, 0x01) | DNR;
         m->sq[qid].exists = false;
@@ -686,14 +1038,29 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
     }
     case NVME_ADMIN_DBBUF_CONFIG:
         return model_dbbuf_config(m, s->dptr.prp1, s->dptr.prp2, model_page);
-    case NVME_ADMIN_ABORT:
+    case NVME_ADMIN_ABORT: {
         m->aborts++;
         if (m->hold_aborts) {
             *post = false;
             return 0;
         }
         *dw0 = 1; /* not aborted, as QEMU */
+        uint16_t sqid = (uint16_t)(s->cdw10 & 0xFFFF), cid = (uint16_t)(s->cdw10 >> 16);
+        for (unsigned i = 0; i < m->ndropped; i++) {
+            struct model_pending *d = &m->dropped[i];
+            if (d->cqe.sqid != sqid || d->cqe.cid != cid ||
+                !(m->abort_succeeds || m->post_after_abort))
+                continue;
+            if (m->abort_succeeds) {
+                d->cqe.status = SC(0, 0x07); /* Command Abort Requested */
+                *dw0 = 0;
+            }
+            post_cqe(m, d->cqid, &d->cqe);
+            m->dropped[i] = m->dropped[--m->ndropped];
+            break;
+        }
         return 0;
+    }
     case NVME_ADMIN_ASYNC_EVENT:
         m->aer_outstanding++;
         m->aer_cid = s->cid;
@@ -707,6 +1074,10 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
 static uint16_t io_cmd(struct nvme_model *m, const struct nvme_sqe *s)
 {
     m->io_cmds++;
+    if (m->hmb_required && !m->hmb_enabled) {
+        m->io_without_hmb++; /* DRAM-less and no buffer: this model refuses */
+        return SC(0, 0x06) | DNR; /* Internal Error */
+    }
     if (s->nsid == 0 || s->nsid > MODEL_MAX_NS || !m->ns[s->nsid].active)
         return s->opc == NVME_IO_FLUSH && s->nsid == NVME_NSID_ALL ? 0 : SC(0, 0x0B) | DNR;
     struct model_ns *n = &m->ns[s->nsid];
@@ -779,7 +1150,14 @@ static bool post(struct nvme_model *m, unsigned cqid, const struct nvme_cqe *in)
     if (cq_full(m, cqid))
         return false;
     struct nvme_cqe e = *in;
-    e.status = (uint16_t)((in->status << 1) | q->phase);
+    uint8_t phase = q->phase;
+    if (cqid != 0 && m->flip_phase_next_io) {
+        phase ^= 1; /* looks like last pass's entry: the host cannot see it */
+        m->flip_phase_next_io = false;
+    }
+    if (m->sqhd_garbage)
+        e.sqhd = 0xBEEF;
+    e.status = (uint16_t)((in->status << 1) | phase);
     struct nvme_cqe *slot = (struct nvme_cqe *)(uintptr_t)(q->base + (uint64_t)q->tail * 16);
     /* The phase word last, as a device's DMA write would make it visible. */
     uint16_t status = e.status;
@@ -790,7 +1168,14 @@ static bool post(struct nvme_model *m, unsigned cqid, const struct nvme_cqe *in)
         q->tail = 0;
         q->phase ^= 1;
     }
+    if (q->ien && m->irq_vectors)
+        m->irq_pending |= 1u << (q->iv & 31);
     return true;
+}
+
+static bool post_cqe(struct nvme_model *m, unsigned cqid, const struct nvme_cqe *in)
+{
+    return post(m, cqid, in);
 }
 
 static void hold(struct nvme_model *m, unsigned cqid, const struct nvme_cqe *e)
@@ -825,9 +1210,109 @@ void model_post_raw(struct nvme_model *m, uint16_t cqid, uint16_t sqid, uint16_t
     post(m, cqid, &e);
 }
 
+int model_set_plan(struct nvme_model *m, const char *text, uint64_t seed, char *why,
+                   size_t why_size)
+{
+    struct nvme_fault_plan plan;
+    int err = nvme_fault_parse(text, strlen(text), &plan, why, why_size);
+    if (err)
+        return err;
+    if (nvme_fault_plan_has(&plan, NVME_FAULT_MASKIRQ)) {
+        snprintf(why, why_size, "maskirq: the model delivers no interrupts");
+        return -EOPNOTSUPP;
+    }
+    nvme_fault_sched_start(&m->plan, &plan, seed, clock_ns());
+    m->plan_on = true;
+    m->plan_nheld = 0;
+    return 0;
+}
+
+/* A completion about to be posted, through the device-side plan: false
+ * when it is not to be posted now (dropped or delayed). */
+static bool plan_cqe(struct nvme_model *m, unsigned cqid, unsigned opc, struct nvme_cqe *e)
+{
+    uint16_t status15 = 0;
+    uint64_t delay = 0, now = clock_ns();
+    switch (nvme_fault_sched_cqe(&m->plan, e->sqid == 0, (int)opc, now, &status15, &delay)) {
+    case NVME_FAULT_PASS:
+        return true;
+    case NVME_FAULT_DO_STATUS:
+        e->status = status15;
+        return true;
+    case NVME_FAULT_DO_DELAY:
+        if (m->plan_nheld < sizeof(m->plan_held) / sizeof(m->plan_held[0])) {
+            m->plan_held[m->plan_nheld++] =
+                (struct model_delayed){ (uint16_t)cqid, now + delay, *e };
+            return false;
+        }
+        return true;
+    case NVME_FAULT_DO_DROP:
+        break;
+    }
+    if (e->sqid != 0 && m->ndropped < sizeof(m->dropped) / sizeof(m->dropped[0]))
+        m->dropped[m->ndropped++] = (struct model_pending){ (uint16_t)cqid, *e };
+    return false;
+}
+
+static void plan_post_due(struct nvme_model *m)
+{
+    uint64_t now = clock_ns();
+    for (unsigned i = 0; i < m->plan_nheld;) {
+        if (m->plan_held[i].due_ns <= now && post(m, m->plan_held[i].cqid, &m->plan_held[i].cqe)) {
+            memmove(&m->plan_held[i], &m->plan_held[i + 1],
+                    (m->plan_nheld - i - 1) * sizeof(m->plan_held[0]));
+            m->plan_nheld--;
+        } else {
+            i++;
+        }
+    }
+}
+
+void model_remove_ns(struct nvme_model *m, uint32_t nsid)
+{
+    struct model_ns *n = &m->ns[nsid];
+    free(n->data);
+    free(n->md);
+    memset(n, 0, sizeof(*n));
+}
+
+bool model_ns_changed(struct nvme_model *m, const uint32_t *nsids, unsigned n)
+{
+    m->changed_ns_len = 0;
+    for (unsigned i = 0; i < n && i < 16; i++)
+        m->changed_ns[m->changed_ns_len++] = nsids[i];
+    if (m->aer_outstanding == 0)
+        return false;
+    /* [§5.2.1] Notice (02h), Namespace Attribute Changed (00h), log page 04h. */
+    struct nvme_cqe e;
+    memset(&e, 0, sizeof(e));
+    e.dw0 = 0x00040002u;
+    e.cid = m->aer_cid;
+    e.sqhd = (uint16_t)m->sq[0].head;
+    m->aer_outstanding--;
+    return post(m, 0, &e);
+}
+
+void model_deliver_irqs(struct nvme_model *m)
+{
+    struct nvme_ctrlr *c = m->ctrlr;
+    uint32_t pending = m->irq_pending;
+    if (pending == 0 || c == NULL || c->irq_mode == NVME_IRQ_NONE)
+        return;
+    m->irq_pending = 0;
+    m->irqs_delivered++;
+    if (c->admin.cq != NULL && (pending & 1))
+        nvme_qpair_interrupt(&c->admin);
+    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+        if (qp->irq && (c->irq_mode != NVME_IRQ_MSIX || (pending >> qp->msix_index) & 1))
+            nvme_qpair_interrupt(qp);
+}
+
 unsigned model_step(struct nvme_model *m)
 {
     unsigned done = 0;
+    if (m->on_model_step)
+        m->on_model_step(m);
     if (m->gone)
         return 0; /* removed: it does nothing at all any more */
     if (m->ready_countdown && --m->ready_countdown == 0 && (m->cc & 1))
@@ -836,6 +1321,8 @@ unsigned model_step(struct nvme_model *m)
         return 0;
     if (!m->reorder)
         model_flush_held(m);
+    if (m->plan_nheld)
+        plan_post_due(m);
     for (unsigned qid = 0; qid < MODEL_MAX_QUEUES; qid++) {
         struct model_queue *q = &m->sq[qid];
         if (!q->exists)
@@ -861,7 +1348,13 @@ unsigned model_step(struct nvme_model *m)
                 break;
             struct nvme_sqe s;
             unsigned shift = qid == 0 ? 6 : (m->cc >> 16) & 0xF;
-            memcpy(&s, (void *)(uintptr_t)(q->base + ((uint64_t)q->head << shift)), sizeof(s));
+            /* A fetched entry is cleared (the driver never reads its SQ back):
+             * a driver whose SQE stride differs from the model's then makes
+             * the model fetch empty entries, not replay old commands whose
+             * buffers are gone (phys == virt here: that would write anywhere). */
+            uint8_t *slot = (uint8_t *)(uintptr_t)(q->base + ((uint64_t)q->head << shift));
+            memcpy(&s, slot, sizeof(s));
+            memset(slot, 0, sizeof(s));
             unsigned cqid = qid == 0 ? 0 : q->cqid;
             if (m->shared_tags &&
                 (qid == 0 ? s.cid >= 32 : (s.cid < 32 || s.cid >= q->size)))
@@ -885,8 +1378,12 @@ unsigned model_step(struct nvme_model *m)
                 continue;
             if (qid != 0 && m->drop_next_io > 0) {
                 m->drop_next_io--;
+                if (m->ndropped < sizeof(m->dropped) / sizeof(m->dropped[0]))
+                    m->dropped[m->ndropped++] = (struct model_pending){ (uint16_t)cqid, e };
                 continue;
             }
+            if (m->plan_on && !plan_cqe(m, cqid, s.opc, &e))
+                continue;
             if (qid != 0 && m->reorder)
                 hold(m, cqid, &e);
             else if (!post(m, cqid, &e))

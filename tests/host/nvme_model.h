@@ -108,12 +108,36 @@ struct nvme_model {
     bool refuse_dbbuf;        /* OACS bit 8 set, the command fails (Invalid Field) */
     unsigned dbbuf_burst;     /* commands fetched per shadowed SQ per step (0: all) */
     uint64_t dbbuf_dbs, dbbuf_eis; /* this enable's pages, 0: none */
+    uint32_t dbbuf_page_size; /* their size (CC.MPS at the command) */
     unsigned dbbuf_cmds;      /* commands received */
     unsigned dbbuf_configs;   /* commands accepted */
     unsigned mmio_doorbells;  /* MMIO doorbell writes seen on shadowed queues */
     unsigned dbbuf_stale_writes; /* retired pages found written when freed */
     unsigned dbbuf_freed_in_use; /* pages freed while the controller was enabled */
     unsigned dbbuf_admin_writes; /* the admin queue's shadow slots written by the host */
+    /* ---- Failure shapes (issue 11; tests/host/test_nvme_faults.c) ---- */
+    bool cfs_at_enable;       /* CSTS.CFS instead of RDY when enabled */
+    unsigned allones_after_disable_ms; /* registers read all ones this long after EN 1 -> 0 */
+    uint64_t allones_until_ns;
+    bool abort_succeeds;      /* Abort of a command whose completion was dropped: aborted */
+    bool post_after_abort;    /* ... or its completion posted late, before the Abort's */
+    bool flip_phase_next_io;  /* the next I/O completion posted with a stale phase tag */
+    bool sqhd_garbage;        /* every completion's SQ Head Pointer out of range */
+    /* Edits Identify data before it is sent (hostile Identify); NULL: none. */
+    void (*mangle_identify)(struct nvme_model *m, unsigned cns, uint32_t nsid, void *page);
+    /* Called at each model_step, before anything else (a test's hook); NULL: none. */
+    void (*on_model_step)(struct nvme_model *m);
+    struct model_pending dropped[8]; /* I/O completions swallowed, for a later Abort */
+    unsigned ndropped;
+    /* A fault plan run on the device side (model_set_plan; nvme_fault.h) */
+    bool plan_on;
+    struct nvme_fault_sched plan;
+    struct model_delayed {
+        uint16_t cqid;
+        uint64_t due_ns;
+        struct nvme_cqe cqe;
+    } plan_held[16];
+    unsigned plan_nheld;
     /* ---- issue 9 (fixes9): real-drive behaviour; set before init unless noted ---- */
     bool bme;                 /* PCI Command.BME as the driver left it (map: on) */
     bool stuck_ready;         /* RDY never falls after CC.EN=0 (any time) */
@@ -139,6 +163,56 @@ struct nvme_model {
     unsigned write_zeroes_cmds;
     unsigned misaligned;      /* queue bases or PRP entries not on a CC.MPS page */
     uint64_t disable_ns;      /* clock_ns() of the last CC.EN 1 -> 0 */
+    /* ---- issue 9 (hmb9): namespaces, Host Memory Buffer, power ---- */
+    uint32_t identify_fail_nsid;     /* Identify Namespace of this NSID fails (Internal Error) */
+    const uint32_t *active_list;     /* CNS 02h returns these (a junk list), zero-filled; NULL:
+                                      * the real one */
+    unsigned active_list_len;
+    uint32_t changed_ns[16];         /* log page 04h (Changed Namespace List), cleared on read */
+    unsigned changed_ns_len;
+    uint32_t hmpre, hmmin, hmminds;  /* Identify Controller, 4 KiB units (0: no HMB) */
+    uint16_t hmmaxd;
+    bool hmb_refuse;                 /* Set Features 0Dh EHM=1 fails (Internal Error) */
+    bool apsta;                      /* APST supported (Identify APSTA bit 0) */
+    uint8_t npss;                    /* Identify NPSS */
+    bool apste;                      /* APST enabled (as firmware left it, then as set) */
+    uint8_t apst_table[256];         /* the APST data structure */
+    uint8_t ps;                      /* current power state (FID 02h) */
+    /* HMB state and what the driver did with it */
+    bool hmb_enabled;
+    uint32_t hmb_size;               /* HSIZE, in CC.MPS pages */
+    unsigned hmb_entries;
+    struct { uint64_t addr; uint32_t pages; } hmb_desc[256];
+    unsigned hmb_enables, hmb_mr_enables, hmb_disables;
+    unsigned hmb_mr_bad;             /* MR=1 with another list or overwritten contents */
+    unsigned hmb_bad_list;           /* descriptor lists refused */
+    unsigned hmb_enabled_at_reset;   /* CC.EN 1->0 with the HMB still enabled */
+    unsigned hmb_enabled_at_shutdown;/* CC.SHN with the HMB still enabled */
+    unsigned apst_sets;
+    char events[512];                /* H+ (enable), M+ (enable, MR=1), H- (disable), D (delete
+                                      * SQ), R (CC.EN 1->0), S (CC.SHN), A+/A- (APSTE) */
+
+    /* ---- issue 9 (profiles9): real-drive profiles (tests/host/test_nvme_profiles.c),
+     * and the replayer (tests/host/nvme_replay.c). Knobs, set before model_attach: */
+    unsigned allones_reads;   /* after each CC.EN 1->0: this many register reads return
+                               * all ones before the registers come back (not "gone") */
+    uint16_t grant_after_reset; /* Number of Queues granted from the second enable on (0: same) */
+    bool hmb_required;        /* DRAM-less: I/O fails (Internal Error) while no HMB is enabled */
+    unsigned irq_vectors;     /* 0: the platform gives no interrupts (polled); else vectors */
+    enum { MODEL_IRQ_MSIX = 1, MODEL_IRQ_MSI, MODEL_IRQ_INTX } irq_kind;
+    /* Something else plays the device (the replayer): the driver's waits
+     * call this instead of stepping the model. */
+    void (*relax_hook)(struct nvme_model *m);
+    /* State and counters: */
+    struct nvme_ctrlr *ctrlr; /* the driver controller attached (interrupt delivery) */
+    unsigned allones_left;
+    uint32_t irq_pending;     /* vectors asserted since the last delivery (bit per IV) */
+    unsigned irqs_delivered;
+    unsigned iv_violations;   /* CQs refused for an interrupt vector the function lacks */
+    unsigned qsize_violations;/* queues refused for exceeding CAP.MQES */
+    unsigned cns2_on_10;      /* CNS 02h sent to an NVMe 1.0 controller */
+    unsigned stray_doorbells; /* doorbell-area words written outside the CAP.DSTRD grid */
+    unsigned io_without_hmb;  /* I/O refused for want of an HMB (hmb_required) */
 };
 
 #define MODEL_DB_IDLE 0xFFFFFFFFu   /* a shadowed queue's register: no MMIO write since */
@@ -154,6 +228,10 @@ void model_free(struct nvme_model *m);
 /* A driver controller bound to the model (not yet initialized). */
 void model_attach(struct nvme_model *m, struct nvme_ctrlr *c);
 
+/* Frees what the driver holds for c (HMB, queue pairs, namespaces, Identify
+ * data) without talking to the device: the end of a test. */
+void model_release_ctrlr(struct nvme_ctrlr *c);
+
 /* Processes everything the doorbells announce; returns commands executed. */
 unsigned model_step(struct nvme_model *m);
 /* Posts held-back completions (after "reorder"). */
@@ -161,9 +239,41 @@ void model_flush_held(struct nvme_model *m);
 /* Posts a completion the driver never asked for. */
 void model_post_raw(struct nvme_model *m, uint16_t cqid, uint16_t sqid, uint16_t cid,
                     uint16_t status15);
+/*
+ * Runs a fault plan (the grammar of "nvme fault", nvme_fault.h) on the
+ * device side: completions dropped, delayed or given another status before
+ * they are posted, registers reading all ones in a window. maskirq rules
+ * are refused: the model delivers no interrupts. 0, or the parser's error
+ * (-EINVAL, -E2BIG; why says what), or -EOPNOTSUPP.
+ */
+int model_set_plan(struct nvme_model *m, const char *text, uint64_t seed, char *why,
+                   size_t why_size);
+/* Namespace Attribute Changed: sets the Changed Namespace List (log 04h) and
+ * completes the outstanding Asynchronous Event Request, if any (returns
+ * whether one was). */
+bool model_ns_changed(struct nvme_model *m, const uint32_t *nsids, unsigned n);
+/* Forgets a namespace (inactive from now on). */
+void model_remove_ns(struct nvme_model *m, uint32_t nsid);
+
+/* DMA memory limits for the HMB tests: one allocation larger than
+ * model_dma_max_alloc fails, and so does any that would take the DMA bytes
+ * live above model_dma_budget (0: no limit). */
+extern size_t model_dma_max_alloc, model_dma_budget, model_dma_live;
+/* Calls of the block adapter's nvme_bdev_ns_changed stand-in, by change. */
+extern unsigned model_bdev_changes[3];
+
+/* Delivers the interrupts the model raised since the last call, as the
+ * kernel's handlers would (vector 0: admin CQ; MSI and INTx: every
+ * interrupt-driven CQ). nvme_env_relax calls it after each step. */
+void model_deliver_irqs(struct nvme_model *m);
+/* Counts doorbell-area words written off the CAP.DSTRD grid (stray_doorbells). */
+unsigned model_scan_doorbells(struct nvme_model *m);
+
 /* The shadow slot (eventidx false) or EventIdx slot of SQ qid (cq false) or
  * CQ qid in this enable's pages (tests only). */
 uint32_t *model_dbbuf_slot(struct nvme_model *m, unsigned qid, bool cq, bool eventidx);
+/* Does this enable's shadow page hold queue qid's slots (else: MMIO)? */
+bool model_dbbuf_covers(const struct nvme_model *m, unsigned qid);
 /* Checks the admin slots are untouched (counts into dbbuf_admin_writes). */
 void model_dbbuf_check(struct nvme_model *m);
 /* nvme_model_dbbuf.c, for nvme_model.c: the command (status, 15-bit), an
@@ -188,5 +298,7 @@ extern long model_live_allocs;
 
 /* Quiet driver output (kprintf) unless NVOS_TEST_VERBOSE is set. */
 extern bool model_quiet;
+/* SMP as the driver sees it (nvme_env_cpu_count/index): 1 CPU, index 0. */
+extern unsigned nvme_model_cpus, nvme_model_cpu;
 
 #endif

@@ -77,10 +77,25 @@ void model_dbbuf_forget(struct nvme_model *m)
             pages[i].p = NULL;
 }
 
+/* Where queue qid's SQ tail (cq false) or CQ head sits, from the start of
+ * the doorbell registers and of the shadow and EventIdx pages alike:
+ * (2y (+1)) * (4 << CAP.DSTRD) [1.4 §3.1.10/§3.1.11, §5.8]. QEMU 7.2 uses
+ * qid << 3, the same for the DSTRD 0 it reports. */
+static uint64_t slot_offset(const struct nvme_model *m, unsigned qid, bool cq)
+{
+    uint64_t stride = 4ull << NVME_GET(m->cap, CAP_DSTRD);
+    return (2ull * qid + (cq ? 1 : 0)) * stride;
+}
+
+bool model_dbbuf_covers(const struct nvme_model *m, unsigned qid)
+{
+    return m->dbbuf_dbs != 0 && slot_offset(m, qid, true) + 4 <= m->dbbuf_page_size;
+}
+
 uint32_t *model_dbbuf_slot(struct nvme_model *m, unsigned qid, bool cq, bool eventidx)
 {
     uint64_t page = eventidx ? m->dbbuf_eis : m->dbbuf_dbs;
-    return (uint32_t *)(uintptr_t)(page + qid * 8u + (cq ? 4u : 0u)); /* DSTRD 0 */
+    return (uint32_t *)(uintptr_t)(page + slot_offset(m, qid, cq));
 }
 
 void model_dbbuf_check(struct nvme_model *m)
@@ -95,7 +110,7 @@ void model_dbbuf_check(struct nvme_model *m)
 
 static uint32_t *reg(struct nvme_model *m, unsigned qid, bool cq)
 {
-    return (uint32_t *)(void *)(m->bar + NVME_REG_SQTDBL(qid, 0) + (cq ? 4 : 0));
+    return (uint32_t *)(void *)(m->bar + 0x1000 + slot_offset(m, qid, cq));
 }
 
 bool model_mmio_kick(struct nvme_model *m, unsigned qid, bool cq)
@@ -121,6 +136,7 @@ uint16_t model_dbbuf_config(struct nvme_model *m, uint64_t dbs, uint64_t eis, ui
         return SC(0, 0x02) | DNR;
     m->dbbuf_dbs = dbs;
     m->dbbuf_eis = eis;
+    m->dbbuf_page_size = page_size;
     m->dbbuf_configs++;
     page_add(m, dbs);
     page_add(m, eis);
@@ -129,7 +145,7 @@ uint16_t model_dbbuf_config(struct nvme_model *m, uint64_t dbs, uint64_t eis, ui
             MODEL_DB_ADMIN_MARK;
     /* Queues that exist already take the shadow page from now on, their
      * slots primed with what the registers said (as QEMU does). */
-    for (unsigned q = 1; q < MODEL_MAX_QUEUES; q++) {
+    for (unsigned q = 1; q < MODEL_MAX_QUEUES && model_dbbuf_covers(m, q); q++) {
         uint32_t v;
         if (m->sq[q].exists) {
             memcpy(&v, reg(m, q, false), 4);

@@ -47,19 +47,7 @@ struct nvme_ctrlr *tl_bring_up(struct nvme_model *m, int *err)
 
 void tl_tear_down(struct nvme_model *m, struct nvme_ctrlr *c)
 {
-    while (c->io_qpairs) {
-        struct nvme_qpair *qp = c->io_qpairs;
-        c->io_qpairs = qp->next;
-        nvme_qpair_destroy(qp);
-        kfree(qp);
-    }
-    if (c->admin.sq)
-        nvme_qpair_destroy(&c->admin);
-    nvme_dbbuf_retire(c);
-    nvme_dbbuf_free_retired(c);
-    nvme_ns_free_all(c);
-    nvme_env_dma_free(c->id, 4096);
-    c->id = NULL;
+    model_release_ctrlr(c);
     model_free(m);
 }
 

@@ -905,6 +905,165 @@ static void test_json_shape(void)
     teardown();
 }
 
+/* ---- numjobs: copies one after another here, their aggregation checked ---- */
+
+static unsigned host_cpus;
+
+static int seq_run_on_cpus(void *ctx, unsigned n, void (*fn)(void *arg, unsigned i), void *arg,
+                           uint64_t *started)
+{
+    (void)ctx;
+    *started = 0;
+    if (n > host_cpus)
+        return -ERANGE;
+    for (unsigned i = 0; i < n; i++) {
+        *started |= 1ull << i;
+        fn(arg, i);
+    }
+    return 0;
+}
+
+static unsigned seq_cpu_count(void *ctx)
+{
+    (void)ctx;
+    return host_cpus;
+}
+
+/* The value of "key": in the first line starting with prefix, or 0. */
+static uint64_t line_u64(const char *prefix, const char *key)
+{
+    const char *l = h.out ? strstr(h.out, prefix) : NULL;
+    const char *k = l ? strstr(l, key) : NULL;
+    const char *end = l ? strchr(l, '\n') : NULL;
+    if (k == NULL || (end && k > end))
+        return 0;
+    return strtoull(k + strlen(key), NULL, 10);
+}
+
+static void test_numjobs(void)
+{
+    setup(base_cfg());
+    CHECK_EQ(host_env_run(&h, "numjobs=2 ios=10"), -EOPNOTSUPP);
+    CHECK(out_has("bench: job 'bench': numjobs=2: the environment runs one job at a time"));
+    h.env.run_on_cpus = seq_run_on_cpus;
+    h.env.cpu_count = seq_cpu_count;
+    host_cpus = 2;
+    CHECK_EQ(host_env_run(&h, "numjobs=3 ios=10"), -ERANGE);
+    CHECK(out_has("bench: job 'bench': numjobs=3: only 2 CPU(s) online (one copy per CPU)"));
+    CHECK_EQ(host_env_run(&h, "numjobs=65"), -EINVAL);
+
+    /* Write copies split the window; each verifies its part; the group adds up. */
+    host_cpus = 4;
+    host_env_clear_output(&h);
+    CHECK_EQ(host_env_run(&h, "rw=randwrite bs=512 iodepth=4 verify=1 numjobs=4 progress=0"), 0);
+    CHECK_EQ(count_lines_with("BENCH_JSON {"), 4);
+    for (unsigned i = 0; i < 4; i++) {
+        char want[64];
+        snprintf(want, sizeof(want), "\"offset_lba\":%u,\"size_lba\":256", i * 256);
+        CHECK(out_has(want));
+        snprintf(want, sizeof(want), "bench: copy %u of 4 (numjobs=4), on CPU %u\n", i + 1, i);
+        CHECK(out_has(want));
+    }
+    CHECK(out_has("\nRun status group 0 (all jobs):\n   READ: bw="));
+    CHECK(out_has("\n  WRITE: bw="));
+    CHECK_EQ(line_u64("BENCH_GROUP ", "\"write_ios\":"), 1024);
+    CHECK_EQ(line_u64("BENCH_GROUP ", "\"verify_blocks_checked\":"), 1024);
+    CHECK_EQ(line_u64("BENCH_GROUP ", "\"verify_mismatches\":"), 0);
+    CHECK_EQ(line_u64("BENCH_GROUP ", "\"numjobs\":"), 4);
+    CHECK(out_has("\"status\":\"ok\"}\n"));
+    /* All of it over the longest copy's runtime (the fake clock: 1 ns ticks). */
+    uint64_t iops = line_u64("BENCH_GROUP ", "\"write_iops\":");
+    CHECK(iops > 0);
+
+    /* Read copies all read the whole window, as fio's; the JSON document has one
+     * entry per copy. */
+    host_env_clear_output(&h);
+    CHECK_EQ(host_env_run(&h, "rw=randread ios=100 numjobs=2 progress=0 json_bins=0 "
+                              "output-format=json"),
+             0);
+    CHECK_EQ(count_lines_with("\"offset_lba\":0,\"size_lba\":1024"), 2);
+    CHECK_EQ(line_u64("BENCH_GROUP ", "\"read_ios\":"), 200);
+    CHECK_EQ(count_lines_with("BENCH_FIO_JSON_BEGIN"), 1);
+    const char *doc = strstr(h.out, "BENCH_FIO_JSON_BEGIN");
+    const char *doc_end = doc ? strstr(doc, "BENCH_FIO_JSON_END") : NULL;
+    unsigned entries = 0;
+    for (const char *p = doc; p && doc_end && (p = strstr(p, "\"jobname\"")) && p < doc_end; p++)
+        entries++;
+    CHECK_EQ(entries, 2);
+    CHECK(out_has("\"numjobs\" : \"2\""));
+
+    /* group_reporting: one merged report and one fio entry standing for both. */
+    host_env_clear_output(&h);
+    CHECK_EQ(host_env_run(&h, "rw=randread ios=100 numjobs=2 group_reporting=1 progress=0 "
+                              "json_bins=0 output-format=json"),
+             0);
+    CHECK_EQ(count_lines_with("BENCH_JSON {"), 1);
+    CHECK(out_has("\"total_ios\":200"));
+    CHECK(out_has("\"job_count\" : 2"));
+    CHECK_EQ(line_u64("BENCH_GROUP ", "\"read_ios\":"), 200);
+
+    /* Copies of a block job may not switch the device's mode under each other. */
+    host_env_clear_output(&h);
+    CHECK_EQ(host_env_run(&h, "rw=randread ios=10 numjobs=2 mode=irq"), -EBUSY);
+    CHECK(out_has("bench: job 'bench' copy 0: mode=irq with numjobs=2: fake0 is in mode poll"));
+    CHECK_EQ(host_env_live_allocs(&h), 0);
+
+    /* Every allocation failure is reported and leaks nothing. */
+    for (unsigned n = 1; n < 60; n++) {
+        h.alloc_calls = 0;
+        h.fail_alloc_at = n;
+        int rc = host_env_run(&h, "rw=randwrite verify=1 iodepth=4 bs=4k ios=64 numjobs=3");
+        CHECK(rc == 0 || rc == -ENOMEM);
+        CHECK_EQ(host_env_live_allocs(&h), 0);
+        if (rc == 0)
+            break;
+    }
+    h.fail_alloc_at = 0;
+    teardown();
+}
+
+/* group_reporting's merge: counts add, latencies merge, runtimes take the longest. */
+static void test_result_merge(void)
+{
+    struct bench_result a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    bench_lat_reset(&a.dir[0].clat);
+    bench_lat_reset(&b.dir[0].clat);
+    bench_lat_add(&a.dir[0].clat, 100);
+    bench_lat_add(&a.dir[0].clat, 300);
+    bench_lat_add(&b.dir[0].clat, 50);
+    a.dir[0].ios = 2;
+    b.dir[0].ios = 1;
+    a.dir[0].runtime_ticks = 10;
+    b.dir[0].runtime_ticks = 30;
+    a.dir[0].hist[3] = 2;
+    b.dir[0].hist[3] = 1;
+    b.status = -EIO;
+    a.verify.ngens = 1;
+    a.verify.gen_value[0] = 1;
+    a.verify.gen_blocks[0] = 5;
+    b.verify.ngens = 2;
+    b.verify.gen_value[0] = 1;
+    b.verify.gen_blocks[0] = 7;
+    b.verify.gen_value[1] = 2;
+    b.verify.gen_blocks[1] = 3;
+    b.verify.mismatches = 4;
+    bench_result_merge(&a, &b);
+    CHECK_EQ(a.dir[0].ios, 3);
+    CHECK_EQ(a.dir[0].clat.n, 3);
+    CHECK_EQ(a.dir[0].clat.min, 50);
+    CHECK_EQ(a.dir[0].clat.max, 300);
+    CHECK_EQ(a.dir[0].clat.sum, 450);
+    CHECK_EQ(a.dir[0].runtime_ticks, 30);
+    CHECK_EQ(a.dir[0].hist[3], 3);
+    CHECK_EQ(a.status, -EIO);
+    CHECK_EQ(a.verify.mismatches, 4);
+    CHECK_EQ(a.verify.ngens, 2);
+    CHECK_EQ(a.verify.gen_blocks[0], 12);
+    CHECK_EQ(a.verify.gen_blocks[1], 3);
+}
+
 int main(void)
 {
     test_seq_one_pass();
@@ -925,5 +1084,7 @@ int main(void)
     test_multiqueue();
     test_command();
     test_json_shape();
+    test_numjobs();
+    test_result_merge();
     return check_exit();
 }

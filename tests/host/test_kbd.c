@@ -350,6 +350,66 @@ static void test_hid_boot(void)
     CHECK_EQ(diff(full, full2, ev), 8 + 6 + 6);
 }
 
+/* Lock keys to LED bits, what is due when, bounded retries, the PS/2 order. */
+static void test_leds(void)
+{
+    struct kbd_state k;
+    uint8_t leds;
+    kbd_init(&k, kbd_layout_find("us"), true);
+    /* Unknown at first: Num Lock (on by default) is due. */
+    CHECK(kbd_leds_due(&k, &leds));
+    CHECK_EQ(leds, KBD_LED_NUM);
+    kbd_leds_done(&k, leds, true);
+    CHECK(!kbd_leds_due(&k, &leds));
+
+    tap(&k, HID_KEY_CAPS_LOCK);
+    CHECK(kbd_leds_due(&k, &leds));
+    CHECK_EQ(leds, KBD_LED_NUM | KBD_LED_CAPS);
+    kbd_leds_done(&k, leds, true);
+    tap(&k, HID_KEY_SCROLL_LOCK);
+    tap(&k, HID_KEY_NUM_LOCK);
+    CHECK(kbd_leds_due(&k, &leds));
+    CHECK_EQ(leds, KBD_LED_CAPS | KBD_LED_SCROLL);
+    /* A held lock key (PS/2 repeats its make code) toggles once. */
+    press(&k, HID_KEY_SCROLL_LOCK, 0);
+    press(&k, HID_KEY_SCROLL_LOCK, 10 * MS);
+    press(&k, HID_KEY_SCROLL_LOCK, 20 * MS);
+    release(&k, HID_KEY_SCROLL_LOCK);
+    CHECK(kbd_leds_due(&k, &leds));
+    CHECK_EQ(leds, KBD_LED_CAPS);
+
+    /* Failed sends stay due, KBD_LED_TRIES of them give the state up... */
+    for (int i = 0; i < KBD_LED_TRIES - 1; i++) {
+        kbd_leds_done(&k, leds, false);
+        CHECK(kbd_leds_due(&k, &leds));
+    }
+    kbd_leds_done(&k, leds, false);
+    CHECK(!kbd_leds_due(&k, &leds));
+    /* ...until the locks change again; a success resets the count. */
+    tap(&k, HID_KEY_CAPS_LOCK);
+    CHECK(kbd_leds_due(&k, &leds));
+    CHECK_EQ(leds, 0);
+    kbd_leds_done(&k, leds, false);
+    kbd_leds_done(&k, leds, true);
+    CHECK(!kbd_leds_due(&k, &leds));
+    tap(&k, HID_KEY_CAPS_LOCK);
+    for (int i = 0; i < KBD_LED_TRIES - 1; i++)
+        kbd_leds_done(&k, KBD_LED_CAPS, false);
+    CHECK(kbd_leds_due(&k, &leds));
+
+    /* Caps Lock still types capitals; Scroll Lock types nothing. */
+    (void)take();
+    tap(&k, 0x04);
+    tap(&k, HID_KEY_SCROLL_LOCK);
+    CHECK_STR_EQ(take(), "A");
+
+    /* PS/2 EDh byte: Scroll bit 0, Num bit 1, Caps bit 2. */
+    CHECK_EQ(kbd_leds_ps2(KBD_LED_SCROLL), 0x01);
+    CHECK_EQ(kbd_leds_ps2(KBD_LED_NUM), 0x02);
+    CHECK_EQ(kbd_leds_ps2(KBD_LED_CAPS), 0x04);
+    CHECK_EQ(kbd_leds_ps2(KBD_LED_NUM | KBD_LED_CAPS | KBD_LED_SCROLL), 0x07);
+}
+
 int main(void)
 {
     test_set1();
@@ -357,5 +417,6 @@ int main(void)
     test_de();
     test_repeat();
     test_hid_boot();
+    test_leds();
     return check_exit();
 }

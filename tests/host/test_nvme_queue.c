@@ -74,19 +74,7 @@ static int bring_up(struct nvme_model *m)
 
 static void tear_down(struct nvme_model *m)
 {
-    struct nvme_ctrlr *c = ctrlr;
-    while (c->io_qpairs) {
-        struct nvme_qpair *qp = c->io_qpairs;
-        c->io_qpairs = qp->next;
-        nvme_qpair_destroy(qp);
-        kfree(qp);
-    }
-    if (c->admin.sq)
-        nvme_qpair_destroy(&c->admin);
-    nvme_dbbuf_retire(c);
-    nvme_dbbuf_free_retired(c);
-    nvme_ns_free_all(c);
-    nvme_env_dma_free(c->id, 4096);
+    model_release_ctrlr(ctrlr);
     model_free(m);
 }
 
@@ -709,6 +697,93 @@ static void test_submit_times(void)
     tear_down(&m);
 }
 
+/* ---- pairs per CPU (nvme_percpu.c), the model pretending to have 4 CPUs ---- */
+
+static void test_percpu(void)
+{
+    struct nvme_model m;
+    model_init(&m);
+    m.grant_queues = 3; /* fewer than the CPUs: they share */
+    nvme_model_cpus = 4;
+    nvme_model_cpu = 0;
+    CHECK_EQ(bring_up(&m), 0);
+    CHECK_EQ(ctrlr->max_io_qpairs, 3);
+    CHECK_EQ(ctrlr->cpu_count, 4);
+    /* No interrupts in the model: polled pairs only, both tables alike. */
+    CHECK_EQ(ctrlr->cpu_pairs[0], 0);
+    CHECK_EQ(ctrlr->cpu_pairs[1], 3);
+    for (unsigned i = 0; i < 4; i++)
+        CHECK(ctrlr->cpu_qp[0][i] == ctrlr->cpu_qp[1][i]);
+    struct nvme_qpair *shared = ctrlr->cpu_qp[1][0];
+    CHECK(ctrlr->cpu_qp[1][3] == shared); /* CPU 3 uses pair 3 % 3 */
+    CHECK_EQ(shared->cpu_users, 2);
+    CHECK(!shared->single_cpu);
+    CHECK_EQ(shared->lock_flags, NVME_QLOCK_IRQ | NVME_QLOCK_SPIN);
+    struct nvme_qpair *own = ctrlr->cpu_qp[1][1];
+    CHECK_EQ(own->cpu_users, 1);
+    CHECK(own->single_cpu);
+    CHECK_EQ(own->cpu, 1);
+    CHECK_EQ(own->lock_flags, NVME_QLOCK_IRQ); /* no lock: interrupts off only */
+    CHECK_EQ(ctrlr->admin.lock_flags & NVME_QLOCK_SPIN, NVME_QLOCK_SPIN);
+
+    /* CPU 3 and CPU 0 both submit on the shared pair; either may reap it. */
+    struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
+    uint8_t *buf = pages(8 * 4096);
+    struct done d[8] = { 0 };
+    for (unsigned i = 0; i < 8; i++) {
+        nvme_model_cpu = i % 2 ? 3 : 0;
+        memset(buf + i * 4096, (int)(0x10 + i), 4096);
+        CHECK_EQ(nvme_ns_cmd_write(ns, shared, buf + i * 4096, i * 8, 8, done_cb, &d[i], 0), 0);
+    }
+    nvme_model_cpu = 3;
+    CHECK(run_until(&m, shared, d, 8));
+    CHECK_EQ(shared->lock.depth, 0);
+    CHECK_EQ(shared->lock.holder, 0);
+    for (unsigned i = 0; i < 8; i++)
+        CHECK(d[i].err == 0 && m.ns[1].data[i * 8 * 512] == 0x10 + i);
+
+    /* A pair of one CPU is reaped by that CPU only. */
+    struct done e = { 0 };
+    nvme_model_cpu = 1;
+    CHECK_EQ(nvme_ns_cmd_read(ns, own, buf, 0, 8, done_cb, &e, 0), 0);
+    nvme_model_cpu = 2;
+    model_step(&m);
+    CHECK_EQ(nvme_qpair_process_completions(own, 0), -EPERM);
+    CHECK_EQ(e.calls, 0);
+    nvme_model_cpu = 1;
+    CHECK(run_until(&m, own, &e, 1));
+    CHECK_EQ(e.err, 0);
+
+    /* A reset: every pair locks while it runs, then goes back; I/O in flight
+     * across it completes; pairs are recreated on the device. */
+    struct done f = { 0 };
+    CHECK_EQ(nvme_ns_cmd_read(ns, own, buf, 0, 8, done_cb, &f, 0), 0);
+    CHECK_EQ(nvme_ctrlr_reset(ctrlr), 0);
+    CHECK_EQ(ctrlr->state, NVME_STATE_READY);
+    CHECK_EQ(own->lock_flags, NVME_QLOCK_IRQ);
+    CHECK_EQ(shared->lock_flags, NVME_QLOCK_IRQ | NVME_QLOCK_SPIN);
+    CHECK(run_until(&m, own, &f, 1));
+    CHECK_EQ(f.err, 0);
+    CHECK_EQ(f.calls, 1);
+    free(buf);
+    nvme_model_cpu = 0;
+    tear_down(&m);
+    nvme_model_cpus = 1;
+
+    /* Enough granted: a pair per CPU, no sharing; 3 per CPU asked for when
+     * that is more than 16. */
+    model_init(&m);
+    nvme_model_cpus = 8;
+    CHECK_EQ(bring_up(&m), 0);
+    CHECK_EQ(ctrlr->max_io_qpairs, 24);
+    CHECK_EQ(ctrlr->cpu_pairs[1], 8);
+    for (unsigned i = 0; i < 8; i++)
+        CHECK(ctrlr->cpu_qp[1][i]->cpu_users == 1 && ctrlr->cpu_qp[1][i]->single_cpu);
+    CHECK_EQ(nvme_ctrlr_get_free_io_qpairs(ctrlr), 16);
+    tear_down(&m);
+    nvme_model_cpus = 1;
+}
+
 int main(void)
 {
     test_init_from_enabled();
@@ -723,5 +798,6 @@ int main(void)
     test_submit_times();
     test_sgl_and_metadata();
     test_shutdown();
+    test_percpu();
     return check_exit();
 }

@@ -2,9 +2,13 @@
  * Host test: drivers/usb - the boot keyboard search over configuration
  * descriptors (QEMU's usb-kbd, a composite keyboard, hostile lengths, every
  * truncation), the interrupt Interval conversion, and the xHCI rings (Link
- * TRB and cycle toggles on the producer side, cycle flips on the event side).
+ * TRB and cycle toggles on the producer side, cycle flips on the event side),
+ * and halted endpoint recovery against a fake of the controller's command
+ * and control-transfer completions (QEMU's usb-kbd never stalls its
+ * interrupt endpoint, so this is where the recovery is tested).
  */
 #include "drivers/usb/usb_desc.h"
+#include "drivers/usb/usb_halt.h"
 #include "drivers/usb/xhci_regs.h"
 #include "drivers/usb/xhci_ring.h"
 #include "lib/errno.h"
@@ -166,11 +170,118 @@ static void test_event_ring(void)
     CHECK_EQ(xhci_event_dequeue(&e), 0x20000 + (10 % N) * 16);
 }
 
+/* The fake: each step appends its letter to a log and fails while its
+ * failure budget lasts. */
+struct fake_hc {
+    char log[64];
+    unsigned n;
+    int fail_reset, fail_dequeue, fail_clear;
+};
+
+static int fake_step(struct fake_hc *f, char c, int *fail)
+{
+    if (f->n + 1 < sizeof(f->log)) {
+        f->log[f->n++] = c;
+        f->log[f->n] = '\0';
+    }
+    if (*fail > 0) {
+        (*fail)--;
+        return -EIO;
+    }
+    return 0;
+}
+static int fake_reset(void *c)
+{
+    struct fake_hc *f = c;
+    return fake_step(f, 'R', &f->fail_reset);
+}
+static int fake_dequeue(void *c)
+{
+    struct fake_hc *f = c;
+    return fake_step(f, 'D', &f->fail_dequeue);
+}
+static int fake_clear(void *c)
+{
+    struct fake_hc *f = c;
+    return fake_step(f, 'C', &f->fail_clear);
+}
+static void fake_requeue(void *c)
+{
+    int none = 0;
+    (void)fake_step(c, 'Q', &none);
+}
+static const struct usb_halt_ops fake_ops = { fake_reset, fake_dequeue, fake_clear, fake_requeue };
+
+static void test_halt(void)
+{
+    struct usb_halt h = { 0 };
+    struct fake_hc f = { 0 };
+
+    /* Data flows; nothing to recover. */
+    CHECK(usb_halt_note(&h, XHCI_CC_SUCCESS));
+    CHECK(usb_halt_note(&h, XHCI_CC_SHORT_PACKET));
+    CHECK_EQ(usb_halt_recover(&h, &fake_ops, &f), 0);
+    CHECK_STR_EQ(f.log, "");
+
+    /* A STALL: reset, dequeue, clear halt, requeue, in that order. */
+    CHECK(!usb_halt_note(&h, XHCI_CC_STALL_ERROR));
+    CHECK_EQ(h.state, USB_EP_HALTED);
+    CHECK(!usb_halt_note(&h, XHCI_CC_SUCCESS)); /* a late event while halted is not data */
+    CHECK_EQ(usb_halt_recover(&h, &fake_ops, &f), 0);
+    CHECK_STR_EQ(f.log, "RDCQ");
+    CHECK_EQ(h.state, USB_EP_RUNNING);
+    CHECK(usb_halt_note(&h, XHCI_CC_SUCCESS));
+
+    /* A transaction error whose Set TR Dequeue Pointer fails once: the next
+     * try resumes there, without a second Reset Endpoint. */
+    f = (struct fake_hc){ .fail_dequeue = 1 };
+    CHECK(!usb_halt_note(&h, XHCI_CC_USB_TRANSACTION_ERROR));
+    CHECK_EQ(usb_halt_recover(&h, &fake_ops, &f), -EAGAIN);
+    CHECK_STR_EQ(f.log, "RD");
+    CHECK_EQ(usb_halt_recover(&h, &fake_ops, &f), 0);
+    CHECK_STR_EQ(f.log, "RDDCQ");
+    CHECK(usb_halt_note(&h, XHCI_CC_SUCCESS)); /* data again: the count starts over */
+    CHECK_EQ(h.tries, 0);
+
+    /* A device that answers nothing: USB_HALT_TRIES tries, then given up. */
+    f = (struct fake_hc){ .fail_clear = 100 };
+    CHECK(!usb_halt_note(&h, XHCI_CC_BABBLE_DETECTED));
+    for (int i = 0; i < USB_HALT_TRIES - 1; i++)
+        CHECK_EQ(usb_halt_recover(&h, &fake_ops, &f), -EAGAIN);
+    CHECK_EQ(usb_halt_recover(&h, &fake_ops, &f), -EIO);
+    CHECK_EQ(h.state, USB_EP_GAVE_UP);
+    CHECK_STR_EQ(f.log, "RDCCC");
+    CHECK_EQ(usb_halt_recover(&h, &fake_ops, &f), 0); /* given up: nothing more */
+    CHECK(!usb_halt_note(&h, XHCI_CC_SUCCESS));
+    CHECK_STR_EQ(f.log, "RDCCC");
+
+    /* A device that halts again after each recovery, never sending data. */
+    h = (struct usb_halt){ 0 };
+    f = (struct fake_hc){ 0 };
+    unsigned recovered = 0;
+    for (int i = 0; i < 10 && !usb_halt_note(&h, XHCI_CC_STALL_ERROR) &&
+                    h.state == USB_EP_HALTED; i++)
+        recovered += usb_halt_recover(&h, &fake_ops, &f) == 0;
+    CHECK_EQ(recovered, USB_HALT_TRIES);
+    CHECK_EQ(h.state, USB_EP_GAVE_UP);
+
+    /* Completion codes that do not halt the endpoint are not recovered. */
+    h = (struct usb_halt){ 0 };
+    f = (struct fake_hc){ 0 };
+    CHECK(!usb_halt_note(&h, XHCI_CC_TRB_ERROR));
+    CHECK_EQ(h.state, USB_EP_GAVE_UP);
+    CHECK_EQ(usb_halt_recover(&h, &fake_ops, &f), 0);
+    CHECK_STR_EQ(f.log, "");
+    CHECK(usb_halt_cc_halts(XHCI_CC_SPLIT_TRANSACTION_ERROR));
+    CHECK(!usb_halt_cc_halts(XHCI_CC_STOPPED));
+}
+
 int main(void)
 {
     test_find();
     test_interval();
     test_producer_ring();
     test_event_ring();
+    test_halt();
     return check_exit();
 }

@@ -21,9 +21,28 @@ set(NVOS_HOST_UNITS
     nvme_prp
     nvme_queue
     nvme_dbbuf
+    nvme_profile_list
+    nvme_profile.dstrd16
+    nvme_profile.dstrd256
+    nvme_profile.mpsmin8k
+    nvme_profile.mpsmin16k
+    nvme_profile.nvme10
+    nvme_profile.apple
+    nvme_profile.hmb
+    nvme_profile.capto255
+    nvme_profile.mqes15
+    nvme_profile.fewer_queues_after_reset
+    nvme_profile.apst_on
+    nvme_profile.allones_after_disable
+    nvme_profile.msi_only
+    nvme_replay.q35_msix
+    nvme_replay.q35_msix.edited
+    nvme_replay.pc_intx
+    nvme_replay.pc_intx.edited
     nvme_fixes
     nvme_quirks
     nvme_mps
+    nvme_hmb
     nvme_hotpath
     crc32
     sha256
@@ -55,3 +74,48 @@ set(NVOS_HOST_UNITS
     vt
     font
 )
+
+# The driver's failure shapes and fault plans (issue 11): one binary,
+# tests/host/test_nvme_faults.c, one ctest per scenario, host.nvme_fault.<name>.
+set(NVOS_NVME_FAULT_SCENARIOS
+    rdy-never-rises
+    rdy-rises-late
+    rdy-never-falls
+    cfs-at-init
+    cfs-during-io
+    allones-permanent
+    allones-after-disable
+    dropped-completion
+    completion-after-abort
+    abort-succeeds
+    cid-unknown
+    cid-stale-generation
+    sqid-wrong
+    completion-twice
+    phase-not-flipped
+    sq-head-wrong
+    error-retried
+    error-dnr
+    error-crd
+    identify-nn-zero
+    identify-nn-max
+    identify-lbaf-out-of-range
+    identify-lbads-out-of-range
+    identify-mdts-enormous
+    identify-nsze-zero
+    identify-ncap-over-nsze
+    mqes-zero
+    identify-fails-one-ns
+    junk-active-list
+    fewer-queues-after-reset
+    lost-interrupt
+    submissions-during-reset
+    spurious-intx
+    plan-parser
+    plan-determinism
+    plan-driver
+    plan-model
+)
+foreach(s ${NVOS_NVME_FAULT_SCENARIOS})
+    list(APPEND NVOS_HOST_UNITS nvme_fault.${s})
+endforeach()

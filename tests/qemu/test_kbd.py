@@ -7,6 +7,7 @@ keyboard is active). USB: `-device qemu-xhci -device usb-kbd,id=kbd0` and QMP
 path uses (SeaBIOS for -kernel and GRUB BIOS, OVMF for the UEFI loader and
 GRUB EFI), since each firmware leaves the controllers in its own state.
 """
+import os
 import re
 import time
 
@@ -26,8 +27,9 @@ def kbd_machine(nvos, boot, cmdline="", usb=False, hub=False, disks=(), extra=()
     if usb:
         ex += ["-device", "qemu-xhci,id=xhci"]
         if hub:
-            ex += ["-device", "usb-hub,id=hub0,bus=xhci.0,port=1",
-                   "-device", "usb-kbd,id=kbd0,bus=xhci.0,port=1.2"]
+            ex += ["-device", "usb-hub,id=hub0,bus=xhci.0,port=1"]
+            if keyboard:
+                ex += ["-device", "usb-kbd,id=kbd0,bus=xhci.0,port=1.2"]
         elif keyboard:
             ex += ["-device", "usb-kbd,id=kbd0"]
     return nvos.machine(boot=boot, cmdline=cmdline, disks=list(disks), extra=ex,
@@ -194,4 +196,106 @@ def test_ps2_absent(nvos):
         m.wait_ready(BOOT_TIMEOUT)
         assert re.search(r"^i8042: none \(status port reads FFh\)", m.buf, re.M) is not None, \
             "expected 'i8042: none (status port reads FFh)'"
+        assert m.poweroff(0) == status_of(0)
+
+
+def wait_trace(path, pattern, timeout=30):
+    """Waits until QEMU's trace log at path has a match of pattern; returns all matches."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with open(path, errors="replace") as f:
+                found = re.findall(pattern, f.read(), re.M)
+        except FileNotFoundError:
+            found = []
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def ps2_leds(path):
+    return [int(v) for v in re.findall(r"ps2_set_ledstate .*ledstate (\d+)", open(path).read())]
+
+
+@pytest.mark.case("kbd.leds.ps2", timeout=TIMEOUT, cost=0)
+def test_leds_ps2(nvos):
+    """The lock LEDs follow the locks on a PS/2 keyboard: EDh + the LED byte
+    (QEMU's trace ps2_set_ledstate: bit 0 Scroll, 1 Num, 2 Caps)."""
+    trace = os.path.join(nvos.images, "trace.log")
+    with kbd_machine(nvos, "kernel", extra=["-trace", "ps2_set_ledstate", "-D", trace]) as m:
+        m.wait_ready(BOOT_TIMEOUT)
+        kbd = Keyboard(m.qmp())
+        # Num Lock is on from boot: shown at the first poll.
+        assert wait_trace(trace, r"ledstate 2$"), "Num Lock LED never set"
+        for key, want in (("caps_lock", 6), ("scroll_lock", 7), ("num_lock", 5), ("caps_lock", 1)):
+            kbd.keys([key])
+            assert wait_trace(trace, rf"ledstate {want}$"), \
+                f"after {key}: LEDs {ps2_leds(trace)}, expected {want} last"
+            assert ps2_leds(trace)[-1] == want
+        # The keyboard still types (Caps Lock off again; the LED bytes were
+        # not taken for keys).
+        check_typing(m, kbd)
+        assert m.poweroff(0) == status_of(0)
+
+
+# [HID 1.11 §7.2.2] SET_REPORT(Output) to interface 0, 1 byte: the Setup
+# Stage TRB's immediate data (bmRequestType 21h, bRequest 09h, wValue 0200h,
+# wIndex 0, wLength 1) as QEMU's usb_xhci_fetch_trb prints the parameter; the
+# Data Stage TRB after it carries the LED byte as immediate data.
+SET_REPORT_SETUP = "0001000002000921"
+
+
+def usb_leds(path):
+    with open(path, errors="replace") as f:
+        params = re.findall(r"usb_xhci_fetch_trb .*p 0x([0-9a-f]{16})", f.read())
+    return [int(params[i + 1], 16) for i, p in enumerate(params[:-1]) if p == SET_REPORT_SETUP]
+
+
+@pytest.mark.case("kbd.leds.usb", timeout=TIMEOUT, cost=0)
+def test_leds_usb(nvos):
+    """The lock LEDs on a USB keyboard: HID SET_REPORT(Output) on its control
+    endpoint, seen in QEMU's xHCI TRB trace."""
+    trace = os.path.join(nvos.images, "trace.log")
+    with kbd_machine(nvos, "kernel", cmdline="i8042=off", usb=True,
+                     extra=["-trace", "usb_xhci_fetch_trb", "-D", trace]) as m:
+        m.wait_ready(BOOT_TIMEOUT)
+        kbd = Keyboard(m.qmp(), usb=True)
+        deadline = time.monotonic() + 30
+        while usb_leds(trace)[-1:] != [0x01] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert usb_leds(trace)[-1:] == [0x01], f"Num Lock LED not set: {usb_leds(trace)}"
+        # HID order: bit 0 Num, 1 Caps, 2 Scroll.
+        for key, want in (("caps_lock", 0x03), ("scroll_lock", 0x07), ("caps_lock", 0x05)):
+            kbd.keys([key])
+            deadline = time.monotonic() + 30
+            while usb_leds(trace)[-1:] != [want] and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert usb_leds(trace)[-1:] == [want], \
+                f"after {key}: LEDs {usb_leds(trace)}, expected {want:#x} last"
+        typed_command(m, kbd, "echo leds ok", r"\nleds ok\n")
+        assert "SET_REPORT(LEDs) failed" not in m.buf
+        assert m.poweroff(0) == status_of(0)
+
+
+@pytest.mark.case("kbd.usb-hub-hotplug.kernel", timeout=TIMEOUT, cost=0)
+def test_usb_hub_hotplug(nvos):
+    """A keyboard plugged into a hub's port after boot works (the hub's ports
+    are polled); unplugged, its slot is released; plugged again, works."""
+    with kbd_machine(nvos, "kernel", cmdline="i8042=off", usb=True, hub=True, keyboard=False,
+                     disks=[nvos.blank_disk()]) as m:
+        m.wait_ready(BOOT_TIMEOUT)
+        hub = re.search(r"^xhci0: port (\d+): USB hub 0409:55aa, 8 ports", m.buf, re.M)
+        assert hub, "no USB hub line in the boot log"
+        root = hub.group(1)  # QEMU's USB 2 port 1 is behind the USB 3 ports in xHCI numbering
+        assert re.search(r"^xhci0: 0 keyboards", m.buf, re.M), "expected no keyboard at boot"
+        qmp = m.qmp()
+        kbd = Keyboard(qmp, usb=True)
+        for round_, port in enumerate(("1.1", "1.5")):
+            qmp.execute("device_add", driver="usb-kbd", id=f"hot{round_}", bus="xhci.0",
+                        port=port)
+            ours = root + port[1:]  # "1.5" on QEMU's bus is "<root>.5" in the kernel's names
+            m.expect(rf"xhci0: port {re.escape(ours)}: USB keyboard 0627:0001", 30)
+            typed_command(m, kbd, f"echo hub plugged {round_}", rf"\nhub plugged {round_}\n")
+            qmp.execute("device_del", id=f"hot{round_}")
+            m.expect(rf"xhci0: port {re.escape(ours)}: disconnected \(1 device released\)", 30)
         assert m.poweroff(0) == status_of(0)
