@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_dbbuf.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_status.h"
 #include "kernel/kernel.h"
@@ -138,6 +139,7 @@ int nvme_create_io_queues_on_device(struct nvme_ctrlr *c, struct nvme_qpair *qp)
 {
     struct nvme_sqe cmd;
     struct nvme_cpl cpl;
+    nvme_dbbuf_attach_qpair(c, qp); /* its shadow doorbell slots, zeroed */
     int err = nvme_cmd_create_io_cq(&cmd, qp->id, qp->size, qp->cq_phys, qp->msix_index, qp->irq);
     if (err == 0 && nvme_admin_sync(c, &cmd, NULL, 0, &cpl) != 0)
         return nvme_admin_failed(c, "Create I/O Completion Queue", &cpl);

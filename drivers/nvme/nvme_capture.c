@@ -35,8 +35,11 @@ static void set_observe(struct nvme_ctrlr *c)
 {
     bool on = c->trace || c->capture;
     c->admin.trace = on;
-    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next)
+    nvme_qpair_update_db_mode(&c->admin);
+    for (struct nvme_qpair *qp = c->io_qpairs; qp; qp = qp->next) {
         qp->trace = on;
+        nvme_qpair_update_db_mode(qp);
+    }
 }
 
 void nvme_capture_start(struct nvme_ctrlr *c, const char *mode, const char *device)

@@ -137,6 +137,13 @@ void nvme_cmd_async_event_request(struct nvme_sqe *sqe)
     nvme_sqe_init(sqe, NVME_ADMIN_ASYNC_EVENT, NVME_NSID_NONE);
 }
 
+void nvme_cmd_dbbuf_config(struct nvme_sqe *sqe, uint64_t shadow_phys, uint64_t eventidx_phys)
+{
+    nvme_sqe_init(sqe, NVME_ADMIN_DBBUF_CONFIG, NVME_NSID_NONE);
+    sqe->dptr.prp1 = shadow_phys;
+    sqe->dptr.prp2 = eventidx_phys;
+}
+
 /* ---- NVM I/O commands ---- */
 
 /* CDW10-11: the 64-bit Starting LBA, low dword first. */

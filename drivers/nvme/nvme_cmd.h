@@ -85,6 +85,10 @@ void nvme_cmd_abort(struct nvme_sqe *sqe, uint16_t sqid, uint16_t cid);
 /* [NVMe Base 2.0 §5.2] Asynchronous Event Request: completes when the controller has news. */
 void nvme_cmd_async_event_request(struct nvme_sqe *sqe);
 
+/* [NVMe Base 1.3 §5.7, 1.4 §5.8] Doorbell Buffer Config: PRP1 the Shadow
+ * Doorbell page, PRP2 the EventIdx page (both memory-page aligned). */
+void nvme_cmd_dbbuf_config(struct nvme_sqe *sqe, uint64_t shadow_phys, uint64_t eventidx_phys);
+
 /* ---- NVM I/O commands [NVM CS 1.0 §3.2], Flush [NVMe Base 2.0 §7.1] ---- */
 
 /*

@@ -113,6 +113,17 @@ struct nvme_tracker {
 };
 _Static_assert(sizeof(struct nvme_tracker) == 128, "trackers are indexed on the I/O path");
 
+/* One queue's doorbell: its MMIO register and, with shadow doorbells, its
+ * slots in the two pages (shadow NULL: MMIO only; eventidx NULL: shadow
+ * written, MMIO always - an INTx-driven CQ, whose line QEMU lowers only on
+ * an MMIO head write). */
+struct nvme_doorbell {
+    uint32_t *mmio;
+    uint32_t *shadow;
+    uint32_t *eventidx;
+    uint16_t told;    /* with shadow: the value last written to the shadow slot */
+};
+
 struct nvme_qpair_stats {
     uint64_t submitted;
     uint64_t completed;
@@ -126,6 +137,7 @@ struct nvme_qpair_stats {
     uint64_t interrupts;
     uint64_t doorbell_tsc; /* with clocks on: TSC ticks spent writing this pair's doorbells */
     uint64_t irq_tsc;      /* with clocks on: TSC ticks in its interrupt handling */
+    uint64_t doorbells_saved; /* updates the event index let us skip the MMIO write of */
     uint64_t irqs_elsewhere; /* interrupts handled on a CPU other than the pair's */
 };
 
@@ -157,19 +169,21 @@ struct nvme_qpair {
     nvme_phys_t sq_phys;
     uint16_t sq_tail;          /* next slot we write */
     uint16_t sq_db_tail;       /* tail the device was last told */
-    uint32_t *sq_db;
+    struct nvme_doorbell sq_db;
 
     struct nvme_cqe *cq;
     nvme_phys_t cq_phys;
     uint16_t cq_head;
     uint8_t phase;             /* expected phase tag: starts at 1 */
-    uint32_t *cq_db;
+    struct nvme_doorbell cq_db;
 
     unsigned batch_depth;      /* >0: SQ doorbell deferred */
     bool clocks;               /* time doorbells and interrupt handling (benchmarks) */
+    uint8_t db_mode;           /* NVME_DB_*: what a doorbell update does; 0: one MMIO write */
     uint32_t prp_lists;        /* PRP list pages per tracker */
     uint64_t timeout_tsc;      /* command deadline, TSC ticks (admin or I/O) */
     bool trace;                /* mirrors the controller's, one load on the I/O path */
+    uint64_t trace_saved;      /* the trace's copy of stats.doorbells_saved */
     struct nvme_tracker *trackers;
     uint16_t ntrackers;
     struct nvme_tracker *free_trackers;
@@ -293,6 +307,12 @@ struct nvme_ctrlr {
     uint32_t capture_lines;
     uint32_t capture_crc;
 
+    /* Shadow doorbells (nvme_dbbuf.c) */
+    bool dbbuf_off;            /* nvme.dbbuf=0: never configured */
+    uint32_t *dbbuf_shadow;    /* this enable's Shadow Doorbell page, or NULL */
+    uint32_t *dbbuf_eventidx;  /* and its EventIdx page */
+    uint32_t *dbbuf_retired[2];/* an earlier enable's, until the controller is disabled */
+    uint64_t dbbuf_configs;    /* Doorbell Buffer Config commands accepted */
     /* Quirks (nvme_quirks.c) and limits derived at init (nvme_limits.c) */
     uint32_t quirks;           /* NVME_QUIRK_* bits in effect */
     uint16_t pci_vendor, pci_device; /* what the quirk table matched on (0: unknown) */
@@ -364,6 +384,9 @@ void nvme_ctrlr_handle_timeout(struct nvme_ctrlr *c, struct nvme_qpair *qp,
 void nvme_ctrlr_handle_timeout_cid(struct nvme_ctrlr *c, struct nvme_qpair *qp,
                                    struct nvme_tracker *tr, uint16_t cid);
 void nvme_ctrlr_fail(struct nvme_ctrlr *c, const char *why);
+/* The init sequence's table (nvme_ctrlr.c): every step, or (reset) those
+ * a controller reset repeats; a failure undoes the steps done unless reset. */
+int nvme_ctrlr_run_steps(struct nvme_ctrlr *c, bool reset);
 /* The teaching trace on or off, for the controller and all its queue pairs. */
 void nvme_ctrlr_set_trace(struct nvme_ctrlr *c, bool on);
 /* Per-command deadlines (nvme.admin_timeout_ms / nvme.io_timeout_ms, "nvme timeout"). */
@@ -404,6 +427,8 @@ void nvme_trace_poll(struct nvme_ctrlr *c, uint32_t off, uint32_t value, unsigne
                      uint64_t ns, const char *until);
 void nvme_trace_sqe(struct nvme_qpair *qp, const struct nvme_sqe *sqe);
 void nvme_trace_cqe(struct nvme_qpair *qp, const struct nvme_cqe *cqe);
+/* After a doorbell update (nvme_dbbuf.h): the MMIO write, or the shadow slot
+ * alone when the update was one of the saved ones. */
 void nvme_trace_doorbell(struct nvme_qpair *qp, bool sq, uint32_t value);
 const char *nvme_reg_name(uint32_t off);
 
@@ -519,6 +544,15 @@ static inline void nvme_qpair_unlock(struct nvme_qpair *qp, struct nvme_qtoken t
 /* Works out the pair's lock_base from irq, caller_masks, single_cpu and the
  * number of CPUs, and makes it lock_flags unless a reset runs. */
 void nvme_qpair_update_lock(struct nvme_qpair *qp);
+/* qp->db_mode bits, recomputed by nvme_qpair_update_db_mode whenever the
+ * shadow slots, clocks or the trace flag change: the I/O path tests one
+ * byte for all three (nvme_dbbuf.h). */
+enum {
+    NVME_DB_SHADOW = 1 << 0, /* shadow slots (nvme_dbbuf_attach_qpair gives both doorbells them) */
+    NVME_DB_CLOCKS = 1 << 1, /* qp->clocks */
+    NVME_DB_TRACE = 1 << 2,  /* qp->trace */
+};
+void nvme_qpair_update_db_mode(struct nvme_qpair *qp);
 
 static inline bool nvme_ctrlr_failed(const struct nvme_ctrlr *c)
 {

@@ -558,6 +558,7 @@ static int attach_one(struct pci_device *pd, struct nvme_ctrlr **out)
     c->io_timeout_ns = cmdline_get_u64("nvme.io_timeout_ms", NVME_DEFAULT_IO_TIMEOUT_MS) *
                        1000000ull;
     c->max_retries = (unsigned)cmdline_get_u64("nvme.retries", NVME_DEFAULT_RETRIES);
+    c->dbbuf_off = !cmdline_get_bool("nvme.dbbuf", true);
     c->pci_vendor = pd->vendor_id;
     c->pci_device = pd->device_id;
     c->pci_class = (uint32_t)pd->class_code << 16 | (uint32_t)pd->subclass << 8 | pd->prog_if;

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_dbbuf.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_limits.h"
 #include "drivers/nvme/nvme_quirks.h"
@@ -99,10 +100,11 @@ int nvme_qpair_init(struct nvme_qpair *qp, struct nvme_ctrlr *c, uint16_t id, ui
     }
     qp->free_trackers = &qp->trackers[base];
     qp->free_requests = &qp->requests[base];
-    qp->sq_db = (uint32_t *)(c->regs + NVME_REG_SQTDBL(id, c->dstrd));
-    qp->cq_db = (uint32_t *)(c->regs + NVME_REG_CQHDBL(id, c->dstrd));
+    qp->sq_db.mmio = (uint32_t *)(c->regs + NVME_REG_SQTDBL(id, c->dstrd));
+    qp->cq_db.mmio = (uint32_t *)(c->regs + NVME_REG_CQHDBL(id, c->dstrd));
     nvme_qpair_reset_rings(qp);
     nvme_qpair_update_lock(qp);
+    nvme_qpair_update_db_mode(qp);
     return 0;
 
 err_free:
@@ -145,28 +147,14 @@ static inline void request_free(struct nvme_qpair *qp, struct nvme_request *req)
     qp->free_requests = req;
 }
 
-/* A doorbell write, timed only when a benchmark asked for clocks. */
-static NVME_ALWAYS_INLINE void ring_doorbell(struct nvme_qpair *qp, uint32_t *db, uint32_t value)
-{
-    if (unlikely(qp->clocks)) {
-        uint64_t t0 = rdtsc();
-        nvme_ring_doorbell(db, value);
-        qp->stats.doorbell_tsc += rdtsc() - t0;
-    } else {
-        nvme_ring_doorbell(db, value);
-    }
-}
-
 static NVME_ALWAYS_INLINE void ring_sq(struct nvme_qpair *qp)
 {
     if (qp->sq_tail == qp->sq_db_tail)
         return;
     nvme_publish_before_doorbell();
-    ring_doorbell(qp, qp->sq_db, qp->sq_tail);
     qp->sq_db_tail = qp->sq_tail;
     qp->stats.doorbells_sq++;
-    if (unlikely(qp->trace))
-        nvme_trace_doorbell(qp, true, qp->sq_tail);
+    nvme_doorbell_update(qp, &qp->sq_db, qp->sq_tail, true);
 }
 
 void nvme_qpair_ring_sq(struct nvme_qpair *qp)
@@ -612,10 +600,8 @@ static NVME_ALWAYS_INLINE int32_t reap_impl(struct nvme_qpair *qp, uint32_t max,
         handle_cqe(qp, &cqe);
     }
     if (n) {
-        ring_doorbell(qp, qp->cq_db, qp->cq_head);
         qp->stats.doorbells_cq++;
-        if (unlikely(qp->trace))
-            nvme_trace_doorbell(qp, false, qp->cq_head);
+        nvme_doorbell_update(qp, &qp->cq_db, qp->cq_head, false);
     }
     qp->batch_depth--;
     if (qp->batch_depth == 0)
@@ -810,6 +796,13 @@ void nvme_qpair_set_caller_masks_irq(struct nvme_qpair *qp, bool on)
 void nvme_qpair_set_clocks(struct nvme_qpair *qp, bool on)
 {
     qp->clocks = on;
+    nvme_qpair_update_db_mode(qp);
+}
+
+void nvme_qpair_update_db_mode(struct nvme_qpair *qp)
+{
+    qp->db_mode = (uint8_t)((qp->sq_db.shadow || qp->cq_db.shadow ? NVME_DB_SHADOW : 0) |
+                            (qp->clocks ? NVME_DB_CLOCKS : 0) | (qp->trace ? NVME_DB_TRACE : 0));
 }
 
 uint32_t nvme_qpair_outstanding(const struct nvme_qpair *qp)

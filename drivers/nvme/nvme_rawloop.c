@@ -10,6 +10,7 @@
  * The SQE and its data pointer come from the same builders as every other
  * command (nvme_cmd_rw, nvme_prp_short); the CID is the buffer slot.
  */
+#include "drivers/nvme/nvme_dbbuf.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "drivers/nvme/nvme_status.h"
 #include "kernel/kernel.h"
@@ -84,10 +85,12 @@ int nvme_ns_rawloop(struct nvme_ns *ns, unsigned qd, uint64_t ms, uint64_t *iops
     uint16_t head = qp->cq_head, inflight = 0;
     uint8_t phase = qp->phase;
     int err = 0;
+    uint16_t told = r.tail; /* the tail the device was last told */
     for (uint16_t i = 0; i < qd; i++, inflight++)
         raw_queue_read(&r, i);
     nvme_publish_before_doorbell();
-    nvme_ring_doorbell(qp->sq_db, r.tail);
+    nvme_doorbell_update(qp, &qp->sq_db, r.tail, true);
+    told = r.tail;
     uint64_t tsc_hz = clock_tsc_hz(), start = rdtsc();
     uint64_t end = start + ms * (tsc_hz / 1000), last = start;
     bool stopping = false;
@@ -122,9 +125,12 @@ int nvme_ns_rawloop(struct nvme_ns *ns, unsigned qd, uint64_t ms, uint64_t *iops
                 inflight++;
             }
         }
-        nvme_ring_doorbell(qp->cq_db, head);
-        nvme_publish_before_doorbell();
-        nvme_ring_doorbell(qp->sq_db, r.tail);
+        nvme_doorbell_update(qp, &qp->cq_db, head, false);
+        if (r.tail != told) {
+            nvme_publish_before_doorbell();
+            nvme_doorbell_update(qp, &qp->sq_db, r.tail, true);
+            told = r.tail;
+        }
     }
     uint64_t elapsed = rdtsc() - start;
     if (err == -ETIMEDOUT)

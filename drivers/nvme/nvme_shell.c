@@ -566,6 +566,14 @@ static int cmd_queues(struct nvme_ctrlr *c)
                 (unsigned long long)qp->stats.timeouts, (unsigned long long)qp->stats.bogus,
                 (unsigned long long)qp->stats.interrupts);
     }
+    /* Per I/O queue: doorbell updates whose MMIO write the shadow doorbells'
+     * event index made unnecessary (nvme_dbbuf.h); SQDB/CQDB count updates. */
+    kprintf("shadow doorbells: %s, Doorbell Buffer Config sent %llu times; MMIO writes saved:",
+            c->dbbuf_shadow ? "on" : c->dbbuf_off ? "off (nvme.dbbuf=0)" : "off",
+            (unsigned long long)c->dbbuf_configs);
+    for (unsigned i = 1; i < n; i++)
+        kprintf(" q%u %llu", all[i]->id, (unsigned long long)all[i]->stats.doorbells_saved);
+    kprintf(n > 1 ? "\n" : " none (no I/O queue)\n");
     if (c->cpu_count > 1)
         nvme_percpu_print(c); /* the block layer's pair of each CPU */
     static const char *modes[] = { "polling", "INTx", "MSI-X", "MSI" };

@@ -8,6 +8,9 @@
  *   DB SQ0 tail 0x1000 <- 6
  *   CQ0[5] -> CID=0x0005 SQID=0 SQHD=6 P=1 status=0x0000 Successful Completion DW0=0x0
  *   DB CQ0 head 0x1004 <- 6
+ * With shadow doorbells (nvme_dbbuf.h) an I/O queue's update that needs no
+ * MMIO write is "shadow DB SQ1 tail <- 7 (event index 5: ...)", and one
+ * that does says "(and its shadow slot)" after the DB line.
  * Register names and field names are the specification's. Polling loops are
  * one line. docs/nvme-init-walkthrough.md explains a whole trace, and the
  * QEMU test "nvme.trace-matches-device" checks these lines against QEMU's own
@@ -140,6 +143,17 @@ void nvme_trace_doorbell(struct nvme_qpair *qp, bool sq, uint32_t value)
     if (!c->trace)
         return;
     uint64_t off = sq ? NVME_REG_SQTDBL(qp->id, c->dstrd) : NVME_REG_CQHDBL(qp->id, c->dstrd);
-    kprintf("%s: DB %s%u %s %#llx <- %u\n", c->name, sq ? "SQ" : "CQ", qp->id,
-            sq ? "tail" : "head", (unsigned long long)off, value);
+    const struct nvme_doorbell *db = sq ? &qp->sq_db : &qp->cq_db;
+    /* Called right after each update: a change in the count is this one. */
+    bool mmio = qp->stats.doorbells_saved == qp->trace_saved;
+    qp->trace_saved = qp->stats.doorbells_saved;
+    if (!mmio) {
+        kprintf("%s: shadow DB %s%u %s <- %u (event index %u: no MMIO write needed)\n",
+                c->name, sq ? "SQ" : "CQ", qp->id, sq ? "tail" : "head", value,
+                db->eventidx ? *db->eventidx : 0);
+        return;
+    }
+    kprintf("%s: DB %s%u %s %#llx <- %u%s\n", c->name, sq ? "SQ" : "CQ", qp->id,
+            sq ? "tail" : "head", (unsigned long long)off, value,
+            db->shadow ? " (and its shadow slot)" : "");
 }

@@ -11,10 +11,13 @@
  * so the model's work is excluded and what is left is the
  * driver's instructions per I/O, the same on every run.
  *
- * usage: nvme_hotpath [IOS [QD]]
+ * usage: nvme_hotpath [IOS [QD [mmio|shadow]]]   (mmio: a controller without
+ * Doorbell Buffer Config, OACS bit 8 clear, every doorbell update an MMIO
+ * write; shadow, the default: shadow doorbells and event indexes)
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "drivers/nvme/nvme_internal.h"
 #include "tests/host/nvme_model.h"
@@ -38,6 +41,7 @@ int main(int argc, char **argv)
     static struct nvme_model m;
     static struct nvme_ctrlr c;
     model_init(&m);
+    m.no_dbbuf = argc > 3 && strcmp(argv[3], "mmio") == 0;
     model_attach(&m, &c);
     if (nvme_ctrlr_init(&c) != 0)
         return 1;

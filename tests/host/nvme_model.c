@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "drivers/nvme/nvme_bdev.h"
+#include "drivers/nvme/nvme_dbbuf.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/heap.h"
 #include "kernel/time/clock.h"
@@ -134,6 +135,7 @@ void nvme_env_dma_free(void *p, size_t size)
     (void)size;
     if (p == NULL)
         return;
+    model_dbbuf_freed(p);
     for (unsigned i = 0; i < DMA_SLOTS; i++) {
         if (dma_map[i].user == p) {
             free(dma_map[i].real);
@@ -436,6 +438,7 @@ static void controller_reset(struct nvme_model *m)
     memset(m->sq, 0, sizeof(m->sq));
     memset(m->cq, 0, sizeof(m->cq));
     memset(m->bar + 0x1000, 0, sizeof(m->bar) - 0x1000); /* doorbells */
+    model_dbbuf_reset(m, model_page); /* the settings end with the reset */
     m->nheld = 0;
     m->ndropped = 0;
     m->plan_nheld = 0;
@@ -556,6 +559,7 @@ void model_add_ns(struct nvme_model *m, uint32_t nsid, uint64_t nsze, uint32_t l
 
 void model_free(struct nvme_model *m)
 {
+    model_dbbuf_forget(m);
     for (unsigned i = 0; i <= MODEL_MAX_NS; i++) {
         free(m->ns[i].data);
         free(m->ns[i].md);
@@ -573,6 +577,8 @@ void model_release_ctrlr(struct nvme_ctrlr *c)
     }
     if (c->admin.sq)
         nvme_qpair_destroy(&c->admin);
+    nvme_dbbuf_retire(c);
+    nvme_dbbuf_free_retired(c);
     nvme_ns_free_all(c);
     nvme_env_dma_free(c->id, 4096);
     c->id = NULL;
@@ -880,6 +886,7 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             id->cqes = 0x44;
             id->oncs = NVME_ONCS_DSM | NVME_ONCS_WRITE_ZEROES;
             id->vwc = 1;
+            id->oacs = m->no_dbbuf ? 0 : NVME_OACS_DBBUF_CONFIG;
             id->aerl = 3;
             id->elpe = 3;
             id->oaes = 1u << 8;
@@ -986,8 +993,9 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             return SC(0, 0x02) | DNR;
         m->cq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
                                            .phase = 1, .ien = (s->cdw11 >> 1) & 1,
-                                           .iv = (uint16_t)(s->cdw11 >> 16) };
-        memset(m->bar + NVME_REG_CQHDBL(qid, dstrd(m)), 0, 4);
+                                           .iv = (uint16_t)(s->cdw11 >> 16),
+                                           .shadow = model_dbbuf_covers(m, qid) };
+        memset(m->bar + NVME_REG_CQHDBL(qid, dstrd(m)), model_dbbuf_covers(m, qid) ? 0xFF : 0, 4);
         return 0;
     }
     case NVME_ADMIN_CREATE_SQ: {
@@ -1005,8 +1013,9 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
             return SC(0, 0x02) | DNR;
         }
         m->sq[qid] = (struct model_queue){ .exists = true, .base = s->dptr.prp1, .size = size,
-                                           .cqid = (uint16_t)cqid };
-        memset(m->bar + NVME_REG_SQTDBL(qid, dstrd(m)), 0, 4);
+                                           .cqid = (uint16_t)cqid,
+                                           .shadow = model_dbbuf_covers(m, qid) };
+        memset(m->bar + NVME_REG_SQTDBL(qid, dstrd(m)), model_dbbuf_covers(m, qid) ? 0xFF : 0, 4);
         return 0;
     }
     case NVME_ADMIN_DELETE_SQ: {
@@ -1027,6 +1036,8 @@ static uint16_t admin_cmd(struct nvme_model *m, const struct nvme_sqe *s, uint32
         m->cq[qid].exists = false;
         return 0;
     }
+    case NVME_ADMIN_DBBUF_CONFIG:
+        return model_dbbuf_config(m, s->dptr.prp1, s->dptr.prp2, model_page);
     case NVME_ADMIN_ABORT: {
         m->aborts++;
         if (m->hold_aborts) {
@@ -1127,7 +1138,7 @@ static uint16_t io_cmd(struct nvme_model *m, const struct nvme_sqe *s)
 static bool cq_full(struct nvme_model *m, unsigned cqid)
 {
     struct model_queue *q = &m->cq[cqid];
-    uint32_t head = doorbell(m, cqid, true);
+    uint32_t head = q->shadow ? model_dbbuf_cq_head(m, cqid) : doorbell(m, cqid, true);
     return (q->tail + 1) % q->size == head % q->size;
 }
 
@@ -1316,7 +1327,11 @@ unsigned model_step(struct nvme_model *m)
         struct model_queue *q = &m->sq[qid];
         if (!q->exists)
             continue;
-        uint32_t tail = doorbell(m, qid, false);
+        unsigned fetched = 0;
+        if (q->shadow && !model_dbbuf_sq_kicked(m, qid))
+            continue; /* only after an MMIO write, or while still fetching */
+        uint32_t tail = q->shadow ? *model_dbbuf_slot(m, qid, false, false)
+                                  : doorbell(m, qid, false);
         if (tail >= q->size) {
             m->bad_doorbells++;
             continue;
@@ -1326,7 +1341,11 @@ unsigned model_step(struct nvme_model *m)
             m->fatal_on_next_doorbell = false;
             return done;
         }
-        while (q->head != tail) {
+        for (;;) {
+            if (q->shadow && !model_dbbuf_sq_next(m, qid, &tail, &fetched))
+                break;
+            if (q->head == tail)
+                break;
             struct nvme_sqe s;
             unsigned shift = qid == 0 ? 6 : (m->cc >> 16) & 0xF;
             /* A fetched entry is cleared (the driver never reads its SQ back):
@@ -1370,6 +1389,7 @@ unsigned model_step(struct nvme_model *m)
             else if (!post(m, cqid, &e))
                 hold(m, cqid, &e);
         }
+        q->active = q->shadow && q->head != tail;
     }
     return done;
 }

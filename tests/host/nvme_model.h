@@ -31,6 +31,8 @@ struct model_queue {
     uint8_t phase;       /* CQs: phase of the next entry posted */
     bool ien;
     uint16_t iv;
+    bool shadow;         /* created with shadow doorbells on: tail/head from the shadow page */
+    bool active;         /* SQ with shadow: still fetching (re-reads the shadow tail) */
 };
 
 struct model_pending { /* a completion held back (reorder / drop) */
@@ -94,6 +96,25 @@ struct nvme_model {
     int irq_routed;           /* interrupt setups not yet torn down */
     char last_error[160];
 
+    /* Shadow doorbells (Doorbell Buffer Config 7Ch, NVMe 1.4 §5.8), as QEMU
+     * 7.2 does them for I/O queues: a shadowed SQ is fetched after an MMIO
+     * write (its register is reset to MODEL_DB_IDLE to see the next one) and
+     * while it is still active, the tail re-read from the shadow page after
+     * each command and the EventIdx written with the tail seen; a CQ's
+     * EventIdx gets the head seen before the shadow head is read. At CC.EN=0
+     * the pages are retired: filled with MODEL_DB_POISON and checked when
+     * the driver frees them. */
+    bool no_dbbuf;            /* OACS bit 8 clear; the opcode is refused */
+    bool refuse_dbbuf;        /* OACS bit 8 set, the command fails (Invalid Field) */
+    unsigned dbbuf_burst;     /* commands fetched per shadowed SQ per step (0: all) */
+    uint64_t dbbuf_dbs, dbbuf_eis; /* this enable's pages, 0: none */
+    uint32_t dbbuf_page_size; /* their size (CC.MPS at the command) */
+    unsigned dbbuf_cmds;      /* commands received */
+    unsigned dbbuf_configs;   /* commands accepted */
+    unsigned mmio_doorbells;  /* MMIO doorbell writes seen on shadowed queues */
+    unsigned dbbuf_stale_writes; /* retired pages found written when freed */
+    unsigned dbbuf_freed_in_use; /* pages freed while the controller was enabled */
+    unsigned dbbuf_admin_writes; /* the admin queue's shadow slots written by the host */
     /* ---- Failure shapes (issue 11; tests/host/test_nvme_faults.c) ---- */
     bool cfs_at_enable;       /* CSTS.CFS instead of RDY when enabled */
     unsigned allones_after_disable_ms; /* registers read all ones this long after EN 1 -> 0 */
@@ -194,6 +215,10 @@ struct nvme_model {
     unsigned io_without_hmb;  /* I/O refused for want of an HMB (hmb_required) */
 };
 
+#define MODEL_DB_IDLE 0xFFFFFFFFu   /* a shadowed queue's register: no MMIO write since */
+#define MODEL_DB_POISON 0xA5u       /* bytes of a retired shadow doorbell page */
+#define MODEL_DB_ADMIN_MARK 0x5EC0DEu /* the admin queue's shadow slots: never written */
+
 /* A model with QEMU-like defaults: CAP as QEMU 7.2's, one 64 MiB namespace
  * of 512-byte blocks at NSID 1, NN=256, MDTS=7. */
 void model_init(struct nvme_model *m);
@@ -244,6 +269,27 @@ void model_deliver_irqs(struct nvme_model *m);
 /* Counts doorbell-area words written off the CAP.DSTRD grid (stray_doorbells). */
 unsigned model_scan_doorbells(struct nvme_model *m);
 
+/* The shadow slot (eventidx false) or EventIdx slot of SQ qid (cq false) or
+ * CQ qid in this enable's pages (tests only). */
+uint32_t *model_dbbuf_slot(struct nvme_model *m, unsigned qid, bool cq, bool eventidx);
+/* Does this enable's shadow page hold queue qid's slots (else: MMIO)? */
+bool model_dbbuf_covers(const struct nvme_model *m, unsigned qid);
+/* Checks the admin slots are untouched (counts into dbbuf_admin_writes). */
+void model_dbbuf_check(struct nvme_model *m);
+/* nvme_model_dbbuf.c, for nvme_model.c: the command (status, 15-bit), an
+ * MMIO write to a shadowed queue's register since the last look (counted),
+ * the pages retired at CC.EN=0, one freed by the driver, a model gone. */
+uint16_t model_dbbuf_config(struct nvme_model *m, uint64_t dbs, uint64_t eis, uint32_t page_size);
+bool model_mmio_kick(struct nvme_model *m, unsigned qid, bool cq);
+void model_dbbuf_reset(struct nvme_model *m, uint32_t page_size);
+void model_dbbuf_freed(void *p);
+void model_dbbuf_forget(struct nvme_model *m);
+/* For a shadowed CQ: its head (event index first); for a shadowed SQ: is
+ * it to be fetched (an MMIO write, or still active), and may the fetch go
+ * on (event index written, tail re-read into *tail, the burst limit). */
+uint32_t model_dbbuf_cq_head(struct nvme_model *m, unsigned cqid);
+bool model_dbbuf_sq_kicked(struct nvme_model *m, unsigned qid);
+bool model_dbbuf_sq_next(struct nvme_model *m, unsigned qid, uint32_t *tail, unsigned *fetched);
 /* The model behind a controller (tests only). */
 struct nvme_model *model_of(struct nvme_ctrlr *c);
 

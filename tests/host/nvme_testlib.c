@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drivers/nvme/nvme_dbbuf.h"
 #include "kernel/mm/heap.h"
 #include "kernel/time/clock.h"
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "drivers/nvme/nvme_cmd.h"
+#include "drivers/nvme/nvme_dbbuf.h"
 #include "drivers/nvme/nvme_internal.h"
 #include "kernel/mm/heap.h"
 #include "kernel/time/clock.h"

@@ -20,6 +20,7 @@ set(NVOS_HOST_UNITS
     nvme_status
     nvme_prp
     nvme_queue
+    nvme_dbbuf
     nvme_profile_list
     nvme_profile.dstrd16
     nvme_profile.dstrd256

@@ -454,7 +454,9 @@ def test_trace_matches_device(nvos):
     # The init sequence, in the spec's order, as the device saw it.
     order = [e[0] for e in dev if e[0] in ("CC", "AQA", "ASQ", "ACQ")][:6]
     assert order == ["CC", "AQA", "ASQ", "ACQ", "CC", "CC"], f"register writes out of order: {order}"
-    admin = [e[2] for e in dev if e[0] == "ADMIN"][:8]
+    admin = [e[2] for e in dev if e[0] == "ADMIN"][:9]
     identify, set_features, create_cq, create_sq = 0x06, 0x09, 0x05, 0x01
-    assert admin == [identify] * 3 + [set_features] + [create_cq, create_sq] * 2, \
-        f"admin command order {admin}: expected Identify x3, Set Features, Create CQ/SQ x2"
+    dbbuf_config = 0x7C  # QEMU offers it (OACS bit 8): before the I/O queues
+    assert admin == [identify] * 3 + [set_features, dbbuf_config] + [create_cq, create_sq] * 2, \
+        (f"admin command order {admin}: expected Identify x3, Set Features, Doorbell Buffer "
+         f"Config, Create CQ/SQ x2")
