@@ -265,11 +265,17 @@ int nvme_ctrlr_free_io_qpair(struct nvme_qpair *qp)
     while (*pp && *pp != qp)
         pp = &(*pp)->next;
     if (*pp)
-        *pp = qp->next;
+        __atomic_store_n(pp, qp->next, __ATOMIC_RELEASE); /* qp->next stays valid meanwhile */
     nvme_env_spin_unlock(&c->config_lock);
     nvme_env_irq_restore(irq_was_on);
     if (qp->irq)
         nvme_env_interrupt_unbind(c, qp);
+    /* The grace period: an interrupt handler on another CPU may be walking
+     * the list at qp (nvme_pci.c's reap_irq_qpairs takes no lock). Handlers
+     * run with interrupts off, so once every other CPU has taken one, none
+     * still holds qp and it can go. */
+    if (nvme_env_cpu_count() > 1)
+        nvme_env_sync_cpus();
     irq_was_on = nvme_env_irq_save();
     nvme_env_spin_lock(&c->config_lock);
     nvme_free_qid(c, qp->id);

@@ -488,6 +488,7 @@ static int step_create_io_queues(struct nvme_ctrlr *c)
             if (err)
                 return err;
         }
+        nvme_percpu_remap(c); /* CPUs of pairs the reset orphaned share the others */
         return 0;
     }
     if (c->max_io_qpairs == 0)

@@ -494,6 +494,8 @@ int nvme_percpu_create(struct nvme_ctrlr *c);
 /* Around a controller reset: every pair locks on every CPU meanwhile. */
 void nvme_percpu_reset_begin(struct nvme_ctrlr *c);
 void nvme_percpu_reset_end(struct nvme_ctrlr *c);
+/* After a reset that orphaned pairs: the tables share out the pairs left. */
+void nvme_percpu_remap(struct nvme_ctrlr *c);
 /* Forgets them (the pairs themselves are freed with the controller's list). */
 void nvme_percpu_clear(struct nvme_ctrlr *c);
 /* One line per CPU: which pairs it submits on ("nvme queues"). */

@@ -107,6 +107,8 @@ void nvme_percpu_reset_end(struct nvme_ctrlr *c)
         __atomic_store_n(&qp->lock_flags, qp->lock_base, __ATOMIC_RELEASE);
 }
 
+static void fill_tables(struct nvme_ctrlr *c);
+
 /* Creates one pair for CPU cpu in mode m (0: interrupts, 1: polled). */
 static struct nvme_qpair *create_one(struct nvme_ctrlr *c, unsigned m, unsigned cpu)
 {
@@ -157,7 +159,60 @@ int nvme_percpu_create(struct nvme_ctrlr *c)
     }
     if (c->cpu_pairs[0] == 0 && c->cpu_pairs[1] == 0)
         return -ENOMEM;
-    /* A kind with no pair of its own uses the other's. */
+    fill_tables(c);
+    if (ncpu > 1 || c->trace)
+        kprintf("%s: %u CPU(s): %u interrupt-driven and %u polled I/O queue pairs for the block "
+                "layer%s\n",
+                c->name, ncpu, c->cpu_pairs[0], c->cpu_pairs[1],
+                (c->cpu_pairs[0] && c->cpu_pairs[0] < ncpu) || c->cpu_pairs[1] < ncpu
+                    ? " (CPUs share pairs)"
+                    : "");
+    return 0;
+}
+
+/*
+ * After a reset that granted fewer pairs (nvme_limits_fewer_queues): the
+ * orphaned ones leave the tables and their CPUs share the pairs left, as
+ * nvme_percpu_create would have shared them, instead of failing with
+ * ENODEV from then on. Runs while the reset has every pair locking (SPIN),
+ * so a pair that becomes shared is locked before anyone shares it; a
+ * submission that read the old table entry just before fails with ENODEV.
+ */
+void nvme_percpu_remap(struct nvme_ctrlr *c)
+{
+    bool any = false;
+    for (unsigned m = 0; m < 2; m++) {
+        unsigned kept = 0;
+        for (unsigned i = 0; i < c->cpu_pairs[m]; i++) {
+            struct nvme_qpair *qp = c->cpu_qp[m][i];
+            if (qp->orphaned) {
+                any = true;
+                continue;
+            }
+            c->cpu_qp[m][kept++] = qp; /* the first cpu_pairs[m] entries stay distinct */
+        }
+        c->cpu_pairs[m] = kept;
+    }
+    if (!any)
+        return;
+    if (c->cpu_pairs[0] == 0 && c->cpu_pairs[1] == 0) {
+        kprintf("%s: no I/O queue pair is left for the block layer\n", c->name);
+        return; /* every table entry stays an orphan: ENODEV */
+    }
+    fill_tables(c);
+    kprintf("%s: after the reset, %u interrupt-driven and %u polled pairs serve %u CPU(s)\n",
+            c->name, c->cpu_pairs[0], c->cpu_pairs[1], c->cpu_count);
+}
+
+/*
+ * cpu_qp[m][0 .. cpu_pairs[m]-1] hold the distinct pairs of each kind: the
+ * rest of each table shares them (CPU i takes pair i % n), a kind with no
+ * pair of its own uses the other's, and each pair's users, lock and the
+ * block layer's first pairs follow.
+ */
+static void fill_tables(struct nvme_ctrlr *c)
+{
+    unsigned ncpu = c->cpu_count;
     for (unsigned m = 0; m < 2; m++) {
         unsigned n = c->cpu_pairs[m];
         for (unsigned i = 0; i < ncpu; i++) {
@@ -166,6 +221,9 @@ int nvme_percpu_create(struct nvme_ctrlr *c)
             c->cpu_qp[m][i] = qp;
         }
     }
+    for (unsigned m = 0; m < 2; m++)
+        for (unsigned i = 0; i < ncpu; i++)
+            c->cpu_qp[m][i]->cpu_users = 0;
     for (unsigned m = 0; m < 2; m++)
         for (unsigned i = 0; i < ncpu; i++)
             if (m == 0 || c->cpu_qp[1][i] != c->cpu_qp[0][i])
@@ -179,14 +237,6 @@ int nvme_percpu_create(struct nvme_ctrlr *c)
         }
     c->block_qp_irq = c->cpu_qp[0][0];
     c->block_qp_poll = c->cpu_qp[1][0];
-    if (ncpu > 1 || c->trace)
-        kprintf("%s: %u CPU(s): %u interrupt-driven and %u polled I/O queue pairs for the block "
-                "layer%s\n",
-                c->name, ncpu, c->cpu_pairs[0], c->cpu_pairs[1],
-                (c->cpu_pairs[0] && c->cpu_pairs[0] < ncpu) || c->cpu_pairs[1] < ncpu
-                    ? " (CPUs share pairs)"
-                    : "");
-    return 0;
 }
 
 void nvme_percpu_clear(struct nvme_ctrlr *c)

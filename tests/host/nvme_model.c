@@ -276,8 +276,12 @@ bool nvme_env_interrupt_private(struct nvme_ctrlr *c, struct nvme_qpair *qp)
     return !qp->irq;
 }
 
+void (*nvme_model_on_sync_cpus)(void);
+
 void nvme_env_sync_cpus(void)
 {
+    if (nvme_model_on_sync_cpus)
+        nvme_model_on_sync_cpus();
 }
 
 /* SMP: the tests pretend to be CPU nvme_model_cpu of nvme_model_cpus. */

@@ -300,5 +300,8 @@ extern long model_live_allocs;
 extern bool model_quiet;
 /* SMP as the driver sees it (nvme_env_cpu_count/index): 1 CPU, index 0. */
 extern unsigned nvme_model_cpus, nvme_model_cpu;
+/* Called by nvme_env_sync_cpus (the driver waiting for the other CPUs to
+ * take an interrupt); NULL: nothing. */
+extern void (*nvme_model_on_sync_cpus)(void);
 
 #endif

@@ -699,6 +699,86 @@ static void test_submit_times(void)
 
 /* ---- pairs per CPU (nvme_percpu.c), the model pretending to have 4 CPUs ---- */
 
+/* A reset that grants fewer pairs: the CPUs of the orphaned ones share the
+ * pairs left (and lock them), instead of failing with ENODEV from then on. */
+static void test_percpu_fewer_after_reset(void)
+{
+    struct nvme_model m;
+    model_init(&m);
+    m.grant_queues = 4;
+    nvme_model_cpus = 4;
+    nvme_model_cpu = 0;
+    CHECK_EQ(bring_up(&m), 0);
+    CHECK_EQ(ctrlr->cpu_pairs[1], 4);
+    struct nvme_qpair *p[4];
+    for (unsigned i = 0; i < 4; i++) {
+        p[i] = ctrlr->cpu_qp[1][i];
+        CHECK(p[i]->single_cpu && p[i]->cpu_users == 1);
+    }
+    m.grant_queues = 2;
+    CHECK_EQ(nvme_ctrlr_reset(ctrlr), 0);
+    CHECK_EQ(ctrlr->state, NVME_STATE_READY);
+    CHECK(!p[0]->orphaned && !p[1]->orphaned && p[2]->orphaned && p[3]->orphaned);
+    CHECK_EQ(ctrlr->cpu_pairs[1], 2);
+    for (unsigned m_ = 0; m_ < 2; m_++)
+        for (unsigned i = 0; i < 4; i++)
+            CHECK(ctrlr->cpu_qp[m_][i] == p[i % 2]);
+    for (unsigned i = 0; i < 2; i++) {
+        CHECK_EQ(p[i]->cpu_users, 2);
+        CHECK(!p[i]->single_cpu);
+        CHECK_EQ(p[i]->lock_flags, NVME_QLOCK_IRQ | NVME_QLOCK_SPIN);
+    }
+    /* CPU 3 submits on its table's pair now (p[1], shared with CPU 1). */
+    struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
+    uint8_t *buf = pages(4096);
+    memset(buf, 0x5A, 4096);
+    struct done d = { 0 };
+    nvme_model_cpu = 3;
+    struct nvme_qpair *mine = ctrlr->cpu_qp[1][3];
+    CHECK_EQ(nvme_ns_cmd_write(ns, mine, buf, 40, 8, done_cb, &d, 0), 0);
+    CHECK(run_until(&m, mine, &d, 1));
+    CHECK_EQ(d.err, 0);
+    CHECK_EQ(m.ns[1].data[40 * 512], 0x5A);
+    free(buf);
+    nvme_model_cpu = 0;
+    tear_down(&m);
+    nvme_model_cpus = 1;
+}
+
+/* Freeing a pair with several CPUs: the pair leaves the list, the other
+ * CPUs are synchronised (an interrupt handler may be walking the list at
+ * it), and only then is it freed. */
+static struct nvme_qpair *grace_qp;
+static unsigned grace_syncs, grace_listed;
+
+static void grace_on_sync(void)
+{
+    grace_syncs++;
+    for (struct nvme_qpair *qp = ctrlr->io_qpairs; qp; qp = qp->next)
+        if (qp == grace_qp)
+            grace_listed++;
+}
+
+static void test_percpu_free_grace(void)
+{
+    struct nvme_model m;
+    model_init(&m);
+    nvme_model_cpus = 2;
+    CHECK_EQ(bring_up(&m), 0);
+    struct nvme_io_qpair_opts o;
+    nvme_ctrlr_get_default_io_qpair_opts(ctrlr, &o);
+    grace_qp = nvme_ctrlr_alloc_io_qpair(ctrlr, &o);
+    CHECK(grace_qp != NULL);
+    grace_syncs = grace_listed = 0;
+    nvme_model_on_sync_cpus = grace_on_sync;
+    CHECK_EQ(nvme_ctrlr_free_io_qpair(grace_qp), 0);
+    nvme_model_on_sync_cpus = NULL;
+    CHECK_EQ(grace_syncs, 1);
+    CHECK_EQ(grace_listed, 0);
+    tear_down(&m);
+    nvme_model_cpus = 1;
+}
+
 static void test_percpu(void)
 {
     struct nvme_model m;
@@ -782,6 +862,8 @@ static void test_percpu(void)
     CHECK_EQ(nvme_ctrlr_get_free_io_qpairs(ctrlr), 16);
     tear_down(&m);
     nvme_model_cpus = 1;
+    test_percpu_fewer_after_reset();
+    test_percpu_free_grace();
 }
 
 int main(void)
