@@ -308,6 +308,88 @@ static unsigned subsystem_of(struct nvme_ctrlr *c, struct nvme_ctrlr **first)
     return n;
 }
 
+/* One namespace in the detail list's layout (nvme-cli 2.3 json_detail_list). */
+static void json_detail_ns(struct json_writer *w, const struct nvme_ctrlr *c,
+                           const struct nvme_ns *ns)
+{
+    char name[32];
+    ksnprintf(name, sizeof(name), "%sn%u", c->name, ns->nsid);
+    json_object_begin(w, NULL);
+    json_str(w, "NameSpace", name);
+    json_u64(w, "NSID", ns->nsid);
+    json_u64(w, "UsedBytes", ns->id->nuse * ns->block_size);
+    json_u64(w, "MaximumLBA", ns->nsze);
+    json_u64(w, "PhysicalSize", ns->nsze * ns->block_size);
+    json_u64(w, "SectorSize", ns->block_size);
+    json_object_end(w);
+}
+
+/*
+ * list -v -o json: nvme-cli 2.3's detail tree, Devices (hosts) ->
+ * Subsystems -> Controllers (each with its Namespaces and Paths) and the
+ * subsystem's Namespaces, as Linux shows controllers without multipath
+ * (every namespace under its controller; no paths; the subsystem's list,
+ * of multipath heads, empty). nvos has no host NQN or host ID (they name a
+ * host to fabrics targets): the one host object has neither key.
+ */
+static int cmd_list_verbose_json(void)
+{
+    struct json_writer w;
+    nvme_print_json_begin(&w);
+    json_object_begin(&w, NULL);
+    json_array_begin(&w, "Devices");
+    json_object_begin(&w, NULL);
+    json_array_begin(&w, "Subsystems");
+    for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c)) {
+        struct nvme_ctrlr *first;
+        unsigned sub = subsystem_of(c, &first);
+        if (first != c)
+            continue;
+        char name[24];
+        ksnprintf(name, sizeof(name), "nvme-subsys%u", sub);
+        json_object_begin(&w, NULL);
+        json_str(&w, "Subsystem", name);
+        json_strn(&w, "SubsystemNQN", c->id->subnqn, sizeof(c->id->subnqn));
+        json_array_begin(&w, "Controllers");
+        for (struct nvme_ctrlr *p = c; p; p = nvme_ctrlr_next(p)) {
+            struct nvme_ctrlr *f;
+            if (subsystem_of(p, &f) != sub)
+                continue;
+            char sn[21], mn[41], fr[9], addr[16];
+            const struct pci_device *pd = p->platform;
+            trimmed(sn, p->id->sn, sizeof(p->id->sn));
+            trimmed(mn, p->id->mn, sizeof(p->id->mn));
+            trimmed(fr, p->id->fr, sizeof(p->id->fr));
+            ksnprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", pd->segment, pd->bus, pd->dev,
+                      pd->func);
+            json_object_begin(&w, NULL);
+            json_str(&w, "Controller", p->name);
+            json_str(&w, "SerialNumber", sn);
+            json_str(&w, "ModelNumber", mn);
+            json_str(&w, "Firmware", fr);
+            json_str(&w, "Transport", "pcie");
+            json_str(&w, "Address", addr);
+            json_array_begin(&w, "Namespaces");
+            for (struct nvme_ns *ns = p->namespaces; ns; ns = ns->next)
+                json_detail_ns(&w, p, ns);
+            json_array_end(&w);
+            json_array_begin(&w, "Paths");
+            json_array_end(&w);
+            json_object_end(&w);
+        }
+        json_array_end(&w);
+        json_array_begin(&w, "Namespaces"); /* multipath heads: none without multipath */
+        json_array_end(&w);
+        json_object_end(&w);
+    }
+    json_array_end(&w);
+    json_object_end(&w);
+    json_array_end(&w);
+    json_object_end(&w);
+    kprintf("\n");
+    return 0;
+}
+
 static int cmd_list_verbose(void)
 {
     kprintf("%-16s %-96s %-.16s\n", "Subsystem", "Subsystem-NQN", "Controllers");
@@ -736,10 +818,9 @@ static int cmd_nvme(int argc, char **argv)
     if (!subs[k].needs_dev) {
         if (o.dev != NULL)
             return shell_error(-EINVAL, "nvme list: unexpected argument '%s'", o.dev);
-        if (o.verbose && o.json)
-            return shell_error(-EINVAL, "nvme list: -v -o json (hosts, subsystems, paths) is "
-                               "not implemented; see docs/shell.md");
-        return o.verbose ? cmd_list_verbose() : cmd_list(&o);
+        if (o.verbose)
+            return o.json ? cmd_list_verbose_json() : cmd_list_verbose();
+        return cmd_list(&o);
     }
     struct dev d;
     if (dev_arg(sub, o.dev, &d) != 0)
