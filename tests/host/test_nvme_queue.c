@@ -22,45 +22,8 @@
 #include "lib/errno.h"
 #include "tests/host/check.h"
 #include "tests/host/nvme_model.h"
+#include "tests/host/nvme_testlib.h"
 
-static uint64_t rng = 88172645463325252ull;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-struct done {
-    int calls;
-    int err;
-    struct nvme_cpl cpl;
-};
-
-static void done_cb(void *arg, const struct nvme_cpl *cpl)
-{
-    struct done *d = arg;
-    d->calls++;
-    d->err = cpl->err;
-    d->cpl = *cpl;
-}
-
-/* Steps the model and reaps until every callback in ds has run (at most 10 s). */
-static bool run_until(struct nvme_model *m, struct nvme_qpair *qp, struct done *ds, int n)
-{
-    uint64_t give_up = clock_ns() + 10 * NSEC_PER_SEC;
-    while (clock_ns() < give_up) {
-        bool all = true;
-        for (int i = 0; i < n; i++)
-            all &= ds[i].calls > 0;
-        if (all)
-            return true;
-        model_step(m);
-        nvme_qpair_process_completions(qp, 0);
-    }
-    return false;
-}
 
 static struct nvme_ctrlr *ctrlr;
 
@@ -76,12 +39,6 @@ static void tear_down(struct nvme_model *m)
 {
     model_release_ctrlr(ctrlr);
     model_free(m);
-}
-
-/* Page-aligned test buffer (aligned_alloc wants a multiple of the alignment). */
-static uint8_t *pages(size_t bytes)
-{
-    return aligned_alloc(4096, (bytes + 4095) / 4096 * 4096);
 }
 
 static struct nvme_qpair *polled_qpair(unsigned size)
@@ -246,24 +203,24 @@ static void test_data_random(void)
     struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
     uint8_t *disk = m.ns[1].data;
     size_t cap = 300 * 512 + 4096;
-    uint8_t *buf = pages(cap + 4096);
+    uint8_t *buf = tl_pages(cap + 4096);
     for (int iter = 0; iter < 400; iter++) {
-        uint32_t count = 1 + (uint32_t)(rnd() % 300);
-        uint64_t lba = rnd() % (131072 - count);
-        uint32_t off = (uint32_t)(rnd() % 1024) * 4; /* any dword offset in the page */
+        uint32_t count = 1 + (uint32_t)(tl_rnd() % 300);
+        uint64_t lba = tl_rnd() % (131072 - count);
+        uint32_t off = (uint32_t)(tl_rnd() % 1024) * 4; /* any dword offset in the page */
         uint8_t *p = buf + off;
         struct done d = { 0 };
-        if (rnd() & 1) {
+        if (tl_rnd() & 1) {
             for (uint32_t i = 0; i < count * 512; i++)
-                p[i] = (uint8_t)rnd();
-            CHECK_EQ(nvme_ns_cmd_write(ns, qp, p, lba, count, done_cb, &d, 0), 0);
-            CHECK(run_until(&m, qp, &d, 1));
+                p[i] = (uint8_t)tl_rnd();
+            CHECK_EQ(nvme_ns_cmd_write(ns, qp, p, lba, count, tl_done_cb, &d, 0), 0);
+            CHECK(tl_run_until(&m, qp, &d, 1));
             CHECK_EQ(d.err, 0);
             CHECK(memcmp(disk + lba * 512, p, count * 512) == 0);
         } else {
             memset(p, 0xA5, count * 512);
-            CHECK_EQ(nvme_ns_cmd_read(ns, qp, p, lba, count, done_cb, &d, 0), 0);
-            CHECK(run_until(&m, qp, &d, 1));
+            CHECK_EQ(nvme_ns_cmd_read(ns, qp, p, lba, count, tl_done_cb, &d, 0), 0);
+            CHECK(tl_run_until(&m, qp, &d, 1));
             CHECK_EQ(d.err, 0);
             CHECK(memcmp(disk + lba * 512, p, count * 512) == 0);
         }
@@ -273,8 +230,8 @@ static void test_data_random(void)
     CHECK_EQ(qp->stats.bogus, 0);
     /* Misaligned buffer: refused before anything is queued. */
     struct done d = { 0 };
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf + 2, 0, 1, done_cb, &d, 0), -EINVAL);
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 0, 0, done_cb, &d, 0), -EINVAL);
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf + 2, 0, 1, tl_done_cb, &d, 0), -EINVAL);
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 0, 0, tl_done_cb, &d, 0), -EINVAL);
     free(buf);
     tear_down(&m);
 }
@@ -289,7 +246,7 @@ static void test_phase_wrap(void)
     struct nvme_qpair *qp = polled_qpair(4);
     CHECK(qp && qp->size == 4 && qp->ntrackers == 3);
     struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
-    uint8_t *buf = pages(4096 * 3);
+    uint8_t *buf = tl_pages(4096 * 3);
     unsigned completed = 0, k = 0;
     for (int round = 0; round < 50; round++) {
         unsigned depth = 1 + round % 3;
@@ -297,16 +254,16 @@ static void test_phase_wrap(void)
         nvme_qpair_batch_begin(qp);
         for (unsigned i = 0; i < depth; i++, k++) {
             memset(buf + i * 4096, (int)k, 4096);
-            CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf + i * 4096, (uint64_t)k * 8, 8, done_cb, &d[i],
+            CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf + i * 4096, (uint64_t)k * 8, 8, tl_done_cb, &d[i],
                                        0),
                      0);
         }
         /* A fourth would find no tracker free. */
         struct done extra = { 0 };
         if (depth == 3)
-            CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 0, 8, done_cb, &extra, 0), -EAGAIN);
+            CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 0, 8, tl_done_cb, &extra, 0), -EAGAIN);
         nvme_qpair_batch_end(qp);
-        CHECK(run_until(&m, qp, d, (int)depth));
+        CHECK(tl_run_until(&m, qp, d, (int)depth));
         completed += depth;
         for (unsigned i = 0; i < depth; i++)
             CHECK_EQ(d[i].err, 0);
@@ -328,19 +285,19 @@ static void test_out_of_order_and_bogus(void)
     CHECK_EQ(bring_up(&m), 0);
     struct nvme_qpair *qp = polled_qpair(16);
     struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
-    uint8_t *buf = pages(8 * 4096);
+    uint8_t *buf = tl_pages(8 * 4096);
 
     /* Completions in reverse order: each goes to its own request. */
     m.reorder = true;
     struct done d[8] = { { 0 } };
     for (int i = 0; i < 8; i++) {
         memset(buf + i * 4096, 0x10 + i, 4096);
-        CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf + i * 4096, (uint64_t)i * 8, 8, done_cb, &d[i], 0), 0);
+        CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf + i * 4096, (uint64_t)i * 8, 8, tl_done_cb, &d[i], 0), 0);
     }
     model_step(&m);
     m.reorder = false;
     model_flush_held(&m);
-    CHECK(run_until(&m, qp, d, 8));
+    CHECK(tl_run_until(&m, qp, d, 8));
     for (int i = 0; i < 8; i++) {
         CHECK_EQ(d[i].calls, 1);
         CHECK_EQ(m.ns[1].data[(size_t)i * 8 * 512], 0x10 + i);
@@ -348,7 +305,7 @@ static void test_out_of_order_and_bogus(void)
 
     /* Bogus completions: ignored, counted, and harmless to real ones. */
     struct done r = { 0 };
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 0, 8, done_cb, &r, 0), 0);
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 0, 8, tl_done_cb, &r, 0), 0);
     struct nvme_tracker *tr = NULL;
     for (unsigned i = 0; i < qp->ntrackers; i++)
         if (qp->trackers[i].active)
@@ -362,7 +319,7 @@ static void test_out_of_order_and_bogus(void)
     nvme_qpair_process_completions(qp, 0);
     CHECK_EQ(qp->stats.bogus, 4);
     CHECK_EQ(r.calls, 0); /* the real one is still pending... */
-    CHECK(run_until(&m, qp, &r, 1)); /* ...and completes normally */
+    CHECK(tl_run_until(&m, qp, &r, 1)); /* ...and completes normally */
     CHECK_EQ(r.err, 0);
     CHECK_EQ(r.calls, 1);
     free(buf);
@@ -377,23 +334,23 @@ static void test_errors_and_retries(void)
     CHECK_EQ(bring_up(&m), 0);
     struct nvme_qpair *qp = polled_qpair(16);
     struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
-    uint8_t *buf = pages(64 * 512);
+    uint8_t *buf = tl_pages(64 * 512);
 
     /* Transient error once (no DNR): retried, succeeds. */
     m.error_lba = 100;
     m.error_status = 0x281;
     m.error_count = 1;
     struct done d = { 0 };
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 96, 8, done_cb, &d, 0), 0);
-    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 96, 8, tl_done_cb, &d, 0), 0);
+    CHECK(tl_run_until(&m, qp, &d, 1));
     CHECK_EQ(d.err, 0);
     CHECK_EQ(qp->stats.retries, 1);
 
     /* Persistent: retried max_retries times, then the error, mapped as Linux does. */
     m.error_count = -1;
     memset(&d, 0, sizeof(d));
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 96, 8, done_cb, &d, 0), 0);
-    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 96, 8, tl_done_cb, &d, 0), 0);
+    CHECK(tl_run_until(&m, qp, &d, 1));
     CHECK_EQ(d.err, -ENODATA);
     CHECK_EQ(d.cpl.cqe.status >> 1, 0x281);
     CHECK_EQ(qp->stats.retries, 1 + 3);
@@ -401,8 +358,8 @@ static void test_errors_and_retries(void)
     /* DNR: not retried. */
     m.error_status = 0x4002;
     memset(&d, 0, sizeof(d));
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 96, 8, done_cb, &d, 0), 0);
-    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 96, 8, tl_done_cb, &d, 0), 0);
+    CHECK(tl_run_until(&m, qp, &d, 1));
     CHECK_EQ(d.err, -EOPNOTSUPP);
     CHECK_EQ(qp->stats.retries, 4);
 
@@ -411,8 +368,8 @@ static void test_errors_and_retries(void)
     m.error_status = 0x4280 | 0x4000; /* Write Fault, DNR */
     m.error_lba = 40;
     memset(&d, 0, sizeof(d));
-    CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 0, 64, done_cb, &d, 0), 0);
-    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 0, 64, tl_done_cb, &d, 0), 0);
+    CHECK(tl_run_until(&m, qp, &d, 1));
     for (int i = 0; i < 100; i++) {
         model_step(&m);
         nvme_qpair_process_completions(qp, 0);
@@ -424,8 +381,8 @@ static void test_errors_and_retries(void)
     /* Out of range: the device's LBA Out of Range -> target error. */
     m.error_count = 0;
     memset(&d, 0, sizeof(d));
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 131071, 2, done_cb, &d, 0), 0);
-    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 131071, 2, tl_done_cb, &d, 0), 0);
+    CHECK(tl_run_until(&m, qp, &d, 1));
     CHECK_EQ(d.err, -EREMOTEIO);
     free(buf);
     tear_down(&m);
@@ -440,12 +397,12 @@ static void test_timeouts(void)
     nvme_ctrlr_set_timeout(ctrlr, true, 50 * 1000000ull);
     struct nvme_qpair *qp = polled_qpair(16);
     struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
-    uint8_t *buf = pages(3 * 4096);
+    uint8_t *buf = tl_pages(3 * 4096);
 
     /* 1. A completion posted but never reaped (a missed interrupt): the
      *    timeout handler's last poll finds it; nothing is aborted or reset. */
     struct done d = { 0 };
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 0, 8, done_cb, &d, 0), 0);
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 0, 8, tl_done_cb, &d, 0), 0);
     model_step(&m);
     struct nvme_tracker *tr = NULL;
     for (unsigned i = 0; i < qp->ntrackers; i++)
@@ -464,14 +421,14 @@ static void test_timeouts(void)
     struct done lost = { 0 }, other = { 0 };
     m.drop_next_io = 1;
     memset(buf, 0x77, 2 * 4096);
-    CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 500, 8, done_cb, &lost, 0), 0);
+    CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf, 500, 8, tl_done_cb, &lost, 0), 0);
     model_step(&m); /* executed, completion swallowed */
     m.drop_next_io = 1;
-    CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf + 4096, 600, 8, done_cb, &other, 0), 0);
+    CHECK_EQ(nvme_ns_cmd_write(ns, qp, buf + 4096, 600, 8, tl_done_cb, &other, 0), 0);
     model_step(&m); /* this one is lost too, but the reset gives it another go */
     struct done both[2];
-    CHECK(run_until(&m, qp, &lost, 1));
-    CHECK(run_until(&m, qp, &other, 1));
+    CHECK(tl_run_until(&m, qp, &lost, 1));
+    CHECK(tl_run_until(&m, qp, &other, 1));
     both[0] = lost;
     both[1] = other;
     CHECK_EQ(both[0].err, -ETIMEDOUT);
@@ -484,8 +441,8 @@ static void test_timeouts(void)
 
     /* 3. The controller works after the reset. */
     memset(&d, 0, sizeof(d));
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 600, 8, done_cb, &d, 0), 0);
-    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 600, 8, tl_done_cb, &d, 0), 0);
+    CHECK(tl_run_until(&m, qp, &d, 1));
     CHECK_EQ(d.err, 0);
     CHECK_EQ(buf[0], 0x77);
 
@@ -494,19 +451,19 @@ static void test_timeouts(void)
     nvme_ctrlr_set_timeout(ctrlr, false, 10000 * 1000000ull);
     m.fatal_on_next_doorbell = true;
     memset(&d, 0, sizeof(d));
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 8, 8, done_cb, &d, 0), 0);
-    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 8, 8, tl_done_cb, &d, 0), 0);
+    CHECK(tl_run_until(&m, qp, &d, 1));
     CHECK_EQ(d.err, 0);
     CHECK_EQ(ctrlr->resets, 2);
 
     /* 5. Gone: everything outstanding fails with ENODEV; nothing hangs. */
     memset(&d, 0, sizeof(d));
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 8, 8, done_cb, &d, 0), 0);
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 8, 8, tl_done_cb, &d, 0), 0);
     m.gone = true;
-    CHECK(run_until(&m, qp, &d, 1));
+    CHECK(tl_run_until(&m, qp, &d, 1));
     CHECK_EQ(d.err, -ENODEV);
     CHECK_EQ(ctrlr->state, NVME_STATE_FAILED);
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 8, 8, done_cb, &d, 0), -ENODEV);
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 8, 8, tl_done_cb, &d, 0), -ENODEV);
     free(buf);
     tear_down(&m);
 }
@@ -543,7 +500,7 @@ static int sgl_next(void *arg, void **addr, uint32_t *len)
 
 static void sgl_done(void *arg, const struct nvme_cpl *cpl)
 {
-    done_cb(&((struct sgl *)arg)->d, cpl);
+    tl_done_cb(&((struct sgl *)arg)->d, cpl);
 }
 
 static void test_sgl_and_metadata(void)
@@ -555,7 +512,7 @@ static void test_sgl_and_metadata(void)
     CHECK_EQ(bring_up(&m), 0);
     struct nvme_qpair *qp = polled_qpair(16);
     struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
-    uint8_t *mem = pages(8 * 4096);
+    uint8_t *mem = tl_pages(8 * 4096);
     /* Four segments, not adjacent: 1 KiB ending a page, three whole pages,
      * one page, and 3 KiB starting a page (only the first may start, and
      * only the last may end, inside a page). 20 KiB: two 16 KiB-limited
@@ -576,7 +533,7 @@ static void test_sgl_and_metadata(void)
         for (uint32_t i = 0; i < s.len[k]; i++)
             s.seg[k][i] = (uint8_t)(k * 31 + i);
     CHECK_EQ(nvme_ns_cmd_writev(ns, qp, 1000, total / 512, sgl_done, &s, 0, sgl_reset, sgl_next), 0);
-    CHECK(run_until(&m, qp, &s.d, 1));
+    CHECK(tl_run_until(&m, qp, &s.d, 1));
     CHECK_EQ(s.d.err, 0);
     uint8_t *disk = m.ns[1].data + 1000 * 512;
     for (unsigned k = 0, pos = 0; k < 4; pos += s.len[k], k++)
@@ -586,44 +543,44 @@ static void test_sgl_and_metadata(void)
         memset(s.seg[k], 0, s.len[k]);
     memset(&s.d, 0, sizeof(s.d));
     CHECK_EQ(nvme_ns_cmd_readv(ns, qp, 1000, total / 512, sgl_done, &s, 0, sgl_reset, sgl_next), 0);
-    CHECK(run_until(&m, qp, &s.d, 1));
+    CHECK(tl_run_until(&m, qp, &s.d, 1));
     for (unsigned k = 0, pos = 0; k < 4; pos += s.len[k], k++)
         CHECK(memcmp(disk + pos, s.seg[k], s.len[k]) == 0);
 
     /* Separate metadata (namespace 2: 4 KiB blocks + 8 bytes). */
     struct nvme_ns *mns = nvme_ctrlr_get_ns(ctrlr, 2);
     CHECK(mns && mns->md_size == 8 && !mns->extended_lba);
-    uint8_t *md = pages(4096);
+    uint8_t *md = tl_pages(4096);
     for (int i = 0; i < 6 * 8; i++)
         md[i] = (uint8_t)(0xC0 + i);
     struct done d = { 0 };
-    CHECK_EQ(nvme_ns_cmd_write_with_md(mns, qp, mem, md, 10, 6, done_cb, &d, 0), 0);
-    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(nvme_ns_cmd_write_with_md(mns, qp, mem, md, 10, 6, tl_done_cb, &d, 0), 0);
+    CHECK(tl_run_until(&m, qp, &d, 1));
     CHECK_EQ(d.err, 0);
     CHECK(memcmp(m.ns[2].md + 10 * 8, md, 6 * 8) == 0);
     memset(md, 0, 4096);
     memset(&d, 0, sizeof(d));
-    CHECK_EQ(nvme_ns_cmd_read_with_md(mns, qp, mem, md, 10, 6, done_cb, &d, 0), 0);
-    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(nvme_ns_cmd_read_with_md(mns, qp, mem, md, 10, 6, tl_done_cb, &d, 0), 0);
+    CHECK(tl_run_until(&m, qp, &d, 1));
     CHECK_EQ(md[0], 0xC0);
     CHECK_EQ(md[47], 0xC0 + 47);
-    CHECK_EQ(nvme_ns_cmd_read_with_md(ns, qp, mem, md, 0, 1, done_cb, &d, 0), -EINVAL);
+    CHECK_EQ(nvme_ns_cmd_read_with_md(ns, qp, mem, md, 0, 1, tl_done_cb, &d, 0), -EINVAL);
 
     /* Write Zeroes, Dataset Management, Flush. */
     memset(&d, 0, sizeof(d));
-    CHECK_EQ(nvme_ns_cmd_write_zeroes(ns, qp, 1000, 4, done_cb, &d, 0), 0);
-    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(nvme_ns_cmd_write_zeroes(ns, qp, 1000, 4, tl_done_cb, &d, 0), 0);
+    CHECK(tl_run_until(&m, qp, &d, 1));
     CHECK_EQ(m.ns[1].data[1000 * 512 + 100], 0);
     struct nvme_dsm_range *r = (struct nvme_dsm_range *)md;
     nvme_dsm_range_set(r, 1004, 8, 0);
     memset(&d, 0, sizeof(d));
-    CHECK_EQ(nvme_ns_cmd_dataset_management(ns, qp, NVME_DSM_AD, r, 1, done_cb, &d), 0);
-    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(nvme_ns_cmd_dataset_management(ns, qp, NVME_DSM_AD, r, 1, tl_done_cb, &d), 0);
+    CHECK(tl_run_until(&m, qp, &d, 1));
     CHECK_EQ(d.err, 0);
     CHECK_EQ(m.ns[1].data[1010 * 512], 0);
     memset(&d, 0, sizeof(d));
-    CHECK_EQ(nvme_ns_cmd_flush(ns, qp, done_cb, &d), 0);
-    CHECK(run_until(&m, qp, &d, 1));
+    CHECK_EQ(nvme_ns_cmd_flush(ns, qp, tl_done_cb, &d), 0);
+    CHECK(tl_run_until(&m, qp, &d, 1));
     CHECK_EQ(d.err, 0);
     free(md);
     free(mem);
@@ -670,29 +627,29 @@ static void test_submit_times(void)
     CHECK_EQ(bring_up(&m), 0);
     struct nvme_qpair *qp = polled_qpair(16);
     struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
-    uint8_t *buf = pages(2 * 4096);
+    uint8_t *buf = tl_pages(2 * 4096);
     struct done d[3] = { { 0 } };
 
     uint64_t t0 = rdtsc();
     nvme_qpair_batch_begin(qp);
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 0, 8, done_cb, &d[0], 0), 0);
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf + 4096, 8, 8, done_cb, &d[1], 0), 0);
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 0, 8, tl_done_cb, &d[0], 0), 0);
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf + 4096, 8, 8, tl_done_cb, &d[1], 0), 0);
     struct nvme_tracker *a = active_tracker(qp, 0), *b = active_tracker(qp, 1);
     CHECK(a && b && a->submit_tsc == 0 && b->submit_tsc == 0); /* not read at submission */
     nvme_qpair_batch_end(qp);
     watchdog_pass(qp);
     CHECK(a && b && a->submit_tsc == b->submit_tsc && a->submit_tsc >= t0);
-    CHECK(run_until(&m, qp, d, 2));
+    CHECK(tl_run_until(&m, qp, d, 2));
 
     uint64_t t1 = rdtsc() + 1;
     while (rdtsc() < t1 + 1000000)
         ; /* the clock moves on past the batch */
     uint64_t t2 = rdtsc();
-    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 16, 8, done_cb, &d[2], 0), 0);
+    CHECK_EQ(nvme_ns_cmd_read(ns, qp, buf, 16, 8, tl_done_cb, &d[2], 0), 0);
     struct nvme_tracker *c = active_tracker(qp, 0);
     watchdog_pass(qp);
     CHECK(c && c->submit_tsc >= t2);
-    CHECK(run_until(&m, qp, &d[2], 1));
+    CHECK(tl_run_until(&m, qp, &d[2], 1));
     free(buf);
     tear_down(&m);
 }
@@ -730,13 +687,13 @@ static void test_percpu_fewer_after_reset(void)
     }
     /* CPU 3 submits on its table's pair now (p[1], shared with CPU 1). */
     struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
-    uint8_t *buf = pages(4096);
+    uint8_t *buf = tl_pages(4096);
     memset(buf, 0x5A, 4096);
     struct done d = { 0 };
     nvme_model_cpu = 3;
     struct nvme_qpair *mine = ctrlr->cpu_qp[1][3];
-    CHECK_EQ(nvme_ns_cmd_write(ns, mine, buf, 40, 8, done_cb, &d, 0), 0);
-    CHECK(run_until(&m, mine, &d, 1));
+    CHECK_EQ(nvme_ns_cmd_write(ns, mine, buf, 40, 8, tl_done_cb, &d, 0), 0);
+    CHECK(tl_run_until(&m, mine, &d, 1));
     CHECK_EQ(d.err, 0);
     CHECK_EQ(m.ns[1].data[40 * 512], 0x5A);
     free(buf);
@@ -808,15 +765,15 @@ static void test_percpu(void)
 
     /* CPU 3 and CPU 0 both submit on the shared pair; either may reap it. */
     struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
-    uint8_t *buf = pages(8 * 4096);
+    uint8_t *buf = tl_pages(8 * 4096);
     struct done d[8] = { 0 };
     for (unsigned i = 0; i < 8; i++) {
         nvme_model_cpu = i % 2 ? 3 : 0;
         memset(buf + i * 4096, (int)(0x10 + i), 4096);
-        CHECK_EQ(nvme_ns_cmd_write(ns, shared, buf + i * 4096, i * 8, 8, done_cb, &d[i], 0), 0);
+        CHECK_EQ(nvme_ns_cmd_write(ns, shared, buf + i * 4096, i * 8, 8, tl_done_cb, &d[i], 0), 0);
     }
     nvme_model_cpu = 3;
-    CHECK(run_until(&m, shared, d, 8));
+    CHECK(tl_run_until(&m, shared, d, 8));
     CHECK_EQ(shared->lock.depth, 0);
     CHECK_EQ(shared->lock.holder, 0);
     for (unsigned i = 0; i < 8; i++)
@@ -825,24 +782,24 @@ static void test_percpu(void)
     /* A pair of one CPU is reaped by that CPU only. */
     struct done e = { 0 };
     nvme_model_cpu = 1;
-    CHECK_EQ(nvme_ns_cmd_read(ns, own, buf, 0, 8, done_cb, &e, 0), 0);
+    CHECK_EQ(nvme_ns_cmd_read(ns, own, buf, 0, 8, tl_done_cb, &e, 0), 0);
     nvme_model_cpu = 2;
     model_step(&m);
     CHECK_EQ(nvme_qpair_process_completions(own, 0), -EPERM);
     CHECK_EQ(e.calls, 0);
     nvme_model_cpu = 1;
-    CHECK(run_until(&m, own, &e, 1));
+    CHECK(tl_run_until(&m, own, &e, 1));
     CHECK_EQ(e.err, 0);
 
     /* A reset: every pair locks while it runs, then goes back; I/O in flight
      * across it completes; pairs are recreated on the device. */
     struct done f = { 0 };
-    CHECK_EQ(nvme_ns_cmd_read(ns, own, buf, 0, 8, done_cb, &f, 0), 0);
+    CHECK_EQ(nvme_ns_cmd_read(ns, own, buf, 0, 8, tl_done_cb, &f, 0), 0);
     CHECK_EQ(nvme_ctrlr_reset(ctrlr), 0);
     CHECK_EQ(ctrlr->state, NVME_STATE_READY);
     CHECK_EQ(own->lock_flags, NVME_QLOCK_IRQ);
     CHECK_EQ(shared->lock_flags, NVME_QLOCK_IRQ | NVME_QLOCK_SPIN);
-    CHECK(run_until(&m, own, &f, 1));
+    CHECK(tl_run_until(&m, own, &f, 1));
     CHECK_EQ(f.err, 0);
     CHECK_EQ(f.calls, 1);
     free(buf);
