@@ -102,6 +102,8 @@ struct nvme_tracker {
     bool recover;             /* in flight at a reset: resubmit or fail */
     bool retry_wait;          /* a retry waiting out its Command Retry Delay (CRD) until
                                * submit_tsc (which a resubmission clears) */
+    int8_t deferred_err;      /* failed by a reset on another CPU: the pair's own CPU
+                               * completes it with this error (nvme_qpair.c, run_deferred) */
     uint32_t blocks;          /* of this child */
     uint64_t submit_tsc;      /* the deadline clock's start: the first watchdog pass that
                                * saw the command in flight (0: none yet; see reap); the
@@ -200,6 +202,7 @@ struct nvme_qpair {
     uint8_t gen_mask;          /* CID generation bits in use: NVME_CID_GEN_MASK, or 0 */
     uint16_t cid_base;         /* first tracker's CID index (CIDs unique across queues) */
     bool orphaned;             /* not re-created after a reset granted fewer pairs */
+    uint16_t deferred;         /* trackers whose deferred_err waits for this pair's CPU */
 
     /* SMP (nvme_percpu.c): the lock, and the CPU the pair's interrupt goes to. */
     struct nvme_qlock lock;

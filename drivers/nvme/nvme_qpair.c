@@ -562,8 +562,11 @@ static NVME_ALWAYS_INLINE void handle_cqe(struct nvme_qpair *qp, const struct nv
     cqe_error(qp, tr, cqe, status);
 }
 
-/* faults: a fault plan is armed (nvme_fault.h): the loop below is compiled
- * twice, and the plain one has no fault check per completion. */
+static uint32_t run_deferred(struct nvme_qpair *qp);
+
+/* faults: a fault plan is armed (nvme_fault.h), or failures a reset on
+ * another CPU left to this one wait (qp->deferred): the loop below is
+ * compiled twice, and the plain one has neither check per completion. */
 static NVME_ALWAYS_INLINE int32_t reap_impl(struct nvme_qpair *qp, uint32_t max,
                                             bool check_timeouts, const bool faults)
 {
@@ -572,6 +575,8 @@ static NVME_ALWAYS_INLINE int32_t reap_impl(struct nvme_qpair *qp, uint32_t max,
     struct nvme_qtoken tok = nvme_qpair_lock(qp);
 
     qp->batch_depth++; /* callbacks that submit share one SQ doorbell */
+    if (faults && qp->deferred)
+        released += run_deferred(qp);
     if (faults && qp->fault != NULL) {
         /* Completions a fault plan delayed, now due (nvme_fault.c). */
         struct nvme_cqe held;
@@ -634,7 +639,7 @@ static NVME_ALWAYS_INLINE int32_t reap_impl(struct nvme_qpair *qp, uint32_t max,
                     }
                     continue;
                 }
-                if (!tr->active || tr->recover || tr->req->no_timeout)
+                if (!tr->active || tr->recover || tr->req->no_timeout || tr->deferred_err)
                     continue;
                 if (tr->submit_tsc == 0)
                     tr->submit_tsc = now; /* its clock starts now */
@@ -661,7 +666,7 @@ static __attribute__((noinline)) int32_t reap_faults(struct nvme_qpair *qp, uint
 /* One predictable branch per pass when no plan is armed. */
 static NVME_ALWAYS_INLINE int32_t reap(struct nvme_qpair *qp, uint32_t max, bool check_timeouts)
 {
-    if (unlikely(qp->fault != NULL))
+    if (unlikely(qp->fault != NULL || qp->deferred))
         return reap_faults(qp, max, check_timeouts);
     return reap_impl(qp, max, check_timeouts, false);
 }
@@ -680,15 +685,44 @@ void nvme_qpair_handle_cqe_now(struct nvme_qpair *qp, const struct nvme_cqe *cqe
 void nvme_qpair_mark_for_recovery(struct nvme_qpair *qp)
 {
     struct nvme_qtoken tok = nvme_qpair_lock(qp);
-    for (uint16_t i = 0; i < qp->ntrackers; i++)
-        qp->trackers[i].recover = qp->trackers[i].active;
+    for (uint16_t i = 0; i < qp->ntrackers; i++) /* a deferred failure is settled */
+        qp->trackers[i].recover = qp->trackers[i].active && !qp->trackers[i].deferred_err;
     nvme_qpair_unlock(qp, tok);
+}
+
+static void fail_recovered(struct nvme_qpair *qp, struct nvme_tracker *tr, int err)
+{
+    nvme_tracker_fail(qp, tr, tr->timed_out ? NVME_SC_ABORT_REQUESTED : NVME_SC_ABORT_SQ_DELETED,
+                      err);
+}
+
+/* On the pair's own CPU, under its lock: the failures a reset elsewhere left. */
+static uint32_t run_deferred(struct nvme_qpair *qp)
+{
+    uint32_t n = 0;
+    for (uint16_t i = 0; i < qp->ntrackers && qp->deferred; i++) {
+        struct nvme_tracker *tr = &qp->trackers[i];
+        if (!tr->deferred_err)
+            continue;
+        int err = tr->deferred_err;
+        tr->deferred_err = 0;
+        qp->deferred--;
+        fail_recovered(qp, tr, err);
+        n++;
+    }
+    return n;
 }
 
 void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int err)
 {
     struct nvme_ctrlr *c = qp->ctrlr;
     struct nvme_qtoken tok = nvme_qpair_lock(qp);
+    /* A pair of another CPU's own: its failed commands' callbacks are left
+     * to that CPU (its next reap), which is the only one that runs its
+     * callbacks otherwise - they may touch that CPU's state without a lock
+     * (a benchmark job's). An orphaned pair's CPU no longer reaps it: those
+     * fail here. */
+    bool defer = qp->single_cpu && !qp->orphaned && nvme_env_cpu_index() != qp->cpu;
     qp->batch_depth++;
     /* Only what was marked when the device forgot it: callbacks below, and
      * the reset itself, start new commands that must not be sent twice. */
@@ -707,9 +741,13 @@ void nvme_qpair_recover_outstanding(struct nvme_qpair *qp, bool fail_all, int er
              * a new command's by now - never sent again. */
             nvme_tracker_fail(qp, tr, NVME_SC_ABORT_SQ_DELETED, -ECANCELED);
         } else if (fail_all || qp->orphaned || tr->timed_out || tr->attempts > c->max_retries) {
-            nvme_tracker_fail(qp, tr, tr->timed_out ? NVME_SC_ABORT_REQUESTED
-                                                    : NVME_SC_ABORT_SQ_DELETED,
-                              tr->timed_out ? -ETIMEDOUT : qp->orphaned ? -ENODEV : err);
+            int e = tr->timed_out ? -ETIMEDOUT : qp->orphaned ? -ENODEV : err;
+            if (defer) {
+                tr->deferred_err = (int8_t)e;
+                qp->deferred++;
+            } else {
+                fail_recovered(qp, tr, e);
+            }
         } else {
             /* The device forgot it: the same command again, new generation. */
             qp->outstanding--;
@@ -758,12 +796,21 @@ void nvme_qpair_interrupt(struct nvme_qpair *qp)
 
 int32_t nvme_qpair_process_completions(struct nvme_qpair *qp, uint32_t max)
 {
-    if (unlikely(qp->ctrlr->state == NVME_STATE_FAILED))
-        return -ENODEV;
     /* A pair of one CPU takes no lock: another CPU reaping it would race its
      * owner. Refused, not waited for: the owner reaps it (nvme_percpu.c). */
     if (unlikely(qp->single_cpu) && nvme_env_cpu_index() != qp->cpu)
         return -EPERM;
+    if (unlikely(qp->ctrlr->state == NVME_STATE_FAILED)) {
+        if (!qp->deferred)
+            return -ENODEV;
+        /* The reset that gave up on the controller left these to us. */
+        struct nvme_qtoken tok = nvme_qpair_lock(qp);
+        qp->batch_depth++;
+        int32_t n = (int32_t)run_deferred(qp);
+        qp->batch_depth--;
+        nvme_qpair_unlock(qp, tok);
+        return n;
+    }
     return reap(qp, max, true);
 }
 

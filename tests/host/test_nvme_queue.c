@@ -736,6 +736,63 @@ static void test_percpu_free_grace(void)
     nvme_model_cpus = 1;
 }
 
+/* A reset on CPU 0 fails commands of a pair CPU 1 owns (their retries used
+ * up; or the reset gives up on the controller): the callbacks run on CPU 1,
+ * at its next reap, never on CPU 0 - they may touch CPU 1's own state. */
+static unsigned deferred_cpu_seen;
+
+static void deferred_cb(void *arg, const struct nvme_cpl *cpl)
+{
+    deferred_cpu_seen = nvme_model_cpu;
+    tl_done_cb(arg, cpl);
+}
+
+static void test_percpu_deferred_failures(bool reset_fails)
+{
+    struct nvme_model m;
+    model_init(&m);
+    nvme_model_cpus = 2;
+    nvme_model_cpu = 0;
+    CHECK_EQ(bring_up(&m), 0);
+    ctrlr->max_retries = 0;
+    struct nvme_qpair *own = ctrlr->cpu_qp[1][1];
+    CHECK(own->single_cpu && own->cpu == 1);
+    struct nvme_ns *ns = nvme_ctrlr_get_ns(ctrlr, 1);
+    uint8_t *buf = tl_pages(2 * 4096);
+    struct done d[2] = { 0 };
+    nvme_model_cpu = 1;
+    for (unsigned i = 0; i < 2; i++)
+        CHECK_EQ(nvme_ns_cmd_read(ns, own, buf + i * 4096, i * 8, 8, deferred_cb, &d[i], 0), 0);
+    nvme_model_cpu = 0; /* the device never saw them; CPU 0 resets */
+    if (reset_fails)
+        m.never_ready = true;
+    CHECK_EQ(nvme_ctrlr_reset(ctrlr) != 0, reset_fails);
+    CHECK_EQ(d[0].calls + d[1].calls, 0);
+    CHECK_EQ(own->deferred, 2);
+    CHECK_EQ(nvme_qpair_process_completions(own, 0), -EPERM); /* not CPU 0's to reap */
+    CHECK_EQ(d[0].calls + d[1].calls, 0);
+    nvme_model_cpu = 1;
+    CHECK_EQ(nvme_qpair_process_completions(own, 0), 2);
+    for (unsigned i = 0; i < 2; i++) {
+        CHECK_EQ(d[i].calls, 1);
+        CHECK_EQ(d[i].err, reset_fails ? -ENODEV : -EIO);
+    }
+    CHECK_EQ(deferred_cpu_seen, 1);
+    CHECK_EQ(own->deferred, 0);
+    CHECK_EQ(own->outstanding, 0);
+    if (!reset_fails) { /* and the pair works on */
+        struct done e = { 0 };
+        CHECK_EQ(nvme_ns_cmd_read(ns, own, buf, 0, 8, tl_done_cb, &e, 0), 0);
+        CHECK(tl_run_until(&m, own, &e, 1));
+        CHECK_EQ(e.err, 0);
+    }
+    free(buf);
+    nvme_model_cpu = 0;
+    m.never_ready = false;
+    tear_down(&m);
+    nvme_model_cpus = 1;
+}
+
 static void test_percpu(void)
 {
     struct nvme_model m;
@@ -821,6 +878,8 @@ static void test_percpu(void)
     nvme_model_cpus = 1;
     test_percpu_fewer_after_reset();
     test_percpu_free_grace();
+    test_percpu_deferred_failures(false);
+    test_percpu_deferred_failures(true);
 }
 
 int main(void)
