@@ -16,6 +16,7 @@
 #include "kernel/shell/shell.h"
 #include "kernel/time/clock.h"
 #include "lib/errno.h"
+#include "lib/linefilter.h"
 #include "lib/parse.h"
 
 /* "512 MiB", "639 KiB", "1.5 GiB": binary units, at most one decimal. */
@@ -119,15 +120,31 @@ static void replay_out(const char *s, size_t n)
     console_write_unlogged(s, n);
 }
 
+static struct linefilter dmesg_filter; /* the shell runs one command at a time */
+
+static void filter_in(const char *s, size_t n)
+{
+    linefilter_feed(&dmesg_filter, s, n);
+}
+
+/* dmesg [TEXT]: the log, or its lines containing TEXT (on a screen, the
+ * boot lines scrolled away long ago). */
 static int cmd_dmesg(int argc, char **argv)
 {
-    (void)argv;
-    if (argc != 1)
+    if (argc > 2)
         return shell_usage("dmesg");
-    console_log_replay(replay_out);
+    if (argc == 1) {
+        console_log_replay(replay_out);
+        return 0;
+    }
+    linefilter_init(&dmesg_filter, argv[1], replay_out);
+    console_log_replay(filter_in);
+    linefilter_end(&dmesg_filter);
     return 0;
 }
-SHELL_COMMAND(dmesg, "dmesg", "", "print the console log since boot (last 64 KiB)", cmd_dmesg);
+SHELL_COMMAND(dmesg, "dmesg", "[TEXT]",
+              "print the console log since boot (last 64 KiB), or its lines containing TEXT",
+              cmd_dmesg);
 
 static int cmd_irq(int argc, char **argv)
 {

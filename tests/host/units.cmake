@@ -10,6 +10,7 @@ set(NVOS_HOST_UNITS
     lineedit
     fuzz_console
     parse
+    linefilter
     memmap
     acpi
     pci_decode

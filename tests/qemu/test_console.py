@@ -208,35 +208,41 @@ def typed(scr, kbd, command, output, timeout, vga, scale):
     return img, fb_lines_at(img, scale, want)[-1]
 
 
-def lspci_output(scr, kbd, timeout, vga, scale):
-    """Types lspci; returns the dump, the command's row and its output lines
-    as the screen shows them (once they include the NVMe controller's and a
-    prompt follows)."""
-    kbd.type("lspci\r")
+def command_output(scr, kbd, command, ready, timeout, vga, scale):
+    """Types command; returns the dump, the command's row and its output
+    lines as the screen shows them, once ready(lines) holds and a prompt
+    follows."""
+    kbd.type(command + "\r")
 
     def block(lines):
-        starts = [r for r, l in enumerate(lines) if l == PROMPT + "lspci"]
-        if not starts:
-            return None
-        r = starts[-1] + 1
-        out = []
-        while r < len(lines) and not lines[r].startswith(PROMPT.rstrip()):
-            out.append(lines[r])
-            r += 1
-        if r == len(lines) or not any(re.match(NVME_LINE, l) for l in out):
-            return None
-        return starts[-1], out
+        # The last command line whose output is ready (dmesg replays the
+        # console, its own command line included: that copy ends a block).
+        for start in reversed([r for r, l in enumerate(lines) if l == PROMPT + command]):
+            r = start + 1
+            out = []
+            while r < len(lines) and not lines[r].startswith(PROMPT.rstrip()):
+                out.append(lines[r])
+                r += 1
+            if r < len(lines) and ready(out):
+                return start, out
+        return None
 
     if vga:
-        row, out = block(scr.wait_vga(block, timeout, "lspci's output in VGA text"))
+        row, out = block(scr.wait_vga(block, timeout, f"{command}'s output in VGA text"))
         return scr.dump(), row, out
     img = scr.wait_for(scr.dump, lambda i: block(decode(i, scale)), timeout,
-                       "lspci's output and a prompt", lambda i: screen_text(i, scale))
+                       f"{command}'s output and a prompt", lambda i: screen_text(i, scale))
     row, out = block(decode(img, scale))
     # decode() matched every glyph exactly; the whole lines once more, by pixels.
-    for i, l in enumerate([PROMPT + "lspci"] + out):
+    for i, l in enumerate([PROMPT + command] + out):
         assert (row + i, 0) in find_text(img, l, scale), f"{l!r} not drawn at row {row + i}"
     return img, row, out
+
+
+def lspci_output(scr, kbd, timeout, vga, scale):
+    """Types lspci (command_output), until the NVMe controller's line shows."""
+    return command_output(scr, kbd, "lspci", lambda out: any(re.match(NVME_LINE, l) for l in out),
+                          timeout, vga, scale)
 
 
 def last_enter(kbd):
@@ -275,16 +281,15 @@ def test_keyboard(nvos, kbd, boot, name):
             scale = 1
         else:
             img, scale = scr.wait_text(PROMPT, BOOT_TIMEOUT)
-            if usb:  # the boot log on the screen: only the USB keyboard can deliver
-                log = decode(img, scale)
-                assert any(l.startswith("i8042: none (ACPI FADT") for l in log), \
-                    "no 'i8042: none' line on the screen:\n" + "\n".join(log)
-                # The per-port line or, where the NVMe init log has scrolled it
-                # off a small GRUB screen, the controller's summary line after it.
-                assert any(re.match(r"xhci0: (port \d+: USB keyboard 0627:0001|[1-9]\d* keyboards?;)",
-                                    l) for l in log), \
-                    "no USB keyboard line on the screen:\n" + "\n".join(log)
         keys = Keyboard(m.qmp(), usb=usb)
+        if usb:  # only the USB keyboard can deliver: the log says so (asked on it)
+            command_output(
+                scr, keys, "dmesg i8042",
+                lambda o: any(l.startswith("i8042: none (ACPI FADT") for l in o), 60, vga, scale)
+            command_output(
+                scr, keys, "dmesg xhci0:",
+                lambda o: any(re.match(r"xhci0: port \d+: USB keyboard 0627:0001", l) for l in o),
+                60, vga, scale)
         fg = VGA_FG if vga else FG
         word = f"hello-from-{kbd}"
         img, row = typed(scr, keys, f"echo {word}", [word], 60, vga, scale)
