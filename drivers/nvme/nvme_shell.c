@@ -308,6 +308,34 @@ static unsigned subsystem_of(struct nvme_ctrlr *c, struct nvme_ctrlr **first)
     return n;
 }
 
+/* c heads its subsystem (the first controller with its SUBNQN): its number,
+ * and its name ("nvme-subsysN") in name; -1 if an earlier controller does. */
+static int subsystem_head(struct nvme_ctrlr *c, char *name, size_t size)
+{
+    struct nvme_ctrlr *first;
+    unsigned sub = subsystem_of(c, &first);
+    if (first != c)
+        return -1;
+    ksnprintf(name, size, "nvme-subsys%u", sub);
+    return (int)sub;
+}
+
+/* What -v prints of a controller: SN, MN, FR trimmed (as Linux's sysfs) and
+ * the PCI address in Linux's sysfs form, always with the segment. */
+struct ctrl_ids {
+    char sn[21], mn[41], fr[9], addr[16];
+};
+
+static void ctrl_ids(const struct nvme_ctrlr *c, struct ctrl_ids *s)
+{
+    const struct pci_device *pd = c->platform;
+    trimmed(s->sn, c->id->sn, sizeof(c->id->sn));
+    trimmed(s->mn, c->id->mn, sizeof(c->id->mn));
+    trimmed(s->fr, c->id->fr, sizeof(c->id->fr));
+    ksnprintf(s->addr, sizeof(s->addr), "%04x:%02x:%02x.%x", pd->segment, pd->bus, pd->dev,
+              pd->func);
+}
+
 /* One namespace in the detail list's layout (nvme-cli 2.3 json_detail_list). */
 static void json_detail_ns(struct json_writer *w, const struct nvme_ctrlr *c,
                            const struct nvme_ns *ns)
@@ -341,34 +369,27 @@ static int cmd_list_verbose_json(void)
     json_object_begin(&w, NULL);
     json_array_begin(&w, "Subsystems");
     for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c)) {
-        struct nvme_ctrlr *first;
-        unsigned sub = subsystem_of(c, &first);
-        if (first != c)
-            continue;
         char name[24];
-        ksnprintf(name, sizeof(name), "nvme-subsys%u", sub);
+        int sub = subsystem_head(c, name, sizeof(name));
+        if (sub < 0)
+            continue;
         json_object_begin(&w, NULL);
         json_str(&w, "Subsystem", name);
         json_strn(&w, "SubsystemNQN", c->id->subnqn, sizeof(c->id->subnqn));
         json_array_begin(&w, "Controllers");
         for (struct nvme_ctrlr *p = c; p; p = nvme_ctrlr_next(p)) {
             struct nvme_ctrlr *f;
-            if (subsystem_of(p, &f) != sub)
+            if (subsystem_of(p, &f) != (unsigned)sub)
                 continue;
-            char sn[21], mn[41], fr[9], addr[16];
-            const struct pci_device *pd = p->platform;
-            trimmed(sn, p->id->sn, sizeof(p->id->sn));
-            trimmed(mn, p->id->mn, sizeof(p->id->mn));
-            trimmed(fr, p->id->fr, sizeof(p->id->fr));
-            ksnprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", pd->segment, pd->bus, pd->dev,
-                      pd->func);
+            struct ctrl_ids ids;
+            ctrl_ids(p, &ids);
             json_object_begin(&w, NULL);
             json_str(&w, "Controller", p->name);
-            json_str(&w, "SerialNumber", sn);
-            json_str(&w, "ModelNumber", mn);
-            json_str(&w, "Firmware", fr);
+            json_str(&w, "SerialNumber", ids.sn);
+            json_str(&w, "ModelNumber", ids.mn);
+            json_str(&w, "Firmware", ids.fr);
             json_str(&w, "Transport", "pcie");
-            json_str(&w, "Address", addr);
+            json_str(&w, "Address", ids.addr);
             json_array_begin(&w, "Namespaces");
             for (struct nvme_ns *ns = p->namespaces; ns; ns = ns->next)
                 json_detail_ns(&w, p, ns);
@@ -395,16 +416,14 @@ static int cmd_list_verbose(void)
     kprintf("%-16s %-96s %-.16s\n", "Subsystem", "Subsystem-NQN", "Controllers");
     kprintf("---------------- %.96s ----------------\n", DASHES DASHES);
     for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c)) {
-        struct nvme_ctrlr *first;
-        unsigned sub = subsystem_of(c, &first);
-        if (first != c)
-            continue;
         char name[24];
-        ksnprintf(name, sizeof(name), "nvme-subsys%u", sub);
+        int sub = subsystem_head(c, name, sizeof(name));
+        if (sub < 0)
+            continue;
         kprintf("%-16s %-96.*s ", name, (int)sizeof(c->id->subnqn), c->id->subnqn);
         for (struct nvme_ctrlr *p = c; p; p = nvme_ctrlr_next(p)) {
             struct nvme_ctrlr *f;
-            if (subsystem_of(p, &f) == sub)
+            if (subsystem_of(p, &f) == (unsigned)sub)
                 kprintf("%s%s", p == c ? "" : ", ", p->name);
         }
         kprintf("\n");
@@ -414,17 +433,13 @@ static int cmd_list_verbose(void)
     kprintf("-------- -------------------- %.40s -------- ------ -------------- ------------ "
             "----------------\n", DASHES);
     for (struct nvme_ctrlr *c = nvme_ctrlr_first(); c; c = nvme_ctrlr_next(c)) {
-        char sn[21], mn[41], fr[9], addr[16], sub[24];
+        char sub[24];
         struct nvme_ctrlr *first;
-        const struct pci_device *pd = c->platform;
-        trimmed(sn, c->id->sn, sizeof(c->id->sn));
-        trimmed(mn, c->id->mn, sizeof(c->id->mn));
-        trimmed(fr, c->id->fr, sizeof(c->id->fr));
-        /* Linux's sysfs form of the PCI address: always with the segment */
-        ksnprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", pd->segment, pd->bus, pd->dev,
-                  pd->func);
+        struct ctrl_ids ids;
+        ctrl_ids(c, &ids);
         ksnprintf(sub, sizeof(sub), "nvme-subsys%u", subsystem_of(c, &first));
-        kprintf("%-8s %-20s %-40s %-8s %-6s %-14s %-12s ", c->name, sn, mn, fr, "pcie", addr, sub);
+        kprintf("%-8s %-20s %-40s %-8s %-6s %-14s %-12s ", c->name, ids.sn, ids.mn, ids.fr, "pcie",
+                ids.addr, sub);
         for (struct nvme_ns *ns = c->namespaces; ns; ns = ns->next)
             kprintf("%s%sn%u", ns == c->namespaces ? "" : ", ", c->name, ns->nsid);
         kprintf("\n");
